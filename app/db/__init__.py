@@ -1,0 +1,1 @@
+"""Database layer: engines for a shared SQLite file or PostgreSQL, units of work, migrations."""

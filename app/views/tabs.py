@@ -1,0 +1,20 @@
+"""The stage tabs in cycle order. Each tab package adds itself here; the main window only iterates.
+
+(title, permission needed to see it, factory(db, actor) -> QWidget)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QWidget
+
+from app.db.uow import Actor, Database
+
+
+def tab_registry() -> list[tuple[str, str, Callable[[Database, Actor], QWidget]]]:
+    from app.views.overview.tab import TITLE as OVERVIEW, OverviewTab
+
+    return [
+        (OVERVIEW, "orders.view", OverviewTab),
+    ]
