@@ -247,8 +247,7 @@ class Database:
         try:
             yield session
         finally:
-            session.rollback()
-            session.close()
+            session.close()  # ends the transaction; loaded objects stay readable (detached)
 
     @contextmanager
     def uow(self, actor: Actor) -> Iterator[UnitOfWork]:

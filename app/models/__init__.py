@@ -23,6 +23,15 @@ from app.models.production import (
 from app.models.returns import ReturnAuthorization, ReturnLine
 from app.models.sales import Note, SalesOrder, SalesOrderLine, TimelineEvent
 from app.models.service import Lead, ProductFeedback, ServiceDebrief, ServiceJob
-from app.models.system import AuditLog, ChangeCounter, ChangeFeed, Setting, SignInEvent, User
+from app.models.system import (
+    AuditLog,
+    ChangeCounter,
+    ChangeFeed,
+    DeskSession,
+    EditLease,
+    Setting,
+    SignInEvent,
+    User,
+)
 
 __all__ = [name for name in dir() if not name.startswith("_")]

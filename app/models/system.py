@@ -85,3 +85,33 @@ class SignInEvent(IdMixin, Base):
     username: Mapped[str] = mapped_column(String(80))
     workstation: Mapped[str | None] = mapped_column(String(80))
     success: Mapped[bool] = mapped_column(Boolean)
+
+
+class DeskSession(IdMixin, Base):
+    """A signed-in desk, kept alive by a heartbeat: who is working, where, since when (presence)."""
+
+    __tablename__ = "desk_session"
+    __table_args__ = (Index("ix_desk_session_heartbeat", "heartbeat_at"),)
+
+    username: Mapped[str] = mapped_column(String(80))
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    workstation: Mapped[str] = mapped_column(String(80))
+    app_version: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[dt.datetime]
+    heartbeat_at: Mapped[dt.datetime]
+    closed_at: Mapped[dt.datetime | None]
+
+
+class EditLease(IdMixin, Base):
+    """"‹name› (production) is editing this since 10:42": informs other desks, never blocks reading.
+    Expires when the heartbeat stops (desk closed or died)."""
+
+    __tablename__ = "edit_lease"
+    __table_args__ = (Index("ix_edit_lease_entity", "entity", "entity_id"),)
+
+    desk_session_id: Mapped[int] = mapped_column(ForeignKey("desk_session.id", ondelete="CASCADE"), index=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    since: Mapped[dt.datetime]
+    heartbeat_at: Mapped[dt.datetime]

@@ -1,0 +1,48 @@
+# OrderCycle — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+export QT_QPA_PLATFORM ?= offscreen
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider
+
+.PHONY: run test test-pg bench screenshots venv clean roles-doc
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test,postgres]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Create the virtualenv, install, open the app (the embedded default database with a demo company).
+run: QT_QPA_PLATFORM =
+run: $(STAMP)
+	$(PY) -m app
+
+## The whole test suite (SQLite files, Qt offscreen).
+test: $(STAMP)
+	$(PYTEST)
+
+## The data-layer tests against PostgreSQL: ORDERCYCLE_TEST_PG_URL=postgresql+psycopg://… make test-pg
+test-pg: $(STAMP)
+	@test -n "$$ORDERCYCLE_TEST_PG_URL" || (echo "set ORDERCYCLE_TEST_PG_URL (see .ci/pg-setup.sh)"; exit 2)
+	ORDERCYCLE_TEST_ONLY_PG=1 $(PYTEST) tests/unit tests/integration -k postgresql
+
+## Benchmarks; writes docs/performance.md.
+bench: $(STAMP)
+	$(PY) -m bench
+
+## Render every window and tab of the demo company to docs/screenshots/.
+screenshots: $(STAMP)
+	rm -f /tmp/ordercycle-shots.db
+	$(PY) -m app demo --db /tmp/ordercycle-shots.db
+	$(PY) -m app screenshots --db /tmp/ordercycle-shots.db --out docs/screenshots
+
+roles-doc: $(STAMP)
+	$(PY) -m app.services.roles_doc > docs/roles.md
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,97 @@
+"""Start the GUI: open the database (the embedded default with a demo company if none is set),
+sign in, show the main window. Known errors get a plain message and a way forward."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
+
+from app.config import WorkstationSettings, default_db_path
+from app.db.open import open_database
+from app.db.uow import Actor, Database
+from app.errors import UserError
+from app.services import auth
+from app.views.common.messages import install_excepthook, show_user_error
+
+log = logging.getLogger(__name__)
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("OrderCycle")
+    app.setOrganizationName("OrderCycle")
+    app.setStyle("Fusion")
+    return app  # type: ignore[return-value]
+
+
+def open_or_create(location: str, *, create: bool = True) -> Database:
+    """Open ``location``; the embedded default gets the demo company the first time."""
+    is_default = Path(location) == default_db_path()
+    if is_default:
+        default_db_path().parent.mkdir(parents=True, exist_ok=True)
+    fresh = is_default and not default_db_path().exists()
+    db = open_database(location, create=create)
+    if fresh:
+        from app.services.demo import build_demo
+
+        build_demo(db)
+    return db
+
+
+def sign_in_flow(db: Database, settings: WorkstationSettings) -> Actor | None:
+    from app.views.auth.sign_in import FirstAdminDialog, SignInDialog
+
+    if auth.needs_first_admin(db):
+        dlg = FirstAdminDialog(db)
+    else:
+        dlg = SignInDialog(db, username=settings.last_username)
+    if dlg.exec() != QDialog.DialogCode.Accepted or dlg.actor is None:
+        return None
+    settings.last_username = dlg.actor.username
+    return dlg.actor
+
+
+def run_gui(db_arg: str | None, *, log_path: Path | None = None) -> int:
+    app = make_application()
+    install_excepthook(log_path)
+    settings = WorkstationSettings.load()
+    location, create = (db_arg or settings.database_or_default()), True
+    while True:
+        try:
+            db = open_or_create(location, create=create)
+        except UserError as exc:
+            show_user_error(None, exc)
+            path, _ = QFileDialog.getOpenFileName(None, "Choose an OrderCycle database", "",
+                                                  "OrderCycle database (*.db *.sqlite);;All files (*)")
+            if not path:
+                return 1
+            location, create = path, False
+            continue
+        actor = sign_in_flow(db, settings)
+        if actor is None:
+            db.dispose()
+            return 0
+        if db_arg is None or location != db_arg:
+            settings.database = "" if Path(location) == default_db_path() else location
+        from app.views.main_window import MainWindow
+
+        window = MainWindow(db, actor, settings)
+        switch: dict[str, object] = {}
+
+        def on_request(path: str, new: bool, window: MainWindow = window) -> None:
+            switch["to"], switch["create"] = path, new
+            window.close()
+
+        window.database_requested.connect(on_request, Qt.ConnectionType.QueuedConnection)
+        window.show()
+        app.exec()
+        db.dispose()
+        if "to" not in switch:
+            return 0
+        location, create = str(switch["to"]), bool(switch["create"])
+
+

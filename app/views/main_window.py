@@ -1,0 +1,166 @@
+"""Wiring only: menus, tabs, status bar. Each tab owns its own widgets (app/views/<tab>/)."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+
+from app.config import WorkstationSettings
+from app.db.backup import backup_sqlite
+from app.db.engine import sqlite_path
+from app.db.open import default_backup_dir
+from app.db.uow import Actor, Database
+from app.errors import UserError
+from app.services.permissions import allowed, require
+from app.tasks import run_task
+from app.views.about import AboutDialog
+from app.views.common.messages import show_user_error
+from app.views.tabs import tab_registry
+
+
+class MainWindow(QMainWindow):
+    database_requested = Signal(str, bool)  # path, create
+
+    def __init__(self, db: Database, actor: Actor, settings: WorkstationSettings | None = None) -> None:
+        super().__init__()
+        self.db, self.actor = db, actor
+        self.settings = settings or WorkstationSettings.load()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"OrderCycle — {db.location}")
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("stageTabs")
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
+        self.tab_widgets: dict[str, QWidget] = {}
+        for title, permission, factory in tab_registry():
+            if allowed(actor.role, permission):
+                widget = factory(db, actor)
+                self.tab_widgets[title] = widget
+                self.tabs.addTab(widget, title)
+        self.actions: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_menus()
+        self._build_status_bar()
+        self._restore_geometry()
+
+    # --- actions: one registry so menus and shortcuts agree --------------------------------
+    def _action(self, key: str, text: str, slot, shortcut: QKeySequence | str | None = None,  # type: ignore[no-untyped-def]
+                enabled: bool = True) -> QAction:
+        act = QAction(text, self)
+        act.setObjectName(f"action_{key}")
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        act.triggered.connect(slot)
+        act.setEnabled(enabled)
+        self.actions[key] = act
+        return act
+
+    def _build_actions(self) -> None:
+        is_file = self.db.is_sqlite
+        self._action("open_db", "&Open database…", self.open_database, QKeySequence.StandardKey.Open)
+        self._action("new_db", "&New database…", self.new_database, QKeySequence.StandardKey.New)
+        self._action("backup", "&Back up now", self.backup_now, "Ctrl+Shift+B",
+                     enabled=is_file and allowed(self.actor.role, "db.admin"))
+        self._action("quit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action("users", "&Users…", self.manage_users, "Ctrl+Shift+U",
+                     enabled=allowed(self.actor.role, "users.manage"))
+        self._action("about", "&About OrderCycle", self.show_about, QKeySequence.StandardKey.HelpContents)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for key in ("open_db", "new_db", "backup"):
+            file_menu.addAction(self.actions[key])
+        file_menu.addSeparator()
+        file_menu.addAction(self.actions["quit"])
+        if allowed(self.actor.role, "users.manage"):
+            bar.addMenu("&Admin").addAction(self.actions["users"])
+        bar.addMenu("&Help").addAction(self.actions["about"])
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.db_label = QLabel(f"Database: {self.db.location}")
+        self.db_label.setObjectName("dbLabel")
+        self.user_label = QLabel(f"{self.actor.display} ({self.actor.role}) at {self.actor.workstation}")
+        self.user_label.setObjectName("userLabel")
+        bar.addWidget(self.db_label, 1)
+        bar.addPermanentWidget(self.user_label)
+
+    # --- geometry per workstation -----------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        if self.settings.window_geometry:
+            self.restoreGeometry(QByteArray(base64.b64decode(self.settings.window_geometry)))
+        else:
+            self.resize(1280, 800)
+        if self.settings.window_state:
+            self.restoreState(QByteArray(base64.b64decode(self.settings.window_state)))
+
+    def save_geometry(self) -> None:
+        self.settings.window_geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode()
+        self.settings.window_state = base64.b64encode(bytes(self.saveState().data())).decode()
+        try:
+            self.settings.save()
+        except OSError:
+            pass  # a read-only settings folder must not stop the app from closing
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_geometry()
+        super().closeEvent(event)
+
+    # --- File menu -------------------------------------------------------------------------
+    def open_database(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open an OrderCycle database", "",
+                                              "OrderCycle database (*.db *.sqlite);;All files (*)")
+        if path:
+            self.database_requested.emit(path, False)
+
+    def new_database(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Create an OrderCycle database", "ordercycle.db",
+                                              "OrderCycle database (*.db)")
+        if path:
+            self.database_requested.emit(path, True)
+
+    def backup_now(self) -> None:
+        try:
+            require(self.actor, "db.admin")
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        src = sqlite_path(self.db.url)
+        if src is None:
+            return
+        dest = Path(self.settings.backup_dir) if self.settings.backup_dir else default_backup_dir(src)
+        self.actions["backup"].setEnabled(False)
+        self.statusBar().showMessage("Backing up…")
+
+        def done(path: Path) -> None:
+            self.actions["backup"].setEnabled(True)
+            self.statusBar().showMessage(f"Backup written to {path}", 10000)
+
+        def failed(exc: BaseException) -> None:
+            self.actions["backup"].setEnabled(True)
+            self.statusBar().clearMessage()
+            if isinstance(exc, UserError):
+                show_user_error(self, exc)
+            else:
+                raise exc
+
+        self.backup_task = run_task(lambda _state: backup_sqlite(src, dest), on_success=done, on_error=failed)
+
+    def manage_users(self) -> None:
+        from app.views.auth.users import UsersDialog
+
+        try:
+            UsersDialog(self.db, self.actor, self).exec()
+        except UserError as exc:
+            show_user_error(self, exc)
+
+    def show_about(self) -> None:
+        AboutDialog(self.db, self).exec()
+
+    def confirm(self, title: str, text: str) -> bool:
+        return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes

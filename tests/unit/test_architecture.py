@@ -1,0 +1,49 @@
+"""Layering rules that keep the code base honest."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_services_models_and_db_never_import_qt() -> None:
+    code = (
+        "import pkgutil, importlib, sys\n"
+        "import app.services, app.models, app.db, app.errors, app.config, app.format\n"
+        "for pkg in (app.services, app.models, app.db):\n"
+        "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
+        "        if '.migrations' not in m.name: importlib.import_module(m.name)\n"
+        "bad = sorted(n for n in sys.modules if n.startswith(('PySide6', 'shiboken6', 'pyqtgraph')))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "", f"Qt imported by a Qt-free layer: {out.stdout}"
+
+
+def test_cli_admin_commands_keep_heavy_modules_out() -> None:
+    code = (
+        "import sys\nfrom app.main import main\n"
+        "main(['--version']) if False else None\n"
+        "import app.db.check, app.db.open\n"
+        "heavy = [n for n in ('PySide6', 'openpyxl', 'pyqtgraph', 'ortools') if n in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
+
+
+def test_no_sql_inside_views() -> None:
+    offenders = []
+    for path in (ROOT / "app" / "views").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for needle in ("session.execute", ".query(", "Session(", "exec_driver_sql"):
+            if needle in text:
+                offenders.append(f"{path.relative_to(ROOT)}: {needle}")
+    # screenshots.py is a tool, not a view: it looks up the admin to sign in as
+    offenders = [o for o in offenders if not o.startswith("app/views/screenshots.py")]
+    assert offenders == []
