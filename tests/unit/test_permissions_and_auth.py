@@ -112,3 +112,15 @@ def test_matrix_shape_follows_the_stories() -> None:
 def test_roles_doc_is_generated_from_the_matrix() -> None:
     doc = (ROOT / "docs" / "roles.md").read_text(encoding="utf-8")
     assert roles_markdown() in doc, "docs/roles.md is stale: run `make roles-doc`"
+
+
+def test_data_model_diagram_is_current() -> None:
+    from app.models import Base
+    from app.models.diagram import GROUPS, mermaid
+
+    doc = (ROOT / "docs" / "data-model.md").read_text(encoding="utf-8")
+    assert mermaid() in doc, "docs/data-model.md diagram is stale: python -m app.models.diagram"
+    grouped = {t for ts in GROUPS.values() for t in ts}
+    assert grouped == set(Base.metadata.tables) - {"alembic_version"}
+    for table in Base.metadata.tables:
+        assert f"`{table}`" in doc, f"{table} not described in docs/data-model.md"
