@@ -1407,6 +1407,10 @@ class _Builder:
             self.add("note", {"customer_id": ci + 1, "order_id": oid, "author": author, "stage": stage,
                               "text": txt, "created_at": at, "version": 1, "updated_at": at,
                               "updated_by": author})
+        # timeline ids in time order
+        timeline.sort(key=lambda e: (e["at"], e["customer_id"], e["order_id"] or 0, e["kind"]))
+        for i, e in enumerate(timeline, 1):
+            e["id"] = i
         self.n_jobs = n_job
         self.n_rma = 4
         self.n_credit = len(cn_rows)

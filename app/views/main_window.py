@@ -18,6 +18,8 @@ from app.errors import UserError
 from app.services.permissions import allowed, require
 from app.tasks import run_task
 from app.views.about import AboutDialog
+from app.services.changes import Changes
+from app.views.common.live import LiveUpdates
 from app.views.common.messages import show_user_error
 from app.views.tabs import tab_registry
 
@@ -25,7 +27,8 @@ from app.views.tabs import tab_registry
 class MainWindow(QMainWindow):
     database_requested = Signal(str, bool)  # path, create
 
-    def __init__(self, db: Database, actor: Actor, settings: WorkstationSettings | None = None) -> None:
+    def __init__(self, db: Database, actor: Actor, settings: WorkstationSettings | None = None,
+                 *, live: bool = True) -> None:
         super().__init__()
         self.db, self.actor = db, actor
         self.settings = settings or WorkstationSettings.load()
@@ -46,6 +49,28 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._restore_geometry()
+        self.live: LiveUpdates | None = None
+        if live:
+            self.live = LiveUpdates(db, actor, self)
+            self.live.changed.connect(self.on_changes)
+            self.live.desks_changed.connect(self.show_desks)
+            self.live.unreachable.connect(lambda msg: self.statusBar().showMessage(msg, 5000))
+            self.show_desks(self.live.desks)
+
+    def on_changes(self, changes: Changes) -> None:
+        """Another desk saved something: each tab reloads what concerns it."""
+        for widget in self.tab_widgets.values():
+            handler = getattr(widget, "on_changes", None)
+            if handler is not None:
+                handler(changes)
+
+    def show_desks(self, desks: list) -> None:
+        others = [d for d in desks if d.session_id != (self.live.session_id if self.live else None)]
+        self.desks_label.setText(f"{len(desks)} signed in" if desks else "")
+        self.desks_label.setToolTip("\n".join(
+            f"{d.full_name or d.username} ({d.role}) at {d.workstation} since {d.since.astimezone():%H:%M}"
+            for d in desks))
+        self.desks_label.setProperty("others", len(others))
 
     # --- actions: one registry so menus and shortcuts agree --------------------------------
     def _action(self, key: str, text: str, slot, shortcut: QKeySequence | str | None = None,  # type: ignore[no-untyped-def]
@@ -87,7 +112,10 @@ class MainWindow(QMainWindow):
         self.db_label.setObjectName("dbLabel")
         self.user_label = QLabel(f"{self.actor.display} ({self.actor.role}) at {self.actor.workstation}")
         self.user_label.setObjectName("userLabel")
+        self.desks_label = QLabel()
+        self.desks_label.setObjectName("desksLabel")
         bar.addWidget(self.db_label, 1)
+        bar.addPermanentWidget(self.desks_label)
         bar.addPermanentWidget(self.user_label)
 
     # --- geometry per workstation -----------------------------------------------------------
@@ -109,6 +137,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_geometry()
+        if self.live is not None:
+            self.live.stop()
         super().closeEvent(event)
 
     # --- File menu -------------------------------------------------------------------------

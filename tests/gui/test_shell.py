@@ -58,7 +58,7 @@ def test_sign_in_dialog_refuses_a_wrong_password_then_signs_in(qtbot, sqlite_db:
 def test_main_window_shows_stages_status_bar_and_admin_menu(qtbot, sqlite_db: Database, admin: Actor) -> None:
     pid = make_product(sqlite_db)
     make_order(sqlite_db, pid, "SO-1")
-    window = MainWindow(sqlite_db, admin, WorkstationSettings())
+    window = MainWindow(sqlite_db, admin, WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -73,7 +73,7 @@ def test_main_window_shows_stages_status_bar_and_admin_menu(qtbot, sqlite_db: Da
 
 
 def test_a_salesperson_sees_no_admin_menu_and_no_backup(qtbot, sqlite_db: Database) -> None:
-    window = MainWindow(sqlite_db, Actor("sam", "sales", "Sam Seller"), WorkstationSettings())
+    window = MainWindow(sqlite_db, Actor("sam", "sales", "Sam Seller"), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Help"]
     assert not window.actions["backup"].isEnabled()
@@ -81,14 +81,14 @@ def test_a_salesperson_sees_no_admin_menu_and_no_backup(qtbot, sqlite_db: Databa
 
 
 def test_window_geometry_is_remembered_per_workstation(qtbot, sqlite_db: Database, admin: Actor) -> None:
-    window = MainWindow(sqlite_db, admin, WorkstationSettings.load())
+    window = MainWindow(sqlite_db, admin, WorkstationSettings.load(), live=False)
     qtbot.addWidget(window)
     window.show()
     window.resize(700, 520)
     window.close()
     saved = WorkstationSettings.load()
     assert saved.window_geometry, "geometry not written to the workstation settings"
-    again = MainWindow(sqlite_db, admin, saved)
+    again = MainWindow(sqlite_db, admin, saved, live=False)
     qtbot.addWidget(again)
     assert (again.width(), again.height()) == (700, 520)
 
@@ -96,7 +96,7 @@ def test_window_geometry_is_remembered_per_workstation(qtbot, sqlite_db: Databas
 def test_backup_now_runs_off_the_gui_thread_and_reports_the_file(qtbot, sqlite_db: Database, admin: Actor,
                                                                  tmp_path: Path) -> None:
     settings = WorkstationSettings(backup_dir=str(tmp_path / "bk"))
-    window = MainWindow(sqlite_db, admin, settings)
+    window = MainWindow(sqlite_db, admin, settings, live=False)
     qtbot.addWidget(window)
     window.actions["backup"].trigger()
     with qtbot.waitSignal(window.backup_task.finished, timeout=10000):

@@ -23,14 +23,27 @@ class Column(Generic[T]):
 
 
 class RowsTableModel(QAbstractTableModel, Generic[T]):
-    def __init__(self, columns: Sequence[Column[T]], parent: Any = None) -> None:
+    def __init__(self, columns: Sequence[Column[T]], parent: Any = None,
+                 key: Callable[[T], Any] | None = None) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self.rows: list[T] = []
+        self.key = key
 
     def set_rows(self, rows: Sequence[T]) -> None:
+        """Replace the rows. When the same keys come back in the same order (a live refresh where
+        only values changed) only the changed rows are repainted: no reset, so selection, current
+        index and scroll position stay and nothing flickers."""
+        rows = list(rows)
+        if self.key is not None and [self.key(r) for r in rows] == [self.key(r) for r in self.rows]:
+            last = len(self.columns) - 1
+            for i, (old, new) in enumerate(zip(self.rows, rows, strict=True)):
+                if old != new:
+                    self.rows[i] = new
+                    self.dataChanged.emit(self.index(i, 0), self.index(i, last))
+            return
         self.beginResetModel()
-        self.rows = list(rows)
+        self.rows = rows
         self.endResetModel()
 
     def row_at(self, row: int) -> T:

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWid
 
 from app import format as fmt
 from app.db.uow import Actor, Database
+from app.services.changes import Changes
 from app.services.overview import StageRow, cycle_overview
 from app.views.common.table import Column, RowsTableModel
 
@@ -19,7 +20,7 @@ class OverviewTableModel(RowsTableModel[StageRow]):
             Column("Next department", lambda r: r.next_department),
             Column("Orders", lambda r: fmt.quantity(r.orders), align_right=True),
             Column("Net value", lambda r: fmt.money(r.value), align_right=True),
-        ], parent)
+        ], parent, key=lambda r: r.status)
 
 
 class OverviewTab(QWidget):
@@ -42,3 +43,8 @@ class OverviewTab(QWidget):
 
     def reload(self) -> None:
         self.model.set_rows(cycle_overview(self.db, self.actor))
+
+    def on_changes(self, changes: Changes) -> None:
+        """Live refresh: reload only when orders changed on any desk."""
+        if changes.touches("sales_order", "sales_order_line"):
+            self.reload()
