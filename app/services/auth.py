@@ -131,6 +131,15 @@ def list_users(db: Database, actor: Actor) -> list[UserInfo]:
         return [_info(u) for u in s.execute(select(User).order_by(User.username)).scalars()]
 
 
+def get_user(db: Database, actor: Actor, user_id: int) -> UserInfo:
+    require(actor, "users.manage")
+    with db.read() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise ValidationError("this user no longer exists", field="username")
+        return _info(user)
+
+
 def create_user(db: Database, actor: Actor, username: str, full_name: str, role: str, password: str) -> UserInfo:
     require(actor, "users.manage")
     problems = _validate_user(username, full_name, role, password)

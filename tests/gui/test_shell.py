@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QMessageBox, QPlainTextEdit
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QRadioButton
 
 from app.config import WorkstationSettings
 from app.db.uow import Actor, Database
@@ -221,3 +221,34 @@ def test_opening_a_bad_database_in_the_app_says_what_is_wrong(qtbot, tmp_path: P
     assert gui.run_gui(str(target)) == 1
     assert len(shown) == 1
     assert ("not an OrderCycle database" in shown[0]) if bad == "not-a-db" else ("cannot be reached" in shown[0])
+
+
+def test_conflicting_user_edit_shows_both_versions_and_saves_the_chosen_mix(qtbot, sqlite_db: Database,
+                                                                           admin: Actor) -> None:
+    from app.views.common.conflict import ConflictDialog
+
+    sam = auth.create_user(sqlite_db, admin, "sam", "Sam Seller", "sales", "sales-pass-1")
+    dlg = UsersDialog(sqlite_db, admin)
+    qtbot.addWidget(dlg)
+    dlg.table.selectRow(1)
+    # meanwhile another admin desk renames Sam and makes him marketing
+    other = Actor("root", "admin", "Ruth Admin", workstation="desk-9")
+    auth.update_user(sqlite_db, other, sam.id, version=sam.version, full_name="Samuel Seller", role="marketing")
+    seen: dict[str, str] = {}
+
+    def edit(widget) -> None:  # our desk changes the role to finance and the name to "Sam S."
+        widget.full_name.setText("Sam S.")
+        widget.role.setCurrentText("finance")
+        widget.accept()
+
+    def choose(conflict: ConflictDialog) -> None:
+        seen["mine_role"] = conflict.findChild(QRadioButton, "mine_role").text()
+        seen["theirs_role"] = conflict.findChild(QRadioButton, "theirs_role").text()
+        conflict.take_theirs("full_name")  # keep their spelling of the name, my role
+        QTimer.singleShot(0, conflict.save_button.click)
+
+    when_modal(qtbot, edit)
+    dlg.edit_selected(conflict_hook=choose)
+    assert seen == {"mine_role": "finance", "theirs_role": "marketing"}
+    final = auth.get_user(sqlite_db, admin, sam.id)
+    assert (final.full_name, final.role) == ("Samuel Seller", "finance")

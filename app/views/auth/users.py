@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
 
 from app import format as fmt
 from app.db.uow import Actor, Database
-from app.errors import UserError
+from app.errors import ConflictError, UserError
 from app.models.enums import Role
 from app.services import auth
 from app.services.auth import UserInfo
+from app.views.common.conflict import FieldSpec, resolve_conflict
 from app.views.common.messages import show_user_error
 from app.views.common.table import Column, RowsTableModel
 
@@ -73,6 +74,26 @@ class UserEditDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def values(self) -> dict[str, object]:
+        return {"full_name": self.full_name.text(), "role": self.role.currentText(),
+                "active": self.active.isChecked()}
+
+    def set_values(self, values: dict[str, object]) -> None:
+        self.full_name.setText(str(values["full_name"]))
+        self.role.setCurrentText(str(values["role"]))
+        self.active.setChecked(bool(values["active"]))
+
+
+USER_FIELDS = [
+    FieldSpec("full_name", "Full name"),
+    FieldSpec("role", "Role"),
+    FieldSpec("active", "Active", lambda v: "yes" if v else "no"),
+]
+
+
+def _user_values(user: UserInfo) -> tuple[dict[str, object], int]:
+    return {"full_name": user.full_name, "role": user.role, "active": user.active}, user.version
 
 
 class UsersDialog(QDialog):
@@ -124,17 +145,38 @@ class UsersDialog(QDialog):
             break
         self.reload()
 
-    def edit_selected(self) -> None:
+    def edit_selected(self, *, conflict_hook=None) -> None:  # type: ignore[no-untyped-def]
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return
         user = self.model.row_at(rows[0].row())
+        version = user.version
         dlg = UserEditDialog(user, self)
         while dlg.exec() == QDialog.DialogCode.Accepted:
+            mine = dlg.values()
             try:
-                auth.update_user(self.db, self.actor, user.id, version=user.version,
-                                 full_name=dlg.full_name.text(), role=dlg.role.currentText(),
-                                 active=dlg.active.isChecked(), password=dlg.password.text() or None)
+                auth.update_user(self.db, self.actor, user.id, version=version, full_name=mine["full_name"],
+                                 role=mine["role"], active=mine["active"], password=dlg.password.text() or None)
+            except ConflictError as exc:
+                decision, values, their_version = resolve_conflict(
+                    self, exc, USER_FIELDS, mine, lambda: _user_values(auth.get_user(self.db, self.actor, user.id)),
+                    dialog_hook=conflict_hook)
+                if decision == "reload":
+                    break
+                dlg.set_values(values)
+                if decision == "save":
+                    version = their_version
+                    try:
+                        auth.update_user(self.db, self.actor, user.id, version=version, full_name=values["full_name"],
+                                         role=values["role"], active=values["active"],
+                                         password=dlg.password.text() or None)
+                    except ConflictError:
+                        continue  # changed yet again: ask again
+                    except UserError as err:
+                        show_user_error(self, err)
+                        continue
+                    break
+                continue
             except UserError as exc:
                 show_user_error(self, exc)
                 continue
