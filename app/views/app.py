@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 
 from app.config import WorkstationSettings, default_db_path
@@ -88,6 +88,7 @@ def run_gui(db_arg: str | None, *, log_path: Path | None = None) -> int:
 
         window.database_requested.connect(on_request, Qt.ConnectionType.QueuedConnection)
         window.show()
+        QTimer.singleShot(0, window.offer_drafts)
         app.exec()
         db.dispose()
         if "to" not in switch:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtCore import QByteArray, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from app.config import WorkstationSettings
+from app.drafts import DraftStore
 from app.db.backup import backup_sqlite
 from app.db.engine import sqlite_path
 from app.db.open import default_backup_dir
@@ -45,6 +46,7 @@ class MainWindow(QMainWindow):
                 self.tab_widgets[title] = widget
                 self.tabs.addTab(widget, title)
         self.actions: dict[str, QAction] = {}
+        self.draft_handlers = {"user": self._reopen_user_draft}
         self._build_actions()
         self._build_menus()
         self._build_status_bar()
@@ -188,6 +190,34 @@ class MainWindow(QMainWindow):
             UsersDialog(self.db, self.actor, self).exec()
         except UserError as exc:
             show_user_error(self, exc)
+
+    def offer_drafts(self, store: DraftStore | None = None, *, ask=None) -> int:  # type: ignore[no-untyped-def]
+        """At start: unsaved work this user left on this database (a crash, a power cut) is offered
+        back. Returns how many drafts were reopened."""
+        store = store or DraftStore()
+        reopened = 0
+        for draft in store.pending(database=self.db.location, username=self.actor.username):
+            question = (f"You have unsaved work from {draft.saved_at.astimezone():%Y-%m-%d %H:%M}: "
+                        f"{draft.title}.\nOpen it again to finish it? (No discards it.)")
+            yes = ask(question) if ask else self.confirm("Unsaved work", question)
+            if not yes:
+                store.discard(draft.key)
+                continue
+            handler = self.draft_handlers.get(draft.form)
+            if handler is not None:
+                handler(draft, store)
+                reopened += 1
+        return reopened
+
+    def _reopen_user_draft(self, draft, store: DraftStore) -> None:  # type: ignore[no-untyped-def]
+        from app.views.auth.users import UsersDialog
+
+        dlg = UsersDialog(self.db, self.actor, self, drafts=store)
+        if draft.record_id is None:
+            QTimer.singleShot(0, lambda: dlg.add_user(values=draft.values))
+        elif dlg.select_user(draft.record_id):
+            QTimer.singleShot(0, lambda: dlg.edit_selected(values=draft.values))
+        dlg.exec()
 
     def show_about(self) -> None:
         AboutDialog(self.db, self).exec()

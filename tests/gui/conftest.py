@@ -24,13 +24,18 @@ def admin(sqlite_db: Database) -> Actor:
     return auth.sign_in(sqlite_db, "root", "correct horse", workstation="desk-1")
 
 
-def when_modal(qtbot, action: Callable[[QWidget], None]) -> None:
-    """Run ``action`` on the next modal dialog once it is shown (exec() blocks the test)."""
+def when_modal(qtbot, action: Callable[[QWidget], None], kind: type = QWidget, *, seconds: float = 10) -> None:
+    """Run ``action`` on the next modal dialog of type ``kind`` once it is shown (exec() blocks the
+    test). Gives up after ``seconds`` so a poll never leaks into later tests."""
+    import time
+
+    deadline = time.monotonic() + seconds
 
     def poll() -> None:
         widget = QApplication.activeModalWidget()
-        if widget is None:
-            QTimer.singleShot(10, poll)
+        if widget is None or not isinstance(widget, kind):
+            if time.monotonic() < deadline:
+                QTimer.singleShot(10, poll)
             return
         action(widget)
 

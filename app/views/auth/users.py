@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
 
 from app import format as fmt
 from app.db.uow import Actor, Database
+from app.drafts import DraftStore
 from app.errors import ConflictError, UserError
 from app.models.enums import Role
 from app.services import auth
 from app.services.auth import UserInfo
+from app.views.common.drafts import DraftKeeper
 from app.views.common.conflict import FieldSpec, resolve_conflict
 from app.views.common.messages import show_user_error
 from app.views.common.table import Column, RowsTableModel
@@ -97,9 +99,11 @@ def _user_values(user: UserInfo) -> tuple[dict[str, object], int]:
 
 
 class UsersDialog(QDialog):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None,
+                 drafts: DraftStore | None = None) -> None:
         super().__init__(parent)
         self.db, self.actor = db, actor
+        self.drafts = drafts or DraftStore()
         self.setObjectName("usersDialog")
         self.setWindowTitle("Users")
         lay = QVBoxLayout(self)
@@ -133,8 +137,24 @@ class UsersDialog(QDialog):
     def reload(self) -> None:
         self.model.set_rows(auth.list_users(self.db, self.actor))
 
-    def add_user(self, *, dialog: UserEditDialog | None = None) -> None:
+    def keep_drafts(self, dlg: UserEditDialog, record_id: int | None) -> DraftKeeper:
+        """What is typed survives a crash of this desk (never the password)."""
+        keeper = DraftKeeper(dlg, self.drafts, database=self.db.location, username=self.actor.username,
+                             form="user", record_id=record_id,
+                             title=lambda: f"User {dlg.username.text() or '(new)'}",
+                             values=lambda: {"username": dlg.username.text(), **dlg.values()})
+        for w in (dlg.username, dlg.full_name):
+            w.textEdited.connect(keeper.touch)
+        dlg.role.currentTextChanged.connect(keeper.touch)
+        dlg.active.toggled.connect(keeper.touch)
+        return keeper
+
+    def add_user(self, *, dialog: UserEditDialog | None = None, values: dict | None = None) -> None:
         dlg = dialog or UserEditDialog(None, self)
+        if values:
+            dlg.username.setText(str(values.get("username", "")))
+            dlg.set_values(values)
+        self.keeper = self.keep_drafts(dlg, None)
         while dlg.exec() == QDialog.DialogCode.Accepted:
             try:
                 auth.create_user(self.db, self.actor, dlg.username.text(), dlg.full_name.text(),
@@ -145,13 +165,23 @@ class UsersDialog(QDialog):
             break
         self.reload()
 
-    def edit_selected(self, *, conflict_hook=None) -> None:  # type: ignore[no-untyped-def]
+    def select_user(self, user_id: int) -> bool:
+        for i, u in enumerate(self.model.rows):
+            if u.id == user_id:
+                self.table.selectRow(i)
+                return True
+        return False
+
+    def edit_selected(self, *, conflict_hook=None, values: dict | None = None) -> None:  # type: ignore[no-untyped-def]
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return
         user = self.model.row_at(rows[0].row())
         version = user.version
         dlg = UserEditDialog(user, self)
+        if values:
+            dlg.set_values(values)
+        self.keeper = self.keep_drafts(dlg, user.id)
         while dlg.exec() == QDialog.DialogCode.Accepted:
             mine = dlg.values()
             try:

@@ -44,14 +44,18 @@ class CrashDialog(QDialog):
 def install_excepthook(log_path: Path | None) -> None:
     """Known errors that escape a slot get the plain message; anything else the crash dialog."""
 
+    def parent() -> QWidget | None:
+        window = QApplication.activeWindow()
+        return window if window is not None and window.isVisible() else None
+
     def hook(etype: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         if isinstance(value, UserError):
-            show_user_error(QApplication.activeWindow(), value)
+            show_user_error(parent(), value)
             return
         text = "".join(traceback.format_exception(etype, value, tb))
         log.error("unhandled exception\n%s", text)
         if QApplication.instance() is not None:
-            CrashDialog(text, log_path, QApplication.activeWindow()).exec()
+            CrashDialog(text, log_path, parent()).exec()
         else:
             sys.__excepthook__(etype, value, tb)
 
