@@ -13,6 +13,7 @@ from app.config import WorkstationSettings
 from app.drafts import DraftStore
 from app.db.backup import backup_sqlite
 from app.db.engine import sqlite_path
+from app.db.share import share_info
 from app.db.open import default_backup_dir
 from app.db.uow import Actor, Database
 from app.errors import UserError
@@ -110,7 +111,10 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.db_label = QLabel(f"Database: {self.db.location}")
+        path = sqlite_path(self.db.url)
+        self.share = share_info(path) if path is not None else None
+        where = f" — {self.share.status_text()}" if self.share is not None else " — PostgreSQL server"
+        self.db_label = QLabel(f"Database: {self.db.location}{where}")
         self.db_label.setObjectName("dbLabel")
         self.user_label = QLabel(f"{self.actor.display} ({self.actor.role}) at {self.actor.workstation}")
         self.user_label.setObjectName("userLabel")

@@ -52,10 +52,11 @@ def test_a_damaged_database_is_refused_at_open_and_by_db_check(tmp_path: Path, c
     assert main(["db", "check", "--db", str(path)]) == 1
     err = capsys.readouterr().err
     assert "damaged" in err and "backup" in err
-    with pytest.raises(DatabaseError):
-        db = open_database(path)
-        with db.read() as s:
-            s.execute(select(func.count()).select_from(Product)).scalar()
+    (tmp_path / "backups").mkdir()
+    (tmp_path / "backups" / "damaged-daily-20261125-080000.db").write_bytes(b"")
+    with pytest.raises(DatabaseError, match="damaged") as info:
+        open_database(path)
+    assert "damaged-daily-20261125-080000.db" in (info.value.hint or "")
     assert digest(path) == before
 
 
