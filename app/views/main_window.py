@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
         self._action("quit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
         self._action("users", "&Users…", self.manage_users, "Ctrl+Shift+U",
                      enabled=allowed(self.actor.role, "users.manage"))
+        self._action("audit", "&Audit log…", self.show_audit, "Ctrl+Shift+L",
+                     enabled=allowed(self.actor.role, "audit.view"))
         self._action("about", "&About OrderCycle", self.show_about, QKeySequence.StandardKey.HelpContents)
 
     def _build_menus(self) -> None:
@@ -105,8 +107,12 @@ class MainWindow(QMainWindow):
             file_menu.addAction(self.actions[key])
         file_menu.addSeparator()
         file_menu.addAction(self.actions["quit"])
-        if allowed(self.actor.role, "users.manage"):
-            bar.addMenu("&Admin").addAction(self.actions["users"])
+        admin_items = [k for k, perm in (("users", "users.manage"), ("audit", "audit.view"))
+                       if allowed(self.actor.role, perm)]
+        if admin_items:
+            menu = bar.addMenu("&Admin")
+            for key in admin_items:
+                menu.addAction(self.actions[key])
         bar.addMenu("&Help").addAction(self.actions["about"])
 
     def _build_status_bar(self) -> None:
@@ -222,6 +228,14 @@ class MainWindow(QMainWindow):
         elif dlg.select_user(draft.record_id):
             QTimer.singleShot(0, lambda: dlg.edit_selected(values=draft.values))
         dlg.exec()
+
+    def show_audit(self) -> None:
+        from app.views.admin.audit import AuditDialog
+
+        try:
+            AuditDialog(self.db, self.actor, self).exec()
+        except UserError as exc:
+            show_user_error(self, exc)
 
     def show_about(self) -> None:
         AboutDialog(self.db, self).exec()

@@ -1,0 +1,196 @@
+"""Admin → Audit log: who changed what, when, from which desk; filter, page, export to Excel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressDialog,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import format as fmt
+from app.db.uow import Actor, Database
+from app.errors import UserError
+from app.services import audit
+from app.services.audit import AuditFilter, AuditRow
+from app.tasks import Cancelled, run_task
+from app.views.common.messages import show_user_error
+from app.views.common.table import Column, RowsTableModel
+
+PAGE = 500
+ANY = "(any)"
+
+
+class AuditTableModel(RowsTableModel[AuditRow]):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__([
+            Column("Time", lambda r: fmt.local_time(r.at)),
+            Column("User", lambda r: r.username),
+            Column("Workstation", lambda r: r.workstation or ""),
+            Column("Action", lambda r: r.action),
+            Column("Entity", lambda r: r.entity),
+            Column("Id", lambda r: "" if r.entity_id is None else str(r.entity_id), align_right=True),
+            Column("Field", lambda r: r.field or ""),
+            Column("Old value", lambda r: r.old_value or ""),
+            Column("New value", lambda r: r.new_value or ""),
+        ], parent, key=lambda r: r.id)
+
+
+class AuditDialog(QDialog):
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.actor = db, actor
+        self.offset = 0
+        self.total = 0
+        self.setObjectName("auditDialog")
+        self.setWindowTitle("Audit log")
+        lay = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        users, entities = audit.choices(db, actor)
+        self.user = QComboBox()
+        self.user.setObjectName("userFilter")
+        self.user.addItems([ANY, *users])
+        self.entity = QComboBox()
+        self.entity.setObjectName("entityFilter")
+        self.entity.addItems([ANY, *entities])
+        self.entity_id = QLineEdit()
+        self.entity_id.setObjectName("entityIdFilter")
+        self.entity_id.setPlaceholderText("id")
+        self.entity_id.setMaximumWidth(70)
+        self.use_dates = QCheckBox("from")
+        self.use_dates.setObjectName("useDates")
+        today = QDate.currentDate()
+        self.since = QDateEdit(today.addDays(-30))
+        self.since.setCalendarPopup(True)
+        self.until = QDateEdit(today)
+        self.until.setCalendarPopup(True)
+        for label, w in (("User", self.user), ("Entity", self.entity), ("", self.entity_id)):
+            if label:
+                bar.addWidget(QLabel(label))
+            bar.addWidget(w)
+        bar.addWidget(self.use_dates)
+        bar.addWidget(self.since)
+        bar.addWidget(QLabel("to"))
+        bar.addWidget(self.until)
+        self.apply_button = QPushButton("&Filter")
+        self.apply_button.setObjectName("applyFilter")
+        self.apply_button.setDefault(True)
+        self.apply_button.clicked.connect(self.apply)
+        bar.addWidget(self.apply_button)
+        bar.addStretch(1)
+        lay.addLayout(bar)
+        self.model = AuditTableModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("auditTable")
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        lay.addWidget(self.table)
+        nav = QHBoxLayout()
+        self.count = QLabel()
+        self.count.setObjectName("auditCount")
+        self.newer = QPushButton("◀ &Newer")
+        self.newer.clicked.connect(lambda: self.page(-1))
+        self.older = QPushButton("&Older ▶")
+        self.older.clicked.connect(lambda: self.page(1))
+        self.export_button = QPushButton("&Export to Excel…")
+        self.export_button.setObjectName("exportAudit")
+        self.export_button.clicked.connect(lambda: self.export())
+        nav.addWidget(self.count, 1)
+        nav.addWidget(self.newer)
+        nav.addWidget(self.older)
+        nav.addWidget(self.export_button)
+        lay.addLayout(nav)
+        self.resize(1100, 600)
+        self.apply()
+
+    def current_filter(self) -> AuditFilter:
+        text = self.entity_id.text().strip()
+        if text and not text.isdigit():
+            raise UserError("The id filter takes a whole number.", hint="Clear it or type a record number.")
+        return AuditFilter(
+            username=None if self.user.currentText() == ANY else self.user.currentText(),
+            entity=None if self.entity.currentText() == ANY else self.entity.currentText(),
+            entity_id=int(text) if text else None,
+            since=self.since.date().toPython() if self.use_dates.isChecked() else None,
+            until=self.until.date().toPython() if self.use_dates.isChecked() else None,
+        )
+
+    def apply(self) -> None:
+        self.offset = 0
+        self.load()
+
+    def page(self, step: int) -> None:
+        self.offset = max(0, min(self.offset + step * PAGE, max(0, self.total - 1)))
+        self.load()
+
+    def load(self) -> None:
+        try:
+            rows, self.total = audit.search(self.db, self.actor, self.current_filter(), limit=PAGE, offset=self.offset)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self.model.set_rows(rows)
+        self.table.resizeColumnsToContents()
+        last = min(self.offset + PAGE, self.total)
+        self.count.setText(f"{self.offset + 1 if self.total else 0:,}–{last:,} of {self.total:,} changes")
+        self.newer.setEnabled(self.offset > 0)
+        self.older.setEnabled(last < self.total)
+
+    def export(self, target: Path | None = None) -> None:
+        if target is None:
+            name, _ = QFileDialog.getSaveFileName(self, "Export the audit log", f"audit-{dt.date.today()}.xlsx",
+                                                  "Excel workbook (*.xlsx)")
+            if not name:
+                return
+            target = Path(name)
+        try:
+            flt = self.current_filter()
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        progress = QProgressDialog("Exporting the audit log…", "Cancel", 0, 100, self)
+        progress.setObjectName("exportProgress")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(500)
+        self.export_button.setEnabled(False)
+
+        def work(state):  # type: ignore[no-untyped-def]
+            return audit.export_xlsx(self.db, self.actor, flt, target, progress=state.progress)
+
+        def done(n: int) -> None:
+            progress.close()
+            self.export_button.setEnabled(True)
+            self.count.setText(f"Exported {n:,} changes to {target}")
+
+        def failed(exc: BaseException) -> None:
+            progress.close()
+            self.export_button.setEnabled(True)
+            if isinstance(exc, Cancelled):
+                self.count.setText("Export cancelled")
+            elif isinstance(exc, UserError):
+                show_user_error(self, exc)
+            elif isinstance(exc, OSError):
+                show_user_error(self, UserError(f"The file {target} cannot be written: {exc.strerror}."))
+            else:
+                raise exc
+
+        self.export_task = run_task(work, on_success=done, on_error=failed,
+                                    on_progress=lambda f, _t: progress.setValue(int(f * 100)))
+        progress.canceled.connect(self.export_task.cancel)
