@@ -21,6 +21,7 @@ from app.services.permissions import allowed, require
 from app.tasks import run_task
 from app.views.about import AboutDialog
 from app.services.changes import Changes
+from app.views.common.idle import IdleLock
 from app.views.common.live import LiveUpdates
 from app.views.common.messages import show_user_error
 from app.views.tabs import tab_registry
@@ -59,6 +60,8 @@ class MainWindow(QMainWindow):
             self.live.desks_changed.connect(self.show_desks)
             self.live.unreachable.connect(lambda msg: self.statusBar().showMessage(msg, 5000))
             self.show_desks(self.live.desks)
+        self.idle = IdleLock(db, actor, self.settings.idle_lock_minutes if live else 0, self)
+        self.idle.signed_out.connect(self.close)
 
     def on_changes(self, changes: Changes) -> None:
         """Another desk saved something: each tab reloads what concerns it."""
@@ -149,6 +152,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_geometry()
+        self.idle.stop()
         if self.live is not None:
             self.live.stop()
         super().closeEvent(event)

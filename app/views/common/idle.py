@@ -1,0 +1,101 @@
+"""Lock the session after a configurable idle time; the password unlocks it. What was on screen,
+typed or not, stays as it was underneath the lock."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from app.db.uow import Actor, Database
+from app.errors import UserError
+from app.services import auth
+
+ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel}
+
+
+class LockDialog(QDialog):
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.actor = db, actor
+        self.setObjectName("lockDialog")
+        self.setWindowTitle("OrderCycle is locked")
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(f"Locked after a while without use. {actor.display}, enter your password to go on."))
+        self.password = QLineEdit()
+        self.password.setObjectName("password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        lay.addWidget(self.password)
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setStyleSheet("color: #b00020")
+        self.error.hide()
+        lay.addWidget(self.error)
+        buttons = QDialogButtonBox()
+        self.unlock_button = buttons.addButton("&Unlock", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.sign_out_button = buttons.addButton("&Sign out and quit", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.try_unlock)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+
+    def try_unlock(self) -> None:
+        try:
+            auth.sign_in(self.db, self.actor.username, self.password.text(), workstation=self.actor.workstation)
+        except UserError:
+            self.error.setText("That is not your password.")
+            self.error.show()
+            self.password.clear()
+            return
+        self.accept()
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # Esc must not unlock
+        if event.key() == 0x01000000:  # Qt.Key_Escape
+            return
+        super().keyPressEvent(event)
+
+
+class IdleLock(QObject):
+    locked = Signal()
+    unlocked = Signal()
+    signed_out = Signal()
+
+    def __init__(self, db: Database, actor: Actor, minutes: float, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.db, self.actor, self.window = db, actor, parent
+        self.limit = minutes * 60.0
+        self.last = time.monotonic()
+        self.is_locked = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000 if self.limit >= 5 else 50)
+        self.timer.timeout.connect(self.check)
+        if self.limit > 0:
+            QApplication.instance().installEventFilter(self)
+            self.timer.start()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() in ACTIVITY and not self.is_locked:
+            self.last = time.monotonic()
+        return False
+
+    def check(self) -> None:
+        if not self.is_locked and time.monotonic() - self.last >= self.limit:
+            self.lock()
+
+    def lock(self) -> None:
+        self.is_locked = True
+        self.locked.emit()
+        self.dialog = LockDialog(self.db, self.actor, self.window)
+        result = self.dialog.exec()
+        self.is_locked = False
+        self.last = time.monotonic()
+        if result == QDialog.DialogCode.Accepted:
+            self.unlocked.emit()
+        else:
+            self.signed_out.emit()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
