@@ -1,0 +1,50 @@
+"""One path for every document: HTML -> QTextDocument -> print preview, PDF or printer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QSizeF
+from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtWidgets import QWidget
+
+
+def make_document(html: str) -> QTextDocument:
+    doc = QTextDocument()
+    doc.setHtml(html)
+    return doc
+
+
+def _setup(printer: QPrinter) -> None:
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    printer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
+
+
+def _print(doc: QTextDocument, printer: QPrinter) -> None:
+    doc.setPageSize(QSizeF(printer.pageRect(QPrinter.Unit.Point).size()))
+    doc.print_(printer)
+
+
+def to_pdf(html: str, target: Path, *, title: str = "") -> Path:
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    _setup(printer)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(target))
+    if title:
+        printer.setDocName(title)
+        printer.setPdfVersion(QPrinter.PdfVersion.PdfVersion_1_6)
+    _print(make_document(html), printer)
+    return target
+
+
+def to_printer(html: str, printer: QPrinter) -> None:
+    _print(make_document(html), printer)
+
+
+def preview(html: str, parent: QWidget | None = None) -> QPrintPreviewDialog:
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    _setup(printer)
+    dlg = QPrintPreviewDialog(printer, parent)
+    dlg.paintRequested.connect(lambda p: to_printer(html, p))
+    return dlg
