@@ -38,6 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--db", required=True)
     b.add_argument("--to", required=True, type=Path)
 
+    r = dbsub.add_parser("restore", help="restore a SQLite database from a backup (online, verified)")
+    r.add_argument("--db", required=True)
+    r.add_argument("--from", dest="source", required=True, type=Path)
+    r.add_argument("--force", action="store_true", help="even while other desks are connected")
+    cp = dbsub.add_parser("copy", help="copy a firm's data to an empty database (e.g. SQLite -> PostgreSQL)")
+    cp.add_argument("--from", dest="source", required=True)
+    cp.add_argument("--to", dest="target", required=True)
+
     shots = sub.add_parser("screenshots", help="render the main window and every tab to PNG files")
     shots.add_argument("--db", required=True)
     shots.add_argument("--out", required=True, type=Path)
@@ -111,9 +119,29 @@ def cmd_db(args: argparse.Namespace) -> int:
         path = sqlite_path(to_url(args.db))
         if path is None:
             return _fail("backups of PostgreSQL are made with pg_dump (see docs/multi-user.md).")
-        check_sqlite_location(path, create=False)
+        check_sqlite_location(path, create=False, need_write=False)
         saved = backup_sqlite(path, args.to)
         print(f"Backup written to {saved}")
+        return 0
+    if args.db_command == "restore":
+        from app.db.engine import sqlite_path, to_url
+        from app.db.restore import restore_sqlite
+
+        path = sqlite_path(to_url(args.db))
+        if path is None:
+            return _fail("restore a PostgreSQL database with pg_restore (see docs/multi-user.md).")
+        outcome = restore_sqlite(path, args.source, force=args.force)
+        print(f"Restored {path} from {outcome.restored_from}; the previous state was saved as {outcome.safety_backup}")
+        return 0
+    if args.db_command == "copy":
+        from app.db.copy import copy_database
+
+        def report(fraction: float, text: str) -> None:
+            print(f"\r{fraction:6.1%} {text[:60]:<60}", end="", file=sys.stderr, flush=True)
+
+        outcome = copy_database(args.source, args.target, progress=report)
+        print(file=sys.stderr)
+        print(f"Copied {outcome.total_rows:,} rows in {len(outcome.tables)} tables in {outcome.seconds:.1f} s")
         return 0
     return _fail("unknown db command")
 

@@ -45,6 +45,7 @@ class Task(QObject):
     def __init__(self, fn: Callable[[TaskState], Any]) -> None:
         super().__init__()
         self.fn = fn
+        self.done = False  # set on the GUI thread once the result or error was delivered
         self.state = TaskState(lambda f, t: self.progressed.emit(f, t))
 
     def cancel(self) -> None:
@@ -83,6 +84,6 @@ def run_task(fn: Callable[[TaskState], Any], *, on_success: Callable[[Any], None
     if on_progress:
         task.progressed.connect(on_progress)
     _running.add(task)
-    task.finished.connect(lambda: _running.discard(task))
+    task.finished.connect(lambda: (_running.discard(task), setattr(task, "done", True)))
     QThreadPool.globalInstance().start(_Runner(task))
     return task

@@ -56,7 +56,7 @@ def describe(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def check_sqlite_location(path: Path, *, create: bool) -> bool:
+def check_sqlite_location(path: Path, *, create: bool, need_write: bool = True) -> bool:
     """Refuse, before SQLite touches anything, what cannot work. Returns True if the file is new.
 
     Checks: the folder is reachable; an existing file really is a SQLite database; the folder is
@@ -83,6 +83,8 @@ def check_sqlite_location(path: Path, *, create: bool) -> bool:
             )
     elif not create:
         raise DatabaseError(f"There is no database at {path}.")
+    if not need_write:
+        return not exists
     probe = folder / f".ordercycle-write-test-{os.getpid()}"
     try:
         fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)

@@ -18,15 +18,18 @@ class Changes:
     entities: dict[str, frozenset[int]] = field(default_factory=dict)
     by: tuple[str, ...] = ()
     at: dt.datetime | None = None
+    everything: bool = False  # the counter went backwards (a restore): reload all
 
     def touches(self, *tables: str) -> bool:
-        return bool(self.tables.intersection(tables))
+        return self.everything or bool(self.tables.intersection(tables))
 
 
 def changes_since(db: Database, seq: int, *, limit: int = 2000) -> Changes:
     """Merge the feed rows after ``seq``. Called only when the counter moved (one tiny query)."""
     current = db.change_seq()
-    if current <= seq:
+    if current < seq:  # the database was restored from a backup: nothing we hold is current
+        return Changes(seq=current, everything=True)
+    if current == seq:
         return Changes(seq=current)
     with db.read() as s:
         rows = s.execute(select(ChangeFeed).where(ChangeFeed.seq > seq).order_by(ChangeFeed.seq).limit(limit)).scalars().all()

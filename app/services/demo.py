@@ -27,21 +27,25 @@ the work center's hourly rate; set-up is not spread over the unit) plus 15 % ove
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import gc
 import math
+import operator
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy import JSON, Table, func, insert, select, text, update
 
+from app.db.engine import write_engine
 from app.db.uow import Database
 from app.errors import UserError
 from app.models import NumberSequence, Product, User
-from app.models.base import Base, money
+from app.models.base import Base, UTCDateTime, money
 from app.models.enums import (
     AddressKind,
     CustomerTier,
@@ -77,9 +81,14 @@ OPEN_STATUSES = (
 
 UTC = dt.timezone.utc
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 OVERHEAD = Decimal("1.15")
 TAX = Decimal("0.2000")
+BIG_DISCOUNT = Decimal("0.12")
 CHUNK = 20_000
+BIG_TABLE = 50_000  # rows; above this, indexes are built after the load (SQLite)
+_MINUTES = [dt.timedelta(minutes=i) for i in range(1440)]
+_WORKDAY: dict[dt.date, dt.date] = {}
 
 
 @dataclass(frozen=True)
@@ -325,8 +334,11 @@ def _month_index(d: dt.date) -> int:
 
 def _workday(d: dt.date) -> dt.date:
     """``d`` or the next Monday-Friday."""
-    wd = d.weekday()
-    return d + dt.timedelta(days=7 - wd) if wd >= 5 else d
+    r = _WORKDAY.get(d)
+    if r is None:
+        wd = d.weekday()
+        r = _WORKDAY[d] = d + dt.timedelta(days=7 - wd) if wd >= 5 else d
+    return r
 
 
 def _workday_back(d: dt.date) -> dt.date:
@@ -403,7 +415,10 @@ class _Builder:
         return m
 
     def ts(self, d: dt.date, minute: int) -> dt.datetime:
-        return self.midnight(d) + dt.timedelta(minutes=minute)
+        m = self._midnight.get(d)
+        if m is None:
+            m = self.midnight(d)
+        return m + (_MINUTES[minute] if 0 <= minute < 1440 else dt.timedelta(minutes=minute))
 
     def q(self, n: int) -> Decimal:
         v = self._qty.get(n)
@@ -697,6 +712,11 @@ class _Builder:
                           "status": status, "from_quote": status is OrderStatus.LOST or rand() < 0.22})
         return specs
 
+    def _open_qty(self, pi: int) -> int:
+        """A modest quantity for an open order (the lower half of the product's usual range)."""
+        choices = QTY_CHOICES[self.p_kind[pi]]
+        return self.rng.choice(choices[:len(choices) // 2 + 1])
+
     def _pick_lines(self, stock_only: bool = False, mto: bool = False, n: int | None = None) -> list[tuple]:
         rng = self.rng
         n = n or rng.choice((1, 2, 2, 3, 3, 4))
@@ -708,13 +728,13 @@ class _Builder:
             mto_pool = [pi for pi in range(len(PRODUCTS)) if not self.p_mts[pi] and self.p_fam[pi] != "SHS"]
             pi = rng.choice(mto_pool)
             used.add(pi)
-            lines.append((pi, rng.choice(QTY_CHOICES[self.p_kind[pi]]), None))
+            lines.append((pi, self._open_qty(pi), None))
         while len(lines) < n:
             pi = rng.choices(pool, weights=weights)[0]
             if pi in used:
                 continue
             used.add(pi)
-            lines.append((pi, rng.choice(QTY_CHOICES[self.p_kind[pi]]), None))
+            lines.append((pi, self._open_qty(pi), None))
         return lines
 
     def open_specs(self) -> list[dict[str, Any]]:
@@ -820,11 +840,35 @@ class _Builder:
         p_loc = [p["location"] for p in self.products]
         one_day, td = dt.timedelta(days=1), dt.timedelta
         price_cache: dict[tuple[int, Decimal], Decimal] = {}
-        open_set = set(OPEN_STATUSES)
-        shipped_states = {OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.INVOICED,
-                          OrderStatus.CLOSED}
-        reserving = {OrderStatus.CONFIRMED, OrderStatus.IN_PRODUCTION, OrderStatus.READY, OrderStatus.ON_HOLD,
-                     OrderStatus.PARTIALLY_SHIPPED}
+        disc_cache: dict[tuple[int, int, bool], Decimal] = {}
+        qty_cache = self._qty
+        promo_lo, promo_hi = self.promo_start, self.promo_end
+        p_desc = [f"{sku} {name}" for sku, name in zip(p_skus, p_names)]
+        days_td = [td(days=i) for i in range(400)]
+        hours_td = [td(hours=i) for i in range(24)]
+        delivered_before = today - td(days=3)
+        ship_cap = today - one_day
+        ship_fallback = _workday_back(today - td(days=2))
+        to_confirm = (td(minutes=25), td(days=2, minutes=35))
+        mid = self._midnight
+        mins = _MINUTES
+        ZERO_ = ZERO
+        S = OrderStatus
+        # per status: open?, kind, has shipment, all lines shipped, invoiced, reserves stock
+        flags = {st: (st in OPEN_STATUSES,
+                      OrderKind.QUOTE if st in (S.QUOTE, S.LOST) else OrderKind.ORDER,
+                      st in (S.PARTIALLY_SHIPPED, S.SHIPPED, S.INVOICED, S.CLOSED),
+                      st in (S.SHIPPED, S.INVOICED, S.CLOSED),
+                      st in (S.INVOICED, S.CLOSED),
+                      st in (S.CONFIRMED, S.IN_PRODUCTION, S.READY, S.ON_HOLD, S.PARTIALLY_SHIPPED))
+                 for st in OrderStatus}
+        c_terms, c_spname, c_sp = self.c_terms, self.c_spname, self.c_sp
+        seq = self.seq
+        now_ts = self.now_ts
+        story = self.story
+        order_info = self.order_info
+        for d0 in {sp["day"] for sp in specs}:
+            self.midnight(d0)
         line_id = len(lines_out)
         n_specs = len(specs)
         for n, s in enumerate(specs):
@@ -832,85 +876,93 @@ class _Builder:
                 progress(0.10 + 0.45 * n / n_specs)
             oid = len(orders) + 1
             ci, status, day = s["ci"], s["status"], s["day"]
-            is_open = status in open_set
-            terms = self.c_terms[ci]
-            sp_name = self.c_spname[ci]
+            is_open, kind, has_shipment, ships_all, is_invoiced, reserves = flags[status]
+            terms = c_terms[ci]
+            sp_name = c_spname[ci]
             track = is_open or ci == hal or "story" in s
-            kind = OrderKind.QUOTE if status in (OrderStatus.QUOTE, OrderStatus.LOST) else OrderKind.ORDER
-            if s["from_quote"] or kind is OrderKind.QUOTE:
-                self.seq["quote"] += 1
-                number = f"Q-{self.seq['quote']:06d}"
+            from_quote = s["from_quote"]
+            if from_quote or kind is OrderKind.QUOTE:
+                seq["quote"] += 1
+                number = f"Q-{seq['quote']:06d}"
             else:
-                self.seq["order"] += 1
-                number = f"SO-{self.seq['order']:06d}"
-            created = self.ts(day, s["minute"])
+                seq["order"] += 1
+                number = f"SO-{seq['order']:06d}"
+            created = mid[day] + mins[s["minute"]]
             confirmed_at = None
             if kind is OrderKind.ORDER:
-                confirmed_at = created + (td(days=2, minutes=35) if s["from_quote"] else td(minutes=25))
-            has_mto = any(not p_mts[ln[0]] for ln in s["lines"])
+                confirmed_at = created + to_confirm[from_quote]
+            has_mto = False
+            for ln in s["lines"]:
+                if not p_mts[ln[0]]:
+                    has_mto = True
+                    break
             lead = 21 if has_mto else 4
-            promise = _workday(day + td(days=lead))
-            requested = _workday(day + td(days=lead + int(rand() * 10) - 3))
+            promise = _workday(day + days_td[lead])
+            requested = _workday(day + days_td[lead + int(rand() * 10) - 3])
             # ship / invoice / pay days
             ship_day = pay_day = None
-            if status in shipped_states:
+            if has_shipment:
                 if "ship_back" in s:
-                    ship_day = _workday_back(today - td(days=s["ship_back"]))
+                    ship_day = _workday_back(today - days_td[s["ship_back"]])
                 else:
                     late = rand() < 0.12
                     extra = (1 + int(rand() * 6)) if late else -int(rand() * (lead // 2 + 1))
-                    ship_day = _workday(day + td(days=max(1, lead + extra)))
-                    if ship_day >= today - td(days=1):
-                        ship_day = _workday_back(today - td(days=2))
+                    ship_day = _workday(day + days_td[max(1, lead + extra)])
+                    if ship_day >= ship_cap:
+                        ship_day = ship_fallback
                     if ship_day < day:
                         ship_day = day
-            if status is OrderStatus.CLOSED:
+            if status is S.CLOSED:
                 if "pay_back" in s:
-                    pay_day = today - td(days=s["pay_back"])
+                    pay_day = today - days_td[s["pay_back"]]
                 else:
-                    pay_day = ship_day + td(days=terms + int(rand() * 21) - 6)
+                    pay_day = ship_day + days_td[terms + int(rand() * 21) - 6]
                     if pay_day >= today:
-                        pay_day = today - one_day
+                        pay_day = ship_cap
                 if pay_day <= ship_day:
                     pay_day = ship_day + one_day if ship_day + one_day < today else ship_day
-            if s.get("story"):
-                self.story[s["story"]] = oid
+            if "story" in s:
+                story[s["story"]] = oid
             # lines
             tot_net = tot_tax = tot_cost = ZERO
             o_lines = []
             n_lines = len(s["lines"])
+            line_promise = promise if kind is OrderKind.ORDER else None
             for ln_no, (pi, qty, disc) in enumerate(s["lines"], 1):
                 line_id += 1
                 if disc is None:
-                    disc = self._discount(pi, qty, day)
+                    dkey = (pi, qty, promo_lo <= day <= promo_hi)
+                    disc = disc_cache.get(dkey)
+                    if disc is None:
+                        disc = disc_cache[dkey] = self._discount(pi, qty, day)
                 key = (pi, disc)
                 unit_price = price_cache.get(key)
                 if unit_price is None:
                     unit_price = price_cache[key] = money(p_price[pi] * (1 - disc))
-                dq = self.q(qty)
-                net = money(dq * unit_price)
-                tax = money(net * TAX)
-                cost = money(dq * p_cost[pi])
+                dq = qty_cache.get(qty) or self.q(qty)
+                mts = p_mts[pi]
+                # integer quantity x price in cents is exact, so money() would not change these two
+                net = dq * unit_price
+                tax = (net * TAX).quantize(CENT, ROUND_HALF_UP)  # = money(net * TAX)
+                cost = dq * p_cost[pi]
                 tot_net += net
                 tot_tax += tax
                 tot_cost += cost
-                shipped = ZERO
-                if status in (OrderStatus.SHIPPED, OrderStatus.INVOICED, OrderStatus.CLOSED):
+                shipped = ZERO_
+                if ships_all or (has_shipment and mts and ln_no < n_lines):  # partly shipped: stock lines
                     shipped = dq
-                elif status is OrderStatus.PARTIALLY_SHIPPED and ln_no < n_lines and p_mts[pi]:
-                    shipped = dq
-                res = ZERO
-                if status in reserving and p_mts[pi] and shipped < dq:
+                res = ZERO_
+                if reserves and mts and shipped < dq:
                     res = dq - shipped
                     reserved[pi] += res
-                invoiced = dq if status in (OrderStatus.INVOICED, OrderStatus.CLOSED) else ZERO
                 o_lines.append((line_id, pi, dq, unit_price, net, tax, shipped))
                 lines_out.append({
                     "id": line_id, "order_id": oid, "line_no": ln_no, "product_id": pi + 1, "quantity": dq,
                     "list_price": p_price[pi], "discount": disc, "unit_price": unit_price,
-                    "price_override_reason": "Excess stock: discount agreed" if disc >= Decimal("0.12") else None,
-                    "tax_rate": TAX, "unit_cost": p_cost[pi], "promise_date": promise if kind is OrderKind.ORDER else None,
-                    "qty_reserved": res, "qty_picked": shipped, "qty_shipped": shipped, "qty_invoiced": invoiced,
+                    "price_override_reason": "Special discount agreed" if disc >= BIG_DISCOUNT else None,
+                    "tax_rate": TAX, "unit_cost": p_cost[pi], "promise_date": line_promise,
+                    "qty_reserved": res, "qty_picked": shipped, "qty_shipped": shipped,
+                    "qty_invoiced": dq if is_invoiced else ZERO_,
                     "version": 1, "updated_at": created, "updated_by": sp_name})
             last_ts = confirmed_at or created
             last_by = sp_name
@@ -927,16 +979,17 @@ class _Builder:
                                      "user": sp_name, "ref_table": "sales_order", "ref_id": oid})
             ship_id = inv_id = None
             if ship_day is not None:
-                shipped_at = self.ts(ship_day, 13 * 60 + int(rand() * 180))
+                ship_mid = mid.get(ship_day) or self.midnight(ship_day)
+                shipped_at = ship_mid + mins[780 + int(rand() * 180)]
                 carrier, prefix = CARRIERS[int(rand() * len(CARRIERS))]
                 ship_id = len(shipments) + 1
                 shipments.append({
                     "id": ship_id, "number": None, "order_id": oid,
-                    "status": ShipmentStatus.DELIVERED if ship_day < today - td(days=3) else ShipmentStatus.SHIPPED,
+                    "status": ShipmentStatus.DELIVERED if ship_day < delivered_before else ShipmentStatus.SHIPPED,
                     "carrier": carrier,
                     "tracking_number": None if carrier == "Own van" else f"{prefix}{int(rand() * 1e9):09d}",
                     "shipped_at": shipped_at, "shipped_by": "shipping", "note": None,
-                    "created_at": shipped_at - td(hours=3), "version": 1, "updated_at": shipped_at,
+                    "created_at": shipped_at - hours_td[3], "version": 1, "updated_at": shipped_at,
                     "updated_by": "shipping"})
                 for (lid, pi, dq, _up, net, _tax, shipped) in o_lines:
                     if shipped:
@@ -971,19 +1024,19 @@ class _Builder:
                                      "stage": Stage.SHIPPING, "kind": "shipped",
                                      "summary": f"Shipped {number} with {carrier}", "user": "shipping",
                                      "ref_table": "shipment", "ref_id": ship_id})
-                if status in (OrderStatus.INVOICED, OrderStatus.CLOSED):
+                if is_invoiced:
                     inv_id = len(invoices) + 1
                     gross = tot_net + tot_tax
-                    issued_at = shipped_at + td(hours=2)
+                    issued_at = shipped_at + hours_td[2]
                     inv = {"id": inv_id, "number": None, "customer_id": ci + 1, "order_id": oid,
-                           "issue_date": ship_day, "due_date": ship_day + td(days=terms),
+                           "issue_date": ship_day, "due_date": ship_day + days_td[terms],
                            "status": InvoiceStatus.ISSUED, "net": tot_net, "tax": tot_tax, "paid": ZERO,
                            "issued_by": "finance", "created_at": issued_at, "version": 1,
                            "updated_at": issued_at, "updated_by": "finance"}
                     invoices.append(inv)
                     for (lid, pi, dq, up, net, _tax, _sh) in o_lines:
                         inv_lines.append({"id": len(inv_lines) + 1, "invoice_id": inv_id, "order_line_id": lid,
-                                          "description": f"{p_skus[pi]} {p_names[pi]}", "quantity": dq,
+                                          "description": p_desc[pi], "quantity": dq,
                                           "unit_price": up, "tax_rate": TAX, "net": net})
                     last_ts, last_by = issued_at, "finance"
                     if track:
@@ -1001,7 +1054,7 @@ class _Builder:
                         pay_day = min(ship_day + td(days=terms // 2), today - one_day)
                         inv["status"] = InvoiceStatus.PARTIALLY_PAID
                     if amount is not None:
-                        paid_at = self.ts(pay_day, 10 * 60)
+                        paid_at = (mid.get(pay_day) or self.midnight(pay_day)) + mins[600]
                         inv["paid"] = amount
                         inv["updated_at"] = paid_at
                         payments.append({"id": len(payments) + 1, "invoice_id": inv_id, "amount": amount,
@@ -1030,12 +1083,12 @@ class _Builder:
                                  "summary": f"{number} put on hold: {s['hold_reason']}",
                                  "user": "finance" if "Credit" in s["hold_reason"] else sp_name,
                                  "ref_table": "sales_order", "ref_id": oid})
-            if last_ts > self.now_ts:
-                last_ts = self.now_ts
+            if last_ts > now_ts:
+                last_ts = now_ts
             needs_approval = bool(s.get("needs_approval"))
             orders.append({
                 "id": oid, "number": number, "kind": kind, "status": status, "customer_id": ci + 1,
-                "salesperson_id": self.c_sp[ci], "order_date": day, "requested_date": requested,
+                "salesperson_id": c_sp[ci], "order_date": day, "requested_date": requested,
                 "promise_date": promise,
                 "bottleneck": "Welding" if has_mto and kind is OrderKind.ORDER else None,
                 "customer_reference": s.get("customer_reference") or (
@@ -1047,7 +1100,7 @@ class _Builder:
                 "cancel_reason": "Customer's project postponed" if status is OrderStatus.CANCELLED else None,
                 "source_order_id": None, "created_at": created, "version": 1, "updated_at": last_ts,
                 "updated_by": last_by})
-            self.order_info.append((oid, ci, status, ship_day, inv_id, o_lines))
+            order_info.append((oid, ci, status, ship_day, inv_id, o_lines))
         self.reserved = reserved
         self.demand = demand
         # gap-free numbers in date order: invoices (1..N), shipments, pick lists
@@ -1085,8 +1138,11 @@ class _Builder:
             target = math.ceil(mean * (1.0 if cover > 6 else 1.5))
             p["target_stock"] = self.q(max(target, 2))
             p["max_stock"] = self.q(max(math.ceil(mean * 3), 5))
-            free = math.ceil(mean * cover * (0.9 + 0.2 * rng.random())) if cover <= 6 else math.ceil(mean * cover)
-            p["stock_on_hand"] = self.q(max(free, 3)) + res
+            # stock = the product's months of cover; what open orders reserve comes out of it
+            # (plus a few units when they would take it all)
+            on_hand = math.ceil(mean * cover * (0.9 + 0.2 * rng.random())) if cover <= 6 else math.ceil(mean * cover)
+            on_hand = max(on_hand, int(res) + 2 + int(mean // 2), 3)
+            p["stock_on_hand"] = self.q(on_hand)
         # opening stock as one counted movement per stocked product
         for p in self.products:
             if p["stock_on_hand"] > 0:
@@ -1156,9 +1212,10 @@ class _Builder:
                              "summary": summary, "user": user, "ref_table": ref_table, "ref_id": ref_id})
 
         # expedites: three by marketing this month (the quota is three), one by sales; older ones
+        # (one of them on the story customer's strategic order, so it shows on its timeline)
         open_prod = [o["id"] for o in orders if o["status"] in (OrderStatus.IN_PRODUCTION, OrderStatus.CONFIRMED)
                      and o["id"] != self.story["tradeshow"] and o["id"] != self.story["strategic"]]
-        picks = open_prod[:4] if len(open_prod) >= 4 else (open_prod * 4)[:4]
+        picks = [open_prod[0], self.story["strategic"], open_prod[1], open_prod[2]]
         exp = self.rows["expedite_request"]
         days_in = (today - month_start).days
         plans = [
@@ -1427,10 +1484,104 @@ class _Builder:
 # insertion
 # --------------------------------------------------------------------------------------------
 
+_HHMM = [f"{m // 60:02d}:{m % 60:02d}:00.000000" for m in range(1440)]
+
+
+def _utc_text(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """UTCDateTime's SQLite bind processor (UTC, naive, ``YYYY-MM-DD HH:MM:SS.ffffff``) for the
+    whole-minute UTC timestamps the demo uses, from cached pieces; anything else goes to ``proc``.
+    ``_insert_table`` checks it against ``proc`` before using it."""
+    days: dict[int, str] = {}
+
+    def run(value: Any) -> Any:
+        if value is None or value.tzinfo is not UTC or value.second or value.microsecond:
+            return proc(value)
+        o = value.toordinal()
+        d = days.get(o)
+        if d is None:
+            d = days[o] = f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
+        return d + _HHMM[value.hour * 60 + value.minute]
+
+    return run
+
+
+def _insert_table(conn: Any, table: Table, rows: list[dict[str, Any]], done: Callable[[int], None]) -> None:
+    """``insert(table)`` with ``rows``, executemany in chunks.
+
+    On SQLite the statement is compiled once and the parameters are converted column by column
+    with SQLAlchemy's own bind processors for each column type (memoised where values repeat;
+    timestamps through a cached formatter verified against SQLAlchemy's on each column), then
+    handed to the driver's executemany: the same values in the file, several times faster than
+    SQLAlchemy's per-row parameter processing. Other databases take the plain Core path.
+    """
+    stmt = insert(table)
+    dialect = conn.dialect
+    if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
+        for start in range(0, len(rows), CHUNK):
+            conn.execute(stmt, rows[start:start + CHUNK])
+            done(min(CHUNK, len(rows) - start))
+        return
+    keys = [c.key for c in table.columns]
+    compiled = stmt.compile(dialect=dialect, column_keys=keys)
+    order = list(compiled.positiontup or [])
+    if sorted(order) != sorted(keys):
+        raise AssertionError(f"unexpected insert parameters for {table.name}: {order}")
+    procs: list[tuple[Callable[[Any], Any] | None, bool]] = []
+    for key in order:
+        col = table.columns[key]
+        proc = col.type.dialect_impl(dialect).bind_processor(dialect)
+        if proc is not None and isinstance(col.type, UTCDateTime):
+            fast = _utc_text(proc)
+            sample = [r.get(key) for r in rows[:50] if r.get(key) is not None]
+            proc = fast if all(fast(v) == proc(v) for v in sample) else proc
+        # the rows share value objects (prices, quantities, days, enums): for such columns convert
+        # each object once, keyed by identity (every value stays alive in ``rows`` meanwhile;
+        # hashing by value would cost more than converting)
+        shared = False
+        if proc is not None:
+            sample = [r.get(key) for r in rows[:2000]]
+            shared = len({id(v) for v in sample}) * 2 < len(sample)
+        procs.append((proc, shared))
+    getters = [operator.itemgetter(key) for key in order]
+    sql = compiled.string
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        columns: list[Any] = []
+        for get, (proc, shared) in zip(getters, procs):
+            if proc is None:
+                columns.append(list(map(get, chunk)))
+            elif shared:
+                values = list(map(get, chunk))
+                distinct = dict(zip(map(id, values), values))
+                converted = {k: proc(v) for k, v in distinct.items()}
+                columns.append(map(converted.__getitem__, map(id, values)))
+            else:
+                columns.append(map(proc, map(get, chunk)))
+        conn.exec_driver_sql(sql, list(zip(*columns)))
+        done(len(chunk))
+
+
 def _insert_all(conn: Any, rows: dict[str, list[dict[str, Any]]], fallback_ts: dt.datetime,
                 progress: Callable[[float], None] | None) -> None:
     total = sum(len(r) for r in rows.values()) or 1
-    done = 0
+    count = [0]
+
+    def done(n: int) -> None:
+        count[0] += n
+        if progress is not None:
+            progress(0.6 + 0.38 * count[0] / total)
+
+    deferred: list[str] = []
+    if conn.dialect.name == "sqlite":
+        # big tables: drop their secondary indexes and recreate them from the very same SQL after
+        # the load (SQLite builds an index from sorted keys much faster than row by row)
+        big = [name for name, data in rows.items() if len(data) >= BIG_TABLE]
+        for name in big:
+            for index_name, sql in conn.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                    "AND sql IS NOT NULL ORDER BY name", (name,)).fetchall():
+                conn.exec_driver_sql(f'DROP INDEX "{index_name}"')
+                deferred.append(sql)
     for table in Base.metadata.sorted_tables:
         data = rows.get(table.name)
         if not data:
@@ -1447,12 +1598,9 @@ def _insert_all(conn: Any, rows: dict[str, list[dict[str, Any]]], fallback_ts: d
         extra = set(fixed[0]) - keys
         if missing or extra:
             raise AssertionError(f"demo rows for {table.name}: missing {sorted(missing)}, unknown {sorted(extra)}")
-        stmt = insert(table)
-        for start in range(0, len(fixed), CHUNK):
-            conn.execute(stmt, fixed[start:start + CHUNK])
-            done += min(CHUNK, len(fixed) - start)
-            if progress is not None:
-                progress(0.6 + 0.38 * done / total)
+        _insert_table(conn, table, fixed, done)
+    for sql in deferred:
+        conn.exec_driver_sql(sql)
 
 
 def _reset_pg_sequences(conn: Any) -> None:
@@ -1479,47 +1627,76 @@ def _iter_progress(progress: Callable[[float], None] | None) -> Callable[[float]
     return report
 
 
+def _has_data(conn: Any) -> bool:
+    return bool(conn.execute(select(func.count()).select_from(User)).scalar()
+                or conn.execute(select(func.count()).select_from(Product)).scalar())
+
+
 def build_demo(db: Database, *, orders: int | None = None, seed: int = 7, today: dt.date | None = None,
                progress: Callable[[float], None] | None = None) -> DemoSummary:
     """Fill an empty, freshly migrated database with the demo company. Deterministic for (seed, today).
 
-    ``orders`` is the total number of sales orders (history + open); by default about 820.
+    ``orders`` is the total number of sales orders, history and open (at least 100); by default
+    about 820. ``progress`` gets fractions 0..1 now and then. Raises UserError if the database
+    already has users or products.
     """
     started = time.perf_counter()
     if orders is not None and orders < MIN_ORDERS:
         raise ValueError(f"the demo company needs at least {MIN_ORDERS} orders")
     today = today or dt.date.today()
     report = _iter_progress(progress)
+    refusal = "The database already has data; choose a new file for the demo company."
     with db.engine.connect() as conn:
-        busy = conn.execute(select(func.count()).select_from(User)).scalar() or \
-            conn.execute(select(func.count()).select_from(Product)).scalar()
+        busy = _has_data(conn)
         conn.rollback()
     if busy:
-        raise UserError("The database already has data; choose a new file for the demo company.")
+        raise UserError(refusal)
     if report:
         report(0.0)
-    b = _Builder(seed, today, orders or 0)
-    b.build_reference(hash_password(DEMO_PASSWORD, n=2**14))
-    open_specs = b.open_specs()
-    pinned = b.pinned_history_specs()
-    n_hist = (orders - len(open_specs) - len(pinned)) if orders is not None else DEFAULT_HISTORY_ORDERS
-    specs = b.history_specs(n_hist) + pinned + open_specs
-    if report:
-        report(0.1)
-    b.materialize(specs, report)
-    b.stock_and_planning()
-    b.stories()
-    if report:
-        report(0.6)
-    with db.engine.begin() as conn:
-        _insert_all(conn, b.rows, b.now_ts, report)
-        for name, next_value in b.sequences().items():
-            conn.execute(update(NumberSequence).where(NumberSequence.name == name).values(next_value=next_value))
-        if conn.dialect.name == "postgresql":
-            _reset_pg_sequences(conn)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of fresh rows: the cyclic collector would rescan them over and over
+    try:
+        b = _Builder(seed, today, orders or 0)
+        b.build_reference(hash_password(DEMO_PASSWORD, n=2**14))
+        open_specs = b.open_specs()
+        pinned = b.pinned_history_specs()
+        n_hist = (orders - len(open_specs) - len(pinned)) if orders is not None else DEFAULT_HISTORY_ORDERS
+        specs = b.history_specs(n_hist) + pinned + open_specs
+        if report:
+            report(0.1)
+        b.materialize(specs, report)
+        b.stock_and_planning()
+        b.stories()
+        if report:
+            report(0.6)
+        with write_engine(db.engine).connect() as conn:
+            cache_size = None
+            if conn.dialect.name == "sqlite":  # a big page cache for the load, put back afterwards
+                cache_size = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+                conn.exec_driver_sql("PRAGMA cache_size = -262144")
+                conn.commit()
+            try:
+                with conn.begin():
+                    if _has_data(conn):  # someone filled it meanwhile
+                        raise UserError(refusal)
+                    _insert_all(conn, b.rows, b.now_ts, report)
+                    for name, next_value in b.sequences().items():
+                        conn.execute(update(NumberSequence).where(NumberSequence.name == name)
+                                     .values(next_value=next_value))
+                    if conn.dialect.name == "postgresql":
+                        _reset_pg_sequences(conn)
+            finally:
+                if cache_size is not None:
+                    conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
+                    conn.commit()
+        n_open = sum(1 for o in b.rows["sales_order"] if o["status"] in OPEN_STATUSES)
+        summary = DemoSummary(products=len(b.rows["product"]), customers=len(b.rows["customer"]),
+                              orders=len(b.rows["sales_order"]), open_orders=n_open,
+                              users=len(b.rows["app_user"]), seconds=0.0)
+        del b, specs
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     if report:
         report(1.0)
-    n_open = sum(1 for o in b.rows["sales_order"] if o["status"] in OPEN_STATUSES)
-    return DemoSummary(products=len(b.rows["product"]), customers=len(b.rows["customer"]),
-                       orders=len(b.rows["sales_order"]), open_orders=n_open, users=len(b.rows["app_user"]),
-                       seconds=round(time.perf_counter() - started, 3))
+    return dataclasses.replace(summary, seconds=round(time.perf_counter() - started, 3))

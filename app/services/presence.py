@@ -66,11 +66,19 @@ def start_session(db: Database, actor: Actor, *, now: dt.datetime | None = None)
     return new_id
 
 
-def heartbeat(db: Database, session_id: int, *, now: dt.datetime | None = None) -> None:
+def heartbeat(db: Database, session_id: int, *, username: str | None = None,
+              now: dt.datetime | None = None) -> bool:
+    """Keep the desk and its leases alive. False when the session row is gone or closed (e.g. the
+    database was restored from a backup): the desk must start a new session."""
     now = now or utcnow()
     with write_engine(db.engine).begin() as conn:
-        conn.execute(update(DeskSession).where(DeskSession.id == session_id).values(heartbeat_at=now))
-        conn.execute(update(EditLease).where(EditLease.desk_session_id == session_id).values(heartbeat_at=now))
+        q = update(DeskSession).where(DeskSession.id == session_id, DeskSession.closed_at.is_(None))
+        if username is not None:
+            q = q.where(DeskSession.username == username)
+        alive = conn.execute(q.values(heartbeat_at=now)).rowcount == 1
+        if alive:
+            conn.execute(update(EditLease).where(EditLease.desk_session_id == session_id).values(heartbeat_at=now))
+    return alive
 
 
 def end_session(db: Database, session_id: int) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTa
 
 from app.config import WorkstationSettings
 from app.drafts import DraftStore
-from app.db.backup import backup_sqlite
+from app.db.backup import backup_sqlite, daily_backup
 from app.db.engine import sqlite_path
 from app.db.share import share_info
 from app.db.open import default_backup_dir
@@ -60,6 +60,8 @@ class MainWindow(QMainWindow):
             self.live.desks_changed.connect(self.show_desks)
             self.live.unreachable.connect(lambda msg: self.statusBar().showMessage(msg, 5000))
             self.show_desks(self.live.desks)
+        if live:
+            QTimer.singleShot(0, self.daily_backup)
         self.idle = IdleLock(db, actor, self.settings.idle_lock_minutes if live else 0, self)
         self.idle.signed_out.connect(self.close)
 
@@ -196,6 +198,25 @@ class MainWindow(QMainWindow):
                 raise exc
 
         self.backup_task = run_task(lambda _state: backup_sqlite(src, dest), on_success=done, on_error=failed)
+
+    def daily_backup(self) -> None:
+        """The first start of the day on any desk makes the day's verified backup (kept 14 days,
+        then weekly for 8 weeks). A failure is reported, never blocking: work goes on."""
+        src = sqlite_path(self.db.url)
+        if src is None:
+            return
+        dest = Path(self.settings.backup_dir) if self.settings.backup_dir else default_backup_dir(src)
+
+        def done(outcome) -> None:  # type: ignore[no-untyped-def]
+            if outcome.path is not None:
+                self.statusBar().showMessage(f"Today's backup written to {outcome.path}", 10000)
+
+        def failed(exc: BaseException) -> None:
+            msg = exc.message if isinstance(exc, UserError) else str(exc)
+            self.backup_warning = f"Today's automatic backup failed: {msg}"
+            self.statusBar().showMessage(self.backup_warning, 30000)
+
+        self.daily_task = run_task(lambda _s: daily_backup(src, dest), on_success=done, on_error=failed)
 
     def manage_users(self) -> None:
         from app.views.auth.users import UsersDialog

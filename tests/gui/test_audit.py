@@ -34,8 +34,7 @@ def test_audit_viewer_filters_and_exports(qtbot, sqlite_db: Database, admin: Act
     assert {r.action for r in dlg.model.rows} == {"insert", "update"}
     target = tmp_path / "audit.xlsx"
     dlg.export(target)
-    with qtbot.waitSignal(dlg.export_task.finished, timeout=10000):
-        pass
+    qtbot.waitUntil(lambda: dlg.export_task.done, timeout=10000)
     qtbot.waitUntil(lambda: "Exported 2 changes" in dlg.count.text(), timeout=5000)
     ws = load_workbook(target).active
     rows = list(ws.iter_rows(values_only=True))

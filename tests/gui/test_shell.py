@@ -99,8 +99,7 @@ def test_backup_now_runs_off_the_gui_thread_and_reports_the_file(qtbot, sqlite_d
     window = MainWindow(sqlite_db, admin, settings, live=False)
     qtbot.addWidget(window)
     window.actions["backup"].trigger()
-    with qtbot.waitSignal(window.backup_task.finished, timeout=10000):
-        pass
+    qtbot.waitUntil(lambda: window.backup_task.done, timeout=10000)
     qtbot.waitUntil(lambda: "Backup written" in window.statusBar().currentMessage(), timeout=5000)
     assert len(list((tmp_path / "bk").glob("*.db"))) == 1
     assert window.actions["backup"].isEnabled()
@@ -252,3 +251,29 @@ def test_conflicting_user_edit_shows_both_versions_and_saves_the_chosen_mix(qtbo
     assert seen == {"mine_role": "finance", "theirs_role": "marketing"}
     final = auth.get_user(sqlite_db, admin, sam.id)
     assert (final.full_name, final.role) == ("Samuel Seller", "finance")
+
+
+def test_first_start_of_the_day_makes_the_daily_backup(qtbot, sqlite_db: Database, admin: Actor,
+                                                       tmp_path: Path) -> None:
+    window = MainWindow(sqlite_db, admin, WorkstationSettings(backup_dir=str(tmp_path / "daily")), live=False)
+    qtbot.addWidget(window)
+    window.daily_backup()
+    qtbot.waitUntil(lambda: window.daily_task.done, timeout=10000)
+    qtbot.waitUntil(lambda: "Today's backup written" in window.statusBar().currentMessage(), timeout=5000)
+    assert len(list((tmp_path / "daily").glob("*-daily-*.db"))) == 1
+    window.daily_backup()  # second start the same day: nothing new
+    qtbot.waitUntil(lambda: window.daily_task.done, timeout=10000)
+    assert len(list((tmp_path / "daily").glob("*-daily-*.db"))) == 1
+
+
+def test_a_failing_daily_backup_warns_and_work_goes_on(qtbot, sqlite_db: Database, admin: Actor,
+                                                       tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    window = MainWindow(sqlite_db, admin, WorkstationSettings(backup_dir=str(blocker / "sub")), live=False)
+    qtbot.addWidget(window)
+    window.daily_backup()
+    qtbot.waitUntil(lambda: window.daily_task.done, timeout=10000)
+    qtbot.waitUntil(lambda: "automatic backup failed" in window.statusBar().currentMessage(), timeout=5000)
+    assert str(blocker) in window.backup_warning
+    assert window.isEnabled()

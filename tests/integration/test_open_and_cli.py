@@ -166,3 +166,34 @@ def test_console_entry_points_report_the_version() -> None:
     out = subprocess.run([sys.executable, "-m", "app", "--version"], capture_output=True, text=True,
                          cwd=ROOT, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == f"OrderCycle {__version__}"
+
+
+def test_db_restore_and_copy_commands(tmp_path: Path, capsys) -> None:
+    from app.db.uow import Actor
+    from app.services import presence
+
+    path = tmp_path / "firm.db"
+    db = open_database(path)
+    make_product(db, sku="BEFORE")
+    db.dispose()
+    assert main(["db", "backup", "--db", str(path), "--to", str(tmp_path / "bk")]) == 0
+    backup = next((tmp_path / "bk").glob("*.db"))
+    db = open_database(path)
+    make_product(db, sku="AFTER")
+    presence.start_session(db, Actor("ann", "sales", "Ann Archer", workstation="desk-1"))
+    db.dispose()
+    capsys.readouterr()
+    assert main(["db", "restore", "--db", str(path), "--from", str(backup)]) == 1
+    assert "Ann Archer (sales) at desk-1" in capsys.readouterr().err
+    assert main(["db", "restore", "--db", str(path), "--from", str(backup), "--force"]) == 0
+    con = sqlite3.connect(path)
+    assert [r[0] for r in con.execute("SELECT sku FROM product")] == ["BEFORE"]
+    con.close()
+    target = tmp_path / "copy.db"
+    assert main(["db", "copy", "--from", str(path), "--to", str(target)]) == 0
+    assert "Copied" in capsys.readouterr().out
+    con = sqlite3.connect(target)
+    assert [r[0] for r in con.execute("SELECT sku FROM product")] == ["BEFORE"]
+    con.close()
+    assert main(["db", "copy", "--from", str(path), "--to", str(target)]) == 1
+    assert "already holds data" in capsys.readouterr().err

@@ -72,3 +72,18 @@ def test_clock_warning_only_beyond_tolerance(db: Database) -> None:
     presence.start_session(db, PETE)  # a write, so the file's time is the server's now
     skew = presence.clock_skew(db)
     assert skew is not None and abs(skew) < dt.timedelta(minutes=1)
+
+
+def test_heartbeat_reports_a_lost_session(db: Database) -> None:
+    sid = presence.start_session(db, PETE)
+    assert presence.heartbeat(db, sid, username="pete")
+    assert not presence.heartbeat(db, sid, username="someone-else")  # a restored row of another desk
+    presence.end_session(db, sid)
+    assert not presence.heartbeat(db, sid)
+    assert not presence.heartbeat(db, 99999)
+
+
+def test_a_counter_that_went_backwards_means_reload_everything(db: Database) -> None:
+    make_product(db)
+    ch = changes_since(db, db.change_seq() + 50)
+    assert ch.everything and ch.touches("anything")

@@ -64,7 +64,7 @@ class LiveUpdates(QObject):
 
     def _got(self, changes: Changes) -> None:
         self._polling = False
-        if changes.seq == self.seq:
+        if changes.seq == self.seq and not changes.everything:
             return
         self.seq = changes.seq
         self.changed.emit(changes)
@@ -80,7 +80,8 @@ class LiveUpdates(QObject):
             return
 
         def work(_state):  # type: ignore[no-untyped-def]
-            presence.heartbeat(self.db, sid)
+            if not presence.heartbeat(self.db, sid, username=self.actor.username):  # our session row is gone (a restore): sign in again
+                self.session_id = presence.start_session(self.db, self.actor)
             return presence.active_desks(self.db)
 
         self.beat_task = run_task(work, on_success=self._desks, on_error=self._failed)
