@@ -107,7 +107,7 @@ def cmd_db(args: argparse.Namespace) -> int:
         from app.db import migrate
         from app.db.open import open_database
 
-        db = open_database(args.db, create=False)
+        db = open_database(args.db, create=False, allow_wal=True)  # an explicit admin action may leave WAL
         state = migrate.schema_state(db.engine)
         db.dispose()
         print(f"{db.location}: schema {state} ({migrate.head_revision()})")

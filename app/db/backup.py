@@ -34,8 +34,28 @@ def sqlite_ro_uri(path: Path) -> str:
     return f"file:{text}?mode=ro"
 
 
+def recover_hot_journal(path: Path) -> bool:
+    """A desk killed mid-save leaves a "hot" journal beside the database; the next ordinary
+    (read-write) open rolls the half-finished save back. A read-only connection cannot, and reports
+    "attempt to write a readonly database" — which is not damage. So before any read-only look at
+    a live file, let SQLite recover it. Returns True when a journal was there."""
+    journal = Path(f"{path}-journal")
+    try:
+        if not journal.is_file() or journal.stat().st_size == 0:
+            return False
+        con = sqlite3.connect(path, timeout=10)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
+    except (OSError, sqlite3.Error):
+        return False  # unreadable or read-only folder: the read-only look below reports it
+    return True
+
+
 def quick_check(path: Path, *, full: bool = False) -> list[str]:
     """``PRAGMA quick_check`` (or ``integrity_check``); an empty list means the file is sound."""
+    recover_hot_journal(path)
     try:
         con = sqlite3.connect(sqlite_ro_uri(path), uri=True, timeout=10)
     except sqlite3.Error as exc:
@@ -118,6 +138,7 @@ def backup_sqlite(src: Path, dest_dir: Path, *, label: str = "backup", now: dt.d
         n += 1
         dest = dest_dir / f"{src.stem}-{label}-{now:%Y%m%d-%H%M%S}-{n}.db"
     tmp = dest.with_suffix(".db.part")
+    recover_hot_journal(src)
     try:
         source = sqlite3.connect(sqlite_ro_uri(src), uri=True, timeout=30)
         try:

@@ -56,7 +56,7 @@ def describe(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def check_sqlite_location(path: Path, *, create: bool, need_write: bool = True) -> bool:
+def check_sqlite_location(path: Path, *, create: bool, need_write: bool = True, allow_wal: bool = False) -> bool:
     """Refuse, before SQLite touches anything, what cannot work. Returns True if the file is new.
 
     Checks: the folder is reachable; an existing file really is a SQLite database; the folder is
@@ -73,9 +73,16 @@ def check_sqlite_location(path: Path, *, create: bool, need_write: bool = True) 
     if exists:
         try:
             with open(path, "rb") as fh:
-                head = fh.read(16)
+                header = fh.read(20)
         except OSError as exc:
             raise DatabaseError(f"The database file {path} cannot be read: {exc.strerror}.") from exc
+        head = header[:16]
+        if head == SQLITE_MAGIC and header[18:20] == b"\x02\x02" and not allow_wal:
+            raise DatabaseError(
+                f"{path} is in WAL mode (set by another program), which does not work on a shared folder.",
+                hint="When no other program has it open, an administrator switches it back with "
+                "'ordercycle db upgrade --db PATH'. The file was not changed.",
+            )
         if head != SQLITE_MAGIC:
             raise DatabaseError(
                 f"{path} is not an OrderCycle database (it is not a SQLite file).",

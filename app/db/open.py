@@ -49,7 +49,8 @@ def _quick_check_or_refuse(engine, path: Path, backup_dir: Path | None) -> None:
 
 
 def open_database(db: str | os.PathLike[str], *, create: bool = True, upgrade: bool = True,
-                  backup_dir: Path | None = None, busy_timeout_ms: int = 5000, check: bool = True) -> Database:
+                  backup_dir: Path | None = None, busy_timeout_ms: int = 5000, check: bool = True,
+                  allow_wal: bool = False) -> Database:
     """Open (or create) the database at ``db``: a file path or a SQLAlchemy URL.
 
     Raises DatabaseError with a plain message when the location is unreachable or read-only, the
@@ -59,7 +60,7 @@ def open_database(db: str | os.PathLike[str], *, create: bool = True, upgrade: b
     url = to_url(db)
     path = sqlite_path(url)
     if path is not None:
-        check_sqlite_location(path, create=create)
+        check_sqlite_location(path, create=create, allow_wal=allow_wal)
     engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
     try:
         if path is not None and check:

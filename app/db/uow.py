@@ -92,6 +92,7 @@ class UnitOfWork:
         self.seq: int | None = None
         self.touched: dict[str, set[int]] = {}
         self.seen_versions: dict[tuple[type, Any], int] = {}
+        self.pending_audit: list[dict[str, Any]] = []
         self.committed = False
 
     # --- helpers services use -------------------------------------------------------------
@@ -112,9 +113,16 @@ class UnitOfWork:
         self._flush_mapped()
 
     def commit(self) -> None:
+        """Flush, then — last, so the single change-counter row is locked only for the commit
+        itself (on PostgreSQL that row serialises writers) — bump the counter, write the audit
+        rows and the change-feed row, and commit."""
         self._flush_mapped()
         if self.touched:
             seq = self._ensure_seq()
+            if self.pending_audit:
+                for r in self.pending_audit:
+                    r["change_seq"] = seq
+                self.session.execute(insert(AuditLog), self.pending_audit)
             self.session.execute(
                 insert(ChangeFeed),
                 [{
@@ -208,11 +216,7 @@ class UnitOfWork:
                     rows.append({**base, "field": None, "old_value": None, "new_value": _summary(obj)})
                 else:
                     rows.append({**base, "field": None, "old_value": _summary(obj), "new_value": None})
-        if rows:
-            seq = self._ensure_seq()
-            for r in rows:
-                r["change_seq"] = seq
-            session.connection().execute(insert(AuditLog), rows)
+        self.pending_audit.extend(rows)
 
 
 def _summary(obj: Any) -> str:

@@ -197,3 +197,50 @@ def test_db_restore_and_copy_commands(tmp_path: Path, capsys) -> None:
     con.close()
     assert main(["db", "copy", "--from", str(path), "--to", str(target)]) == 1
     assert "already holds data" in capsys.readouterr().err
+
+
+def test_a_hot_journal_left_by_a_killed_desk_is_not_called_damage(tmp_path: Path, capsys) -> None:
+    """A desk killed mid-save leaves a hot journal; check and backup must recover it, not cry damage."""
+    import signal
+
+    path = tmp_path / "firm.db"
+    open_database(path).dispose()
+    code = (
+        "import os, signal, sqlite3, sys\n"
+        f"con = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+        "con.execute('PRAGMA journal_mode=DELETE')\n"
+        "con.execute('BEGIN IMMEDIATE')\n"
+        "con.execute(\"INSERT INTO setting (key, value, created_at, version, updated_at, updated_by) "
+        "VALUES ('half', '1', '2026-01-01', 1, '2026-01-01', 'x')\")\n"
+        "con.execute('PRAGMA cache_spill=1')\n"
+        "con.executemany('INSERT INTO audit_log (at, username, action, entity) VALUES (?,?,?,?)',"
+        " [('2026-01-01', 'x'*50, 'insert', 'e'*30)] * 20000)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], timeout=60)
+    assert res.returncode == -signal.SIGKILL
+    journal = Path(f"{path}-journal")
+    assert journal.exists() and journal.stat().st_size > 0, "the test did not leave a hot journal"
+    capsys.readouterr()
+    assert main(["db", "check", "--db", str(path)]) == 0, capsys.readouterr().err
+    assert main(["db", "backup", "--db", str(path), "--to", str(tmp_path / "bk")]) == 0
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*) FROM setting WHERE key='half'").fetchone() == (0,)
+    con.close()
+
+
+def test_a_wal_database_is_refused_untouched_until_an_admin_upgrades_it(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "firm.db"
+    open_database(path).dispose()
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
+    con.close()
+    before = digest(path)
+    with pytest.raises(DatabaseError, match="WAL mode"):
+        open_database(path)
+    assert digest(path) == before
+    assert main(["db", "upgrade", "--db", str(path)]) == 0
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    con.close()
+    open_database(path).dispose()
