@@ -38,7 +38,7 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     admin = users[Role.ADMIN]
     actor = Actor(admin.username, admin.role.value, admin.full_name, admin.id, workstation="screenshots")
     files: list[Path] = []
-    window = MainWindow(db, actor, WorkstationSettings())
+    window = MainWindow(db, actor, WorkstationSettings(), live=False)
     window.resize(1280, 800)
     window.show()
     for i in range(window.tabs.count()):
