@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--from", dest="source", required=True)
     cp.add_argument("--to", dest="target", required=True)
 
+    pr = sub.add_parser("print", help="print a document to PDF: quote, confirmation")
+    pr.add_argument("--db", required=True)
+    pr.add_argument("kind")
+    pr.add_argument("number")
+    pr.add_argument("--pdf", required=True, type=Path)
+
     shots = sub.add_parser("screenshots", help="render the main window and every tab to PNG files")
     shots.add_argument("--db", required=True)
     shots.add_argument("--out", required=True, type=Path)
@@ -146,6 +152,39 @@ def cmd_db(args: argparse.Namespace) -> int:
     return _fail("unknown db command")
 
 
+def cmd_print(args: argparse.Namespace) -> int:
+    import os
+
+    from sqlalchemy import select
+
+    from app.db.open import open_database
+    from app.db.uow import Actor
+    from app.models import User
+    from app.models.enums import Role
+    from app.services import documents
+
+    kinds = documents.kinds()
+    if args.kind not in kinds:
+        return _fail(f"unknown document kind '{args.kind}'; choose one of: {', '.join(kinds)}")
+    db = open_database(args.db, create=False)
+    try:
+        with db.read() as s:  # the command line acts as the firm's management (it may view everything)
+            user = s.execute(select(User).where(User.role == Role.MANAGEMENT, User.active.is_(True))).scalars().first()
+        actor = Actor(user.username if user else "print", Role.MANAGEMENT.value, user.full_name if user else "")
+        html = kinds[args.kind](db, actor, args.number)
+    finally:
+        db.dispose()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from app.printing.render import to_pdf
+
+    _app = QApplication.instance() or QApplication([])
+    to_pdf(html, args.pdf, title=f"{args.kind} {args.number}")
+    print(f"{args.kind} {args.number} written to {args.pdf}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from app.errors import UserError
@@ -156,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_demo(args)
         if args.command == "db":
             return cmd_db(args)
+        if args.command == "print":
+            return cmd_print(args)
         if args.command == "screenshots":
             from app.views.screenshots import render_screenshots
 

@@ -148,8 +148,9 @@ class UnitOfWork:
     def _conflict_from_stale(self) -> ConflictError:
         with self.db.read() as s:
             for (cls, ident), version in self.seen_versions.items():
+                pk = inspect(cls).primary_key[0]
                 row = s.execute(
-                    select(cls.version, cls.updated_by, cls.updated_at).where(cls.id == ident)  # type: ignore[attr-defined]
+                    select(cls.version, cls.updated_by, cls.updated_at).where(pk == ident)  # type: ignore[attr-defined]
                 ).first()
                 if row is None:
                     return ConflictError(cls.__tablename__, ident, None, None, deleted=True)  # type: ignore[attr-defined]

@@ -7,11 +7,11 @@ from html import escape
 
 STYLE = """
 body { font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 9.5pt; color: #111; }
-h1 { font-size: 16pt; margin: 0 0 4pt 0; }
+h1 { font-size: 14pt; margin: 0 0 4pt 0; }
 h2 { font-size: 11pt; margin: 10pt 0 4pt 0; }
 table.lines { border-collapse: collapse; width: 100%; }
-table.lines th { background: #e8ecf1; text-align: left; padding: 3pt 5pt; border-bottom: 1px solid #667; }
-table.lines td { padding: 3pt 5pt; border-bottom: 1px solid #ccd; }
+table.lines th { background: #e8ecf1; border-bottom: 1px solid #667; }
+table.lines td { border-bottom: 1px solid #ccd; }
 td.num, th.num { text-align: right; }
 .muted { color: #555; }
 .total td { font-weight: bold; border-top: 1px solid #333; }
@@ -30,15 +30,20 @@ def page(title: str, body: str) -> str:
 def table(headers: Sequence[tuple[str, bool]], rows: Iterable[Sequence[object]], *,
           total: Sequence[object] | None = None) -> str:
     """headers: (title, numeric). Cells are escaped."""
-    head = "".join(f"<th class='{'num' if num else ''}'>{esc(h)}</th>" for h, num in headers)
+    # QTextDocument honours align/cellpadding attributes more reliably than CSS on cells
+    def align(i: int) -> str:
+        return "right" if headers[i][1] else "left"
+
+    head = "".join(f"<th align='{align(i)}'>{esc(h)}</th>" for i, (h, _num) in enumerate(headers))
     body = []
     for row in rows:
-        cells = "".join(f"<td class='{'num' if headers[i][1] else ''}'>{esc(v)}</td>" for i, v in enumerate(row))
+        cells = "".join(f"<td align='{align(i)}'>{esc(v)}</td>" for i, v in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
     if total is not None:
-        cells = "".join(f"<td class='{'num' if headers[i][1] else ''}'>{esc(v)}</td>" for i, v in enumerate(total))
+        cells = "".join(f"<td align='{align(i)}'><b>{esc(v)}</b></td>" for i, v in enumerate(total))
         body.append(f"<tr class='total'>{cells}</tr>")
-    return f"<table class='lines' cellspacing='0'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (f"<table class='lines' width='100%' cellspacing='0' cellpadding='5'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>")
 
 
 def address_block(lines: Iterable[str | None]) -> str:

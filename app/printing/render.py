@@ -22,7 +22,10 @@ def _setup(printer: QPrinter) -> None:
 
 
 def _print(doc: QTextDocument, printer: QPrinter) -> None:
-    doc.setPageSize(QSizeF(printer.pageRect(QPrinter.Unit.Point).size()))
+    # Lay the document out on the printable width at 96 dpi (how QTextDocument measures points);
+    # print_() then scales it to the printer's resolution, so 9.5pt text prints as 9.5pt.
+    rect = printer.pageRect(QPrinter.Unit.Inch)
+    doc.setPageSize(QSizeF(rect.width() * 96, rect.height() * 96))
     doc.print_(printer)
 
 

@@ -13,6 +13,34 @@ def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
 
 
+def _order_entry_story(tab) -> None:  # type: ignore[no-untyped-def]
+    """Story 2: a workbench customer's quote with the shelving hint added."""
+    from decimal import Decimal
+
+    from app.services import orders
+    from app.services.pricing import LineInput
+
+    form = tab.form
+    form.clear()
+    found = orders.search_customers(tab.db, tab.actor, "")
+    if not found:
+        return
+    cid, code, name = found[0]
+    form.customer.setText(f"{code} — {name}")
+    form.customer_id = cid
+    benches = orders.search_products(tab.db, tab.actor, "WB-2000")
+    if benches:
+        form.inputs.append(LineInput(benches[0][0], Decimal(10)))
+    form._touch()
+    if form.hints.hints:
+        form.quantity.setValue(20)
+        form.add_hint(form.hints.hints[0])
+    form.keeper = None  # a screenshot leaves no draft behind
+
+
+STORY_SETUP = {"Order entry": _order_entry_story}
+
+
 def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -38,16 +66,31 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     admin = users[Role.ADMIN]
     actor = Actor(admin.username, admin.role.value, admin.full_name, admin.id, workstation="screenshots")
     files: list[Path] = []
-    window = MainWindow(db, actor, WorkstationSettings(), live=False)
-    window.resize(1280, 800)
-    window.show()
-    for i in range(window.tabs.count()):
+    # each tab is shown to the department that works in it, with the demo's story open
+    who = {"Order entry": Role.SALES}
+    windows = {}
+    for role in {Role.MANAGEMENT, *who.values()}:
+        u = users.get(role, admin)
+        windows[role] = MainWindow(db, Actor(u.username, u.role.value, u.full_name, u.id, workstation="desk-1"),
+                                   WorkstationSettings(), live=False)
+        windows[role].resize(1400, 860)
+    base = windows[Role.MANAGEMENT]
+    for i in range(base.tabs.count()):
+        title = base.tabs.tabText(i)
+        window = windows[who.get(title, Role.MANAGEMENT)]
+        window.show()
         window.tabs.setCurrentIndex(i)
+        prepare = STORY_SETUP.get(title)
+        if prepare is not None:
+            prepare(window.tab_widgets[title])
         app.processEvents()
-        path = out / f"{_slug(window.tabs.tabText(i))}.png"
+        path = out / f"{_slug(title)}.png"
         window.grab().save(str(path))
         files.append(path)
-    window.tabs.setCurrentIndex(0)
+        window.hide()
+    window = windows[Role.SALES] if Role.SALES in windows else base
+    window.show()
+    window.tabs.setCurrentIndex(min(1, window.tabs.count() - 1))
     app.processEvents()
     path = out / "main-window.png"
     window.grab().save(str(path))
@@ -60,7 +103,8 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
         dialog.grab().save(str(path))
         files.append(path)
         dialog.close()
-    window.close()
+    for w in windows.values():
+        w.close()
     db.dispose()
     QApplication.processEvents()
     return files

@@ -13,8 +13,10 @@ from app.db.uow import Actor, Database
 
 
 def tab_registry() -> list[tuple[str, str, Callable[[Database, Actor], QWidget]]]:
+    from app.views.orders.tab import TITLE as ORDERS, OrdersTab
     from app.views.overview.tab import TITLE as OVERVIEW, OverviewTab
 
     return [
         (OVERVIEW, "orders.view", OverviewTab),
+        (ORDERS, "orders.view", OrdersTab),
     ]

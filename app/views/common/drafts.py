@@ -15,7 +15,7 @@ DEBOUNCE_MS = 400
 
 
 class DraftKeeper(QObject):
-    def __init__(self, dialog: QDialog, store: DraftStore, *, database: str, username: str, form: str,
+    def __init__(self, dialog: QObject, store: DraftStore, *, database: str, username: str, form: str,
                  record_id: int | None, title: Callable[[], str], values: Callable[[], dict[str, Any]]) -> None:
         super().__init__(dialog)
         self.store, self.values, self.title = store, values, title
@@ -25,7 +25,8 @@ class DraftKeeper(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(DEBOUNCE_MS)
         self.timer.timeout.connect(self.save_now)
-        dialog.finished.connect(self.discard)
+        if isinstance(dialog, QDialog):
+            dialog.finished.connect(self.discard)  # a form that is not a dialog calls discard() itself
 
     def touch(self, *_args: object) -> None:
         self.timer.start()

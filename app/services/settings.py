@@ -1,0 +1,222 @@
+"""Firm-wide settings (table ``setting``), declared once with type, default and who may change them.
+
+    get_settings(db) -> FirmSettings            # typed, defaults filled in, frozen
+    load_settings(session) -> FirmSettings      # the same inside a unit of work / read session
+    set_setting(db, actor, key, value)          # validated; pricing keys need ``orders.settings``,
+                                                # firm details ``settings.edit``
+
+Values are stored as JSON (numbers as JSON numbers, as the demo company does) and turned into
+``Decimal`` on the way out, so money rules never see a float.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.uow import Actor, Database
+from app.errors import Problem, ValidationError
+from app.models import Setting
+from app.models.enums import CustomerTier
+from app.services.permissions import require
+
+PRICING = "orders.settings"
+FIRM = "settings.edit"
+
+
+def _dec(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError("a number is required")
+    try:
+        d = Decimal(str(value).strip().replace(",", ".")) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        raise ValueError("a number is required") from None
+    if not d.is_finite():
+        raise ValueError("a number is required")
+    return d
+
+
+def _fraction(lo: str, hi: str, *, hi_open: bool = True) -> Callable[[Any], Decimal]:
+    def check(value: Any) -> Decimal:
+        d = _dec(value)
+        if d < Decimal(lo) or (d >= Decimal(hi) if hi_open else d > Decimal(hi)):
+            bracket = ")" if hi_open else "]"
+            raise ValueError(f"must be a fraction in [{lo}, {hi}{bracket}, e.g. 0.18 for 18%")
+        return d
+    return check
+
+
+def _positive(value: Any) -> Decimal:
+    d = _dec(value)
+    if d <= 0:
+        raise ValueError("must be greater than zero")
+    return d
+
+
+def _whole_days(value: Any) -> int:
+    d = _dec(value)
+    if d != d.to_integral_value() or d < 0:
+        raise ValueError("must be a whole number of days, 0 or more")
+    return int(d)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("text is required")
+    return value.strip()
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError("a set of named fields is required")
+    return MappingProxyType({str(k): (v.strip() if isinstance(v, str) else v) for k, v in value.items()})
+
+
+def _tiers(value: Any) -> Mapping[str, Decimal]:
+    if not isinstance(value, Mapping):
+        raise ValueError("a discount per tier (A, B, C) is required")
+    unknown = set(value) - {t.value for t in CustomerTier}
+    if unknown:
+        raise ValueError(f"unknown tier(s): {', '.join(sorted(map(str, unknown)))}")
+    check = _fraction("0", "1")
+    out = {t.value: Decimal(0) for t in CustomerTier}
+    for k, v in value.items():
+        out[str(k)] = check(v)
+    return MappingProxyType(out)
+
+
+@dataclass(frozen=True)
+class Spec:
+    key: str
+    default: Any
+    parse: Callable[[Any], Any]
+    permission: str
+    description: str
+
+
+SPECS: dict[str, Spec] = {s.key: s for s in [
+    # pricing and hints (management)
+    Spec("margin_floor", Decimal("0.18"), _fraction("0", "1"), PRICING,
+         "Orders below this margin need management approval"),
+    Spec("excess_cover_months", Decimal("6"), _positive, PRICING,
+         "Stock cover above this many months of demand counts as excess"),
+    Spec("tier_discounts", MappingProxyType({"A": Decimal("0.05"), "B": Decimal("0.02"), "C": Decimal("0")}),
+         _tiers, PRICING, "Discount per customer tier"),
+    Spec("overhead_rate", Decimal("0.15"), _fraction("0", "5", hi_open=False), PRICING,
+         "Overhead on material + labour + machine in cost estimates"),
+    Spec("max_excess_discount", Decimal("0.15"), _fraction("0", "1"), PRICING,
+         "Largest extra discount the hints suggest for excess stock"),
+    # firm details (administration / management)
+    Spec("default_tax_rate", Decimal("0.20"), _fraction("0", "1"), FIRM, "VAT rate for new products and lines"),
+    Spec("firm_name", "", _text, FIRM, "Name printed on documents"),
+    Spec("firm_address", MappingProxyType({}), _mapping, FIRM, "Address printed on documents"),
+    Spec("firm_phone", "", _text, FIRM, "Telephone printed on documents"),
+    Spec("firm_email", "", _text, FIRM, "E-mail printed on documents"),
+    Spec("company_number", "", _text, FIRM, "Companies House registration number"),
+    Spec("vat_number", "", _text, FIRM, "VAT registration number"),
+    Spec("bank_details", MappingProxyType({}), _mapping, FIRM, "Bank details printed on invoices"),
+    Spec("currency", "GBP", _text, FIRM, "Currency of all amounts"),
+    Spec("default_payment_terms_days", 30, _whole_days, FIRM, "Payment terms for new customers"),
+    Spec("refund_target_business_days", 3, _whole_days, FIRM, "Refunds are to be paid within this many business days"),
+]}
+
+
+@dataclass(frozen=True)
+class FirmSettings:
+    margin_floor: Decimal
+    excess_cover_months: Decimal
+    tier_discounts: Mapping[str, Decimal]
+    overhead_rate: Decimal
+    max_excess_discount: Decimal
+    default_tax_rate: Decimal
+    firm_name: str
+    firm_address: Mapping[str, Any]
+    firm_phone: str
+    firm_email: str
+    company_number: str
+    vat_number: str
+    bank_details: Mapping[str, Any]
+    currency: str
+    default_payment_terms_days: int
+    refund_target_business_days: int
+    # who changed what last (for a settings form's conflict check): key -> version
+    versions: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+    def tier_discount(self, tier: str | CustomerTier | None) -> Decimal:
+        if tier is None:
+            return Decimal(0)
+        return self.tier_discounts.get(str(getattr(tier, "value", tier)), Decimal(0))
+
+
+def defaults() -> FirmSettings:
+    return FirmSettings(**{k: s.default for k, s in SPECS.items()})
+
+
+def _from_rows(rows: list[tuple[str, Any, int]]) -> FirmSettings:
+    values: dict[str, Any] = {k: s.default for k, s in SPECS.items()}
+    versions = {}
+    for key, raw, version in rows:
+        spec = SPECS.get(key)
+        if spec is None:
+            continue
+        versions[key] = version
+        try:
+            values[key] = spec.parse(raw)
+        except ValueError:  # a bad stored value never breaks pricing: the default applies
+            pass
+    names = {f.name for f in fields(FirmSettings)}
+    return FirmSettings(**{k: v for k, v in values.items() if k in names}, versions=MappingProxyType(versions))
+
+
+def load_settings(session: Session) -> FirmSettings:
+    rows = session.execute(select(Setting.key, Setting.value, Setting.version)).all()
+    return _from_rows([tuple(r) for r in rows])  # type: ignore[misc]
+
+
+def get_settings(db: Database) -> FirmSettings:
+    with db.read() as s:
+        return load_settings(s)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and abs(value) < 10**9 else float(value)
+    if isinstance(value, Mapping):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def set_setting(db: Database, actor: Actor, key: str, value: Any, *, version: int | None = None) -> FirmSettings:
+    """Change one firm-wide setting. ``version`` (from ``FirmSettings.versions``) detects a
+    concurrent change by another desk. Raises ValidationError naming the key."""
+    spec = SPECS.get(key)
+    if spec is None:
+        raise ValidationError(Problem(f"unknown setting '{key}'", field=key))
+    require(actor, spec.permission)
+    try:
+        parsed = spec.parse(value)
+    except ValueError as exc:
+        raise ValidationError(Problem(f"{spec.description}: {exc}", field=key, value=value)) from None
+    stored = _json(parsed)
+
+    def run(uow):  # type: ignore[no-untyped-def]
+        row = uow.session.get(Setting, key)
+        if row is None:
+            uow.add(Setting(key=key, value=stored, description=spec.description))
+        else:
+            if version is not None:
+                uow.get(Setting, key, expected_version=version)
+            row.value = stored
+        uow.flush()
+        return load_settings(uow.session)
+
+    return db.write(actor, run)

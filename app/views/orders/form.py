@@ -1,0 +1,583 @@
+"""The quote/order form: customer, lines with live prices, costs, margins and promise dates,
+totals with tax, approval below the margin floor, confirm, cancel, print. Every number comes
+from the services; the form only keeps what the user typed until it is saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QStringListModel, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCompleter,
+    QDateEdit,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import format as fmt
+from app.db.uow import Actor, Database
+from app.drafts import DraftStore
+from app.errors import ConflictError, UserError, ValidationError  # noqa: F401
+from app.services import hints as hints_service
+from app.services import order_preview, orders
+from app.services.orders import LineInput
+from app.services.permissions import allowed
+from app.views.common.conflict import FieldSpec, resolve_conflict
+from app.views.common.drafts import DraftKeeper
+from app.views.common.messages import show_user_error
+from app.views.orders.hints_panel import HintsPanel
+from app.views.orders.lines_model import OrderLinesTableModel
+
+STATUS_COLOURS = {  # colour-blind-safe pairs, always with the text
+    "quote": "#4477aa", "confirmed": "#228833", "in_production": "#66ccee", "ready": "#228833",
+    "on_hold": "#ccbb44", "cancelled": "#bbbbbb", "lost": "#bbbbbb",
+}
+
+
+def _line_key(text: str) -> str:
+    """'SH-1200-5 — Shelving unit' -> 'SH-1200-5'"""
+    return text.split(" — ", 1)[0].strip()
+
+
+class OrderForm(QWidget):
+    saved = Signal(int)  # order id
+
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
+                 drafts: DraftStore | None = None, today: dt.date | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.actor = db, actor
+        self.today = today or dt.date.today()
+        self.drafts = drafts or DraftStore()
+        self.order: Any = None  # orders.OrderView as saved
+        self.version: int | None = None
+        self.customer_id: int | None = None
+        self.inputs: list[LineInput] = []
+        self.view: Any = None  # the previewed OrderView for what is typed
+        self.dirty = False
+        self.can_edit = allowed(actor.role, "orders.edit")
+        self.setObjectName("orderForm")
+        self._build()
+        self.keeper: DraftKeeper | None = None
+        self.clear()
+
+    # --- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        head = QHBoxLayout()
+        self.title = QLabel()
+        self.title.setObjectName("orderTitle")
+        self.status_label = QLabel()
+        self.status_label.setObjectName("orderStatus")
+        head.addWidget(self.title)
+        head.addWidget(self.status_label)
+        head.addStretch(1)
+        self._head = head
+        outer.addLayout(head)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        lay = QVBoxLayout(left)
+        lay.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout()
+        self.customer = QLineEdit()
+        self.customer.setObjectName("customer")
+        self.customer.setPlaceholderText("type a customer code or name")
+        self.customer_names = QStringListModel(self)
+        self.customer_completer = QCompleter(self.customer_names, self)
+        self.customer_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.customer_completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.customer.setCompleter(self.customer_completer)
+        self.customer.textEdited.connect(self._customer_typed)
+        self.customer.editingFinished.connect(self._customer_chosen)
+        self.customer_completer.activated.connect(lambda _t: self._customer_chosen())
+        self.requested = QDateEdit()
+        self.requested.setObjectName("requestedDate")
+        self.requested.setCalendarPopup(True)
+        self.requested.setSpecialValueText("—")
+        self.reference = QLineEdit()
+        self.reference.setObjectName("customerReference")
+        self.reference.textEdited.connect(self._touch)
+        form.addRow("&Customer", self.customer)
+        form.addRow("&Requested by", self.requested)
+        form.addRow("Customer &reference", self.reference)
+        lay.addLayout(form)
+        add = QHBoxLayout()
+        self.product = QLineEdit()
+        self.product.setObjectName("productEntry")
+        self.product.setPlaceholderText("add a product: SKU or name")
+        self.product_names = QStringListModel(self)
+        self.product_completer = QCompleter(self.product_names, self)
+        self.product_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.product_completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.product.setCompleter(self.product_completer)
+        self.product.textEdited.connect(self._product_typed)
+        self.quantity = QDoubleSpinBox()
+        self.quantity.setObjectName("quantityEntry")
+        self.quantity.setDecimals(0)
+        self.quantity.setRange(0, 1_000_000)
+        self.quantity.setValue(1)
+        self.quantity.setMinimumWidth(70)
+        self.add_button = QPushButton("&Add line")
+        self.add_button.setObjectName("addLine")
+        self.add_button.clicked.connect(self.add_typed_line)
+        self.product.returnPressed.connect(self.add_typed_line)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setObjectName("removeLine")
+        self.remove_button.clicked.connect(self.remove_selected_line)
+        add.addWidget(self.product, 3)
+        add.addWidget(QLabel("Qty"))
+        add.addWidget(self.quantity)
+        add.addWidget(self.add_button)
+        add.addWidget(self.remove_button)
+        lay.addLayout(add)
+        self.lines_model = OrderLinesTableModel(self)
+        self.lines_model.quantity_edited.connect(self._quantity_edited)
+        self.lines_model.price_edited.connect(self._price_edited)
+        self.lines = QTableView()
+        self.lines.setObjectName("orderLines")
+        self.lines.setModel(self.lines_model)
+        self.lines.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.lines.verticalHeader().hide()
+        self.lines.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.lines.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.lines.horizontalHeader().setMinimumSectionSize(40)
+        self.lines.setWordWrap(False)
+        self.lines.setMinimumWidth(200)
+        lay.addWidget(self.lines, 2)
+        self.problems = QLabel()
+        self.problems.setObjectName("problems")
+        self.problems.setStyleSheet("color: #b00020")
+        self.problems.setWordWrap(True)
+        lay.addWidget(self.problems)
+        self.totals = QLabel()
+        self.totals.setObjectName("totals")
+        self.totals.setTextFormat(Qt.TextFormat.RichText)
+        self.totals.setWordWrap(True)
+        lay.addWidget(self.totals)
+        self.approval = QLabel()
+        self.approval.setObjectName("approvalBanner")
+        self.approval.setWordWrap(True)
+        self.approval.setStyleSheet("background: #fff4d6; padding: 4px")
+        lay.addWidget(self.approval)
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton("&Save")
+        self.save_button.setObjectName("saveOrder")
+        self.save_button.clicked.connect(self.save)
+        self.confirm_button = QPushButton("C&onfirm")
+        self.confirm_button.setToolTip("Confirm the order and reserve stock (Ctrl+Enter)")
+        self.confirm_button.setObjectName("confirmOrder")
+        self.confirm_button.clicked.connect(self.confirm)
+        self.approve_button = QPushButton("A&pprove")
+        self.approve_button.setToolTip("Approve this order's margin below the floor (management)")
+        self.approve_button.setObjectName("approveOrder")
+        self.approve_button.clicked.connect(self.approve)
+        self.cancel_button = QPushButton("Cancel…")
+        self.cancel_button.setToolTip("Cancel this quote or order, with a reason")
+        self.cancel_button.setObjectName("cancelOrder")
+        self.cancel_button.clicked.connect(lambda: self.cancel_order())
+        self.print_button = QPushButton("&Print…")
+        self.print_button.setObjectName("printOrder")
+        self.print_button.clicked.connect(lambda: self.print_preview())
+        self.pdf_button = QPushButton("PD&F…")
+        self.pdf_button.setObjectName("pdfOrder")
+        self.pdf_button.clicked.connect(lambda: self.save_pdf())
+        for b in (self.save_button, self.confirm_button, self.approve_button, self.cancel_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self._head.addWidget(self.print_button)
+        self._head.addWidget(self.pdf_button)
+        lay.addLayout(buttons)
+        below = QTabWidget()
+        self.timeline = QListWidget()
+        self.timeline.setObjectName("timeline")
+        notes = QWidget()
+        nl = QVBoxLayout(notes)
+        nl.setContentsMargins(0, 0, 0, 0)
+        self.notes = QListWidget()
+        self.notes.setObjectName("notes")
+        self.note_text = QLineEdit()
+        self.note_text.setObjectName("noteText")
+        self.note_text.setPlaceholderText("a note every department sees; Enter adds it")
+        self.note_text.returnPressed.connect(self.add_note)
+        nl.addWidget(self.notes)
+        nl.addWidget(self.note_text)
+        below.addTab(self.timeline, "Timeline")
+        below.addTab(notes, "Notes")
+        lay.addWidget(below, 1)
+        split.addWidget(left)
+        self.hints = HintsPanel()
+        self.hints.add_requested.connect(self.add_hint)
+        split.addWidget(self.hints)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        outer.addWidget(split, 1)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.confirm)
+        QShortcut(QKeySequence.StandardKey.Delete, self.lines, activated=self.remove_selected_line)
+
+    # --- loading ---------------------------------------------------------------------------
+    def clear(self) -> None:
+        """A new, empty quote."""
+        self._discard_draft()
+        self.order, self.version, self.customer_id, self.inputs, self.view = None, None, None, [], None
+        self.customer.clear()
+        self.reference.clear()
+        self.requested.setDate(self.requested.minimumDate())
+        self.dirty = False
+        self.refresh()
+
+    def load(self, order_id: int) -> None:
+        self._discard_draft()
+        self.order = orders.get_order(self.db, self.actor, order_id)
+        self.version = self.order.version
+        self.customer_id = self.order.customer_id
+        self.customer.setText(f"{self.order.customer_code} — {self.order.customer_name}")
+        self.reference.setText(self.order.customer_reference or "")
+        if self.order.requested_date:
+            self.requested.setDate(QDate(self.order.requested_date))
+        else:
+            self.requested.setDate(self.requested.minimumDate())
+        self.inputs = [LineInput(product=ln.product_id, quantity=ln.quantity, discount=ln.extra_discount or None,
+                                 price_override=ln.unit_price if ln.override_reason else None,
+                                 override_reason=ln.override_reason) for ln in self.order.lines]
+        self.dirty = False
+        self.refresh()
+
+    def restore_values(self, values: dict[str, Any]) -> None:
+        """Reopen a draft left by a crash."""
+        self.customer_id = values.get("customer_id")
+        self.customer.setText(values.get("customer_text", ""))
+        self.reference.setText(values.get("reference", ""))
+        self.inputs = [LineInput(product=p, quantity=Decimal(q), discount=Decimal(d) if d else None,
+                                 price_override=Decimal(o) if o else None, override_reason=r)
+                       for p, q, d, o, r in values.get("lines", [])]
+        self._touch()
+
+    def values(self) -> dict[str, Any]:
+        return {"customer_id": self.customer_id, "customer_text": self.customer.text(),
+                "reference": self.reference.text(),
+                "lines": [[i.product, str(i.quantity), str(i.discount) if i.discount is not None else None,
+                           str(i.price_override) if i.price_override is not None else None, i.override_reason]
+                          for i in self.inputs]}
+
+    # --- editing ---------------------------------------------------------------------------
+    def editable(self) -> bool:
+        if not self.can_edit:
+            return False
+        return self.order is None or self.order.status in ("quote", "confirmed")
+
+    def _touch(self, *_a: object) -> None:
+        self.dirty = True
+        if self.keeper is None and self.editable():
+            self.keeper = DraftKeeper(self, self.drafts, database=self.db.location, username=self.actor.username,
+                                      form="order", record_id=self.order.id if self.order else None,
+                                      title=lambda: f"Order for {self.customer.text() or '(no customer yet)'}, "
+                                                    f"{len(self.inputs)} lines",
+                                      values=self.values)
+        if self.keeper is not None:
+            self.keeper.touch()
+        self.refresh()
+
+    def _discard_draft(self) -> None:
+        if self.keeper is not None:
+            self.keeper.discard()
+            self.keeper.deleteLater()
+            self.keeper = None
+
+    def _customer_typed(self, text: str) -> None:
+        if len(text.strip()) >= 1:
+            found = orders.search_customers(self.db, self.actor, _line_key(text))
+            self.customer_names.setStringList([f"{code} — {name}" for _id, code, name in found])
+            self._customer_matches = {f"{code} — {name}": cid for cid, code, name in found}
+
+    def _customer_chosen(self) -> None:
+        text = self.customer.text().strip()
+        matches = getattr(self, "_customer_matches", {})
+        cid = matches.get(text)
+        if cid is None and text:
+            found = orders.search_customers(self.db, self.actor, _line_key(text), limit=2)
+            exact = [c for c in found if c[1].lower() == _line_key(text).lower()]
+            if exact or len(found) == 1:
+                cid, code, name = (exact or found)[0]
+                self.customer.setText(f"{code} — {name}")
+        if cid != self.customer_id:
+            self.customer_id = cid
+            self._touch()
+
+    def _product_typed(self, text: str) -> None:
+        if text.strip():
+            found = orders.search_products(self.db, self.actor, _line_key(text))
+            self.product_names.setStringList([f"{sku} — {name}" for _id, sku, name in found])
+
+    def add_typed_line(self) -> None:
+        key = _line_key(self.product.text())
+        if not key:
+            return
+        self.inputs.append(LineInput(product=key, quantity=Decimal(int(self.quantity.value()))))
+        self.product.clear()
+        self.quantity.setValue(1)
+        self._touch()
+        self.product.setFocus()
+
+    def add_hint(self, hint: Any) -> None:
+        if not self.editable():
+            return
+        self.inputs.append(LineInput(product=hint.product_id, quantity=Decimal(max(1, int(self.quantity.value()))),
+                                     discount=hint.suggested_discount or None))
+        self._touch()
+
+    def remove_selected_line(self) -> None:
+        rows = sorted({i.row() for i in self.lines.selectionModel().selectedRows()}, reverse=True)
+        for r in rows:
+            if r < len(self.inputs):
+                del self.inputs[r]
+        if rows:
+            self._touch()
+
+    def _quantity_edited(self, row: int, qty: Decimal) -> None:
+        old = self.inputs[row]
+        self.inputs[row] = LineInput(old.product, qty, old.discount, old.price_override, old.override_reason)
+        self._touch()
+
+    def _price_edited(self, row: int, price: Decimal, *, reason: str | None = None) -> None:
+        if reason is None:
+            reason, ok = QInputDialog.getText(self, "Price override", "Why this price? (kept with the order)")
+            if not ok:
+                self.refresh()
+                return
+        old = self.inputs[row]
+        self.inputs[row] = LineInput(old.product, old.quantity, None, price, reason.strip() or None)
+        self._touch()
+
+    # --- showing ---------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Recompute prices, costs, margins and promise dates for what is typed (nothing saved)."""
+        problems: dict[int, str] = {}
+        messages: list[str] = []
+        self.view = None
+        if self.customer_id is not None or self.inputs:
+            self.view = order_preview.preview(self.db, self.actor, self.customer_id, self.inputs,
+                                              today=self.today, order_id=self.order.id if self.order else None)
+            for p in self.view.problems:
+                row = order_preview.line_index(p.field)
+                if row is not None:
+                    problems[row] = p.reason
+                messages.append(p.reason[:1].upper() + p.reason[1:])
+        lines = list(self.view.lines) if self.view is not None else []
+        floor = self.view.margin_floor if self.view is not None else Decimal("0")
+        self.lines_model.editable = self.editable()
+        self.lines_model.set_lines(lines, problems, floor)
+        self.problems.setText("\n".join(messages))
+        self.problems.setVisible(bool(messages))
+        self._show_totals()
+        self._show_state()
+        if self.customer_id is not None or self.order is None:
+            on_order = tuple(ln.product_id for ln in lines if ln.product_id)
+            self.hints.set_hints(hints_service.hints_for(self.db, self.actor, self.customer_id, today=self.today,
+                                                         order_product_ids=on_order))
+
+    def _show_totals(self) -> None:
+        v = self.view
+        if v is None or not v.lines:
+            self.totals.setText("<i>No lines yet.</i>")
+            self.approval.hide()
+            return
+        t = v.totals
+        promise = (f" · can ship by <b>{fmt.date(v.promise_date)}</b>" if v.promise_date else "") + \
+                  (f" (bottleneck: {v.bottleneck})" if v.bottleneck else "")
+        self.totals.setText(
+            f"Net <b>{fmt.money(t.net)}</b> · VAT {fmt.money(t.tax)} · Total <b>{fmt.money(t.gross)}</b> · "
+            f"cost {fmt.money(t.cost)} · margin <b>{fmt.percent(t.margin)}</b> "
+            f"(floor {fmt.percent(v.margin_floor, 0)}){promise}")
+        approved_by = self.order.approved_by if self.order is not None and not self.dirty else None
+        approved_at = self.order.approved_at if approved_by else None
+        if v.needs_approval and not approved_by:
+            self.approval.setText(f"Margin {fmt.percent(t.margin)} is below the {fmt.percent(v.margin_floor, 0)} "
+                                  "floor: management must approve before the order can be confirmed.")
+            self.approval.show()
+        elif approved_by:
+            self.approval.setText(f"Below-floor margin approved by {approved_by} on {fmt.local_time(approved_at)}.")
+            self.approval.show()
+        else:
+            self.approval.hide()
+
+    def _show_state(self) -> None:
+        o = self.order
+        status = o.status if o else "new quote"
+        number = o.number if o else "New quote"
+        colour = STATUS_COLOURS.get(status, "#777777")
+        self.title.setText(f"<b style='font-size:14pt'>{number}</b>")
+        self.status_label.setText(f"<span style='background:{colour}; color:white; padding:2px 6px'>"
+                                  f"{status.replace('_', ' ')}</span>" + (" · unsaved changes" if self.dirty else ""))
+        edit = self.editable()
+        for w in (self.customer, self.reference, self.requested, self.product, self.quantity, self.add_button,
+                  self.remove_button):
+            w.setEnabled(edit and (w is not self.customer or o is None or o.status == "quote"))
+        self.save_button.setEnabled(edit and self.dirty)
+        self.confirm_button.setEnabled(self.can_edit and o is not None and o.status == "quote")
+        needs = o is not None and o.needs_approval and not o.approved_by
+        self.approve_button.setVisible(allowed(self.actor.role, "orders.approve_margin"))
+        self.approve_button.setEnabled(o is not None and needs and not self.dirty)
+        self.cancel_button.setEnabled(self.can_edit and o is not None and o.status in ("quote", "confirmed"))
+        self.print_button.setEnabled(o is not None and not self.dirty)
+        self.pdf_button.setEnabled(o is not None and not self.dirty)
+        self.hints.add_button.setEnabled(edit and bool(self.hints.hints))
+        self.timeline.clear()
+        self.notes.clear()
+        if o is not None:
+            for item in orders.timeline(self.db, self.actor, o.id):
+                text = f"{fmt.local_time(item.at)}  {item.summary}  — {item.user}"
+                (self.notes if item.kind == "note" else self.timeline).addItem(text)
+
+    # --- actions ---------------------------------------------------------------------------
+    def _requested(self) -> dt.date | None:
+        d = self.requested.date()
+        return None if d == self.requested.minimumDate() else d.toPython()
+
+    def save(self) -> bool:
+        if not self.editable() or not self.dirty:
+            return False
+        try:
+            if self.order is None:
+                if self.customer_id is None:
+                    raise ValidationError("choose a customer first (type its code or name)", field="customer")
+                saved = orders.new_quote(self.db, self.actor, self.customer_id, self.inputs,
+                                         requested_date=self._requested(),
+                                         customer_reference=self.reference.text().strip() or None, today=self.today)
+            else:
+                saved = orders.update_order(self.db, self.actor, self.order.id, self.version, self.inputs,
+                                            requested_date=self._requested(),
+                                            customer_reference=self.reference.text().strip() or None)
+        except ConflictError as exc:
+            return self._resolve(exc)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return False
+        self._discard_draft()
+        self.order, self.version, self.dirty = saved, saved.version, False
+        self.refresh()
+        self.saved.emit(saved.id)
+        return True
+
+    def _resolve(self, exc: ConflictError, *, hook=None) -> bool:  # type: ignore[no-untyped-def]
+        def summary(lines: list[Any]) -> str:
+            return "; ".join(f"{getattr(x, 'sku', x.product)} × {fmt.quantity(x.quantity)}" for x in lines)
+
+        mine = {"customer_reference": self.reference.text().strip() or None, "lines": summary(self.inputs)}
+
+        def theirs() -> tuple[dict[str, Any], int]:
+            current = orders.get_order(self.db, self.actor, self.order.id)
+            self._theirs = current
+            return {"customer_reference": current.customer_reference, "lines": summary(current.lines)}, current.version
+
+        fields = [FieldSpec("customer_reference", "Customer reference"), FieldSpec("lines", "Lines")]
+        decision, values, version = resolve_conflict(self, exc, fields, mine, theirs, dialog_hook=hook)
+        if decision == "reload":
+            self.load(self.order.id)
+            return False
+        if decision == "save":
+            current = self._theirs
+            self.version = version
+            self.reference.setText(values["customer_reference"] or "")
+            if values["lines"] != mine["lines"]:
+                self.inputs = [LineInput(ln.product_id, ln.quantity, ln.extra_discount or None,
+                                         ln.unit_price if ln.override_reason else None, ln.override_reason)
+                               for ln in current.lines]
+            self.dirty = True
+            return self.save()
+        return False
+
+    def confirm(self) -> None:
+        if self.order is None or self.order.status != "quote":
+            return
+        if self.dirty and not self.save():
+            return
+        try:
+            confirmed = orders.confirm(self.db, self.actor, self.order.id, self.version, today=self.today)
+        except ConflictError as exc:
+            show_user_error(self, exc)
+            self.load(self.order.id)
+            return
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self.order, self.version = confirmed, confirmed.version
+        self.refresh()
+        self.saved.emit(confirmed.id)
+
+    def approve(self) -> None:
+        try:
+            approved = orders.approve(self.db, self.actor, self.order.id, self.version)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self.order, self.version = approved, approved.version
+        self.refresh()
+        self.saved.emit(approved.id)
+
+    def cancel_order(self, reason: str | None = None) -> None:
+        if self.order is None:
+            return
+        if reason is None:
+            reason, ok = QInputDialog.getText(self, "Cancel order", f"Why is {self.order.number} cancelled?")
+            if not ok:
+                return
+        try:
+            cancelled = orders.cancel(self.db, self.actor, self.order.id, self.version, reason)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self._discard_draft()
+        self.order, self.version, self.dirty = cancelled, cancelled.version, False
+        self.refresh()
+        self.saved.emit(cancelled.id)
+
+    def add_note(self) -> None:
+        text = self.note_text.text().strip()
+        if not text or self.order is None:
+            return
+        try:
+            orders.add_note(self.db, self.actor, text, order_id=self.order.id)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self.note_text.clear()
+        self._show_state()
+
+    def document_html(self) -> str:
+        from app.services import documents
+
+        return documents.order_document_html(self.db, self.actor, self.order.id, printed_on=self.today)
+
+    def print_preview(self) -> None:
+        from app.printing.render import preview
+
+        preview(self.document_html(), self).exec()
+
+    def save_pdf(self, target: Path | None = None) -> Path | None:
+        from app.printing.render import to_pdf
+
+        if target is None:
+            name, _ = QFileDialog.getSaveFileName(self, "Save as PDF", f"{self.order.number}.pdf", "PDF (*.pdf)")
+            if not name:
+                return None
+            target = Path(name)
+        return to_pdf(self.document_html(), target, title=self.order.number)

@@ -1,0 +1,71 @@
+"""Order entry: the quotes and orders list on the left, the form with hints on the right."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from app.db.uow import Actor, Database
+from app.drafts import DraftStore
+from app.services.changes import Changes
+from app.services.permissions import allowed
+from app.views.orders.form import OrderForm
+from app.views.orders.list_panel import OrdersListPanel
+
+TITLE = "Order entry"
+
+
+class OrdersTab(QWidget):
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
+                 drafts: DraftStore | None = None, today: dt.date | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.actor = db, actor
+        self.setObjectName("ordersTab")
+        lay = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.new_button = QPushButton("&New quote")
+        self.new_button.setObjectName("newQuote")
+        self.new_button.setEnabled(allowed(actor.role, "orders.edit"))
+        self.new_button.clicked.connect(self.new_quote)
+        top.addWidget(self.new_button)
+        top.addStretch(1)
+        lay.addLayout(top)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.list = OrdersListPanel(db, actor)
+        self.form = OrderForm(db, actor, drafts=drafts, today=today)
+        self.list.setMinimumWidth(260)  # narrow screens squeeze the list first (its filters wrap)
+        split.addWidget(self.list)
+        split.addWidget(self.form)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setSizes([380, 1000])
+        lay.addWidget(split)
+        self.list.order_selected.connect(self.open_order)
+        self.form.saved.connect(self._saved)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.list.search.setFocus)
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_quote)
+
+    def new_quote(self) -> None:
+        if allowed(self.actor.role, "orders.edit"):
+            self.list.table.clearSelection()
+            self.form.clear()
+            self.form.customer.setFocus()
+
+    def open_order(self, order_id: int) -> None:
+        if self.form.order is not None and self.form.order.id == order_id and not self.form.dirty:
+            return
+        self.form.load(order_id)
+
+    def _saved(self, order_id: int) -> None:
+        self.list.apply_filter()
+        self.list.select_order(order_id)
+
+    def on_changes(self, changes: Changes) -> None:
+        self.list.on_changes(changes)
+        o = self.form.order
+        if o is not None and (changes.everything or o.id in changes.entities.get("sales_order", frozenset())):
+            if not self.form.dirty:
+                self.form.load(o.id)  # someone else changed the order we are looking at

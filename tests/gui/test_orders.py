@@ -1,0 +1,183 @@
+"""Order entry, driven through the real widgets (story 2: selling what is on the shelf)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import unicodedata
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCompleter
+from sqlalchemy import select
+
+from app.db.uow import Actor, Database
+from app.drafts import DraftStore
+from app.models import Product, User
+from app.services import orders
+from app.services.demo import build_demo
+from app.views.orders.tab import OrdersTab
+
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def demo(sqlite_db: Database) -> Database:
+    build_demo(sqlite_db, today=TODAY)
+    return sqlite_db
+
+
+def actor_for(db: Database, role: str) -> Actor:
+    with db.read() as s:
+        u = s.execute(select(User).where(User.username == role)).scalar_one()
+    return Actor(u.username, u.role.value, u.full_name, u.id, workstation="desk-1")
+
+
+def make_tab(qtbot, db: Database, role: str, tmp_path: Path) -> OrdersTab:
+    tab = OrdersTab(db, actor_for(db, role), drafts=DraftStore(tmp_path / "drafts"), today=TODAY)
+    qtbot.addWidget(tab)
+    # The offscreen platform cannot raise a popup or grab the keyboard (it warns, and Qt warnings
+    # fail tests), so the completers complete inline here; their models are the same.
+    for completer in (tab.form.customer_completer, tab.form.product_completer):
+        completer.setCompletionMode(QCompleter.CompletionMode.InlineCompletion)
+    tab.resize(1400, 860)
+    tab.show()
+    return tab
+
+
+def choose_customer(qtbot, tab: OrdersTab, code: str) -> None:
+    form = tab.form
+    form.customer.setFocus()
+    qtbot.keyClicks(form.customer, code)
+    qtbot.keyClick(form.customer, Qt.Key.Key_Return)  # editingFinished resolves the code
+    assert form.customer_id is not None, f"customer {code} not resolved"
+
+
+def test_salesperson_sells_the_hinted_excess_stock_confirms_and_prints(qtbot, demo: Database, tmp_path: Path) -> None:
+    tab = make_tab(qtbot, demo, "sales", tmp_path)
+    tab.new_button.click()
+    form = tab.form
+    customer = orders.search_customers(demo, tab.actor, "")[0]
+    choose_customer(qtbot, tab, customer[1])
+    # ten custom workbenches, typed by SKU
+    bench = orders.search_products(demo, tab.actor, "WB-2000")[0]
+    qtbot.keyClicks(form.product, bench[1])
+    form.quantity.setValue(10)
+    qtbot.keyClick(form.product, Qt.Key.Key_Return)
+    assert [(ln.sku, ln.quantity) for ln in form.view.lines] == [(bench[1], Decimal(10))]
+    assert form.view.promise_date is not None and form.view.bottleneck
+    # the hints beside the form: an excess product with a discount that keeps the margin above the floor
+    excess = [h for h in form.hints.hints if h.kind == "excess" and h.suggested_discount > 0]
+    assert excess, "no excess-stock hint with a discount"
+    hint = excess[0]
+    assert "floor" in hint.reason and "months" in hint.reason
+    form.quantity.setValue(20)
+    form.hints.list.setCurrentRow(form.hints.hints.index(hint))
+    form.hints.add_button.click()
+    line = form.view.lines[1]
+    assert (line.sku, line.quantity) == (hint.sku, Decimal(20))
+    assert line.extra_discount == hint.suggested_discount
+    assert line.margin >= form.view.margin_floor
+    with demo.read() as s:
+        before = s.get(Product, hint.product_id).stock_reserved
+    form.save_button.click()
+    assert form.order is not None and form.order.status == "quote" and not form.dirty
+    quote_number = form.order.number
+    assert tab.list.model.rowCount() >= 1
+    form.confirm_button.click()
+    order = form.order
+    assert order.status == "confirmed" and order.number != quote_number and order.number.startswith("SO-")
+    reserved = next(ln for ln in order.lines if ln.sku == hint.sku).qty_reserved
+    assert reserved == Decimal(20)
+    with demo.read() as s:
+        assert s.get(Product, hint.product_id).stock_reserved == before + 20
+    assert any("confirmed" in form.timeline.item(i).text().lower() for i in range(form.timeline.count()))
+    pdf = form.save_pdf(tmp_path / "confirmation.pdf")
+    raw = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = " ".join(unicodedata.normalize("NFKC", raw).split())
+    assert "Order confirmation" in text and order.number in text
+    assert f"£{order.totals.gross:,.2f}" in text and f"£{order.totals.net:,.2f}" in text
+    assert hint.sku in text and bench[1] in text
+
+
+def test_bad_lines_are_marked_at_the_line_and_nothing_is_saved(qtbot, demo: Database, tmp_path: Path) -> None:
+    tab = make_tab(qtbot, demo, "sales", tmp_path)
+    form = tab.form
+    customer = orders.search_customers(demo, tab.actor, "")[0]
+    choose_customer(qtbot, tab, customer[1])
+    qtbot.keyClicks(form.product, "NO-SUCH-SKU")
+    qtbot.keyClick(form.product, Qt.Key.Key_Return)
+    assert 0 in form.lines_model.problems and "does not exist" in form.lines_model.problems[0]
+    assert form.problems.isVisible() and "NO-SUCH-SKU" in form.problems.text()
+    before = tab.list.model.rowCount()
+    shown: list[str] = []
+    import app.views.orders.form as form_module
+
+    original = form_module.show_user_error
+    form_module.show_user_error = lambda _p, exc: shown.append(exc.message)
+    try:
+        form.save_button.click()
+    finally:
+        form_module.show_user_error = original
+    assert shown and "does not exist" in shown[0]
+    assert form.order is None and tab.list.model.rowCount() == before
+
+
+def test_below_floor_needs_management_approval_before_confirming(qtbot, demo: Database, tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    tab = make_tab(qtbot, demo, "sales", tmp_path)
+    form = tab.form
+    customer = orders.search_customers(demo, tab.actor, "")[0]
+    choose_customer(qtbot, tab, customer[1])
+    bench = orders.search_products(demo, tab.actor, "WB-2000")[0]
+    qtbot.keyClicks(form.product, bench[1])
+    qtbot.keyClick(form.product, Qt.Key.Key_Return)
+    form._price_edited(0, Decimal("100.00"), reason="match a competitor")  # far below cost
+    assert form.view.needs_approval and form.approval.isVisible()
+    form.save_button.click()
+    shown: list[str] = []
+    monkeypatch.setattr("app.views.orders.form.show_user_error", lambda _p, exc: shown.append(exc.message))
+    form.confirm_button.click()
+    assert shown and form.order.status == "quote"
+    assert not form.approve_button.isVisible()  # a salesperson cannot approve
+    boss = make_tab(qtbot, demo, "management", tmp_path)
+    boss.form.load(form.order.id)
+    assert boss.form.approve_button.isVisible() and boss.form.approve_button.isEnabled()
+    boss.form.approve_button.click()
+    assert boss.form.order.approved_by == "management"
+    form.load(form.order.id)
+    form.confirm_button.click()
+    assert form.order.status == "confirmed"
+
+
+def test_orders_list_filters_and_sorts_in_sql(qtbot, demo: Database, tmp_path: Path) -> None:
+    tab = make_tab(qtbot, demo, "sales", tmp_path)
+    lst = tab.list
+    all_open = lst.model.rowCount()
+    lst.status.setCurrentText("Quotes")
+    lst.apply_filter()
+    quotes = lst.model.rowCount()
+    assert 0 < quotes < all_open
+    assert all(lst.model.data(lst.model.index(r, 1)) == "Quote" for r in range(quotes))
+    lst.status.setCurrentText("All")
+    lst.search.setText("SO-00001")
+    lst.apply_filter()
+    assert 0 < lst.model.rowCount() <= 10
+    assert all(lst.model.data(lst.model.index(r, 0)).startswith("SO-00001") for r in range(lst.model.rowCount()))
+    lst.search.clear()
+    lst.apply_filter()
+    col = next(i for i, c in enumerate(lst.model.query.columns) if c.key == "net")
+    lst.model.sort(col, Qt.SortOrder.DescendingOrder)
+    values = [lst.model.raw(r)[col] for r in range(20)]
+    assert values == sorted(values, reverse=True)
+    assert lst.model.fetches <= 3, "rows must be fetched in blocks, not one by one"
+
+
+def test_the_orders_model_passes_the_model_tester(qtmodeltester, demo: Database) -> None:
+    from app.views.common.lazy import LazyTableModel
+
+    model = LazyTableModel(demo, orders.ORDER_LIST)
+    model.reload()
+    qtmodeltester.check(model)
