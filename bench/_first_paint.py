@@ -11,6 +11,7 @@ import sys
 import time
 
 T0 = float(os.environ["ORDERCYCLE_BENCH_T0"])
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def main() -> None:
@@ -40,9 +41,10 @@ def main() -> None:
         from app.models import User
         from app.views.main_window import MainWindow
 
-        with db.read() as s:
-            u = s.execute(select(User).where(User.role == "admin")).scalars().first()
-        window = MainWindow(db, Actor(u.username, u.role.value, u.full_name, u.id))
+        t = User.__table__
+        with db.engine.connect() as conn:  # Core: signing in is not part of start-up here
+            u = conn.execute(select(t.c.id, t.c.username, t.c.full_name).where(t.c.role == "admin")).first()
+        window = MainWindow(db, Actor(u.username, "admin", u.full_name, u.id))
     filt = FirstPaint()
     window.installEventFilter(filt)
     window.show()

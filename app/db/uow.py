@@ -299,7 +299,8 @@ class Database:
     def change_seq(self) -> int:
         """The one cheap query other desks poll to see whether anything changed."""
         with self.engine.connect() as conn:
-            value = conn.execute(select(ChangeCounter.value).where(ChangeCounter.id == 1)).scalar()
+            c = ChangeCounter.__table__.c  # Core: polling must stay the cheapest possible query
+            value = conn.execute(select(c.value).where(c.id == 1)).scalar()
             conn.rollback()
         return int(value or 0)
 

@@ -36,15 +36,17 @@ class StageRow:
 
 def cycle_overview(db: Database, actor: Actor) -> list[StageRow]:
     require(actor, "orders.view")
-    with db.read() as s:
-        rows = dict(
-            (status, (n, total))
-            for status, n, total in s.execute(
-                select(SalesOrder.status, func.count(), func.coalesce(func.sum(SalesOrder.total_net), 0))
-                .where(SalesOrder.status.in_([st for st, _, _ in STAGES]))
-                .group_by(SalesOrder.status)
+    t = SalesOrder.__table__  # Core, not ORM: the first screen must not wait for mapper set-up
+    with db.engine.connect() as conn:
+        rows = {
+            OrderStatus(status): (n, total)
+            for status, n, total in conn.execute(
+                select(t.c.status, func.count(), func.coalesce(func.sum(t.c.total_net), 0))
+                .where(t.c.status.in_([st.value for st, _, _ in STAGES]))
+                .group_by(t.c.status)
             )
-        )
+        }
+        conn.rollback()
     return [
         StageRow(st.value, label, dept, int(rows.get(st, (0, 0))[0]), Decimal(rows.get(st, (0, 0))[1]))
         for st, label, dept in STAGES

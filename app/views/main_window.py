@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from app.config import WorkstationSettings
 from app.drafts import DraftStore
@@ -41,12 +41,21 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("stageTabs")
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
+        # Tabs are built the first time they are shown: start-up pays only for the first tab.
         self.tab_widgets: dict[str, QWidget] = {}
+        self._factories: dict[str, object] = {}
+        self._pages: dict[str, QWidget] = {}
         for title, permission, factory in tab_registry():
             if allowed(actor.role, permission):
-                widget = factory(db, actor)
-                self.tab_widgets[title] = widget
-                self.tabs.addTab(widget, title)
+                page = QWidget()
+                page.setObjectName(f"page_{title}")
+                QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
+                self._factories[title] = factory
+                self._pages[title] = page
+                self.tabs.addTab(page, title)
+        self.tabs.currentChanged.connect(lambda i: self.ensure_tab(self.tabs.tabText(i)))
+        if self.tabs.count():
+            self.ensure_tab(self.tabs.tabText(0))
         self.actions: dict[str, QAction] = {}
         self.draft_handlers = {"user": self._reopen_user_draft}
         self._build_actions()
@@ -55,15 +64,33 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self.live: LiveUpdates | None = None
         if live:
-            self.live = LiveUpdates(db, actor, self)
+            # presence and polling start right after the first paint, not before it
+            self.live = LiveUpdates(db, actor, self, start=False)
             self.live.changed.connect(self.on_changes)
             self.live.desks_changed.connect(self.show_desks)
             self.live.unreachable.connect(lambda msg: self.statusBar().showMessage(msg, 5000))
-            self.show_desks(self.live.desks)
+            QTimer.singleShot(0, self._start_live)
         if live:
             QTimer.singleShot(0, self.daily_backup)
         self.idle = IdleLock(db, actor, self.settings.idle_lock_minutes if live else 0, self)
         self.idle.signed_out.connect(self.close)
+
+    def _start_live(self) -> None:
+        if self.live is not None and self.live.session_id is None:
+            self.live.start()
+            self.show_desks(self.live.desks)
+
+    def ensure_tab(self, title: str) -> QWidget | None:
+        """Build the tab's widget on first use (and return it)."""
+        if title in self.tab_widgets:
+            return self.tab_widgets[title]
+        factory = self._factories.get(title)
+        if factory is None:
+            return None
+        widget = factory(self.db, self.actor)  # type: ignore[operator]
+        self._pages[title].layout().addWidget(widget)
+        self.tab_widgets[title] = widget
+        return widget
 
     def on_changes(self, changes: Changes) -> None:
         """Another desk saved something: each tab reloads what concerns it."""
@@ -157,6 +184,7 @@ class MainWindow(QMainWindow):
         self.idle.stop()
         if self.live is not None:
             self.live.stop()
+            self.live.poll_timer.stop()
         super().closeEvent(event)
 
     # --- File menu -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ def test_other_desks_changes_show_without_losing_the_selection(qtbot, sqlite_db:
     window = MainWindow(sqlite_db, admin, WorkstationSettings())
     qtbot.addWidget(window)
     window.show()
+    qtbot.waitUntil(lambda: window.live.session_id is not None, timeout=5000)  # starts after first paint
     tab = window.tab_widgets["Overview"]
     quotes_row = next(i for i, r in enumerate(tab.model.rows) if r.status == "quote")
     tab.table.selectionModel().select(tab.model.index(quotes_row, 0),
@@ -40,7 +41,7 @@ def test_other_desks_changes_show_without_losing_the_selection(qtbot, sqlite_db:
 def test_presence_shows_who_is_signed_in_and_a_closed_desk_leaves(qtbot, sqlite_db: Database, admin: Actor) -> None:
     window = MainWindow(sqlite_db, admin, WorkstationSettings())
     qtbot.addWidget(window)
-    assert window.desks_label.text() == "1 signed in"
+    qtbot.waitUntil(lambda: window.desks_label.text() == "1 signed in", timeout=5000)
     other = Actor("pete", "production", "Pete Planner", workstation="desk-7")
     sid = presence.start_session(sqlite_db, other)
     with qtbot.waitSignal(window.live.desks_changed, timeout=5000):

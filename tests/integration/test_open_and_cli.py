@@ -244,3 +244,7 @@ def test_a_wal_database_is_refused_untouched_until_an_admin_upgrades_it(tmp_path
     assert con.execute("PRAGMA journal_mode").fetchone() == ("delete",)
     con.close()
     open_database(path).dispose()
+
+
+def test_the_head_constant_matches_the_migration_scripts() -> None:
+    assert migrate.HEAD == migrate.head_revision(), "update HEAD in app/db/migrate.py"

@@ -39,6 +39,7 @@ class LiveUpdates(QObject):
             self.start()
 
     def start(self) -> None:
+        self.seq = self.db.change_seq()
         self.session_id = presence.start_session(self.db, self.actor)
         self.desks = presence.active_desks(self.db)
         self.poll_timer.start()

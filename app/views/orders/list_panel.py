@@ -75,11 +75,13 @@ class OrdersListPanel(QWidget):
         lay.addLayout(bar)
         lay.addLayout(dates)
         self.model = LazyTableModel(db, orders.ORDER_LIST, self)
+        self.model.sort_key, self.model.descending = "number", True  # newest first
+        self.model.where = self.filters()
         self.table = QTableView()
         self.table.setObjectName("ordersTable")
         self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+        self.table.setSortingEnabled(True)  # sorts once (the first load), by the indicator
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setDefaultSectionSize(22)
@@ -101,7 +103,7 @@ class OrdersListPanel(QWidget):
         for sig in (self.status.currentIndexChanged, self.mine.toggled, self.use_dates.toggled,
                     self.date_from.dateChanged, self.date_to.dateChanged):
             sig.connect(lambda *_a: self.debounce.start())
-        self.apply_filter()
+        self.count.setText(f"{self.model.rowCount():,} quotes and orders")
 
     def filters(self) -> list:  # type: ignore[type-arg]
         statuses = STATUS_FILTERS[self.status.currentIndex()][1]
