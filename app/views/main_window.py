@@ -57,7 +57,7 @@ class MainWindow(QMainWindow):
         if self.tabs.count():
             self.ensure_tab(self.tabs.tabText(0))
         self.actions: dict[str, QAction] = {}
-        self.draft_handlers = {"user": self._reopen_user_draft}
+        self.draft_handlers = {"user": self._reopen_user_draft, "order": self._reopen_order_draft}
         self._build_actions()
         self._build_menus()
         self._build_status_bar()
@@ -79,6 +79,11 @@ class MainWindow(QMainWindow):
         if self.live is not None and self.live.session_id is None:
             self.live.start()
             self.show_desks(self.live.desks)
+            if self.live.clock_warning:
+                self.clock_label.setText("⚠ clock")
+                self.clock_label.setToolTip(self.live.clock_warning)
+                self.clock_label.show()
+                self.statusBar().showMessage(self.live.clock_warning, 30000)
 
     def ensure_tab(self, title: str) -> QWidget | None:
         """Build the tab's widget on first use (and return it)."""
@@ -101,7 +106,10 @@ class MainWindow(QMainWindow):
 
     def show_desks(self, desks: list) -> None:
         others = [d for d in desks if d.session_id != (self.live.session_id if self.live else None)]
-        self.desks_label.setText(f"{len(desks)} signed in" if desks else "")
+        names = ", ".join(f"{d.full_name or d.username} ({d.role}) at {d.workstation}" for d in others[:2])
+        more = f" and {len(others) - 2} more" if len(others) > 2 else ""
+        self.desks_label.setText(f"{len(desks)} signed in" + (f": also {names}{more}" if others else "")
+                                 if desks else "")
         self.desks_label.setToolTip("\n".join(
             f"{d.full_name or d.username} ({d.role}) at {d.workstation} since {d.since.astimezone():%H:%M}"
             for d in desks))
@@ -158,6 +166,11 @@ class MainWindow(QMainWindow):
         self.user_label.setObjectName("userLabel")
         self.desks_label = QLabel()
         self.desks_label.setObjectName("desksLabel")
+        self.clock_label = QLabel()
+        self.clock_label.setObjectName("clockLabel")
+        self.clock_label.setStyleSheet("color: #b00020")
+        self.clock_label.hide()
+        bar.addPermanentWidget(self.clock_label)
         bar.addWidget(self.db_label, 1)
         bar.addPermanentWidget(self.desks_label)
         bar.addPermanentWidget(self.user_label)
@@ -281,6 +294,21 @@ class MainWindow(QMainWindow):
         elif dlg.select_user(draft.record_id):
             QTimer.singleShot(0, lambda: dlg.edit_selected(values=draft.values))
         dlg.exec()
+
+    def _reopen_order_draft(self, draft, store: DraftStore) -> None:  # type: ignore[no-untyped-def]
+        from app.views.orders.tab import TITLE
+
+        if TITLE not in self._pages:
+            return
+        self.tabs.setCurrentWidget(self._pages[TITLE])
+        tab = self.ensure_tab(TITLE)
+        form = tab.form  # type: ignore[union-attr]
+        form.drafts = store
+        if draft.record_id is not None:
+            form.load(draft.record_id)
+        else:
+            form.clear()
+        form.restore_values(draft.values)
 
     def show_audit(self) -> None:
         from app.views.admin.audit import AuditDialog

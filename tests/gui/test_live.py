@@ -46,7 +46,7 @@ def test_presence_shows_who_is_signed_in_and_a_closed_desk_leaves(qtbot, sqlite_
     sid = presence.start_session(sqlite_db, other)
     with qtbot.waitSignal(window.live.desks_changed, timeout=5000):
         window.live.beat()
-    assert window.desks_label.text() == "2 signed in"
+    assert window.desks_label.text() == "2 signed in: also Pete Planner (production) at desk-7"
     assert "Pete Planner (production) at desk-7" in window.desks_label.toolTip()
     presence.end_session(sqlite_db, sid)
     with qtbot.waitSignal(window.live.desks_changed, timeout=5000):

@@ -181,3 +181,46 @@ def test_the_orders_model_passes_the_model_tester(qtmodeltester, demo: Database)
     model = LazyTableModel(demo, orders.ORDER_LIST)
     model.reload()
     qtmodeltester.check(model)
+
+
+def test_an_order_open_on_another_desk_says_who_is_editing(qtbot, demo: Database, tmp_path: Path) -> None:
+    from app.services import presence
+    from app.views.common.live import LiveUpdates
+
+    tab = make_tab(qtbot, demo, "sales", tmp_path)
+    live = LiveUpdates(demo, tab.actor, tab)  # this desk is signed in
+    try:
+        order_id = tab.list.model.id_at(0)
+        pete = Actor("production", "production", "Pete Planner", workstation="desk-7")
+        other = presence.start_session(demo, pete)
+        presence.acquire_lease(demo, other, "sales_order", order_id)
+        tab.open_order(order_id)
+        assert tab.form.others.isVisible()
+        assert tab.form.others.text().startswith("Pete Planner (production) is editing this since ")
+        # and our desk's lease is visible to the other desk
+        mine = presence.who_is_editing(demo, "sales_order", order_id, exclude_session=other)
+        assert [e.username for e in mine] == ["sales"]
+        tab.form.clear()
+        assert presence.who_is_editing(demo, "sales_order", order_id, exclude_session=other) == []
+    finally:
+        live.stop()
+
+
+def test_an_order_typed_before_a_crash_is_offered_back(qtbot, demo: Database, tmp_path: Path) -> None:
+    from app.config import WorkstationSettings
+    from app.views.main_window import MainWindow
+
+    store = DraftStore(tmp_path / "drafts")
+    bench = orders.search_products(demo, actor_for(demo, "sales"), "WB-2000")[0]
+    customer = orders.search_customers(demo, actor_for(demo, "sales"), "")[0]
+    store.save(database=demo.location, username="sales", form="order", record_id=None,
+               title="Order for ACME, 1 lines",
+               values={"customer_id": customer[0], "customer_text": f"{customer[1]} — {customer[2]}",
+                       "reference": "PO-77", "lines": [[bench[0], "10", None, None, None]]})
+    window = MainWindow(demo, actor_for(demo, "sales"), WorkstationSettings(), live=False)
+    qtbot.addWidget(window)
+    assert window.offer_drafts(store, ask=lambda q: True) == 1
+    form = window.tab_widgets["Order entry"].form
+    assert form.customer_id == customer[0] and form.reference.text() == "PO-77"
+    assert [(ln.sku, ln.quantity) for ln in form.view.lines] == [(bench[1], Decimal(10))]
+    assert form.dirty and form.save_button.isEnabled()

@@ -18,6 +18,10 @@ HEARTBEAT_MS = int(presence.HEARTBEAT.total_seconds() * 1000)
 
 
 class LiveUpdates(QObject):
+    """One per signed-in desk. ``LiveUpdates.current`` is that desk's, so forms can take edit
+    leases under its session."""
+
+    current: LiveUpdates | None = None
     changed = Signal(object)  # Changes
     desks_changed = Signal(list)  # list[DeskInfo]
     unreachable = Signal(str)  # the share blinked: message for the status bar
@@ -29,6 +33,7 @@ class LiveUpdates(QObject):
         self.session_id: int | None = None
         self._polling = False
         self.desks: list[presence.DeskInfo] = []
+        self.clock_warning: str | None = None
         self.poll_timer = QTimer(self)
         self.poll_timer.setInterval(POLL_MS)
         self.poll_timer.timeout.connect(self.poll)
@@ -41,11 +46,18 @@ class LiveUpdates(QObject):
     def start(self) -> None:
         self.seq = self.db.change_seq()
         self.session_id = presence.start_session(self.db, self.actor)
+        LiveUpdates.current = self
+        try:
+            self.clock_warning = presence.clock_warning(presence.clock_skew(self.db))
+        except Exception:  # the check is advisory; never let it stop the desk
+            self.clock_warning = None
         self.desks = presence.active_desks(self.db)
         self.poll_timer.start()
         self.beat_timer.start()
 
     def stop(self) -> None:
+        if LiveUpdates.current is self:
+            LiveUpdates.current = None
         self.poll_timer.stop()
         self.beat_timer.stop()
         if self.session_id is not None:

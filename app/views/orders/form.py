@@ -76,6 +76,8 @@ class OrderForm(QWidget):
         self.setObjectName("orderForm")
         self._build()
         self.keeper: DraftKeeper | None = None
+        self.lease: tuple[int, int] | None = None
+        self.lease_order: int | None = None
         self.clear()
 
     # --- layout ----------------------------------------------------------------------------
@@ -172,6 +174,12 @@ class OrderForm(QWidget):
         self.totals.setTextFormat(Qt.TextFormat.RichText)
         self.totals.setWordWrap(True)
         lay.addWidget(self.totals)
+        self.others = QLabel()
+        self.others.setObjectName("othersEditing")
+        self.others.setWordWrap(True)
+        self.others.setStyleSheet("background: #e1ecf7; padding: 4px")
+        self.others.hide()
+        lay.addWidget(self.others)
         self.approval = QLabel()
         self.approval.setObjectName("approvalBanner")
         self.approval.setWordWrap(True)
@@ -234,8 +242,45 @@ class OrderForm(QWidget):
         QShortcut(QKeySequence.StandardKey.Delete, self.lines, activated=self.remove_selected_line)
 
     # --- loading ---------------------------------------------------------------------------
+    # --- edit leases: tell other desks who has this order open (informs, never blocks) --------
+    def _take_lease(self, order_id: int) -> None:
+        from app.services import presence
+        from app.views.common.live import LiveUpdates
+
+        self._drop_lease()
+        live = LiveUpdates.current
+        if live is None or live.session_id is None or not self.can_edit:
+            return
+        self.lease = (live.session_id, presence.acquire_lease(self.db, live.session_id, "sales_order", order_id))
+
+    def _drop_lease(self) -> None:
+        from app.services import presence
+
+        lease = getattr(self, "lease", None)
+        if lease is not None:
+            try:
+                presence.release_lease(self.db, lease[1])
+            except UserError:
+                pass
+            self.lease = None
+
+    def show_others(self) -> None:
+        """"Pete Planner (production) is editing this since 10:42 at desk-7"."""
+        from app.services import presence
+        from app.views.common.live import LiveUpdates
+
+        if self.order is None:
+            self.others.hide()
+            return
+        live = LiveUpdates.current
+        mine = live.session_id if live is not None else None
+        editing = presence.who_is_editing(self.db, "sales_order", self.order.id, exclude_session=mine)
+        self.others.setText("\n".join(e.describe() for e in editing))
+        self.others.setVisible(bool(editing))
+
     def clear(self) -> None:
         """A new, empty quote."""
+        self._drop_lease()
         self._discard_draft()
         self.order, self.version, self.customer_id, self.inputs, self.view = None, None, None, [], None
         self.customer.clear()
@@ -259,7 +304,11 @@ class OrderForm(QWidget):
                                  price_override=ln.unit_price if ln.override_reason else None,
                                  override_reason=ln.override_reason) for ln in self.order.lines]
         self.dirty = False
+        if getattr(self, "lease", None) is None or self.lease_order != order_id:
+            self._take_lease(order_id)
+            self.lease_order = order_id
         self.refresh()
+        self.show_others()
 
     def restore_values(self, values: dict[str, Any]) -> None:
         """Reopen a draft left by a crash."""

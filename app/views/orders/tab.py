@@ -69,3 +69,5 @@ class OrdersTab(QWidget):
         if o is not None and (changes.everything or o.id in changes.entities.get("sales_order", frozenset())):
             if not self.form.dirty:
                 self.form.load(o.id)  # someone else changed the order we are looking at
+        if o is not None:
+            self.form.show_others()
