@@ -41,7 +41,7 @@ class OrdersTab(QWidget):
         split.addWidget(self.form)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
-        split.setSizes([380, 1000])
+        split.setSizes([470, 930])
         lay.addWidget(split)
         self.list.order_selected.connect(self.open_order)
         self.form.saved.connect(self._saved)
