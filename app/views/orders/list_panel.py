@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.db.uow import Actor, Database
-from app.services import orders
+from app.services import orders, queries
 from app.services.changes import Changes
 from app.views.common.lazy import LazyTableModel
 
@@ -53,9 +53,16 @@ class OrdersListPanel(QWidget):
         self.status.setObjectName("statusFilter")
         for label, _ in STATUS_FILTERS:
             self.status.addItem(label)
-        self.mine = QCheckBox("Only mine")
-        self.mine.setObjectName("onlyMine")
-        self.use_dates = QCheckBox("Ordered from")
+        self.salesperson = QComboBox()
+        self.salesperson.setObjectName("salespersonFilter")
+        self.salesperson.addItem("All salespeople", None)
+        if actor.user_id is not None:
+            self.salesperson.addItem("Mine", actor.user_id)
+        for uid, name in queries.salespeople(db, actor):
+            if uid != actor.user_id:
+                self.salesperson.addItem(name, uid)
+        self.use_dates = QCheckBox("From")
+        self.use_dates.setToolTip("Only orders dated in this range")
         self.date_from = QDateEdit(QDate.currentDate().addMonths(-3))
         self.date_from.setCalendarPopup(True)
         self.date_to = QDateEdit(QDate.currentDate())
@@ -66,7 +73,7 @@ class OrdersListPanel(QWidget):
         bar.addWidget(self.search, 2)
         bar.addWidget(self.status, 1)
         dates = QHBoxLayout()
-        dates.addWidget(self.mine)
+        dates.addWidget(self.salesperson)
         dates.addWidget(self.use_dates)
         dates.addWidget(self.date_from)
         dates.addWidget(QLabel("to"))
@@ -100,7 +107,7 @@ class OrdersListPanel(QWidget):
         self.debounce.setInterval(250)
         self.debounce.timeout.connect(self.apply_filter)
         self.search.textChanged.connect(lambda _t: self.debounce.start())
-        for sig in (self.status.currentIndexChanged, self.mine.toggled, self.use_dates.toggled,
+        for sig in (self.status.currentIndexChanged, self.salesperson.currentIndexChanged, self.use_dates.toggled,
                     self.date_from.dateChanged, self.date_to.dateChanged):
             sig.connect(lambda *_a: self.debounce.start())
         self.count.setText(f"{self.model.rowCount():,} quotes and orders")
@@ -109,7 +116,7 @@ class OrdersListPanel(QWidget):
         statuses = STATUS_FILTERS[self.status.currentIndex()][1]
         return orders.order_filters(
             search=self.search.text().strip(), statuses=statuses,
-            salesperson_id=self.actor.user_id if self.mine.isChecked() else None,
+            salesperson_id=self.salesperson.currentData(),
             date_from=self.date_from.date().toPython() if self.use_dates.isChecked() else None,
             date_to=self.date_to.date().toPython() if self.use_dates.isChecked() else None)
 
