@@ -235,3 +235,24 @@ def test_lock_beyond_the_retries_gives_a_plain_message(tmp_path) -> None:
             assert s.execute(select(func.count()).select_from(Product)).scalar() == 0
     finally:
         db.dispose()
+
+
+def test_a_share_that_blinks_mid_save_gives_a_plain_message_and_nothing_half_written(sqlite_db: Database) -> None:
+    """"disk I/O error" from SQLite while saving (the share went away): the unit of work is rolled
+    back and the user reads what happened, not a traceback."""
+    import sqlite3 as dbapi
+
+    from sqlalchemy.exc import OperationalError
+
+    pid = make_product(sqlite_db)
+
+    def save_then_lose_the_share(uow):  # type: ignore[no-untyped-def]
+        uow.get(Product, pid).name = "half"
+        uow.flush()
+        raise OperationalError("UPDATE product …", {}, dbapi.OperationalError("disk I/O error"))
+
+    with pytest.raises(DatabaseError) as info:
+        sqlite_db.write(ANN, save_then_lose_the_share)
+    assert "cannot be reached" in info.value.message and "input is kept" in (info.value.hint or "")
+    with sqlite_db.read() as s:
+        assert s.get(Product, pid).name == "Shelf SH-1"

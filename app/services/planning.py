@@ -1,0 +1,492 @@
+"""The planning board: one number instead of two guesses (story 1).
+
+    board(db, actor, today=...)                      -> Board      # products x coming months
+    set_figure(db, actor, pid, period, "marketing", qty, version=v) -> Cell
+    set_figures(db, actor, "production", [(pid, period, qty), ...]) -> int
+    set_consensus(db, actor, pid, period, qty, version=v)          -> Cell
+    sign_off(db, actor, pid, period, version=v)                    -> Cell
+    sign_off_range(db, actor, period, family_id=None)              -> SignOffResult
+    bias(db, actor, today=...)                       -> list[BiasRow]
+
+The board shows the ``periods`` months after today's month (today's month is already running).
+Marketing edits only ``marketing_qty``, production only ``production_qty``; both may set the
+consensus, each signs for its own department, and the period is ``signed_off`` once both have.
+Editing a figure or the consensus of an agreed or signed period reopens it (status ``open``,
+sign-offs cleared); the unit of work audits every change. Quantities are validated before
+anything is written: the field is named ``marketing_qty`` / ``production_qty`` /
+``consensus_qty``; in ``set_figures`` each problem also carries ``row`` (0-based index in
+``cells``) and ``column`` (the period as ``YYYY-MM``). ``None`` clears a department's figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.uow import Actor, Database, UnitOfWork
+from app.errors import PermissionDenied, Problem, ValidationError
+from app.models import DemandHistory, Forecast, Product, ProductFamily, Setting
+from app.models.base import utcnow
+from app.models.enums import ForecastStatus
+from app.services.permissions import require
+
+ZERO = Decimal(0)
+DEPARTMENTS = ("marketing", "production")
+EDIT_ACTION = {"marketing": "planning.edit_marketing", "production": "planning.edit_production"}
+DEFAULT_GAP_THRESHOLD = Decimal("0.15")
+MAX_QTY = Decimal("99999999999")  # Numeric(14, 3)
+
+
+def month_start(d: dt.date) -> dt.date:
+    return d.replace(day=1)
+
+
+def add_months(d: dt.date, n: int) -> dt.date:
+    y, m = divmod(d.month - 1 + n, 12)
+    return dt.date(d.year + y, m + 1, 1)
+
+
+def horizon(today: dt.date, periods: int) -> list[dt.date]:
+    """The coming ``periods`` months: from the month after today's."""
+    first = add_months(month_start(today), 1)
+    return [add_months(first, k) for k in range(periods)]
+
+
+def gap_threshold(session: Session) -> Decimal:
+    """Setting ``planning_gap_threshold`` (a fraction, e.g. 0.15), read from the table directly."""
+    row = session.get(Setting, "planning_gap_threshold")
+    if row is not None and row.value is not None and not isinstance(row.value, bool):
+        try:
+            value = Decimal(str(row.value))
+            if value.is_finite() and value >= 0:
+                return value
+        except InvalidOperation:
+            pass
+    return DEFAULT_GAP_THRESHOLD
+
+
+def gap_ratio(marketing: Decimal | None, production: Decimal | None) -> Decimal | None:
+    """|marketing - production| / max(marketing, production); None unless both are entered."""
+    if marketing is None or production is None:
+        return None
+    top = max(marketing, production)
+    return abs(marketing - production) / top if top > 0 else ZERO
+
+
+@dataclass(frozen=True)
+class Cell:
+    product_id: int
+    period_start: dt.date
+    forecast_id: int | None  # None: no forecast row yet
+    version: int | None
+    history: Decimal | None  # actual demand in the same month a year earlier
+    baseline: Decimal | None
+    baseline_method: str | None
+    marketing: Decimal | None
+    marketing_by: str | None
+    marketing_at: dt.datetime | None
+    production: Decimal | None
+    production_by: str | None
+    production_at: dt.datetime | None
+    consensus: Decimal | None
+    status: str  # open | agreed | signed_off
+    marketing_signed_by: str | None
+    marketing_signed_at: dt.datetime | None
+    production_signed_by: str | None
+    production_signed_at: dt.datetime | None
+    gap: bool  # marketing and production differ by more than the threshold
+    gap_ratio: Decimal | None
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    product_id: int
+    sku: str
+    name: str
+    family_id: int
+    family_code: str
+    family_name: str
+    cells: tuple[Cell, ...]
+
+    @property
+    def gaps(self) -> int:
+        return sum(1 for c in self.cells if c.gap)
+
+
+@dataclass(frozen=True)
+class Board:
+    today: dt.date
+    periods: tuple[dt.date, ...]
+    gap_threshold: Decimal
+    rows: tuple[BoardRow, ...]
+
+
+_FC_COLS = (Forecast.id, Forecast.version, Forecast.product_id, Forecast.period_start, Forecast.baseline_qty,
+            Forecast.baseline_method, Forecast.marketing_qty, Forecast.marketing_by, Forecast.marketing_at,
+            Forecast.production_qty, Forecast.production_by, Forecast.production_at, Forecast.consensus_qty,
+            Forecast.status, Forecast.marketing_signed_by, Forecast.marketing_signed_at,
+            Forecast.production_signed_by, Forecast.production_signed_at)
+
+
+def _cell(pid: int, period: dt.date, f: Any, history: Decimal | None, threshold: Decimal) -> Cell:
+    if f is None:
+        return Cell(pid, period, None, None, history, None, None, None, None, None, None, None, None, None,
+                    ForecastStatus.OPEN.value, None, None, None, None, False, None)
+    ratio = gap_ratio(f.marketing_qty, f.production_qty)
+    return Cell(pid, period, f.id, f.version, history, f.baseline_qty, f.baseline_method, f.marketing_qty,
+                f.marketing_by, f.marketing_at, f.production_qty, f.production_by, f.production_at,
+                f.consensus_qty, ForecastStatus(f.status).value, f.marketing_signed_by, f.marketing_signed_at,
+                f.production_signed_by, f.production_signed_at, ratio is not None and ratio > threshold, ratio)
+
+
+def board(db: Database, actor: Actor, *, today: dt.date, periods: int = 12, family_id: int | None = None) -> Board:
+    """The planning board in four queries (products, forecasts, last year's actuals, setting)."""
+    require(actor, "planning.view")
+    months = horizon(today, periods)
+    lo, hi = months[0], add_months(months[-1], 1)
+    with db.read() as s:
+        threshold = gap_threshold(s)
+        q = (select(Product.id, Product.sku, Product.name, Product.family_id, ProductFamily.code,
+                    ProductFamily.name.label("family_name"))
+             .join(ProductFamily, ProductFamily.id == Product.family_id).where(Product.active.is_(True)))
+        if family_id is not None:
+            q = q.where(Product.family_id == family_id)
+        products = s.execute(q.order_by(ProductFamily.code, Product.sku)).all()
+        fq = select(*_FC_COLS).where(Forecast.granularity == "month", Forecast.period_start >= lo,
+                                     Forecast.period_start < hi)
+        hq = select(DemandHistory.product_id, DemandHistory.period_start, DemandHistory.quantity).where(
+            DemandHistory.period_start >= add_months(lo, -12), DemandHistory.period_start < add_months(hi, -12))
+        if family_id is not None:
+            ids = select(Product.id).where(Product.family_id == family_id).scalar_subquery()
+            fq, hq = fq.where(Forecast.product_id.in_(ids)), hq.where(DemandHistory.product_id.in_(ids))
+        forecasts = {(f.product_id, f.period_start): f for f in s.execute(fq)}
+        history = {(pid, add_months(p, 12)): qty for pid, p, qty in s.execute(hq)}
+    rows = tuple(
+        BoardRow(p.id, p.sku, p.name, p.family_id, p.code, p.family_name,
+                 tuple(_cell(p.id, m, forecasts.get((p.id, m)), history.get((p.id, m)), threshold) for m in months))
+        for p in products)
+    return Board(today, tuple(months), threshold, rows)
+
+
+# --------------------------------------------------------------------------------------------
+# edits
+# --------------------------------------------------------------------------------------------
+
+def parse_qty(value: Any, field: str, *, allow_none: bool = True, **where: Any) -> tuple[Decimal | None, Problem | None]:
+    """A quantity from user input (number or text, "," as decimal point allowed)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, (None if allow_none else Problem("a quantity is required", field=field, **where))
+    if isinstance(value, bool):
+        return None, Problem("must be a number", field=field, value=value, **where)
+    try:
+        d = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return None, Problem("must be a number", field=field, value=value, **where)
+    if not d.is_finite():
+        return None, Problem("must be a number", field=field, value=value, **where)
+    if d < 0:
+        return None, Problem("cannot be negative", field=field, value=value, **where)
+    if d > MAX_QTY:
+        return None, Problem("is too large", field=field, value=value, **where)
+    return d.quantize(Decimal("0.001")), None
+
+
+def _period(value: Any, **where: Any) -> tuple[dt.date | None, Problem | None]:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        return None, Problem("a month (date) is required", field="period_start", value=value, **where)
+    return month_start(value), None
+
+
+def _department_of(actor: Actor, department: str) -> None:
+    if department not in DEPARTMENTS:
+        raise ValidationError(f"unknown department {department!r}: marketing or production", field="department")
+    role = str(getattr(actor, "role", ""))
+    if role in DEPARTMENTS and role != department:
+        raise PermissionDenied(
+            f"The {department} row is {department}'s figure; you enter only {role}'s row.",
+            hint=f"Agree a number with {department} as the consensus instead.")
+    require(actor, EDIT_ACTION[department])
+
+
+def _load(uow: UnitOfWork, product_id: int, period: dt.date, version: int | None, *, create: bool) -> Forecast | None:
+    fid = uow.session.execute(select(Forecast.id).where(
+        Forecast.product_id == product_id, Forecast.period_start == period,
+        Forecast.granularity == "month")).scalar()
+    if fid is not None:
+        return uow.get(Forecast, fid, expected_version=version)
+    if not create:
+        return None
+    if uow.session.get(Product, product_id) is None:
+        raise ValidationError("unknown product", field="product")
+    return uow.add(Forecast(product_id=product_id, period_start=period, granularity="month",
+                            status=ForecastStatus.OPEN))
+
+
+def _reopen(f: Forecast) -> None:
+    if f.status != ForecastStatus.OPEN or f.marketing_signed_by or f.production_signed_by:
+        f.status = ForecastStatus.OPEN
+        f.marketing_signed_by = f.marketing_signed_at = None
+        f.production_signed_by = f.production_signed_at = None
+
+
+def _apply_figure(f: Forecast, department: str, qty: Decimal | None, actor: Actor, now: dt.datetime) -> None:
+    old = getattr(f, f"{department}_qty")
+    if old is not None and qty is not None and Decimal(old) == qty:
+        return
+    if old is None and qty is None:
+        return
+    setattr(f, f"{department}_qty", qty)
+    setattr(f, f"{department}_by", actor.username)
+    setattr(f, f"{department}_at", now)
+    _reopen(f)
+
+
+def _view(uow: UnitOfWork, f: Forecast) -> Cell:
+    uow.flush()
+    hist = uow.session.execute(select(DemandHistory.quantity).where(
+        DemandHistory.product_id == f.product_id,
+        DemandHistory.period_start == add_months(f.period_start, -12))).scalar()
+    return _cell(f.product_id, f.period_start, f, hist, gap_threshold(uow.session))
+
+
+def set_figure(db: Database, actor: Actor, product_id: int, period_start: dt.date, department: str,
+               qty: Any, *, version: int | None = None) -> Cell:
+    """One department's figure for one product and month; creates the forecast row if missing."""
+    _department_of(actor, department)
+    value, problem = parse_qty(qty, f"{department}_qty")
+    period, p2 = _period(period_start)
+    problems = [p for p in (problem, p2) if p]
+    if problems:
+        raise ValidationError(problems)
+
+    def run(uow: UnitOfWork) -> Cell:
+        f = _load(uow, product_id, period, version, create=True)
+        _apply_figure(f, department, value, actor, utcnow())
+        return _view(uow, f)
+
+    return db.write(actor, run)
+
+
+def set_figures(db: Database, actor: Actor, department: str,
+                cells: Sequence[tuple[int, dt.date, Any]]) -> int:
+    """Many cells of one department (e.g. a product's twelve months) in one unit of work: every
+    cell is validated first and nothing is saved when any is wrong. Returns the cells changed."""
+    _department_of(actor, department)
+    problems: list[Problem] = []
+    clean: dict[tuple[int, dt.date], Decimal | None] = {}
+    for i, cell in enumerate(cells):
+        try:
+            pid, when, qty = cell
+        except (TypeError, ValueError):
+            problems.append(Problem("expected (product, month, quantity)", row=i))
+            continue
+        period, pp = _period(when, row=i)
+        column = period.strftime("%Y-%m") if period else None
+        value, qp = parse_qty(qty, f"{department}_qty", row=i, column=column)
+        if not isinstance(pid, int) or isinstance(pid, bool):
+            problems.append(Problem("unknown product", field="product", row=i, column=column, value=pid))
+        problems += [p for p in (pp, qp) if p]
+        if period is not None and not qp:
+            clean[(pid, period)] = value
+    if not problems and clean:
+        with db.read() as s:
+            known = set(s.scalars(select(Product.id).where(Product.id.in_({k[0] for k in clean}))))
+        problems += [Problem("unknown product", field="product", row=i, value=c[0])
+                     for i, c in enumerate(cells) if c[0] not in known]
+    if problems:
+        raise ValidationError(problems)
+
+    def run(uow: UnitOfWork) -> int:
+        now = utcnow()
+        existing = {(f.product_id, f.period_start): f for f in uow.session.scalars(select(Forecast).where(
+            Forecast.granularity == "month", Forecast.product_id.in_({k[0] for k in clean}),
+            Forecast.period_start.in_({k[1] for k in clean})))}
+        changed = 0
+        for (pid, period), value in clean.items():
+            f = existing.get((pid, period))
+            if f is None:
+                f = uow.add(Forecast(product_id=pid, period_start=period, granularity="month",
+                                     status=ForecastStatus.OPEN))
+            before = getattr(f, f"{department}_qty")
+            _apply_figure(f, department, value, actor, now)
+            changed += getattr(f, f"{department}_at") == now or before != getattr(f, f"{department}_qty")
+        return changed
+
+    return db.write(actor, run)
+
+
+def set_consensus(db: Database, actor: Actor, product_id: int, period_start: dt.date, qty: Any, *,
+                  version: int | None) -> Cell:
+    """The number both departments agreed; a new consensus needs both sign-offs again."""
+    require(actor, "planning.consensus")
+    value, problem = parse_qty(qty, "consensus_qty", allow_none=False)
+    period, p2 = _period(period_start)
+    problems = [p for p in (problem, p2) if p]
+    if problems:
+        raise ValidationError(problems)
+
+    def run(uow: UnitOfWork) -> Cell:
+        f = _load(uow, product_id, period, version, create=True)
+        if f.consensus_qty is None or Decimal(f.consensus_qty) != value or f.status == ForecastStatus.OPEN:
+            f.consensus_qty = value
+            _reopen(f)
+            f.status = ForecastStatus.AGREED
+        return _view(uow, f)
+
+    return db.write(actor, run)
+
+
+def _sign(f: Forecast, actor: Actor, now: dt.datetime) -> None:
+    dept = str(actor.role)
+    if getattr(f, f"{dept}_signed_by") is None:
+        setattr(f, f"{dept}_signed_by", actor.username)
+        setattr(f, f"{dept}_signed_at", now)
+    both = f.marketing_signed_by is not None and f.production_signed_by is not None
+    f.status = ForecastStatus.SIGNED_OFF if both else ForecastStatus.AGREED
+
+
+def _signing_department(actor: Actor) -> None:
+    require(actor, "planning.consensus")
+    if str(actor.role) not in DEPARTMENTS:
+        raise PermissionDenied("Only marketing and production sign off forecasts.")
+
+
+def sign_off(db: Database, actor: Actor, product_id: int, period_start: dt.date, *, version: int | None) -> Cell:
+    """The actor's department signs the consensus; once both have, the period is signed off."""
+    _signing_department(actor)
+    period, problem = _period(period_start)
+    if problem:
+        raise ValidationError(problem)
+
+    def run(uow: UnitOfWork) -> Cell:
+        f = _load(uow, product_id, period, version, create=False)
+        if f is None or f.consensus_qty is None:
+            raise ValidationError("Set the consensus before signing off.", field="consensus_qty")
+        _sign(f, actor, utcnow())
+        return _view(uow, f)
+
+    return db.write(actor, run)
+
+
+@dataclass(frozen=True)
+class SignOffResult:
+    period_start: dt.date
+    signed: int  # forecasts this department signed now
+    signed_off: int  # of the period's forecasts in scope, how many are signed by both
+    skipped: tuple[tuple[int, str], ...]  # (product id, reason): no consensus yet
+
+
+def sign_off_range(db: Database, actor: Actor, period_start: dt.date, *, family_id: int | None = None,
+                   product_ids: Iterable[int] | None = None) -> SignOffResult:
+    """Sign a family's (or all products') forecasts for one month in one unit of work; forecasts
+    without a consensus are skipped and listed."""
+    _signing_department(actor)
+    period, problem = _period(period_start)
+    if problem:
+        raise ValidationError(problem)
+    ids = None if product_ids is None else list(product_ids)
+
+    def run(uow: UnitOfWork) -> SignOffResult:
+        q = select(Forecast).join(Product, Product.id == Forecast.product_id).where(
+            Forecast.granularity == "month", Forecast.period_start == period, Product.active.is_(True))
+        if family_id is not None:
+            q = q.where(Product.family_id == family_id)
+        if ids is not None:
+            q = q.where(Forecast.product_id.in_(ids))
+        now, signed, skipped = utcnow(), 0, []
+        rows = list(uow.session.scalars(q.order_by(Forecast.product_id)))
+        for f in rows:
+            if f.consensus_qty is None:
+                skipped.append((f.product_id, "no consensus yet"))
+                continue
+            signed += getattr(f, f"{actor.role}_signed_by") is None
+            _sign(f, actor, now)
+        done = sum(1 for f in rows if f.status == ForecastStatus.SIGNED_OFF)
+        return SignOffResult(period, signed, done, tuple(skipped))
+
+    return db.write(actor, run)
+
+
+# --------------------------------------------------------------------------------------------
+# bias tracker
+# --------------------------------------------------------------------------------------------
+
+BIAS_SERIES = ("marketing", "production", "consensus", "baseline")
+
+
+@dataclass(frozen=True)
+class BiasPoint:
+    period_start: dt.date
+    forecast: Decimal
+    actual: Decimal
+    bias: Decimal | None  # (forecast - actual) / actual; None when the actual is 0
+
+
+@dataclass(frozen=True)
+class BiasRow:
+    """One department's figures (or the consensus, or the baseline) against actual demand."""
+
+    department: str  # marketing | production | consensus | baseline
+    family_id: int | None  # None: all products
+    family_name: str
+    cells: int  # product-months with both a figure and an actual
+    forecast_total: Decimal
+    actual_total: Decimal
+    bias: Decimal | None  # (sum forecast - sum actual) / sum actual, e.g. 0.18 = 18 % over
+    mape: Decimal | None  # mean |f - a| / a over the cells with a > 0
+    months: tuple[BiasPoint, ...]  # per month, oldest first, for the chart
+
+
+def _bias_row(dept: str, fam_id: int | None, fam_name: str, cells: list[tuple[dt.date, Decimal, Decimal]]) -> BiasRow:
+    f_total = sum((f for _, f, _ in cells), ZERO)
+    a_total = sum((a for _, _, a in cells), ZERO)
+    errors = [abs(f - a) / a for _, f, a in cells if a > 0]
+    per: dict[dt.date, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for m, f, a in cells:
+        per[m][0] += f
+        per[m][1] += a
+    months = tuple(BiasPoint(m, f, a, (f - a) / a if a > 0 else None) for m, (f, a) in sorted(per.items()))
+    return BiasRow(dept, fam_id, fam_name, len(cells), f_total, a_total,
+                   (f_total - a_total) / a_total if a_total > 0 else None,
+                   sum(errors, ZERO) / len(errors) if errors else None, months)
+
+
+def bias(db: Database, actor: Actor, *, today: dt.date, months_back: int = 12,
+         family_id: int | None = None) -> list[BiasRow]:
+    """Forecast against actual for the ``months_back`` full months before today's month: per
+    series (marketing, production, consensus, baseline), first over all products, then per family.
+    A cell counts for a series when the forecast figure and the demand-history row both exist."""
+    require(actor, "planning.view")
+    hi = month_start(today)
+    lo = add_months(hi, -months_back)
+    with db.read() as s:
+        q = (select(Forecast.product_id, Forecast.period_start, Forecast.marketing_qty, Forecast.production_qty,
+                    Forecast.consensus_qty, Forecast.baseline_qty, DemandHistory.quantity, Product.family_id,
+                    ProductFamily.name)
+             .join(DemandHistory, (DemandHistory.product_id == Forecast.product_id)
+                   & (DemandHistory.period_start == Forecast.period_start))
+             .join(Product, Product.id == Forecast.product_id)
+             .join(ProductFamily, ProductFamily.id == Product.family_id)
+             .where(Forecast.granularity == "month", Forecast.period_start >= lo, Forecast.period_start < hi))
+        if family_id is not None:
+            q = q.where(Product.family_id == family_id)
+        rows = s.execute(q).all()
+    overall: dict[str, list] = {d: [] for d in BIAS_SERIES}
+    by_family: dict[tuple[int, str], dict[str, list]] = defaultdict(lambda: {d: [] for d in BIAS_SERIES})
+    for r in rows:
+        for dept, value in zip(BIAS_SERIES, (r[2], r[3], r[4], r[5])):
+            if value is not None:
+                cell = (r.period_start, Decimal(value), Decimal(r.quantity))
+                overall[dept].append(cell)
+                by_family[(r.family_id, r.name)][dept].append(cell)
+    out = [_bias_row(d, None, "All products", overall[d]) for d in BIAS_SERIES]
+    for (fid, name), series in sorted(by_family.items(), key=lambda kv: kv[0][1]):
+        out += [_bias_row(d, fid, name, series[d]) for d in BIAS_SERIES]
+    return out
