@@ -45,6 +45,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 import numpy as np
+from sqlalchemy import select
 
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import PermissionDenied
@@ -86,11 +87,23 @@ def is_intermittent(y: np.ndarray) -> bool:
     return bool((y <= 0).mean() >= 0.3 or len(y) / len(nonzero) > 1.32)
 
 
+def _quiet(fn: Callable[[np.ndarray, int], np.ndarray]) -> Callable[[np.ndarray, int], np.ndarray]:
+    """Fit without statsmodels' convergence and divide-by-zero (AIC of a perfect fit) warnings."""
+    def run(y: np.ndarray, h: int) -> np.ndarray:
+        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+            warnings.simplefilter("ignore")
+            return fn(y, h)
+    run.__name__ = fn.__name__
+    return run
+
+
+@_quiet
 def _ses(y: np.ndarray, h: int) -> np.ndarray:
     from statsmodels.tsa.holtwinters import SimpleExpSmoothing
     return SimpleExpSmoothing(y, initialization_method="known", initial_level=float(y[:3].mean())).fit().forecast(h)
 
 
+@_quiet
 def _holt(y: np.ndarray, h: int) -> np.ndarray:
     from statsmodels.tsa.holtwinters import Holt
     trend = float(y[-3:].mean() - y[:3].mean()) / max(len(y) - 3, 1)
@@ -99,6 +112,12 @@ def _holt(y: np.ndarray, h: int) -> np.ndarray:
 
 
 def _holt_winters(y: np.ndarray, h: int, seasonal: str) -> np.ndarray:
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore")
+        return _hw(y, h, seasonal)
+
+
+def _hw(y: np.ndarray, h: int, seasonal: str) -> np.ndarray:
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
     first = y[:SEASON]
     level = float(first.mean())
@@ -108,6 +127,7 @@ def _holt_winters(y: np.ndarray, h: int, seasonal: str) -> np.ndarray:
     return model.fit().forecast(h)
 
 
+@_quiet
 def _sba(y: np.ndarray, h: int) -> np.ndarray:
     from statsmodels.tsa.holtwinters import SimpleExpSmoothing
     idx = np.flatnonzero(y > 0)
@@ -155,20 +175,18 @@ def fit_baseline(history: Sequence[float], h: int, *, holdout: int = HOLDOUT) ->
     naive_error = float(np.abs(seasonal_naive(train, holdout) - test).mean())
     methods = candidates(y)
     errors: dict[str, float] = {NAIVE: naive_error}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for name, fn in methods.items():
-            if name.startswith("Holt-Winters") and len(train) < SEASON + 3:
-                continue
-            fc = _safe(fn, train, holdout)
-            if fc is not None:
-                errors[name] = float(np.abs(np.clip(fc, 0, None) - test).mean())
-        best = min(errors, key=lambda k: (errors[k], k != NAIVE))
-        forecast = None
-        if best != NAIVE and errors[best] < naive_error - 1e-9:
-            forecast = _safe(methods[best], y, h)
-        if forecast is None:
-            best, forecast = NAIVE, seasonal_naive(y, h)
+    for name, fn in methods.items():
+        if name.startswith("Holt-Winters") and len(train) < SEASON + 3:
+            continue
+        fc = _safe(fn, train, holdout)
+        if fc is not None:
+            errors[name] = float(np.abs(np.clip(fc, 0, None) - test).mean())
+    best = min(errors, key=lambda k: (errors[k], k != NAIVE))
+    forecast = None
+    if best != NAIVE and errors[best] < naive_error - 1e-9:
+        forecast = _safe(methods[best], y, h)
+    if forecast is None:
+        best, forecast = NAIVE, seasonal_naive(y, h)
     return Fit(best, errors[best], naive_error, tuple(float(v) for v in np.clip(forecast, 0, None)), errors)
 
 
@@ -205,7 +223,6 @@ def compute_baselines(db: Database, actor: Actor, *, today: dt.date, periods: in
     months = horizon(today, periods)
     end = month_start(today)  # history: full months only
     skip_current = 1  # the history ends the month before today's; the board starts the month after
-    from sqlalchemy import select
     with db.read() as s:
         q = select(Product.id, Product.sku).where(Product.active.is_(True)).order_by(Product.sku)
         hq = select(DemandHistory.product_id, DemandHistory.period_start, DemandHistory.quantity).where(
@@ -241,10 +258,9 @@ def save_baselines(db: Database, actor: Actor, result: BaselineResult) -> int:
     """Write baseline_qty and baseline_method for every product and month in one unit of work
     (creating forecast rows that do not exist yet). The baseline is nobody's figure, so saving it
     neither reopens nor needs a sign-off. Marketing, production and management may save."""
-    if not (allowed(actor.role, "planning.consensus") or allowed(actor.role, "planning.settings")):
-        require(actor, "planning.consensus")
-        raise PermissionDenied("Your role may not save baselines.")  # pragma: no cover
-    from sqlalchemy import select
+    if not any(allowed(actor.role, a) for a in ("planning.consensus", "planning.settings")):
+        raise PermissionDenied(f"Your role ({actor.role}) may not save statistical baselines.",
+                               hint="Allowed roles: management, marketing, production.")
 
     def run(uow: UnitOfWork) -> int:
         pids = [p.product_id for p in result.products]

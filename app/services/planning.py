@@ -6,22 +6,21 @@
     set_consensus(db, actor, pid, period, qty, version=v)          -> Cell
     sign_off(db, actor, pid, period, version=v)                    -> Cell
     sign_off_range(db, actor, period, family_id=None)              -> SignOffResult
-    bias(db, actor, today=...)                       -> list[BiasRow]
+    bias(db, actor, today=...)                       -> list[BiasRow]   # (lives in plans.py)
 
 The board shows the ``periods`` months after today's month (today's month is already running).
 Marketing edits only ``marketing_qty``, production only ``production_qty``; both may set the
-consensus, each signs for its own department, and the period is ``signed_off`` once both have.
-Editing a figure or the consensus of an agreed or signed period reopens it (status ``open``,
-sign-offs cleared); the unit of work audits every change. Quantities are validated before
-anything is written: the field is named ``marketing_qty`` / ``production_qty`` /
-``consensus_qty``; in ``set_figures`` each problem also carries ``row`` (0-based index in
-``cells``) and ``column`` (the period as ``YYYY-MM``). ``None`` clears a department's figure.
+consensus (status ``agreed``), each signs for its own department, and the period is
+``signed_off`` once both have.
+Editing a figure after agreement or sign-off reopens the period (status ``open``, sign-offs
+cleared; a new consensus clears the sign-offs too); the unit of work audits every change. Problems name the field
+(``marketing_qty``, ``production_qty``, ``consensus_qty``); in ``set_figures`` also ``row`` (index
+in ``cells``) and ``column`` (``YYYY-MM``). ``None`` clears a department's figure.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -36,27 +35,13 @@ from app.models import DemandHistory, Forecast, Product, ProductFamily, Setting
 from app.models.base import utcnow
 from app.models.enums import ForecastStatus
 from app.services.permissions import require
+from app.services.plans import BiasPoint, BiasRow, add_months, bias, horizon, month_start  # noqa: F401
 
 ZERO = Decimal(0)
 DEPARTMENTS = ("marketing", "production")
 EDIT_ACTION = {"marketing": "planning.edit_marketing", "production": "planning.edit_production"}
 DEFAULT_GAP_THRESHOLD = Decimal("0.15")
 MAX_QTY = Decimal("99999999999")  # Numeric(14, 3)
-
-
-def month_start(d: dt.date) -> dt.date:
-    return d.replace(day=1)
-
-
-def add_months(d: dt.date, n: int) -> dt.date:
-    y, m = divmod(d.month - 1 + n, 12)
-    return dt.date(d.year + y, m + 1, 1)
-
-
-def horizon(today: dt.date, periods: int) -> list[dt.date]:
-    """The coming ``periods`` months: from the month after today's."""
-    first = add_months(month_start(today), 1)
-    return [add_months(first, k) for k in range(periods)]
 
 
 def gap_threshold(session: Session) -> Decimal:
@@ -166,8 +151,9 @@ def board(db: Database, actor: Actor, *, today: dt.date, periods: int = 12, fami
         if family_id is not None:
             ids = select(Product.id).where(Product.family_id == family_id).scalar_subquery()
             fq, hq = fq.where(Forecast.product_id.in_(ids)), hq.where(DemandHistory.product_id.in_(ids))
-        forecasts = {(f.product_id, f.period_start): f for f in s.execute(fq)}
-        history = {(pid, add_months(p, 12)): qty for pid, p, qty in s.execute(hq)}
+        conn = s.connection()  # Core rows: no ORM row processing for the 6,000 cells of a big board
+        forecasts = {(f.product_id, f.period_start): f for f in conn.execute(fq)}
+        history = {(pid, add_months(p, 12)): qty for pid, p, qty in conn.execute(hq)}
     rows = tuple(
         BoardRow(p.id, p.sku, p.name, p.family_id, p.code, p.family_name,
                  tuple(_cell(p.id, m, forecasts.get((p.id, m)), history.get((p.id, m)), threshold) for m in months))
@@ -175,21 +161,17 @@ def board(db: Database, actor: Actor, *, today: dt.date, periods: int = 12, fami
     return Board(today, tuple(months), threshold, rows)
 
 
-# --------------------------------------------------------------------------------------------
-# edits
-# --------------------------------------------------------------------------------------------
+# --- edits -------------------------------------------------------------------------------------
 
 def parse_qty(value: Any, field: str, *, allow_none: bool = True, **where: Any) -> tuple[Decimal | None, Problem | None]:
     """A quantity from user input (number or text, "," as decimal point allowed)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, (None if allow_none else Problem("a quantity is required", field=field, **where))
-    if isinstance(value, bool):
-        return None, Problem("must be a number", field=field, value=value, **where)
     try:
         d = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
-        return None, Problem("must be a number", field=field, value=value, **where)
-    if not d.is_finite():
+        d = Decimal("NaN")
+    if isinstance(value, bool) or not d.is_finite():
         return None, Problem("must be a number", field=field, value=value, **where)
     if d < 0:
         return None, Problem("cannot be negative", field=field, value=value, **where)
@@ -236,16 +218,15 @@ def _reopen(f: Forecast) -> None:
         f.production_signed_by = f.production_signed_at = None
 
 
-def _apply_figure(f: Forecast, department: str, qty: Decimal | None, actor: Actor, now: dt.datetime) -> None:
+def _apply_figure(f: Forecast, department: str, qty: Decimal | None, actor: Actor, now: dt.datetime) -> bool:
     old = getattr(f, f"{department}_qty")
-    if old is not None and qty is not None and Decimal(old) == qty:
-        return
-    if old is None and qty is None:
-        return
+    if (None if old is None else Decimal(old)) == qty:
+        return False
     setattr(f, f"{department}_qty", qty)
     setattr(f, f"{department}_by", actor.username)
     setattr(f, f"{department}_at", now)
     _reopen(f)
+    return True
 
 
 def _view(uow: UnitOfWork, f: Forecast) -> Cell:
@@ -310,13 +291,9 @@ def set_figures(db: Database, actor: Actor, department: str,
             Forecast.period_start.in_({k[1] for k in clean})))}
         changed = 0
         for (pid, period), value in clean.items():
-            f = existing.get((pid, period))
-            if f is None:
-                f = uow.add(Forecast(product_id=pid, period_start=period, granularity="month",
-                                     status=ForecastStatus.OPEN))
-            before = getattr(f, f"{department}_qty")
-            _apply_figure(f, department, value, actor, now)
-            changed += getattr(f, f"{department}_at") == now or before != getattr(f, f"{department}_qty")
+            f = existing.get((pid, period)) or uow.add(Forecast(
+                product_id=pid, period_start=period, granularity="month", status=ForecastStatus.OPEN))
+            changed += _apply_figure(f, department, value, actor, now)
         return changed
 
     return db.write(actor, run)
@@ -367,8 +344,9 @@ def sign_off(db: Database, actor: Actor, product_id: int, period_start: dt.date,
 
     def run(uow: UnitOfWork) -> Cell:
         f = _load(uow, product_id, period, version, create=False)
-        if f is None or f.consensus_qty is None:
-            raise ValidationError("Set the consensus before signing off.", field="consensus_qty")
+        if f is None or f.consensus_qty is None or f.status == ForecastStatus.OPEN:
+            raise ValidationError("Agree the consensus before signing off (a changed figure reopens it).",
+                                  field="consensus_qty")
         _sign(f, actor, utcnow())
         return _view(uow, f)
 
@@ -380,7 +358,7 @@ class SignOffResult:
     period_start: dt.date
     signed: int  # forecasts this department signed now
     signed_off: int  # of the period's forecasts in scope, how many are signed by both
-    skipped: tuple[tuple[int, str], ...]  # (product id, reason): no consensus yet
+    skipped: tuple[tuple[int, str], ...]  # (product id, reason): no agreed consensus
 
 
 def sign_off_range(db: Database, actor: Actor, period_start: dt.date, *, family_id: int | None = None,
@@ -403,8 +381,8 @@ def sign_off_range(db: Database, actor: Actor, period_start: dt.date, *, family_
         now, signed, skipped = utcnow(), 0, []
         rows = list(uow.session.scalars(q.order_by(Forecast.product_id)))
         for f in rows:
-            if f.consensus_qty is None:
-                skipped.append((f.product_id, "no consensus yet"))
+            if f.consensus_qty is None or f.status == ForecastStatus.OPEN:
+                skipped.append((f.product_id, "no agreed consensus"))
                 continue
             signed += getattr(f, f"{actor.role}_signed_by") is None
             _sign(f, actor, now)
@@ -412,81 +390,3 @@ def sign_off_range(db: Database, actor: Actor, period_start: dt.date, *, family_
         return SignOffResult(period, signed, done, tuple(skipped))
 
     return db.write(actor, run)
-
-
-# --------------------------------------------------------------------------------------------
-# bias tracker
-# --------------------------------------------------------------------------------------------
-
-BIAS_SERIES = ("marketing", "production", "consensus", "baseline")
-
-
-@dataclass(frozen=True)
-class BiasPoint:
-    period_start: dt.date
-    forecast: Decimal
-    actual: Decimal
-    bias: Decimal | None  # (forecast - actual) / actual; None when the actual is 0
-
-
-@dataclass(frozen=True)
-class BiasRow:
-    """One department's figures (or the consensus, or the baseline) against actual demand."""
-
-    department: str  # marketing | production | consensus | baseline
-    family_id: int | None  # None: all products
-    family_name: str
-    cells: int  # product-months with both a figure and an actual
-    forecast_total: Decimal
-    actual_total: Decimal
-    bias: Decimal | None  # (sum forecast - sum actual) / sum actual, e.g. 0.18 = 18 % over
-    mape: Decimal | None  # mean |f - a| / a over the cells with a > 0
-    months: tuple[BiasPoint, ...]  # per month, oldest first, for the chart
-
-
-def _bias_row(dept: str, fam_id: int | None, fam_name: str, cells: list[tuple[dt.date, Decimal, Decimal]]) -> BiasRow:
-    f_total = sum((f for _, f, _ in cells), ZERO)
-    a_total = sum((a for _, _, a in cells), ZERO)
-    errors = [abs(f - a) / a for _, f, a in cells if a > 0]
-    per: dict[dt.date, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-    for m, f, a in cells:
-        per[m][0] += f
-        per[m][1] += a
-    months = tuple(BiasPoint(m, f, a, (f - a) / a if a > 0 else None) for m, (f, a) in sorted(per.items()))
-    return BiasRow(dept, fam_id, fam_name, len(cells), f_total, a_total,
-                   (f_total - a_total) / a_total if a_total > 0 else None,
-                   sum(errors, ZERO) / len(errors) if errors else None, months)
-
-
-def bias(db: Database, actor: Actor, *, today: dt.date, months_back: int = 12,
-         family_id: int | None = None) -> list[BiasRow]:
-    """Forecast against actual for the ``months_back`` full months before today's month: per
-    series (marketing, production, consensus, baseline), first over all products, then per family.
-    A cell counts for a series when the forecast figure and the demand-history row both exist."""
-    require(actor, "planning.view")
-    hi = month_start(today)
-    lo = add_months(hi, -months_back)
-    with db.read() as s:
-        q = (select(Forecast.product_id, Forecast.period_start, Forecast.marketing_qty, Forecast.production_qty,
-                    Forecast.consensus_qty, Forecast.baseline_qty, DemandHistory.quantity, Product.family_id,
-                    ProductFamily.name)
-             .join(DemandHistory, (DemandHistory.product_id == Forecast.product_id)
-                   & (DemandHistory.period_start == Forecast.period_start))
-             .join(Product, Product.id == Forecast.product_id)
-             .join(ProductFamily, ProductFamily.id == Product.family_id)
-             .where(Forecast.granularity == "month", Forecast.period_start >= lo, Forecast.period_start < hi))
-        if family_id is not None:
-            q = q.where(Product.family_id == family_id)
-        rows = s.execute(q).all()
-    overall: dict[str, list] = {d: [] for d in BIAS_SERIES}
-    by_family: dict[tuple[int, str], dict[str, list]] = defaultdict(lambda: {d: [] for d in BIAS_SERIES})
-    for r in rows:
-        for dept, value in zip(BIAS_SERIES, (r[2], r[3], r[4], r[5])):
-            if value is not None:
-                cell = (r.period_start, Decimal(value), Decimal(r.quantity))
-                overall[dept].append(cell)
-                by_family[(r.family_id, r.name)][dept].append(cell)
-    out = [_bias_row(d, None, "All products", overall[d]) for d in BIAS_SERIES]
-    for (fid, name), series in sorted(by_family.items(), key=lambda kv: kv[0][1]):
-        out += [_bias_row(d, fid, name, series[d]) for d in BIAS_SERIES]
-    return out

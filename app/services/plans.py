@@ -1,7 +1,12 @@
-"""Plans that follow from the forecast: how much to build each month, and who is needed to build it.
+"""What follows from the forecast: how much to build each month and who is needed to build it;
+and, looking back, how far each department's figures were off (the bias tracker).
 
     inventory_plan(db, actor, today=...) -> PlanRows[InventoryRow]   # per product and month
     headcount_plan(db, actor, today=...) -> PlanRows[HeadcountRow]   # per skill and month
+    bias(db, actor, today=...) -> list[BiasRow]    # also as app.services.planning.bias
+
+The month arithmetic shared with the planning board (``horizon``: the months after today's) is
+here too, so that planning.py can use this module without an import cycle.
 
 Demand per month is the consensus, else production's figure, else marketing's, else the
 statistical baseline (``demand_source`` says which); a month without any figure counts as no
@@ -40,11 +45,25 @@ from app.db.uow import Actor, Database
 from app.models import (CalendarException, CalendarHours, DemandHistory, Forecast, Product, ProductFamily,
                         RoutingOperation, Skill, Staff, StaffSkill, WorkCalendar)
 from app.services.permissions import require
-from app.services.planning import add_months, horizon
 
 ZERO = Decimal(0)
 DEFAULT_WEEKS = Decimal("4.33")
 T = TypeVar("T")
+
+
+def month_start(d: dt.date) -> dt.date:
+    return d.replace(day=1)
+
+
+def add_months(d: dt.date, n: int) -> dt.date:
+    y, m = divmod(d.month - 1 + n, 12)
+    return dt.date(d.year + y, m + 1, 1)
+
+
+def horizon(today: dt.date, periods: int) -> list[dt.date]:
+    """The coming ``periods`` months: from the month after today's."""
+    first = add_months(month_start(today), 1)
+    return [add_months(first, k) for k in range(periods)]
 
 
 class PlanRows(list, Generic[T]):  # type: ignore[type-arg]
@@ -205,3 +224,79 @@ def headcount_plan(db: Database, actor: Actor, *, today: dt.date, periods: int =
                                     _q2(required), _q2(available), len(people), _q2(per_person), _q2(needed),
                                     _q2(needed - len(people))))
     return PlanRows(out, skipped)
+
+
+# --- bias tracker ------------------------------------------------------------------------------
+
+BIAS_SERIES = ("marketing", "production", "consensus", "baseline")
+
+
+@dataclass(frozen=True)
+class BiasPoint:
+    period_start: dt.date
+    forecast: Decimal
+    actual: Decimal
+    bias: Decimal | None  # (forecast - actual) / actual; None when the actual is 0
+
+
+@dataclass(frozen=True)
+class BiasRow:
+    """One department's figures (or the consensus, or the baseline) against actual demand."""
+
+    department: str  # marketing | production | consensus | baseline
+    family_id: int | None  # None: all products
+    family_name: str
+    cells: int  # product-months with both a figure and an actual
+    forecast_total: Decimal
+    actual_total: Decimal
+    bias: Decimal | None  # (sum forecast - sum actual) / sum actual, e.g. 0.18 = 18 % over
+    mape: Decimal | None  # mean |f - a| / a over the cells with a > 0
+    months: tuple[BiasPoint, ...]  # per month, oldest first, for the chart
+
+
+def _bias_row(dept: str, fam_id: int | None, fam_name: str, cells: list[tuple[dt.date, Decimal, Decimal]]) -> BiasRow:
+    f_total = sum((f for _, f, _ in cells), ZERO)
+    a_total = sum((a for _, _, a in cells), ZERO)
+    errors = [abs(f - a) / a for _, f, a in cells if a > 0]
+    per: dict[dt.date, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for m, f, a in cells:
+        per[m][0] += f
+        per[m][1] += a
+    months = tuple(BiasPoint(m, f, a, (f - a) / a if a > 0 else None) for m, (f, a) in sorted(per.items()))
+    return BiasRow(dept, fam_id, fam_name, len(cells), f_total, a_total,
+                   (f_total - a_total) / a_total if a_total > 0 else None,
+                   sum(errors, ZERO) / len(errors) if errors else None, months)
+
+
+def bias(db: Database, actor: Actor, *, today: dt.date, months_back: int = 12,
+         family_id: int | None = None) -> list[BiasRow]:
+    """Forecast against actual for the ``months_back`` full months before today's month: per
+    series (marketing, production, consensus, baseline), first over all products, then per family.
+    A cell counts for a series when the forecast figure and the demand-history row both exist."""
+    require(actor, "planning.view")
+    hi = month_start(today)
+    lo = add_months(hi, -months_back)
+    with db.read() as s:
+        q = (select(Forecast.product_id, Forecast.period_start, Forecast.marketing_qty, Forecast.production_qty,
+                    Forecast.consensus_qty, Forecast.baseline_qty, DemandHistory.quantity, Product.family_id,
+                    ProductFamily.name)
+             .join(DemandHistory, (DemandHistory.product_id == Forecast.product_id)
+                   & (DemandHistory.period_start == Forecast.period_start))
+             .join(Product, Product.id == Forecast.product_id)
+             .join(ProductFamily, ProductFamily.id == Product.family_id)
+             .where(Forecast.granularity == "month", Forecast.period_start >= lo, Forecast.period_start < hi))
+        if family_id is not None:
+            q = q.where(Product.family_id == family_id)
+        rows = s.execute(q).all()
+    overall: dict[str, list] = {d: [] for d in BIAS_SERIES}
+    by_family: dict[tuple[int, str], dict[str, list]] = defaultdict(lambda: {d: [] for d in BIAS_SERIES})
+    for r in rows:
+        for dept, value in zip(BIAS_SERIES, (r[2], r[3], r[4], r[5])):
+            if value is not None:
+                cell = (r.period_start, Decimal(value), Decimal(r.quantity))
+                overall[dept].append(cell)
+                by_family[(r.family_id, r.name)][dept].append(cell)
+    out = [_bias_row(d, None, "All products", overall[d]) for d in BIAS_SERIES]
+    for (fid, name), series in sorted(by_family.items(), key=lambda kv: kv[0][1]):
+        out += [_bias_row(d, fid, name, series[d]) for d in BIAS_SERIES]
+    return out

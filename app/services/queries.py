@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.db.uow import Actor, Database
-from app.models import User
+from app.models import ProductFamily, User
 from app.models.enums import Role
 from app.services.permissions import require
 
@@ -18,5 +18,15 @@ def salespeople(db: Database, actor: Actor) -> list[tuple[int, str]]:
         rows = conn.execute(select(t.c.id, t.c.full_name)
                             .where(t.c.active.is_(True), t.c.role.in_([Role.SALES.value, Role.MANAGEMENT.value]))
                             .order_by(t.c.full_name)).all()
+        conn.rollback()
+    return [(r[0], r[1]) for r in rows]
+
+
+def families(db: Database, actor: Actor) -> list[tuple[int, str]]:
+    """(family id, name) for family filters."""
+    require(actor, "planning.view")
+    t = ProductFamily.__table__
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(t.c.id, t.c.name).order_by(t.c.name)).all()
         conn.rollback()
     return [(r[0], r[1]) for r in rows]

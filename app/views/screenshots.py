@@ -38,7 +38,17 @@ def _order_entry_story(tab) -> None:  # type: ignore[no-untyped-def]
     form.keeper = None  # a screenshot leaves no draft behind
 
 
-STORY_SETUP = {"Order entry": _order_entry_story}
+def _planning_story(tab) -> None:  # type: ignore[no-untyped-def]
+    """Story 1: pick a product where marketing and production disagree."""
+    for i, row in enumerate(tab.board.rows):
+        if any(c.gap for c in row.cells):
+            tab.table.setCurrentIndex(tab.model.index(i * 5 + 2, 2))
+            tab.table.scrollTo(tab.model.index(i * 5, 0))
+            tab.show_chart(i * 5)
+            return
+
+
+STORY_SETUP = {"Order entry": _order_entry_story, "Planning board": _planning_story}
 
 
 def render_screenshots(db_arg: str, out: Path) -> list[Path]:
@@ -67,7 +77,7 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     actor = Actor(admin.username, admin.role.value, admin.full_name, admin.id, workstation="screenshots")
     files: list[Path] = []
     # each tab is shown to the department that works in it, with the demo's story open
-    who = {"Order entry": Role.SALES}
+    who = {"Order entry": Role.SALES, "Planning board": Role.MARKETING}
     windows = {}
     for role in {Role.MANAGEMENT, *who.values()}:
         u = users.get(role, admin)

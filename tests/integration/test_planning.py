@@ -98,6 +98,10 @@ def test_both_sign_and_editing_after_sign_off_reopens(db) -> None:
     cell = planning.set_figure(db, PROD, pid, DEC, "production", 100, version=cell.version)
     assert cell.status == "open" and cell.marketing_signed_by is None and cell.production_signed_by is None
     assert cell.consensus == D("105")  # kept as the starting point for the next agreement
+    with pytest.raises(ValidationError, match="reopens"):  # the reopened period is agreed afresh
+        planning.sign_off(db, MKT, pid, DEC, version=cell.version)
+    cell = planning.set_consensus(db, PROD, pid, DEC, 102, version=cell.version)
+    assert (cell.status, cell.consensus) == ("agreed", D("102"))
     with db.read() as s:
         audit = s.execute(select(AuditLog.field, AuditLog.old_value, AuditLog.new_value).where(
             AuditLog.entity == "forecast", AuditLog.entity_id == cell.forecast_id, AuditLog.field == "status")).all()
@@ -113,7 +117,7 @@ def test_sign_off_range_signs_a_family_in_one_go(db) -> None:
     with db.read() as s:
         family_id = s.get(Product, ids["A"]).family_id
     r = planning.sign_off_range(db, MKT, JAN, family_id=family_id)
-    assert (r.signed, r.signed_off, r.skipped) == (2, 0, ((ids["C"], "no consensus yet"),))
+    assert (r.signed, r.signed_off, r.skipped) == (2, 0, ((ids["C"], "no agreed consensus"),))
     r = planning.sign_off_range(db, PROD, JAN, family_id=family_id)
     assert (r.signed, r.signed_off) == (2, 2)
     assert _forecast(db, ids["X"], JAN).status == ForecastStatus.AGREED  # other family untouched

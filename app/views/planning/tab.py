@@ -1,0 +1,405 @@
+"""Planning board: marketing's and production's forecasts side by side, one signed-off consensus,
+the bias tracker, and the inventory and headcount plans derived from the consensus."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressDialog,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import format as fmt
+from app.db.uow import Actor, Database
+from app.errors import ConflictError, UserError
+from app.services import planning, plans, queries
+from app.services.changes import Changes
+from app.services.permissions import allowed
+from app.tasks import Cancelled, run_task
+from app.views.common.messages import show_user_error
+from app.views.common.table import Column, RowsTableModel
+from app.views.planning.board_model import KINDS, BoardTableModel
+
+TITLE = "Planning board"
+
+
+def _editable_lines(role: str) -> set[str]:
+    lines = set()
+    if allowed(role, "planning.edit_marketing"):
+        lines.add("marketing")
+    if allowed(role, "planning.edit_production"):
+        lines.add("production")
+    if allowed(role, "planning.consensus"):
+        lines.add("consensus")
+    return lines
+
+
+class PlanningTab(QWidget):
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
+                 today: dt.date | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.actor = db, actor
+        self.today = today or dt.date.today()
+        self.setObjectName("planningTab")
+        lay = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.family = QComboBox()
+        self.family.setObjectName("familyFilter")
+        self.family.addItem("All product families", None)
+        for fid, name in queries.families(db, actor):
+            self.family.addItem(name, fid)
+        self.family.currentIndexChanged.connect(lambda _i: self.reload())
+        dept = sorted(_editable_lines(actor.role) - {"consensus"})
+        self.role_label = QLabel(f"You enter: <b>{', '.join(dept) or 'nothing (view only)'}</b>"
+                                 + (" · consensus" if "consensus" in _editable_lines(actor.role) else ""))
+        self.sign_button = QPushButton("&Sign off month…")
+        self.sign_button.setObjectName("signOff")
+        self.sign_button.setVisible(allowed(actor.role, "planning.consensus"))
+        self.sign_button.clicked.connect(lambda: self.sign_off_selected_month())
+        self.baseline_button = QPushButton("Compute &baselines")
+        self.baseline_button.setObjectName("computeBaselines")
+        self.baseline_button.setVisible(allowed(actor.role, "planning.consensus") or allowed(actor.role, "planning.settings"))
+        self.baseline_button.clicked.connect(lambda: self.compute_baselines())
+        self.export_button = QPushButton("E&xport…")
+        self.export_button.setObjectName("exportBoard")
+        self.export_button.clicked.connect(lambda: self.export_board())
+        self.import_button = QPushButton("&Import figures…")
+        self.import_button.setObjectName("importFigures")
+        self.import_button.setVisible(bool(_editable_lines(actor.role) - {"consensus"}))
+        self.import_button.clicked.connect(lambda: self.import_figures())
+        for w in (QLabel("Family"), self.family, self.role_label):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        for w in (self.sign_button, self.baseline_button, self.import_button, self.export_button):
+            bar.addWidget(w)
+        lay.addLayout(bar)
+        self.pages = QTabWidget()
+        self.pages.setObjectName("planningPages")
+        lay.addWidget(self.pages, 1)
+        self._build_board()
+        self._build_bias()
+        self._build_plans()
+        self.message = QLabel()
+        self.message.setObjectName("planningMessage")
+        self.message.setWordWrap(True)
+        lay.addWidget(self.message)
+        self.pages.currentChanged.connect(self._refresh_page)
+        self.reload()
+
+    # --- pages -----------------------------------------------------------------------------
+    def _build_board(self) -> None:
+        from app.views.planning.charts import SeriesChart
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.model = BoardTableModel(self)
+        self.model.edited.connect(self.on_edited)
+        self.table = QTableView()
+        self.table.setObjectName("boardTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(20)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.selectionModel().currentChanged.connect(lambda cur, _prev: self.show_chart(cur.row()))
+        split.addWidget(self.table)
+        self.chart = SeriesChart("History and forecasts")
+        split.addWidget(self.chart.widget)
+        split.setSizes([520, 220])
+        self.pages.addTab(split, "Board")
+
+    def _build_bias(self) -> None:
+        from app.views.planning.charts import SeriesChart
+
+        page = QWidget()
+        v = QVBoxLayout(page)
+        v.addWidget(QLabel("How far each department's forecast was from what customers really ordered, "
+                           "over the last 12 months (bias > 0: forecast too high)."))
+        self.bias_model = RowsTableModel([
+            Column("Department", lambda r: r.department),
+            Column("Family", lambda r: r.family_name),
+            Column("Product-months", lambda r: str(r.cells), align_right=True),
+            Column("Forecast", lambda r: fmt.quantity(r.forecast_total), align_right=True),
+            Column("Actual", lambda r: fmt.quantity(r.actual_total), align_right=True),
+            Column("Bias", lambda r: fmt.percent(r.bias), align_right=True),
+            Column("MAPE", lambda r: fmt.percent(r.mape), align_right=True),
+        ], self)
+        self.bias_table = QTableView()
+        self.bias_table.setObjectName("biasTable")
+        self.bias_table.setModel(self.bias_model)
+        self.bias_table.verticalHeader().hide()
+        self.bias_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        v.addWidget(self.bias_table, 1)
+        self.bias_chart = SeriesChart("Bias by month (all products)")
+        v.addWidget(self.bias_chart.widget, 1)
+        self.pages.addTab(page, "Bias tracker")
+
+    def _build_plans(self) -> None:
+        from app.views.planning.charts import SeriesChart
+
+        inv = QWidget()
+        v = QVBoxLayout(inv)
+        v.addWidget(QLabel("From the consensus (else production's, marketing's or the baseline figure): "
+                           "what to build each month to end at the target (safety) stock."))
+        self.inventory_model = RowsTableModel([
+            Column("Product", lambda r: f"{r.sku} {r.name}"),
+            Column("Month", lambda r: r.period_start.strftime("%b %Y")),
+            Column("Opening", lambda r: fmt.quantity(r.opening), align_right=True),
+            Column("Demand", lambda r: fmt.quantity(r.demand), align_right=True),
+            Column("Planned production", lambda r: fmt.quantity(r.planned_production), align_right=True),
+            Column("Closing", lambda r: fmt.quantity(r.closing), align_right=True),
+            Column("Target (safety) stock", lambda r: fmt.quantity(r.target_stock), align_right=True),
+            Column("Demand from", lambda r: r.demand_source),
+        ], self)
+        self.inventory_table = QTableView()
+        self.inventory_table.setObjectName("inventoryTable")
+        self.inventory_table.setModel(self.inventory_model)
+        self.inventory_table.verticalHeader().hide()
+        v.addWidget(self.inventory_table)
+        self.pages.addTab(inv, "Inventory plan")
+        head = QWidget()
+        hv = QVBoxLayout(head)
+        hv.addWidget(QLabel("Hours the plan needs per skill against the hours the staff with that skill "
+                            "have; shortfalls in red."))
+        self.headcount_model = HeadcountTableModel(self)
+        self.headcount_table = QTableView()
+        self.headcount_table.setObjectName("headcountTable")
+        self.headcount_table.setModel(self.headcount_model)
+        self.headcount_table.verticalHeader().hide()
+        hv.addWidget(self.headcount_table, 1)
+        self.skill = QComboBox()
+        self.skill.setObjectName("skillChart")
+        self.skill.currentIndexChanged.connect(lambda _i: self.show_capacity())
+        hv.addWidget(self.skill)
+        self.capacity_chart = SeriesChart("Capacity load")
+        hv.addWidget(self.capacity_chart.widget, 1)
+        self.pages.addTab(head, "Headcount plan")
+
+    # --- loading ---------------------------------------------------------------------------
+    def reload(self) -> None:
+        fam = self.family.currentData()
+        current = self.table.currentIndex()
+        self.board = planning.board(self.db, self.actor, today=self.today, family_id=fam)
+        self.model.set_board(self.board, _editable_lines(self.actor.role))
+        self.table.setColumnWidth(0, 260)
+        if current.isValid() and current.row() < self.model.rowCount():
+            self.table.setCurrentIndex(self.model.index(current.row(), current.column()))
+        self.stale = {1, 2, 3}  # bias, inventory and headcount pages reload when shown
+        self._refresh_page(self.pages.currentIndex())
+        if self.board.rows and not current.isValid():
+            self.show_chart(0)
+
+    def _refresh_page(self, index: int) -> None:
+        """The board is always current; the other pages are computed when they are shown."""
+        if index not in getattr(self, "stale", set()):
+            return
+        self.stale.discard(index)
+        fam = self.family.currentData()
+        if index == 1:
+            self.bias_rows = planning.bias(self.db, self.actor, today=self.today, family_id=fam)
+            self.bias_model.set_rows(list(self.bias_rows))
+            self.show_bias_chart()
+        elif index == 2:
+            self.inventory_model.set_rows(plans.inventory_plan(self.db, self.actor, today=self.today))
+            self.inventory_table.resizeColumnsToContents()
+        elif index == 3:
+            self.headcount = plans.headcount_plan(self.db, self.actor, today=self.today)
+            self.headcount_model.set_rows(list(self.headcount))
+            load: dict[str, Decimal] = {}
+            for r in self.headcount:
+                load[r.skill_name] = max(load.get(r.skill_name, Decimal(0)),
+                                         r.required_hours / r.available_hours if r.available_hours else Decimal(99))
+            skills = sorted(load, key=lambda k: -load[k])  # the most loaded skill first
+            if [self.skill.itemText(i) for i in range(self.skill.count())] != skills:
+                self.skill.blockSignals(True)
+                self.skill.clear()
+                self.skill.addItems(skills)
+                self.skill.blockSignals(False)
+            self.headcount_table.resizeColumnsToContents()
+            self.show_capacity()
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches("forecast", "demand_history", "product", "staff", "routing_operation"):
+            self.reload()
+
+    # --- the board -------------------------------------------------------------------------
+    def on_edited(self, product_index: int, period_index: int, kind: str, qty: Any) -> None:
+        row = self.board.rows[product_index]
+        cell = row.cells[period_index]
+        try:
+            if kind == "consensus":
+                planning.set_consensus(self.db, self.actor, row.product_id, cell.period_start, qty,
+                                       version=cell.version)
+            else:
+                planning.set_figure(self.db, self.actor, row.product_id, cell.period_start, kind, qty,
+                                    version=cell.version)
+        except ConflictError as exc:
+            show_user_error(self, exc)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self.reload()
+        self.message.setText(f"{row.sku} {cell.period_start:%b %Y}: {kind} saved.")
+
+    def show_chart(self, row: int) -> None:
+        if self.model.board is None or not self.board.rows or row < 0:
+            return
+        prod = self.model.product_row(row)
+        labels = [p.strftime("%b") for p in self.board.periods]
+        series = {k: [getattr(c, k) for c in prod.cells] for k in KINDS}
+        self.chart.show(labels, series, title=f"{prod.sku} {prod.name}")
+
+    def sign_off_selected_month(self, period_index: int | None = None) -> planning.SignOffResult | None:
+        if period_index is None:
+            idx = self.table.currentIndex()
+            if not idx.isValid() or idx.column() < 2:
+                self.message.setText("Select a month on the board first, then sign it off.")
+                return None
+            period_index = idx.column() - 2
+        period = self.board.periods[period_index]
+        try:
+            result = planning.sign_off_range(self.db, self.actor, period, family_id=self.family.currentData())
+        except UserError as exc:
+            show_user_error(self, exc)
+            return None
+        self.reload()
+        skipped = f"; {len(result.skipped)} without a consensus yet" if result.skipped else ""
+        self.message.setText(f"{period:%B %Y}: you signed {result.signed}; {result.signed_off} signed off by both"
+                             f"{skipped}.")
+        return result
+
+    def compute_baselines(self, *, on_done=None) -> None:  # type: ignore[no-untyped-def]
+        from app.services import baseline
+
+        progress = QProgressDialog("Computing statistical baselines…", "Cancel", 0, 100, self)
+        progress.setObjectName("baselineProgress")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(500)
+        self.baseline_button.setEnabled(False)
+
+        def work(state):  # type: ignore[no-untyped-def]
+            result = baseline.compute_baselines(self.db, self.actor, today=self.today, state=state)
+            return result, baseline.save_baselines(self.db, self.actor, result)
+
+        def done(out) -> None:  # type: ignore[no-untyped-def]
+            progress.close()
+            self.baseline_button.setEnabled(True)
+            result, saved = out
+            beats = sum(1 for p in result.products if p.method != "seasonal naive")
+            self.message.setText(f"Baselines computed for {len(result.products)} products ({saved} figures saved); "
+                                 f"{beats} beat the seasonal-naive benchmark in the backtest.")
+            self.reload()
+            if on_done:
+                on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            progress.close()
+            self.baseline_button.setEnabled(True)
+            if isinstance(exc, Cancelled):
+                self.message.setText("Baselines cancelled; nothing was saved.")
+            elif isinstance(exc, UserError):
+                show_user_error(self, exc)
+            else:
+                raise exc
+
+        self.baseline_task = run_task(work, on_success=done, on_error=failed,
+                                      on_progress=lambda f, _t: progress.setValue(int(f * 100)))
+        progress.canceled.connect(self.baseline_task.cancel)
+
+    # --- Excel -----------------------------------------------------------------------------
+    def export_board(self, target: Path | None = None) -> Path | None:
+        from app.exchange import planning_xlsx
+
+        if target is None:
+            name, _ = QFileDialog.getSaveFileName(self, "Export the planning board",
+                                                  f"planning-{self.today}.xlsx", "Excel workbook (*.xlsx)")
+            if not name:
+                return None
+            target = Path(name)
+        try:
+            planning_xlsx.export_board(self.board, target)
+        except OSError as exc:
+            show_user_error(self, UserError(f"The file {target} cannot be written: {exc.strerror}."))
+            return None
+        self.message.setText(f"Board exported to {target}")
+        return target
+
+    def import_figures(self, source: Path | None = None) -> int | None:
+        from app.exchange import planning_xlsx
+
+        dept = sorted(_editable_lines(self.actor.role) - {"consensus"})
+        if not dept:
+            return None
+        if source is None:
+            name, _ = QFileDialog.getOpenFileName(self, f"Import {dept[0]}'s figures", "", "Excel workbook (*.xlsx)")
+            if not name:
+                return None
+            source = Path(name)
+        try:
+            cells = planning_xlsx.read_figures(self.db, source, dept[0])
+            changed = planning.set_figures(self.db, self.actor, dept[0], cells)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return None
+        self.reload()
+        self.message.setText(f"Imported {changed} {dept[0]} figures from {source.name}.")
+        return changed
+
+    def show_bias_chart(self) -> None:
+        series_rows = [r for r in self.bias_rows if r.family_id is None]
+        if not series_rows:
+            return
+        months = sorted({p.period_start for r in series_rows for p in r.months})
+        labels = [m.strftime("%b %y") for m in months]
+        series = {}
+        for r in series_rows:
+            by = {p.period_start: (float(p.bias) * 100 if p.bias is not None else None) for p in r.months}
+            series[r.department] = [by.get(m) for m in months]
+        self.bias_chart.show(labels, series, title="Bias by month, % (all products)")
+
+    def show_capacity(self) -> None:
+        skill = self.skill.currentText()
+        rows = [r for r in getattr(self, "headcount", []) if r.skill_name == skill]
+        if not rows:
+            return
+        labels = [r.period_start.strftime("%b") for r in rows]
+        self.capacity_chart.show(labels, {"required": [float(r.required_hours) for r in rows],
+                                          "available": [float(r.available_hours) for r in rows]},
+                                 title=f"{skill}: hours needed against hours available")
+
+
+class HeadcountTableModel(RowsTableModel[Any]):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__([
+            Column("Skill", lambda r: r.skill_name),
+            Column("Month", lambda r: r.period_start.strftime("%b %Y")),
+            Column("Hours needed", lambda r: fmt.quantity(r.required_hours), align_right=True),
+            Column("Hours available", lambda r: fmt.quantity(r.available_hours), align_right=True),
+            Column("People", lambda r: fmt.quantity(r.staff), align_right=True),
+            Column("People needed", lambda r: fmt.quantity(r.people_needed), align_right=True),
+            Column("Short (+) / spare (−)", lambda r: f"{r.shortfall:+.1f}", align_right=True),
+        ], parent)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
+        if role == Qt.ItemDataRole.ForegroundRole and index.isValid():
+            r = self.rows[index.row()]
+            if r.short:
+                from PySide6.QtGui import QBrush, QColor
+
+                return QBrush(QColor("#b00020"))
+        return super().data(index, role)

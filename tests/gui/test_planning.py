@@ -1,0 +1,180 @@
+"""Planning board through the real widgets (story 1: one number instead of two guesses)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
+
+from app.db.uow import Actor, Database
+from app.models import User
+from app.services.demo import build_demo
+from app.views.planning.board_model import KINDS
+from app.views.planning.tab import PlanningTab
+
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def demo(sqlite_db: Database) -> Database:
+    build_demo(sqlite_db, today=TODAY)
+    return sqlite_db
+
+
+def actor_for(db: Database, username: str) -> Actor:
+    with db.read() as s:
+        u = s.execute(select(User).where(User.username == username)).scalar_one()
+    return Actor(u.username, u.role.value, u.full_name, u.id, workstation=f"desk-{username}")
+
+
+def make_tab(qtbot, db: Database, who: str) -> PlanningTab:
+    tab = PlanningTab(db, actor_for(db, who), today=TODAY)
+    qtbot.addWidget(tab)
+    tab.resize(1400, 860)
+    tab.show()
+    return tab
+
+
+def edit(tab: PlanningTab, product_index: int, period_index: int, kind: str, text: str) -> None:
+    row = product_index * len(KINDS) + KINDS.index(kind)
+    index = tab.model.index(row, 2 + period_index)
+    assert tab.model.flags(index) & tab.model.flags(index).ItemIsEditable, f"{kind} not editable here"
+    tab.model.setData(index, text)
+
+
+def value(tab: PlanningTab, product_index: int, period_index: int, kind: str) -> Decimal | None:
+    return getattr(tab.model.board.rows[product_index].cells[period_index], kind)
+
+
+def test_marketing_and_production_enter_agree_sign_off_and_the_plans_follow(qtbot, demo: Database) -> None:
+    marketing = make_tab(qtbot, demo, "marketing")
+    p, m = 0, 3  # first product, fourth month
+    sku = marketing.board.rows[p].sku
+    marketing.pages.setCurrentIndex(2)  # the inventory plan, computed when shown
+    plan_before = next(r for r in marketing.inventory_model.rows if r.sku == sku
+                       and r.period_start == marketing.board.periods[m])
+    edit(marketing, p, m, "marketing", "120")
+    assert value(marketing, p, m, "marketing") == Decimal(120)
+    # marketing cannot type in production's line
+    idx = marketing.model.index(p * len(KINDS) + KINDS.index("production"), 2 + m)
+    assert not (marketing.model.flags(idx) & marketing.model.flags(idx).ItemIsEditable)
+    production = make_tab(qtbot, demo, "production")
+    edit(production, p, m, "production", "80")
+    assert value(production, p, m, "production") == Decimal(80)
+    assert production.model.board.rows[p].cells[m].gap, "a 120 vs 80 gap must be flagged"
+    edit(production, p, m, "consensus", "100")
+    production.table.setCurrentIndex(production.model.index(0, 2 + m))
+    result = production.sign_off_selected_month()
+    assert result is not None and result.signed >= 1
+    assert production.model.board.rows[p].cells[m].status != "signed_off"  # marketing has not signed
+    marketing.pages.setCurrentIndex(0)
+    marketing.reload()
+    marketing.table.setCurrentIndex(marketing.model.index(0, 2 + m))
+    marketing.sign_off_selected_month()
+    cell = marketing.model.board.rows[p].cells[m]
+    assert cell.status == "signed_off"
+    assert cell.marketing_signed_by == "marketing" and cell.production_signed_by == "production"
+    marketing.pages.setCurrentIndex(2)
+    plan_after = next(r for r in marketing.inventory_model.rows if r.sku == sku
+                      and r.period_start == marketing.board.periods[m])
+    assert plan_after.demand == Decimal(100) and plan_after.demand_source == "consensus"
+    assert plan_after.demand != plan_before.demand or plan_before.demand_source != "consensus"
+    # editing after sign-off reopens the month
+    edit(marketing, p, m, "marketing", "125")
+    assert marketing.model.board.rows[p].cells[m].status == "open"
+
+
+def test_a_bad_figure_gets_a_message_and_nothing_is_saved(qtbot, demo: Database, monkeypatch) -> None:
+    tab = make_tab(qtbot, demo, "marketing")
+    shown: list[str] = []
+    monkeypatch.setattr("app.views.planning.tab.show_user_error", lambda _p, e: shown.append(e.message))
+    before = value(tab, 0, 0, "marketing")
+    edit(tab, 0, 0, "marketing", "-5")
+    edit(tab, 0, 0, "marketing", "lots")
+    assert len(shown) == 2 and all("marketing_qty" in s or "number" in s or "negative" in s for s in shown)
+    tab.reload()
+    assert value(tab, 0, 0, "marketing") == before
+
+
+def test_sales_only_views_the_board(qtbot, demo: Database) -> None:
+    tab = make_tab(qtbot, demo, "sales")
+    assert not tab.sign_button.isVisible() and not tab.import_button.isVisible()
+    for kind in KINDS:
+        idx = tab.model.index(KINDS.index(kind), 2)
+        assert not (tab.model.flags(idx) & tab.model.flags(idx).ItemIsEditable)
+
+
+def test_bias_tracker_and_headcount_plan_show_numbers(qtbot, demo: Database) -> None:
+    tab = make_tab(qtbot, demo, "management")
+    tab.pages.setCurrentIndex(1)
+    departments = {r.department for r in tab.bias_model.rows}
+    assert {"marketing", "production"} <= departments
+    overall_marketing = next(r for r in tab.bias_model.rows if r.department == "marketing" and r.family_id is None)
+    assert overall_marketing.bias is not None and overall_marketing.cells > 0
+    tab.pages.setCurrentIndex(3)
+    assert tab.headcount_model.rowCount() > 0 and tab.skill.count() > 0
+    assert tab.capacity_chart.curves.keys() == {"required", "available"}
+
+
+def test_export_then_import_a_departments_figures(qtbot, demo: Database, tmp_path: Path) -> None:
+    tab = make_tab(qtbot, demo, "marketing")
+    out = tab.export_board(tmp_path / "board.xlsx")
+    ws = load_workbook(out).active
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["SKU", "Product", "Family", "Line"] and len(header) == 4 + 12
+    assert ws.max_row == 1 + 5 * len(tab.board.rows)
+    sku = tab.board.rows[1].sku
+    wb2 = Workbook()
+    s2 = wb2.active
+    s2.append(["SKU", "Line", tab.board.periods[0].strftime("%Y-%m"), tab.board.periods[1].strftime("%Y-%m")])
+    s2.append([sku.lower(), "Marketing", 77, "1,200"])
+    s2.append([sku, "Production", 5, 5])  # another department's line is skipped
+    src = tmp_path / "marketing.xlsx"
+    wb2.save(src)
+    assert tab.import_figures(src) == 2
+    assert value(tab, 1, 0, "marketing") == Decimal(77) and value(tab, 1, 1, "marketing") == Decimal(1200)
+    bad = Workbook()
+    b = bad.active
+    b.append(["SKU", "Line", tab.board.periods[0].strftime("%Y-%m")])
+    b.append(["NO-SUCH", "Marketing", 1])
+    b.append([sku, "Marketing", -3])
+    b.append([sku, "Marketing", "ten"])
+    bad_path = tmp_path / "bad.xlsx"
+    bad.save(bad_path)
+    from app.errors import ValidationError
+    from app.exchange import planning_xlsx
+
+    with pytest.raises(ValidationError) as info:
+        planning_xlsx.read_figures(demo, bad_path, "marketing")
+    where = [(p.row, p.column) for p in info.value.problems]
+    assert where == [(2, "A"), (3, "C"), (4, "C")]
+    assert "Sheet" in str(info.value.problems[0]) or "sheet" in str(info.value.problems[0])
+    assert value(tab, 1, 0, "marketing") == Decimal(77)  # nothing changed
+
+
+def test_baselines_are_computed_off_the_gui_thread_and_saved(qtbot, demo: Database) -> None:
+    tab = make_tab(qtbot, demo, "production")
+    seen = {}
+    tab.compute_baselines(on_done=lambda result: seen.setdefault("result", result))
+    assert not tab.baseline_button.isEnabled()  # the window stays usable; the button waits
+    qtbot.waitUntil(lambda: tab.baseline_task.done, timeout=120_000)
+    result = seen["result"]
+    assert result.products and tab.baseline_button.isEnabled()
+    assert "Baselines computed" in tab.message.text()
+    methods = {c.baseline_method for r in tab.board.rows for c in r.cells if c.baseline is not None}
+    assert methods and methods <= {p.method for p in result.products}
+
+
+def test_computing_baselines_can_be_cancelled_and_saves_nothing(qtbot, demo: Database) -> None:
+    tab = make_tab(qtbot, demo, "production")
+    before = [(c.baseline, c.baseline_method) for r in tab.board.rows for c in r.cells]
+    tab.compute_baselines()
+    tab.baseline_task.cancel()
+    qtbot.waitUntil(lambda: tab.baseline_task.done, timeout=120_000)
+    assert "cancelled" in tab.message.text()
+    tab.reload()
+    assert [(c.baseline, c.baseline_method) for r in tab.board.rows for c in r.cells] == before
