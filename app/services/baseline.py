@@ -254,6 +254,20 @@ def compute_baselines(db: Database, actor: Actor, *, today: dt.date, periods: in
     return BaselineResult(today, tuple(months), tuple(out), tuple(skipped), time.perf_counter() - started)
 
 
+SHORT = {"Holt-Winters additive": "HW add", "Holt-Winters multiplicative": "HW mult",
+         "exponential smoothing": "SES", "Holt damped trend": "Holt damped", "Croston SBA": "Croston SBA",
+         NAIVE: "seasonal naive"}
+
+
+def method_label(p: ProductBaseline) -> str:
+    """What the board shows for a product's baseline: the method and its backtest error next to
+    the seasonal-naive benchmark's (mean absolute error over the hold-out months), ≤ 40 chars."""
+    name = SHORT.get(p.method, p.method)
+    if p.backtest_error is None or p.naive_error is None:
+        return name[:40]
+    return f"{name} · MAE {p.backtest_error:.1f} / naive {p.naive_error:.1f}"[:40]
+
+
 def save_baselines(db: Database, actor: Actor, result: BaselineResult) -> int:
     """Write baseline_qty and baseline_method for every product and month in one unit of work
     (creating forecast rows that do not exist yet). The baseline is nobody's figure, so saving it
@@ -276,8 +290,9 @@ def save_baselines(db: Database, actor: Actor, result: BaselineResult) -> int:
                 if f is None:
                     f = uow.add(Forecast(product_id=p.product_id, period_start=period, granularity="month",
                                          status=ForecastStatus.OPEN))
-                if f.baseline_qty is None or Decimal(f.baseline_qty) != qty or f.baseline_method != p.method:
-                    f.baseline_qty, f.baseline_method = qty, p.method[:40]
+                label = method_label(p)
+                if f.baseline_qty is None or Decimal(f.baseline_qty) != qty or f.baseline_method != label:
+                    f.baseline_qty, f.baseline_method = qty, label
                     changed += 1
         return changed
 

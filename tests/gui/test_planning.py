@@ -166,7 +166,10 @@ def test_baselines_are_computed_off_the_gui_thread_and_saved(qtbot, demo: Databa
     assert result.products and tab.baseline_button.isEnabled()
     assert "Baselines computed" in tab.message.text()
     methods = {c.baseline_method for r in tab.board.rows for c in r.cells if c.baseline is not None}
-    assert methods and methods <= {p.method for p in result.products}
+    from app.services.baseline import method_label
+
+    assert methods and methods <= {method_label(p) for p in result.products}
+    assert any("naive" in m for m in methods), "the backtest error is shown next to seasonal naive"
 
 
 def test_computing_baselines_can_be_cancelled_and_saves_nothing(qtbot, demo: Database) -> None:

@@ -357,7 +357,8 @@ def test_compute_and_save_baselines(db) -> None:
         baseline.save_baselines(db, SALES, result)
     assert baseline.save_baselines(db, PROD, result) == 24
     f = _forecast(db, ids["SEAS"], DEC)
-    assert f.baseline_qty == seas.forecast[0][1] and f.baseline_method == seas.method
+    assert f.baseline_qty == seas.forecast[0][1] and f.baseline_method == baseline.method_label(seas)
+    assert f.baseline_method.startswith(baseline.SHORT.get(seas.method, seas.method))
     assert (f.marketing_qty, f.status) == (D(77), ForecastStatus.SIGNED_OFF)  # the baseline reopens nothing
     assert baseline.save_baselines(db, MGMT, result) == 0
     with pytest.raises(RuntimeError, match="cancelled"):

@@ -96,7 +96,8 @@ class BoardTableModel(QAbstractTableModel):
                          if getattr(cell, f"{d}_signed_by")]
                 return f"status: {cell.status.replace('_', ' ')}" + (f" ({'; '.join(signs)})" if signs else "")
             if kind == "baseline" and cell.baseline_method:
-                return f"method: {cell.baseline_method}"
+                return (f"{cell.baseline_method} — chosen by backtest over the last 6 months of history "
+                        "(mean absolute error, against the seasonal-naive benchmark)")
             return None
         return None
 
