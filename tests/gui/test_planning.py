@@ -118,6 +118,8 @@ def test_bias_tracker_and_headcount_plan_show_numbers(qtbot, demo: Database) -> 
     tab.pages.setCurrentIndex(3)
     assert tab.headcount_model.rowCount() > 0 and tab.skill.count() > 0
     assert tab.capacity_chart.curves.keys() == {"required", "available"}
+    # products without a routing are named, with the reason, not silently dropped
+    assert tab.headcount_skipped.text().startswith("Left out (") and "routing" in tab.headcount_skipped.text()
 
 
 def test_export_then_import_a_departments_figures(qtbot, demo: Database, tmp_path: Path) -> None:

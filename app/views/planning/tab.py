@@ -171,6 +171,10 @@ class PlanningTab(QWidget):
         self.inventory_table.setModel(self.inventory_model)
         self.inventory_table.verticalHeader().hide()
         v.addWidget(self.inventory_table)
+        self.inventory_skipped = QLabel()
+        self.inventory_skipped.setObjectName("inventorySkipped")
+        self.inventory_skipped.setWordWrap(True)
+        v.addWidget(self.inventory_skipped)
         self.pages.addTab(inv, "Inventory plan")
         head = QWidget()
         hv = QVBoxLayout(head)
@@ -182,6 +186,10 @@ class PlanningTab(QWidget):
         self.headcount_table.setModel(self.headcount_model)
         self.headcount_table.verticalHeader().hide()
         hv.addWidget(self.headcount_table, 1)
+        self.headcount_skipped = QLabel()
+        self.headcount_skipped.setObjectName("headcountSkipped")
+        self.headcount_skipped.setWordWrap(True)
+        hv.addWidget(self.headcount_skipped)
         self.skill = QComboBox()
         self.skill.setObjectName("skillChart")
         self.skill.currentIndexChanged.connect(lambda _i: self.show_capacity())
@@ -215,8 +223,10 @@ class PlanningTab(QWidget):
             self.bias_model.set_rows(list(self.bias_rows))
             self.show_bias_chart()
         elif index == 2:
-            self.inventory_model.set_rows(plans.inventory_plan(self.db, self.actor, today=self.today))
+            rows = plans.inventory_plan(self.db, self.actor, today=self.today)
+            self.inventory_model.set_rows(list(rows))
             self.inventory_table.resizeColumnsToContents()
+            self.inventory_skipped.setText(_skipped_text(rows.skipped))
         elif index == 3:
             self.headcount = plans.headcount_plan(self.db, self.actor, today=self.today)
             self.headcount_model.set_rows(list(self.headcount))
@@ -231,6 +241,7 @@ class PlanningTab(QWidget):
                 self.skill.addItems(skills)
                 self.skill.blockSignals(False)
             self.headcount_table.resizeColumnsToContents()
+            self.headcount_skipped.setText(_skipped_text(self.headcount.skipped))
             self.show_capacity()
 
     def on_changes(self, changes: Changes) -> None:
@@ -302,7 +313,8 @@ class PlanningTab(QWidget):
             result, saved = out
             beats = sum(1 for p in result.products if p.method != "seasonal naive")
             self.message.setText(f"Baselines computed for {len(result.products)} products ({saved} figures saved); "
-                                 f"{beats} beat the seasonal-naive benchmark in the backtest.")
+                                 f"{beats} beat the seasonal-naive benchmark in the backtest. "
+                                 + _skipped_text(result.skipped))
             self.reload()
             if on_done:
                 on_done(result)
@@ -381,6 +393,15 @@ class PlanningTab(QWidget):
         self.capacity_chart.show(labels, {"required": [float(r.required_hours) for r in rows],
                                           "available": [float(r.available_hours) for r in rows]},
                                  title=f"{skill}: hours needed against hours available")
+
+
+def _skipped_text(skipped) -> str:  # type: ignore[no-untyped-def]
+    """Products left out of a plan, and why ("SP-BOLT-M12: no routing")."""
+    if not skipped:
+        return ""
+    shown = "; ".join(f"{sku}: {reason}" for _pid, sku, reason in skipped[:8])
+    more = f" and {len(skipped) - 8} more" if len(skipped) > 8 else ""
+    return f"Left out ({len(skipped)}): {shown}{more}."
 
 
 class HeadcountTableModel(RowsTableModel[Any]):
