@@ -220,3 +220,40 @@ def set_setting(db: Database, actor: Actor, key: str, value: Any, *, version: in
         return load_settings(uow.session)
 
     return db.write(actor, run)
+
+
+def set_settings(db: Database, actor: Actor, values: Mapping[str, Any], *,
+                 versions: Mapping[str, int] | None = None) -> FirmSettings:
+    """Several settings in one unit of work (the settings form's Save): every value is checked
+    first, each problem names its key, and nothing is saved when any is wrong. ``versions`` (as
+    read) turns another desk's change meanwhile into a ConflictError."""
+    problems: list[Problem] = []
+    parsed: dict[str, Any] = {}
+    for key, value in values.items():
+        spec = SPECS.get(key)
+        if spec is None:
+            problems.append(Problem(f"unknown setting '{key}'", field=key))
+            continue
+        require(actor, spec.permission)
+        try:
+            parsed[key] = _json(spec.parse(value))
+        except ValueError as exc:
+            problems.append(Problem(f"{spec.description}: {exc}", field=key, value=value))
+    if problems:
+        raise ValidationError(problems)
+    versions = versions or {}
+
+    def run(uow):  # type: ignore[no-untyped-def]
+        for key, stored in parsed.items():
+            row = uow.session.get(Setting, key)
+            if row is None:
+                uow.add(Setting(key=key, value=stored, description=SPECS[key].description))
+                continue
+            if key in versions:
+                uow.get(Setting, key, expected_version=versions[key])
+            if row.value != stored:
+                row.value = stored
+        uow.flush()
+        return load_settings(uow.session)
+
+    return db.write(actor, run)

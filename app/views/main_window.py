@@ -138,6 +138,8 @@ class MainWindow(QMainWindow):
                      enabled=allowed(self.actor.role, "users.manage"))
         self._action("audit", "&Audit log…", self.show_audit, "Ctrl+Shift+L",
                      enabled=allowed(self.actor.role, "audit.view"))
+        self._action("settings", "Firm &settings…", self.show_settings, "Ctrl+,",
+                     enabled=allowed(self.actor.role, "orders.settings") or allowed(self.actor.role, "settings.edit"))
         self._action("about", "&About OrderCycle", self.show_about, QKeySequence.StandardKey.HelpContents)
 
     def _build_menus(self) -> None:
@@ -147,8 +149,10 @@ class MainWindow(QMainWindow):
             file_menu.addAction(self.actions[key])
         file_menu.addSeparator()
         file_menu.addAction(self.actions["quit"])
-        admin_items = [k for k, perm in (("users", "users.manage"), ("audit", "audit.view"))
+        admin_items = [k for k, perm in (("users", "users.manage"), ("audit", "audit.view"),
+                                         ("settings", "orders.settings"), ("settings", "settings.edit"))
                        if allowed(self.actor.role, perm)]
+        admin_items = list(dict.fromkeys(admin_items))
         if admin_items:
             menu = bar.addMenu("&Admin")
             for key in admin_items:
@@ -317,6 +321,11 @@ class MainWindow(QMainWindow):
             AuditDialog(self.db, self.actor, self).exec()
         except UserError as exc:
             show_user_error(self, exc)
+
+    def show_settings(self) -> None:
+        from app.views.admin.settings import SettingsDialog
+
+        SettingsDialog(self.db, self.actor, self).exec()
 
     def show_about(self) -> None:
         AboutDialog(self.db, self).exec()

@@ -1,0 +1,149 @@
+"""Admin → Firm settings: pricing rules (management) and the firm's details (admin, management),
+declared once in app/services/settings.py; a field the role may not change is read-only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.db.uow import Actor, Database
+from app.errors import ConflictError, UserError, ValidationError
+from app.services import settings as svc
+from app.services.permissions import allowed
+from app.views.common.messages import show_user_error
+
+PERCENT_KEYS = {"margin_floor", "overhead_rate", "max_excess_discount", "default_tax_rate"}
+
+
+def _show(key: str, value: Any) -> str:
+    if key in PERCENT_KEYS and isinstance(value, Decimal):
+        return f"{(value * 100).normalize():f}"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return "" if value is None else str(value)
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.actor = db, actor
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Firm settings")
+        self.current = svc.get_settings(db)
+        self.fields: dict[str, Any] = {}  # key -> QLineEdit, or {subkey: QLineEdit} for mappings
+        lay = QVBoxLayout(self)
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        inner = QWidget()
+        inner_lay = QVBoxLayout(inner)
+        for title, perm in (("Pricing and hints (management)", svc.PRICING), ("The firm (printed on documents)", svc.FIRM)):
+            box = QGroupBox(title)
+            form = QFormLayout(box)
+            for key, spec in svc.SPECS.items():
+                if spec.permission != perm:
+                    continue
+                editable = allowed(actor.role, spec.permission)
+                value = getattr(self.current, key)
+                label = spec.description + (" (%)" if key in PERCENT_KEYS else "")
+                if isinstance(value, Mapping):
+                    row = QHBoxLayout()
+                    subs = {}
+                    keys = list(value) or (["line1", "line2", "postcode", "city", "country"]
+                                           if key == "firm_address" else ["bank", "sort_code", "account_number"])
+                    for sub in keys:
+                        e = QLineEdit(_show(key, value.get(sub)) if key != "tier_discounts" else
+                                      f"{(Decimal(value.get(sub, 0)) * 100).normalize():f}")
+                        e.setObjectName(f"{key}.{sub}")
+                        e.setPlaceholderText(sub.replace("_", " "))
+                        e.setToolTip(sub.replace("_", " ") + (" (%)" if key == "tier_discounts" else ""))
+                        e.setReadOnly(not editable)
+                        subs[sub] = e
+                        row.addWidget(QLabel(sub if key == "tier_discounts" else ""))
+                        row.addWidget(e)
+                    self.fields[key] = subs
+                    form.addRow(label + (" (%, by tier)" if key == "tier_discounts" else ""), row)
+                else:
+                    e = QLineEdit(_show(key, value))
+                    e.setObjectName(key)
+                    e.setReadOnly(not editable)
+                    self.fields[key] = e
+                    form.addRow(label, e)
+            inner_lay.addWidget(box)
+        area.setWidget(inner)
+        lay.addWidget(area)
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setStyleSheet("color: #b00020")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        lay.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.resize(760, 640)
+
+    def changed_values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, widget in self.fields.items():
+            spec = svc.SPECS[key]
+            if not allowed(self.actor.role, spec.permission):
+                continue
+            old = getattr(self.current, key)
+            if isinstance(widget, dict):
+                if key == "tier_discounts":
+                    new = {k: _percent(e.text()) for k, e in widget.items()}
+                    if {k: str(v) for k, v in new.items()} != {k: str(Decimal(old.get(k, 0))) for k in new}:
+                        out[key] = new
+                else:
+                    new = {k: e.text().strip() for k, e in widget.items()}
+                    if new != {k: str(old.get(k, "")) for k in new}:
+                        out[key] = new
+                continue
+            text = widget.text().strip()
+            if text == _show(key, old):
+                continue
+            out[key] = _percent(text) if key in PERCENT_KEYS else text
+        return out
+
+    def save(self) -> None:
+        values = self.changed_values()
+        if not values:
+            self.accept()
+            return
+        try:
+            self.current = svc.set_settings(self.db, self.actor, values, versions=self.current.versions)
+        except ConflictError as exc:
+            show_user_error(self, exc)  # what was typed stays in the form
+            return
+        except ValidationError as exc:
+            self.error.setText("\n".join(p.reason for p in exc.problems))
+            self.error.show()
+            return
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self.accept()
+
+
+def _percent(text: str) -> Any:
+    """'18' (per cent, as typed in the form) -> Decimal('0.18'); anything else is passed on for
+    the service to name the problem."""
+    try:
+        return Decimal(text.replace("%", "").replace(",", ".").strip()) / 100
+    except Exception:
+        return text

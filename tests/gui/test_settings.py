@@ -1,0 +1,73 @@
+"""Admin → Firm settings: management sets the margin floor that order entry then applies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from app.db.uow import Actor, Database
+from app.models import User
+from app.services import order_preview, orders
+from app.services import settings as svc
+from app.services.demo import build_demo
+from app.services.pricing import LineInput
+from app.views.admin.settings import SettingsDialog
+
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def demo(sqlite_db: Database) -> Database:
+    build_demo(sqlite_db, today=TODAY)
+    return sqlite_db
+
+
+def actor_for(db: Database, username: str) -> Actor:
+    with db.read() as s:
+        u = s.execute(select(User).where(User.username == username)).scalar_one()
+    return Actor(u.username, u.role.value, u.full_name, u.id)
+
+
+def test_management_raises_the_margin_floor_and_order_entry_applies_it(qtbot, demo: Database) -> None:
+    boss = actor_for(demo, "management")
+    dlg = SettingsDialog(demo, boss)
+    qtbot.addWidget(dlg)
+    assert dlg.fields["margin_floor"].text() == "18"
+    dlg.fields["margin_floor"].setText("25")
+    dlg.fields["tier_discounts"]["A"].setText("6")
+    dlg.save()
+    assert dlg.result() == 1
+    now = svc.get_settings(demo)
+    assert now.margin_floor == Decimal("0.25") and now.tier_discounts["A"] == Decimal("0.06")
+    sales = actor_for(demo, "sales")
+    cust = orders.search_customers(demo, sales, "")[0][0]
+    prod = orders.search_products(demo, sales, "WB-")[0][0]
+    view = order_preview.preview(demo, sales, cust, [LineInput(prod, Decimal(1))], today=TODAY)
+    assert view.margin_floor == Decimal("0.25")
+
+
+def test_a_bad_value_is_named_and_nothing_is_saved(qtbot, demo: Database) -> None:
+    boss = actor_for(demo, "management")
+    dlg = SettingsDialog(demo, boss)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.fields["excess_cover_months"].setText("9")
+    dlg.fields["margin_floor"].setText("lots")
+    dlg.save()
+    assert dlg.error.isVisible() and "margin" in dlg.error.text().lower()
+    now = svc.get_settings(demo)
+    assert now.excess_cover_months == Decimal("6") and now.margin_floor == Decimal("0.18")
+
+
+def test_the_administrator_edits_the_firm_but_not_the_pricing(qtbot, demo: Database) -> None:
+    admin = actor_for(demo, "admin")
+    dlg = SettingsDialog(demo, admin)
+    qtbot.addWidget(dlg)
+    assert dlg.fields["margin_floor"].isReadOnly()
+    assert not dlg.fields["firm_name"].isReadOnly()
+    dlg.fields["firm_name"].setText("Northbeam Steel Ltd")
+    dlg.save()
+    assert svc.get_settings(demo).firm_name == "Northbeam Steel Ltd"
