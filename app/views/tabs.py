@@ -1,24 +1,33 @@
 """The stage tabs in cycle order. Each tab package adds itself here; the main window only iterates.
 
-(title, permission needed to see it, factory(db, actor) -> QWidget)
+(title, permission needed to see it, factory(db, actor) -> QWidget). A tab's module is imported
+only when the tab is first shown, so start-up does not pay for every stage's widgets and services.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from PySide6.QtWidgets import QWidget
 
 from app.db.uow import Actor, Database
 
+# title, permission, "module:class"
+TABS: list[tuple[str, str, str]] = [
+    ("Overview", "orders.view", "app.views.overview.tab:OverviewTab"),
+    ("Planning board", "planning.view", "app.views.planning.tab:PlanningTab"),
+    ("Order entry", "orders.view", "app.views.orders.tab:OrdersTab"),
+]
+
+
+def _lazy(target: str) -> Callable[[Database, Actor], QWidget]:
+    def build(db: Database, actor: Actor) -> QWidget:
+        module, cls = target.split(":")
+        return getattr(importlib.import_module(module), cls)(db, actor)
+
+    return build
+
 
 def tab_registry() -> list[tuple[str, str, Callable[[Database, Actor], QWidget]]]:
-    from app.views.orders.tab import TITLE as ORDERS, OrdersTab
-    from app.views.overview.tab import TITLE as OVERVIEW, OverviewTab
-    from app.views.planning.tab import TITLE as PLANNING, PlanningTab
-
-    return [
-        (OVERVIEW, "orders.view", OverviewTab),
-        (PLANNING, "planning.view", PlanningTab),
-        (ORDERS, "orders.view", OrdersTab),
-    ]
+    return [(title, permission, _lazy(target)) for title, permission, target in TABS]

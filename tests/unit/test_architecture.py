@@ -47,3 +47,13 @@ def test_no_sql_inside_views() -> None:
     # screenshots.py is a tool, not a view: it looks up the admin to sign in as
     offenders = [o for o in offenders if not o.startswith("app/views/screenshots.py")]
     assert offenders == []
+
+
+def test_tab_titles_match_their_modules() -> None:
+    import importlib
+
+    from app.views.tabs import TABS
+
+    for title, _perm, target in TABS:
+        module = importlib.import_module(target.split(":")[0])
+        assert getattr(module, "TITLE") == title, f"{target} says {module.TITLE!r}, the registry {title!r}"
