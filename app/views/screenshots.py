@@ -42,9 +42,9 @@ def _planning_story(tab) -> None:  # type: ignore[no-untyped-def]
     """Story 1: pick a product where marketing and production disagree."""
     for i, row in enumerate(tab.board.rows):
         if any(c.gap for c in row.cells):
-            tab.table.setCurrentIndex(tab.model.index(i * 5 + 2, 2))
-            tab.table.scrollTo(tab.model.index(i * 5, 0))
-            tab.show_chart(i * 5)
+            tab.table.setCurrentIndex(tab.model.index(tab.model.row_of(i, "marketing"), 2))
+            tab.table.scrollTo(tab.model.index(tab.model.row_of(i, "history"), 0))
+            tab.show_chart(tab.model.row_of(i, "history"))
             return
 
 

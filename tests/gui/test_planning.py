@@ -40,7 +40,7 @@ def make_tab(qtbot, db: Database, who: str) -> PlanningTab:
 
 
 def edit(tab: PlanningTab, product_index: int, period_index: int, kind: str, text: str) -> None:
-    row = product_index * len(KINDS) + KINDS.index(kind)
+    row = tab.model.row_of(product_index, kind)
     index = tab.model.index(row, 2 + period_index)
     assert tab.model.flags(index) & tab.model.flags(index).ItemIsEditable, f"{kind} not editable here"
     tab.model.setData(index, text)
@@ -60,7 +60,7 @@ def test_marketing_and_production_enter_agree_sign_off_and_the_plans_follow(qtbo
     edit(marketing, p, m, "marketing", "120")
     assert value(marketing, p, m, "marketing") == Decimal(120)
     # marketing cannot type in production's line
-    idx = marketing.model.index(p * len(KINDS) + KINDS.index("production"), 2 + m)
+    idx = marketing.model.index(marketing.model.row_of(p, "production"), 2 + m)
     assert not (marketing.model.flags(idx) & marketing.model.flags(idx).ItemIsEditable)
     production = make_tab(qtbot, demo, "production")
     edit(production, p, m, "production", "80")
@@ -183,3 +183,20 @@ def test_computing_baselines_can_be_cancelled_and_saves_nothing(qtbot, demo: Dat
     assert "cancelled" in tab.message.text()
     tab.reload()
     assert [(c.baseline, c.baseline_method) for r in tab.board.rows for c in r.cells] == before
+
+
+def test_family_totals_sum_the_products_and_cannot_be_typed_in(qtbot, demo: Database) -> None:
+    tab = make_tab(qtbot, demo, "marketing")
+    tab.grouped.setChecked(True)
+    first = tab.model.product_row(0)
+    assert getattr(first, "total", False) and "family total" in tab.model.data(tab.model.index(0, 0))
+    members = [r for r in tab.board.rows if r.family_code == first.sku]
+    for kind in ("marketing", "production"):
+        expected = sum((c.cells[0].__getattribute__(kind) or 0 for c in members), Decimal(0))
+        assert first.cells[0].__getattribute__(kind) == expected
+    row = KINDS.index("marketing")
+    idx = tab.model.index(row, 2)
+    assert not (tab.model.flags(idx) & tab.model.flags(idx).ItemIsEditable)
+    # a product under the total still edits the right product
+    edit(tab, 0, 1, "marketing", "55")
+    assert value(tab, 0, 1, "marketing") == Decimal(55)

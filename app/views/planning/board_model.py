@@ -4,6 +4,7 @@ production only its line, both the consensus; gaps between the two are highlight
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,7 +20,47 @@ LABELS = {"history": "actual a year ago", "baseline": "baseline", "marketing": "
 GAP = QBrush(QColor("#fde2e1"))
 SIGNED = QBrush(QColor("#dff0d8"))
 AGREED = QBrush(QColor("#fff4d6"))
+TOTAL = QBrush(QColor("#eef1f5"))
 LEFT = 2  # product, line
+
+
+@dataclass(frozen=True)
+class TotalCell:
+    """A family's total for one month (sums of its products' lines; read-only)."""
+
+    history: Decimal | None
+    baseline: Decimal | None
+    marketing: Decimal | None
+    production: Decimal | None
+    consensus: Decimal | None
+    gap: bool = False
+    gap_ratio: Decimal | None = None
+    status: str = ""
+    baseline_method: str | None = None
+
+
+@dataclass(frozen=True)
+class FamilyTotal:
+    sku: str
+    name: str
+    cells: tuple[TotalCell, ...]
+    total: bool = True
+
+
+def _sum(values: list[Decimal | None]) -> Decimal | None:
+    present = [v for v in values if v is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+def family_totals(rows: Any, threshold: Decimal) -> FamilyTotal:
+    cells = []
+    for i in range(len(rows[0].cells)):
+        month = [r.cells[i] for r in rows]
+        sums = {k: _sum([getattr(c, k) for c in month]) for k in KINDS}
+        m, p = sums["marketing"], sums["production"]
+        ratio = abs(m - p) / max(m, p) if m is not None and p is not None and max(m, p) > 0 else None
+        cells.append(TotalCell(**sums, gap=ratio is not None and ratio > threshold, gap_ratio=ratio))
+    return FamilyTotal(rows[0].family_code, f"{rows[0].family_name} — family total", tuple(cells))
 
 
 class BoardTableModel(QAbstractTableModel):
@@ -29,22 +70,42 @@ class BoardTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.board: Any = None
         self.editable: set[str] = set()
+        self.grouped = False
+        self.entries: list[tuple[Any, int | None]] = []  # (BoardRow or FamilyTotal, product index)
         self.bold = QFont()
         self.bold.setBold(True)
 
-    def set_board(self, board: Any, editable: set[str]) -> None:
+    def set_board(self, board: Any, editable: set[str], *, grouped: bool | None = None) -> None:
         self.beginResetModel()
         self.board, self.editable = board, set(editable)
+        if grouped is not None:
+            self.grouped = grouped
+        self.entries = []
+        last_family = None
+        for i, row in enumerate(board.rows):
+            if self.grouped and row.family_id != last_family:
+                members = [r for r in board.rows if r.family_id == row.family_id]
+                self.entries.append((family_totals(members, board.gap_threshold), None))
+                last_family = row.family_id
+            self.entries.append((row, i))
         self.endResetModel()
 
     def product_row(self, row: int) -> Any:
-        return self.board.rows[row // len(KINDS)]
+        return self.entries[row // len(KINDS)][0]
+
+    def product_index(self, row: int) -> int | None:
+        return self.entries[row // len(KINDS)][1]
+
+    def row_of(self, product_index: int, kind: str) -> int:
+        """The table row showing ``kind`` of board product ``product_index``."""
+        entry = next(n for n, (_r, i) in enumerate(self.entries) if i == product_index)
+        return entry * len(KINDS) + KINDS.index(kind)
 
     def kind(self, row: int) -> str:
         return KINDS[row % len(KINDS)]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() or self.board is None else len(self.board.rows) * len(KINDS)
+        return 0 if parent.isValid() or self.board is None else len(self.entries) * len(KINDS)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() or self.board is None else LEFT + len(self.board.periods)
@@ -60,6 +121,12 @@ class BoardTableModel(QAbstractTableModel):
             return None
         row, col, kind = index.row(), index.column(), self.kind(index.row())
         prod = self.product_row(row)
+        is_total = getattr(prod, "total", False)
+        if role == Qt.ItemDataRole.FontRole and is_total:
+            return self.bold
+        if role == Qt.ItemDataRole.BackgroundRole and is_total and not (
+                kind in ("marketing", "production") and prod.cells[max(0, col - LEFT)].gap and col >= LEFT):
+            return TOTAL
         if col < LEFT:
             if role == Qt.ItemDataRole.DisplayRole:
                 if col == 0:
@@ -103,7 +170,8 @@ class BoardTableModel(QAbstractTableModel):
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = super().flags(index)
-        if index.isValid() and index.column() >= LEFT and self.kind(index.row()) in self.editable:
+        if index.isValid() and index.column() >= LEFT and self.kind(index.row()) in self.editable \
+                and self.product_index(index.row()) is not None:
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
@@ -115,7 +183,10 @@ class BoardTableModel(QAbstractTableModel):
             qty = None if text == "" else Decimal(text)
         except InvalidOperation:
             qty = text  # the service names the problem ("not a number") at the field
-        self.edited.emit(index.row() // len(KINDS), index.column() - LEFT, self.kind(index.row()), qty)
+        product = self.product_index(index.row())
+        if product is None:
+            return False  # a family total is not typed in
+        self.edited.emit(product, index.column() - LEFT, self.kind(index.row()), qty)
         return True
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -65,6 +66,11 @@ class PlanningTab(QWidget):
         for fid, name in queries.families(db, actor):
             self.family.addItem(name, fid)
         self.family.currentIndexChanged.connect(lambda _i: self.reload())
+        self.grouped = QCheckBox("Family totals")
+        self.grouped.setObjectName("groupByFamily")
+        self.grouped.setToolTip("Show each family's totals above its products")
+        self.grouped.toggled.connect(lambda on: self.model.set_board(self.board, _editable_lines(self.actor.role),
+                                                                     grouped=on))
         dept = sorted(_editable_lines(actor.role) - {"consensus"})
         self.role_label = QLabel(f"You enter: <b>{', '.join(dept) or 'nothing (view only)'}</b>"
                                  + (" · consensus" if "consensus" in _editable_lines(actor.role) else ""))
@@ -83,7 +89,7 @@ class PlanningTab(QWidget):
         self.import_button.setObjectName("importFigures")
         self.import_button.setVisible(bool(_editable_lines(actor.role) - {"consensus"}))
         self.import_button.clicked.connect(lambda: self.import_figures())
-        for w in (QLabel("Family"), self.family, self.role_label):
+        for w in (QLabel("Family"), self.family, self.grouped, self.role_label):
             bar.addWidget(w)
         bar.addStretch(1)
         for w in (self.sign_button, self.baseline_button, self.import_button, self.export_button):
@@ -269,6 +275,8 @@ class PlanningTab(QWidget):
 
     def show_chart(self, row: int) -> None:
         if self.model.board is None or not self.board.rows or row < 0:
+            return
+        if row >= self.model.rowCount():
             return
         prod = self.model.product_row(row)
         labels = [p.strftime("%b") for p in self.board.periods]
