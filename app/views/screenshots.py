@@ -100,7 +100,8 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
         window.hide()
     window = windows[Role.SALES] if Role.SALES in windows else base
     window.show()
-    window.tabs.setCurrentIndex(min(1, window.tabs.count() - 1))
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    window.tabs.setCurrentIndex(titles.index("Order entry") if "Order entry" in titles else 0)
     app.processEvents()
     path = out / "main-window.png"
     window.grab().save(str(path))
