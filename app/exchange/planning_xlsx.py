@@ -29,7 +29,9 @@ def export_board(board: Any, target: Path) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = "Planning board"
-    head = ["SKU", "Product", "Family", "Line"] + [p.strftime("%Y-%m") for p in board.periods]
+    head = ["SKU", "Product", "Family", "Line"] + [
+        p.strftime("%Y-%m") if getattr(board, "granularity", "month") == "month" else p.isoformat()
+        for p in board.periods]
     ws.append(head)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="E8ECF1")
     for cell in ws[1]:

@@ -44,6 +44,52 @@ DEFAULT_GAP_THRESHOLD = Decimal("0.15")
 MAX_QTY = Decimal("99999999999")  # Numeric(14, 3)
 
 
+GRANULARITIES = ("month", "week")
+
+
+def week_start(d: dt.date) -> dt.date:
+    return d - dt.timedelta(days=d.weekday())
+
+
+def periods_ahead(today: dt.date, periods: int, granularity: str) -> list[dt.date]:
+    """The coming periods: months after today's month, or ISO weeks (Mondays) after this week."""
+    if granularity == "week":
+        first = week_start(today) + dt.timedelta(days=7)
+        return [first + dt.timedelta(days=7 * k) for k in range(periods)]
+    return horizon(today, periods)
+
+
+def _check_granularity(granularity: str) -> None:
+    if granularity not in GRANULARITIES:
+        raise ValidationError(f"unknown period length {granularity!r}: month or week", field="granularity")
+
+
+def weekly_history(session: Session, weeks: Sequence[dt.date], product_ids: Any = None) -> dict[tuple[int, dt.date], Decimal]:
+    """Actual demand in the same ISO week a year earlier (52 weeks back), from the order lines of
+    orders that went ahead (``demand_history`` is monthly, so weeks come from the orders)."""
+    from sqlalchemy import func as sqlfunc
+
+    from app.models import SalesOrder, SalesOrderLine
+    from app.models.enums import OrderStatus
+
+    if not weeks:
+        return {}
+    back = dt.timedelta(weeks=52)
+    lo, hi = weeks[0] - back, weeks[-1] - back + dt.timedelta(days=7)
+    q = (select(SalesOrderLine.product_id, SalesOrder.order_date, sqlfunc.sum(SalesOrderLine.quantity))
+         .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+         .where(SalesOrder.order_date >= lo, SalesOrder.order_date < hi,
+                SalesOrder.status.notin_([OrderStatus.CANCELLED, OrderStatus.LOST, OrderStatus.QUOTE]))
+         .group_by(SalesOrderLine.product_id, SalesOrder.order_date))
+    if product_ids is not None:
+        q = q.where(SalesOrderLine.product_id.in_(product_ids))
+    out: dict[tuple[int, dt.date], Decimal] = {}
+    for pid, day, qty in session.execute(q):
+        key = (pid, week_start(day) + back)
+        out[key] = out.get(key, ZERO) + Decimal(qty)
+    return out
+
+
 def gap_threshold(session: Session) -> Decimal:
     """Setting ``planning_gap_threshold`` (a fraction, e.g. 0.15), read from the table directly."""
     row = session.get(Setting, "planning_gap_threshold")
@@ -111,6 +157,7 @@ class Board:
     periods: tuple[dt.date, ...]
     gap_threshold: Decimal
     rows: tuple[BoardRow, ...]
+    granularity: str = "month"
 
 
 _FC_COLS = (Forecast.id, Forecast.version, Forecast.product_id, Forecast.period_start, Forecast.baseline_qty,
@@ -131,11 +178,15 @@ def _cell(pid: int, period: dt.date, f: Any, history: Decimal | None, threshold:
                 f.production_signed_by, f.production_signed_at, ratio is not None and ratio > threshold, ratio)
 
 
-def board(db: Database, actor: Actor, *, today: dt.date, periods: int = 12, family_id: int | None = None) -> Board:
-    """The planning board in four queries (products, forecasts, last year's actuals, setting)."""
+def board(db: Database, actor: Actor, *, today: dt.date, periods: int = 12, family_id: int | None = None,
+          granularity: str = "month") -> Board:
+    """The planning board in four queries (products, forecasts, last year's actuals, setting);
+    ``granularity`` "week" shows ISO weeks (Mondays) instead of months."""
     require(actor, "planning.view")
-    months = horizon(today, periods)
-    lo, hi = months[0], add_months(months[-1], 1)
+    _check_granularity(granularity)
+    months = periods_ahead(today, periods, granularity)
+    lo = months[0]
+    hi = add_months(months[-1], 1) if granularity == "month" else months[-1] + dt.timedelta(days=7)
     with db.read() as s:
         threshold = gap_threshold(s)
         q = (select(Product.id, Product.sku, Product.name, Product.family_id, ProductFamily.code,
@@ -144,7 +195,7 @@ def board(db: Database, actor: Actor, *, today: dt.date, periods: int = 12, fami
         if family_id is not None:
             q = q.where(Product.family_id == family_id)
         products = s.execute(q.order_by(ProductFamily.code, Product.sku)).all()
-        fq = select(*_FC_COLS).where(Forecast.granularity == "month", Forecast.period_start >= lo,
+        fq = select(*_FC_COLS).where(Forecast.granularity == granularity, Forecast.period_start >= lo,
                                      Forecast.period_start < hi)
         hq = select(DemandHistory.product_id, DemandHistory.period_start, DemandHistory.quantity).where(
             DemandHistory.period_start >= add_months(lo, -12), DemandHistory.period_start < add_months(hi, -12))
@@ -153,12 +204,15 @@ def board(db: Database, actor: Actor, *, today: dt.date, periods: int = 12, fami
             fq, hq = fq.where(Forecast.product_id.in_(ids)), hq.where(DemandHistory.product_id.in_(ids))
         conn = s.connection()  # Core rows: no ORM row processing for the 6,000 cells of a big board
         forecasts = {(f.product_id, f.period_start): f for f in conn.execute(fq)}
-        history = {(pid, add_months(p, 12)): qty for pid, p, qty in conn.execute(hq)}
+        if granularity == "month":
+            history = {(pid, add_months(p, 12)): qty for pid, p, qty in conn.execute(hq)}
+        else:
+            history = weekly_history(s, months, [p.id for p in products] if family_id is not None else None)
     rows = tuple(
         BoardRow(p.id, p.sku, p.name, p.family_id, p.code, p.family_name,
                  tuple(_cell(p.id, m, forecasts.get((p.id, m)), history.get((p.id, m)), threshold) for m in months))
         for p in products)
-    return Board(today, tuple(months), threshold, rows)
+    return Board(today, tuple(months), threshold, rows, granularity)
 
 
 # --- edits -------------------------------------------------------------------------------------
@@ -180,10 +234,10 @@ def parse_qty(value: Any, field: str, *, allow_none: bool = True, **where: Any) 
     return d.quantize(Decimal("0.001")), None
 
 
-def _period(value: Any, **where: Any) -> tuple[dt.date | None, Problem | None]:
+def _period(value: Any, granularity: str = "month", **where: Any) -> tuple[dt.date | None, Problem | None]:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        return None, Problem("a month (date) is required", field="period_start", value=value, **where)
-    return month_start(value), None
+        return None, Problem(f"a {granularity} (date) is required", field="period_start", value=value, **where)
+    return (month_start(value) if granularity == "month" else week_start(value)), None
 
 
 def _department_of(actor: Actor, department: str) -> None:
@@ -197,17 +251,18 @@ def _department_of(actor: Actor, department: str) -> None:
     require(actor, EDIT_ACTION[department])
 
 
-def _load(uow: UnitOfWork, product_id: int, period: dt.date, version: int | None, *, create: bool) -> Forecast | None:
+def _load(uow: UnitOfWork, product_id: int, period: dt.date, version: int | None, *, create: bool,
+          granularity: str = "month") -> Forecast | None:
     fid = uow.session.execute(select(Forecast.id).where(
         Forecast.product_id == product_id, Forecast.period_start == period,
-        Forecast.granularity == "month")).scalar()
+        Forecast.granularity == granularity)).scalar()
     if fid is not None:
         return uow.get(Forecast, fid, expected_version=version)
     if not create:
         return None
     if uow.session.get(Product, product_id) is None:
         raise ValidationError("unknown product", field="product")
-    return uow.add(Forecast(product_id=product_id, period_start=period, granularity="month",
+    return uow.add(Forecast(product_id=product_id, period_start=period, granularity=granularity,
                             status=ForecastStatus.OPEN))
 
 
@@ -231,24 +286,29 @@ def _apply_figure(f: Forecast, department: str, qty: Decimal | None, actor: Acto
 
 def _view(uow: UnitOfWork, f: Forecast) -> Cell:
     uow.flush()
-    hist = uow.session.execute(select(DemandHistory.quantity).where(
-        DemandHistory.product_id == f.product_id,
-        DemandHistory.period_start == add_months(f.period_start, -12))).scalar()
+    if f.granularity == "week":
+        hist = weekly_history(uow.session, [f.period_start], [f.product_id]).get((f.product_id, f.period_start))
+    else:
+        hist = uow.session.execute(select(DemandHistory.quantity).where(
+            DemandHistory.product_id == f.product_id,
+            DemandHistory.period_start == add_months(f.period_start, -12))).scalar()
     return _cell(f.product_id, f.period_start, f, hist, gap_threshold(uow.session))
 
 
 def set_figure(db: Database, actor: Actor, product_id: int, period_start: dt.date, department: str,
-               qty: Any, *, version: int | None = None) -> Cell:
-    """One department's figure for one product and month; creates the forecast row if missing."""
+               qty: Any, *, version: int | None = None, granularity: str = "month") -> Cell:
+    """One department's figure for one product and month (or week); creates the forecast row if
+    missing."""
     _department_of(actor, department)
+    _check_granularity(granularity)
     value, problem = parse_qty(qty, f"{department}_qty")
-    period, p2 = _period(period_start)
+    period, p2 = _period(period_start, granularity)
     problems = [p for p in (problem, p2) if p]
     if problems:
         raise ValidationError(problems)
 
     def run(uow: UnitOfWork) -> Cell:
-        f = _load(uow, product_id, period, version, create=True)
+        f = _load(uow, product_id, period, version, create=True, granularity=granularity)
         _apply_figure(f, department, value, actor, utcnow())
         return _view(uow, f)
 
@@ -256,10 +316,11 @@ def set_figure(db: Database, actor: Actor, product_id: int, period_start: dt.dat
 
 
 def set_figures(db: Database, actor: Actor, department: str,
-                cells: Sequence[tuple[int, dt.date, Any]]) -> int:
+                cells: Sequence[tuple[int, dt.date, Any]], *, granularity: str = "month") -> int:
     """Many cells of one department (e.g. a product's twelve months) in one unit of work: every
     cell is validated first and nothing is saved when any is wrong. Returns the cells changed."""
     _department_of(actor, department)
+    _check_granularity(granularity)
     problems: list[Problem] = []
     clean: dict[tuple[int, dt.date], Decimal | None] = {}
     for i, cell in enumerate(cells):
@@ -268,8 +329,8 @@ def set_figures(db: Database, actor: Actor, department: str,
         except (TypeError, ValueError):
             problems.append(Problem("expected (product, month, quantity)", row=i))
             continue
-        period, pp = _period(when, row=i)
-        column = period.strftime("%Y-%m") if period else None
+        period, pp = _period(when, granularity, row=i)
+        column = (period.strftime("%Y-%m") if granularity == "month" else period.isoformat()) if period else None
         value, qp = parse_qty(qty, f"{department}_qty", row=i, column=column)
         if not isinstance(pid, int) or isinstance(pid, bool):
             problems.append(Problem("unknown product", field="product", row=i, column=column, value=pid))
@@ -287,12 +348,12 @@ def set_figures(db: Database, actor: Actor, department: str,
     def run(uow: UnitOfWork) -> int:
         now = utcnow()
         existing = {(f.product_id, f.period_start): f for f in uow.session.scalars(select(Forecast).where(
-            Forecast.granularity == "month", Forecast.product_id.in_({k[0] for k in clean}),
+            Forecast.granularity == granularity, Forecast.product_id.in_({k[0] for k in clean}),
             Forecast.period_start.in_({k[1] for k in clean})))}
         changed = 0
         for (pid, period), value in clean.items():
             f = existing.get((pid, period)) or uow.add(Forecast(
-                product_id=pid, period_start=period, granularity="month", status=ForecastStatus.OPEN))
+                product_id=pid, period_start=period, granularity=granularity, status=ForecastStatus.OPEN))
             changed += _apply_figure(f, department, value, actor, now)
         return changed
 
@@ -300,17 +361,18 @@ def set_figures(db: Database, actor: Actor, department: str,
 
 
 def set_consensus(db: Database, actor: Actor, product_id: int, period_start: dt.date, qty: Any, *,
-                  version: int | None) -> Cell:
+                  version: int | None, granularity: str = "month") -> Cell:
     """The number both departments agreed; a new consensus needs both sign-offs again."""
     require(actor, "planning.consensus")
+    _check_granularity(granularity)
     value, problem = parse_qty(qty, "consensus_qty", allow_none=False)
-    period, p2 = _period(period_start)
+    period, p2 = _period(period_start, granularity)
     problems = [p for p in (problem, p2) if p]
     if problems:
         raise ValidationError(problems)
 
     def run(uow: UnitOfWork) -> Cell:
-        f = _load(uow, product_id, period, version, create=True)
+        f = _load(uow, product_id, period, version, create=True, granularity=granularity)
         if f.consensus_qty is None or Decimal(f.consensus_qty) != value or f.status == ForecastStatus.OPEN:
             f.consensus_qty = value
             _reopen(f)
@@ -335,15 +397,17 @@ def _signing_department(actor: Actor) -> None:
         raise PermissionDenied("Only marketing and production sign off forecasts.")
 
 
-def sign_off(db: Database, actor: Actor, product_id: int, period_start: dt.date, *, version: int | None) -> Cell:
+def sign_off(db: Database, actor: Actor, product_id: int, period_start: dt.date, *, version: int | None,
+             granularity: str = "month") -> Cell:
     """The actor's department signs the consensus; once both have, the period is signed off."""
     _signing_department(actor)
-    period, problem = _period(period_start)
+    _check_granularity(granularity)
+    period, problem = _period(period_start, granularity)
     if problem:
         raise ValidationError(problem)
 
     def run(uow: UnitOfWork) -> Cell:
-        f = _load(uow, product_id, period, version, create=False)
+        f = _load(uow, product_id, period, version, create=False, granularity=granularity)
         if f is None or f.consensus_qty is None or f.status == ForecastStatus.OPEN:
             raise ValidationError("Agree the consensus before signing off (a changed figure reopens it).",
                                   field="consensus_qty")
@@ -362,18 +426,19 @@ class SignOffResult:
 
 
 def sign_off_range(db: Database, actor: Actor, period_start: dt.date, *, family_id: int | None = None,
-                   product_ids: Iterable[int] | None = None) -> SignOffResult:
-    """Sign a family's (or all products') forecasts for one month in one unit of work; forecasts
-    without a consensus are skipped and listed."""
+                   product_ids: Iterable[int] | None = None, granularity: str = "month") -> SignOffResult:
+    """Sign a family's (or all products') forecasts for one month (or week) in one unit of work;
+    forecasts without a consensus are skipped and listed."""
     _signing_department(actor)
-    period, problem = _period(period_start)
+    _check_granularity(granularity)
+    period, problem = _period(period_start, granularity)
     if problem:
         raise ValidationError(problem)
     ids = None if product_ids is None else list(product_ids)
 
     def run(uow: UnitOfWork) -> SignOffResult:
         q = select(Forecast).join(Product, Product.id == Forecast.product_id).where(
-            Forecast.granularity == "month", Forecast.period_start == period, Product.active.is_(True))
+            Forecast.granularity == granularity, Forecast.period_start == period, Product.active.is_(True))
         if family_id is not None:
             q = q.where(Product.family_id == family_id)
         if ids is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from app.db.uow import Actor, Database
@@ -200,3 +201,15 @@ def test_family_totals_sum_the_products_and_cannot_be_typed_in(qtbot, demo: Data
     # a product under the total still edits the right product
     edit(tab, 0, 1, "marketing", "55")
     assert value(tab, 0, 1, "marketing") == Decimal(55)
+
+
+def test_the_board_by_week(qtbot, demo: Database) -> None:
+    tab = make_tab(qtbot, demo, "marketing")
+    tab.granularity.setCurrentIndex(1)  # Weeks
+    assert tab.board.granularity == "week"
+    assert tab.model.headerData(2, Qt.Orientation.Horizontal) == "W49 30 Nov"
+    assert not tab.import_button.isEnabled()
+    edit(tab, 0, 0, "marketing", "12")
+    assert value(tab, 0, 0, "marketing") == Decimal(12)
+    tab.granularity.setCurrentIndex(0)  # back to months: the weekly figure is not a monthly one
+    assert tab.board.granularity == "month" and value(tab, 0, 0, "marketing") != Decimal(12)

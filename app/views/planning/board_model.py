@@ -196,4 +196,7 @@ class BoardTableModel(QAbstractTableModel):
             return "Product"
         if section == 1:
             return "Line"
-        return self.board.periods[section - LEFT].strftime("%b %Y")
+        period = self.board.periods[section - LEFT]
+        if self.board.granularity == "week":
+            return f"W{period.isocalendar()[1]:02d} {period:%d %b}"
+        return period.strftime("%b %Y")

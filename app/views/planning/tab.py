@@ -66,6 +66,13 @@ class PlanningTab(QWidget):
         for fid, name in queries.families(db, actor):
             self.family.addItem(name, fid)
         self.family.currentIndexChanged.connect(lambda _i: self.reload())
+        self.granularity = QComboBox()
+        self.granularity.setObjectName("granularity")
+        self.granularity.addItem("Months", "month")
+        self.granularity.addItem("Weeks", "week")
+        self.granularity.setToolTip("The board by month (12 months) or by ISO week (12 weeks); "
+                                    "the bias tracker and the plans stay monthly")
+        self.granularity.currentIndexChanged.connect(lambda _i: self.reload())
         self.grouped = QCheckBox("Family totals")
         self.grouped.setObjectName("groupByFamily")
         self.grouped.setToolTip("Show each family's totals above its products")
@@ -89,7 +96,7 @@ class PlanningTab(QWidget):
         self.import_button.setObjectName("importFigures")
         self.import_button.setVisible(bool(_editable_lines(actor.role) - {"consensus"}))
         self.import_button.clicked.connect(lambda: self.import_figures())
-        for w in (QLabel("Family"), self.family, self.grouped, self.role_label):
+        for w in (QLabel("Family"), self.family, self.granularity, self.grouped, self.role_label):
             bar.addWidget(w)
         bar.addStretch(1)
         for w in (self.sign_button, self.baseline_button, self.import_button, self.export_button):
@@ -208,7 +215,9 @@ class PlanningTab(QWidget):
     def reload(self) -> None:
         fam = self.family.currentData()
         current = self.table.currentIndex()
-        self.board = planning.board(self.db, self.actor, today=self.today, family_id=fam)
+        gran = self.granularity.currentData()
+        self.board = planning.board(self.db, self.actor, today=self.today, family_id=fam, granularity=gran)
+        self.import_button.setEnabled(gran == "month")  # department sheets are monthly
         self.model.set_board(self.board, _editable_lines(self.actor.role))
         self.table.setColumnWidth(0, 260)
         if current.isValid() and current.row() < self.model.rowCount():
@@ -259,19 +268,20 @@ class PlanningTab(QWidget):
         row = self.board.rows[product_index]
         cell = row.cells[period_index]
         try:
+            gran = self.board.granularity
             if kind == "consensus":
                 planning.set_consensus(self.db, self.actor, row.product_id, cell.period_start, qty,
-                                       version=cell.version)
+                                       version=cell.version, granularity=gran)
             else:
                 planning.set_figure(self.db, self.actor, row.product_id, cell.period_start, kind, qty,
-                                    version=cell.version)
+                                    version=cell.version, granularity=gran)
         except ConflictError as exc:
             show_user_error(self, exc)
         except UserError as exc:
             show_user_error(self, exc)
             return
         self.reload()
-        self.message.setText(f"{row.sku} {cell.period_start:%b %Y}: {kind} saved.")
+        self.message.setText(f"{row.sku} {cell.period_start:%d %b %Y}: {kind} saved.")
 
     def show_chart(self, row: int) -> None:
         if self.model.board is None or not self.board.rows or row < 0:
@@ -279,7 +289,8 @@ class PlanningTab(QWidget):
         if row >= self.model.rowCount():
             return
         prod = self.model.product_row(row)
-        labels = [p.strftime("%b") for p in self.board.periods]
+        labels = [p.strftime("%b") if self.board.granularity == "month" else f"W{p.isocalendar()[1]}"
+                  for p in self.board.periods]
         series = {k: [getattr(c, k) for c in prod.cells] for k in KINDS}
         self.chart.show(labels, series, title=f"{prod.sku} {prod.name}")
 
@@ -292,13 +303,15 @@ class PlanningTab(QWidget):
             period_index = idx.column() - 2
         period = self.board.periods[period_index]
         try:
-            result = planning.sign_off_range(self.db, self.actor, period, family_id=self.family.currentData())
+            result = planning.sign_off_range(self.db, self.actor, period, family_id=self.family.currentData(),
+                                             granularity=self.board.granularity)
         except UserError as exc:
             show_user_error(self, exc)
             return None
         self.reload()
         skipped = f"; {len(result.skipped)} without a consensus yet" if result.skipped else ""
-        self.message.setText(f"{period:%B %Y}: you signed {result.signed}; {result.signed_off} signed off by both"
+        label = f"{period:%B %Y}" if self.board.granularity == "month" else f"week of {period:%d %B %Y}"
+        self.message.setText(f"{label}: you signed {result.signed}; {result.signed_off} signed off by both"
                              f"{skipped}.")
         return result
 
