@@ -23,7 +23,7 @@ from app.views.about import AboutDialog
 from app.services.changes import Changes
 from app.views.common.idle import IdleLock
 from app.views.common.live import LiveUpdates
-from app.views.common.messages import show_user_error
+from app.views.common.messages import error_label, show_user_error
 from app.views.tabs import tab_registry
 
 
@@ -170,10 +170,7 @@ class MainWindow(QMainWindow):
         self.user_label.setObjectName("userLabel")
         self.desks_label = QLabel()
         self.desks_label.setObjectName("desksLabel")
-        self.clock_label = QLabel()
-        self.clock_label.setObjectName("clockLabel")
-        self.clock_label.setStyleSheet("color: #b00020")
-        self.clock_label.hide()
+        self.clock_label = error_label("clockLabel")
         bar.addPermanentWidget(self.clock_label)
         bar.addWidget(self.db_label, 1)
         bar.addPermanentWidget(self.desks_label)

@@ -11,14 +11,12 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import func, select
 
 from app.db import migrate
 from app.db.engine import make_engine
 from app.db.open import open_database
 from app.errors import DatabaseError, DatabaseTooNew
 from app.main import main
-from app.models import Product
 from tests.factories import make_product
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,7 +24,7 @@ from app.db.uow import Actor, Database
 from app.errors import ConflictError, UserError, ValidationError
 from app.services import settings as svc
 from app.services.permissions import allowed
-from app.views.common.messages import show_user_error
+from app.views.common.messages import error_label, show_user_error
 
 PERCENT_KEYS = {"margin_floor", "overhead_rate", "max_excess_discount", "default_tax_rate"}
 
@@ -85,11 +85,7 @@ class SettingsDialog(QDialog):
             inner_lay.addWidget(box)
         area.setWidget(inner)
         lay.addWidget(area)
-        self.error = QLabel()
-        self.error.setObjectName("error")
-        self.error.setStyleSheet("color: #b00020")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
         lay.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)

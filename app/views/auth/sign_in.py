@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 from app.db.uow import Actor, Database
 from app.errors import UserError, ValidationError
 from app.services import auth
+from app.views.common.messages import error_label
 
 
 class SignInDialog(QDialog):
@@ -27,11 +28,7 @@ class SignInDialog(QDialog):
         form.addRow("&User name", self.username)
         form.addRow("&Password", self.password)
         lay.addLayout(form)
-        self.error = QLabel()
-        self.error.setObjectName("error")
-        self.error.setStyleSheet("color: #b00020")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
         lay.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
@@ -82,11 +79,7 @@ class FirstAdminDialog(QDialog):
         form.addRow("&Password", self.password)
         form.addRow("&Repeat password", self.repeat)
         lay.addLayout(form)
-        self.error = QLabel()
-        self.error.setObjectName("error")
-        self.error.setStyleSheet("color: #b00020")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
         lay.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.create)

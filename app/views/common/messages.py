@@ -15,6 +15,19 @@ from app.errors import UserError
 log = logging.getLogger(__name__)
 
 
+ERROR_COLOUR = "#b00020"
+
+
+def error_label(name: str = "error") -> QLabel:
+    """The one look for a form's problem text: red, wrapped, hidden until there is a problem."""
+    label = QLabel()
+    label.setObjectName(name)
+    label.setStyleSheet(f"color: {ERROR_COLOUR}")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
 def show_user_error(parent: QWidget | None, exc: UserError) -> None:
     box = QMessageBox(QMessageBox.Icon.Warning, exc.title, exc.message, QMessageBox.StandardButton.Ok, parent)
     if exc.hint:

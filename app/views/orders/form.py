@@ -42,7 +42,7 @@ from app.services.orders import LineInput
 from app.services.permissions import allowed
 from app.views.common.conflict import FieldSpec, resolve_conflict
 from app.views.common.drafts import DraftKeeper
-from app.views.common.messages import show_user_error
+from app.views.common.messages import error_label, show_user_error
 from app.views.orders.hints_panel import HintsPanel
 from app.views.orders.lines_model import OrderLinesTableModel
 
@@ -164,10 +164,7 @@ class OrderForm(QWidget):
         self.lines.setWordWrap(False)
         self.lines.setMinimumWidth(200)
         lay.addWidget(self.lines, 2)
-        self.problems = QLabel()
-        self.problems.setObjectName("problems")
-        self.problems.setStyleSheet("color: #b00020")
-        self.problems.setWordWrap(True)
+        self.problems = error_label("problems")
         lay.addWidget(self.problems)
         self.totals = QLabel()
         self.totals.setObjectName("totals")

@@ -33,7 +33,7 @@ from app.services import planning, plans, queries
 from app.services.changes import Changes
 from app.services.permissions import allowed
 from app.tasks import Cancelled, run_task
-from app.views.common.messages import show_user_error
+from app.views.common.messages import ERROR_COLOUR, show_user_error
 from app.views.common.table import Column, RowsTableModel
 from app.views.planning.board_model import KINDS, BoardTableModel
 
@@ -443,5 +443,5 @@ class HeadcountTableModel(RowsTableModel[Any]):
             if r.short:
                 from PySide6.QtGui import QBrush, QColor
 
-                return QBrush(QColor("#b00020"))
+                return QBrush(QColor(ERROR_COLOUR))
         return super().data(index, role)
