@@ -216,3 +216,25 @@ def test_the_board_by_week(qtbot, demo: Database) -> None:
     assert value(tab, 0, 0, "marketing") == Decimal(12)
     tab.granularity.setCurrentIndex(0)  # back to months: the weekly figure is not a monthly one
     assert tab.board.granularity == "month" and value(tab, 0, 0, "marketing") != Decimal(12)
+
+
+def test_story_1_the_headcount_plan_shows_welding_short_in_march(qtbot, demo: Database) -> None:
+    """After the planning meeting agrees March, welding is about 1.5 people short."""
+    from app.services import planning
+
+    production = actor_for(demo, "production")
+    board = planning.board(demo, production, today=TODAY)
+    march = dt.date(2027, 3, 1)
+    i = board.periods.index(march)
+    for row in board.rows:
+        c = row.cells[i]
+        if c.marketing is not None and c.production is not None:
+            planning.set_consensus(demo, production, row.product_id, march, (c.marketing + c.production) / 2,
+                                   version=c.version)
+    tab = make_tab(qtbot, demo, "management")
+    tab.pages.setCurrentIndex(3)
+    weld = next(r for r in tab.headcount_model.rows if r.skill_code == "welding" and r.period_start == march)
+    assert Decimal("1.2") <= weld.shortfall <= Decimal("1.9"), weld
+    row = tab.headcount_model.rows.index(weld)
+    assert tab.headcount_model.data(tab.headcount_model.index(row, 6), Qt.ItemDataRole.ForegroundRole) is not None
+    assert tab.skill.currentText() == weld.skill_name  # the most loaded skill is charted first
