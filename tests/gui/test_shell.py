@@ -279,3 +279,20 @@ def test_a_failing_daily_backup_warns_and_work_goes_on(qtbot, sqlite_db: Databas
     qtbot.waitUntil(lambda: "automatic backup failed" in window.statusBar().currentMessage(), timeout=5000)
     assert str(blocker) in window.backup_warning
     assert window.isEnabled()
+
+
+def test_file_menu_asks_for_another_database(qtbot, sqlite_db: Database, admin: Actor, tmp_path: Path,
+                                             monkeypatch) -> None:
+    from app.views import main_window as mw
+
+    window = MainWindow(sqlite_db, admin, WorkstationSettings(), live=False)
+    qtbot.addWidget(window)
+    other = str(tmp_path / "branch.db")
+    monkeypatch.setattr(mw.QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (other, "")))
+    monkeypatch.setattr(mw.QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (other, "")))
+    with qtbot.waitSignal(window.database_requested, timeout=2000) as opened:
+        window.actions["open_db"].trigger()
+    assert opened.args == [other, False]
+    with qtbot.waitSignal(window.database_requested, timeout=2000) as created:
+        window.actions["new_db"].trigger()
+    assert created.args == [other, True]
