@@ -18,7 +18,7 @@ CHILD = r"""
 import json, os, resource, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 t_start = time.perf_counter()
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from app.db.open import open_database
 from app.db.uow import Actor
@@ -31,19 +31,9 @@ actor = Actor("sales", "sales", "Bench", 2)
 from sqlalchemy.orm import configure_mappers
 configure_mappers()
 out = {}
-painted = {}
-class Paint(QObject):
-    def eventFilter(self, obj, ev):
-        if ev.type() == QEvent.Type.Paint and "t" not in painted:
-            painted["t"] = time.perf_counter()
-        return False
-t0 = time.perf_counter()
-panel = OrdersListPanel(db, actor)
-f = Paint(); panel.table.viewport().installEventFilter(f)
-panel.resize(900, 700); panel.show()
-while "t" not in painted:
-    app.processEvents()
-out["first_paint_open"] = painted["t"] - t0
+from bench.paint import time_to_first_paint
+panel, out["first_paint_open"] = time_to_first_paint(lambda: OrdersListPanel(db, actor),
+                                                     lambda w: w.table.viewport(), (900, 700))
 out["rows_open"] = panel.model.rowCount()
 def timed(label, fn):
     t = time.perf_counter(); fn(); app.processEvents(); out[label] = time.perf_counter() - t

@@ -20,7 +20,6 @@ PRODUCTS = 500
 CHILD = r"""
 import datetime as dt, json, os, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 from sqlalchemy.orm import configure_mappers
 from app.db.open import open_database
@@ -35,19 +34,9 @@ out = {}
 t = time.perf_counter(); b = planning.board(db, actor, today=today); out["board_query"] = time.perf_counter() - t
 out["products"] = len(b.rows)
 from app.views.planning.tab import PlanningTab
-painted = {}
-class Paint(QObject):
-    def eventFilter(self, obj, ev):
-        if ev.type() == QEvent.Type.Paint and "t" not in painted:
-            painted["t"] = time.perf_counter()
-        return False
-t0 = time.perf_counter()
-tab = PlanningTab(db, actor, today=today)
-f = Paint(); tab.table.viewport().installEventFilter(f)
-tab.resize(1400, 860); tab.show()
-while "t" not in painted:
-    app.processEvents()
-out["tab_first_paint"] = painted["t"] - t0
+from bench.paint import time_to_first_paint
+tab, out["tab_first_paint"] = time_to_first_paint(lambda: PlanningTab(db, actor, today=today),
+                                                  lambda w: w.table.viewport(), (1400, 860))
 t = time.perf_counter(); res = baseline.compute_baselines(db, actor, today=today); out["baselines"] = time.perf_counter() - t
 out["baseline_products"] = len(res.products)
 methods = {}

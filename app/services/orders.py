@@ -533,26 +533,25 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_customers(db: Database, actor: Actor, text: str, limit: int = 20) -> list[tuple[int, str, str]]:
+def _search(db: Database, actor: Actor, text: str, limit: int, entity: Any, code: Any, order: Any
+            ) -> list[tuple[int, str, str]]:
+    """Active rows whose code starts with, or whose name contains, ``text`` (for completers)."""
     require(actor, "orders.view")
     t = _like((text or "").strip().lower())
     with db.read() as s:
-        rows = s.execute(select(Customer.id, Customer.code, Customer.name).where(
-            Customer.active.is_(True), or_(func.lower(Customer.code).like(f"{t}%", escape="\\"),
-                                           func.lower(Customer.name).like(f"%{t}%", escape="\\")))
-            .order_by(Customer.name).limit(limit)).all()
+        rows = s.execute(select(entity.id, code, entity.name).where(
+            entity.active.is_(True), or_(func.lower(code).like(f"{t}%", escape="\\"),
+                                         func.lower(entity.name).like(f"%{t}%", escape="\\")))
+            .order_by(order).limit(limit)).all()
     return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def search_customers(db: Database, actor: Actor, text: str, limit: int = 20) -> list[tuple[int, str, str]]:
+    return _search(db, actor, text, limit, Customer, Customer.code, Customer.name)
 
 
 def search_products(db: Database, actor: Actor, text: str, limit: int = 20) -> list[tuple[int, str, str]]:
-    require(actor, "orders.view")
-    t = _like((text or "").strip().lower())
-    with db.read() as s:
-        rows = s.execute(select(Product.id, Product.sku, Product.name).where(
-            Product.active.is_(True), or_(func.lower(Product.sku).like(f"{t}%", escape="\\"),
-                                          func.lower(Product.name).like(f"%{t}%", escape="\\")))
-            .order_by(Product.sku).limit(limit)).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return _search(db, actor, text, limit, Product, Product.sku, Product.sku)
 
 
 _Salesperson = User.__table__.alias("salesperson")

@@ -6,8 +6,16 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+import datetime as dt
+
+from sqlalchemy import select
+
 from app.db.uow import Actor, Database
+from app.models import User
 from app.services import auth
+from app.services.demo import build_demo
+
+TODAY = dt.date(2026, 11, 26)  # the demo company's "today" in the story tests
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +30,20 @@ def isolated_workstation(tmp_path, monkeypatch):
 def admin(sqlite_db: Database) -> Actor:
     auth.create_first_admin(sqlite_db, "root", "Ruth Admin", "correct horse")
     return auth.sign_in(sqlite_db, "root", "correct horse", workstation="desk-1")
+
+
+@pytest.fixture
+def demo(sqlite_db: Database) -> Database:
+    """The demo company (Northbeam Steelworks) on a real SQLite file, as of TODAY."""
+    build_demo(sqlite_db, today=TODAY)
+    return sqlite_db
+
+
+def actor_for(db: Database, username: str, *, workstation: str | None = None) -> Actor:
+    """The demo user ``username`` signed in at a desk of their own."""
+    with db.read() as s:
+        u = s.execute(select(User).where(User.username == username)).scalar_one()
+    return Actor(u.username, u.role.value, u.full_name, u.id, workstation=workstation or f"desk-{username}")
 
 
 def when_modal(qtbot, action: Callable[[QWidget], None], kind: type = QWidget, *, seconds: float = 10) -> None:

@@ -8,31 +8,16 @@ import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QCompleter
-from sqlalchemy import select
 
 from app.db.uow import Actor, Database
 from app.drafts import DraftStore
-from app.models import Product, User
+from app.models import Product
 from app.services import orders
-from app.services.demo import build_demo
 from app.views.orders.tab import OrdersTab
+from tests.gui.conftest import TODAY, actor_for
 
-TODAY = dt.date(2026, 11, 26)
-
-
-@pytest.fixture
-def demo(sqlite_db: Database) -> Database:
-    build_demo(sqlite_db, today=TODAY)
-    return sqlite_db
-
-
-def actor_for(db: Database, role: str) -> Actor:
-    with db.read() as s:
-        u = s.execute(select(User).where(User.username == role)).scalar_one()
-    return Actor(u.username, u.role.value, u.full_name, u.id, workstation="desk-1")
 
 
 def make_tab(qtbot, db: Database, role: str, tmp_path: Path) -> OrdersTab:

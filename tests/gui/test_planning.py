@@ -9,27 +9,12 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 from PySide6.QtCore import Qt
-from sqlalchemy import select
 
-from app.db.uow import Actor, Database
-from app.models import User
-from app.services.demo import build_demo
+from app.db.uow import Database
 from app.views.planning.board_model import KINDS
 from app.views.planning.tab import PlanningTab
+from tests.gui.conftest import TODAY, actor_for
 
-TODAY = dt.date(2026, 11, 26)
-
-
-@pytest.fixture
-def demo(sqlite_db: Database) -> Database:
-    build_demo(sqlite_db, today=TODAY)
-    return sqlite_db
-
-
-def actor_for(db: Database, username: str) -> Actor:
-    with db.read() as s:
-        u = s.execute(select(User).where(User.username == username)).scalar_one()
-    return Actor(u.username, u.role.value, u.full_name, u.id, workstation=f"desk-{username}")
 
 
 def make_tab(qtbot, db: Database, who: str) -> PlanningTab:

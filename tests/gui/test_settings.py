@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
-import pytest
-from sqlalchemy import select
 
-from app.db.uow import Actor, Database
-from app.models import User
+from app.db.uow import Database
 from app.services import order_preview, orders
 from app.services import settings as svc
-from app.services.demo import build_demo
 from app.services.pricing import LineInput
 from app.views.admin.settings import SettingsDialog
+from tests.gui.conftest import TODAY, actor_for
 
-TODAY = dt.date(2026, 11, 26)
-
-
-@pytest.fixture
-def demo(sqlite_db: Database) -> Database:
-    build_demo(sqlite_db, today=TODAY)
-    return sqlite_db
-
-
-def actor_for(db: Database, username: str) -> Actor:
-    with db.read() as s:
-        u = s.execute(select(User).where(User.username == username)).scalar_one()
-    return Actor(u.username, u.role.value, u.full_name, u.id)
 
 
 def test_management_raises_the_margin_floor_and_order_entry_applies_it(qtbot, demo: Database) -> None:
