@@ -1271,7 +1271,7 @@ class _Builder:
         # (one of them on the story customer's strategic order, so it shows on its timeline)
         open_prod = [o[0] for o in orders if o[SO["status"]] in (OrderStatus.IN_PRODUCTION, OrderStatus.CONFIRMED)
                      and o[0] != self.story["tradeshow"] and o[0] != self.story["strategic"]]
-        picks = [open_prod[0], self.story["strategic"], open_prod[1], open_prod[2]]
+        picks = open_prod[:4]
         days_in = (today - month_start).days
         plans = [
             ("marketing", Role.MARKETING, ExpediteStatus.ACCEPTED, "Key account reorder before their stock count",
@@ -1288,8 +1288,11 @@ class _Builder:
             req_day = month_start + td(days=min(days_in, [1, 3, 6, 2][k] * days_in // 7))
             at = self.ts(req_day, 9 * 60 + 15 * k)
             decided = status is not ExpediteStatus.PENDING
+            promise = order(oid)["promise_date"]
+            # accepted: the promise was moved to the requested date; pending: two working days earlier
+            wanted = promise if decided else max(_workday_back(promise - td(days=2)), today + td(days=1))
             eid = self.add("expedite_request", {
-                "order_id": oid, "requested_by": user, "department": dept, "requested_date": req_day,
+                "order_id": oid, "requested_by": user, "department": dept, "requested_date": wanted,
                 "reason": reason, "status": status, "over_quota": False, "management_by": None,
                 "management_at": None, "decided_by": "production" if decided else None,
                 "decided_at": at + td(hours=3) if decided else None,
@@ -1318,7 +1321,7 @@ class _Builder:
                 at = self.ts(o["order_date"], 11 * 60 + j)
                 st = ExpediteStatus.DECLINED if (back == 3 and j == 2) else ExpediteStatus.ACCEPTED
                 eid = self.add("expedite_request", {
-                    "order_id": oid, "requested_by": user, "department": dept, "requested_date": o["order_date"],
+                    "order_id": oid, "requested_by": user, "department": dept, "requested_date": o["order_date"] + td(days=10),
                     "reason": "Trade show stock" if user == "marketing" else "Customer deadline moved forward",
                     "status": st, "over_quota": over,
                     "management_by": "management" if over else None,
@@ -1331,6 +1334,22 @@ class _Builder:
                 if o["customer_id"] == CUST["HALDEN"]:
                     event(oid, o["customer_id"] - 1, at, Stage.PRIORITIES, "expedite_requested",
                           f"Expedite requested for {o['number']}", user, "expedite_request", eid)
+        # the story customer's earlier order was expedited too (story 8: it is on their timeline)
+        o = order(self.story["rma1"])
+        at = self.ts(o["order_date"], 14 * 60)
+        eid = self.add("expedite_request", {
+            "order_id": o["id"], "requested_by": "sales", "department": Role.SALES,
+            "requested_date": o["order_date"] + td(days=3), "reason": "Their stock count moved forward a week",
+            "status": ExpediteStatus.ACCEPTED, "over_quota": False, "management_by": None, "management_at": None,
+            "decided_by": "production", "decided_at": at + td(hours=2), "decision_comment": "Accepted",
+            "overtime_hours": Decimal(0), "slipped_orders": 1, "slipped_days": 1, "created_at": at, "version": 1,
+            "updated_at": at + td(hours=2), "updated_by": "production"})
+        event(o["id"], o["customer_id"] - 1, at, Stage.PRIORITIES, "expedite_requested",
+              f"Sales asked to expedite {o['number']}: their stock count moved forward a week", "sales",
+              "expedite_request", eid)
+        event(o["id"], o["customer_id"] - 1, at + td(hours=2), Stage.PRIORITIES, "expedite_decided",
+              f"Production accepted the expedite of {o['number']}; one other order slipped a day", "production",
+              "expedite_request", eid)
         # returns -------------------------------------------------------------------------
         cn_rows = self.rows["credit_note"]
         hal = CUST["HALDEN"] - 1

@@ -48,7 +48,17 @@ def _planning_story(tab) -> None:  # type: ignore[no-untyped-def]
             return
 
 
-STORY_SETUP = {"Order entry": _order_entry_story, "Planning board": _planning_story}
+def _priority_story(tab) -> None:  # type: ignore[no-untyped-def]
+    """Story 3: the strategic customer's order selected, its "why" beside it; the requests below."""
+    strategic = [r for r in tab.model.rows if r.strategic and r.expedite != "accepted"]
+    if strategic:
+        tab.select_order(strategic[0].order_id)
+    if tab.requests_model.rows:
+        tab.requests_table.selectRow(0)
+
+
+STORY_SETUP = {"Order entry": _order_entry_story, "Planning board": _planning_story,
+               "Priority queue": _priority_story}
 
 
 def render_screenshots(db_arg: str, out: Path) -> list[Path]:
@@ -77,7 +87,7 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     actor = Actor(admin.username, admin.role.value, admin.full_name, admin.id, workstation="screenshots")
     files: list[Path] = []
     # each tab is shown to the department that works in it, with the demo's story open
-    who = {"Order entry": Role.SALES, "Planning board": Role.MARKETING}
+    who = {"Order entry": Role.SALES, "Planning board": Role.MARKETING, "Priority queue": Role.PRODUCTION}
     windows = {}
     for role in {Role.MANAGEMENT, *who.values()}:
         u = users.get(role, admin)

@@ -18,6 +18,7 @@ TABS: list[tuple[str, str, str]] = [
     ("Overview", "orders.view", "app.views.overview.tab:OverviewTab"),
     ("Planning board", "planning.view", "app.views.planning.tab:PlanningTab"),
     ("Order entry", "orders.view", "app.views.orders.tab:OrdersTab"),
+    ("Priority queue", "priorities.view", "app.views.priorities.tab:PrioritiesTab"),
 ]
 
 

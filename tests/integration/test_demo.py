@@ -379,12 +379,16 @@ def test_story_data(demo_db):
             cn = s.get(CreditNote, r.credit_note_id)
             assert r.amount == cn.net + cn.tax
         # story 3: marketing has used its quota of three this month
-        month_start = TODAY.replace(day=1)
+        month_start = dt.datetime(TODAY.year, TODAY.month, 1, tzinfo=dt.timezone.utc)
         marketing = s.execute(select(ExpediteRequest)
                               .where(ExpediteRequest.department == "marketing",
-                                     ExpediteRequest.requested_date >= month_start)).scalars().all()
+                                     ExpediteRequest.created_at >= month_start)).scalars().all()
         assert len(marketing) == 3
-        assert all(r.requested_date <= TODAY and r.status.value != "withdrawn" for r in marketing)
+        assert all(r.created_at.date() <= TODAY and r.status.value != "withdrawn" for r in marketing)
+        # accepted ones moved their order's promise to the requested date; the pending one asks earlier
+        for r in marketing:
+            promise = s.get(SalesOrder, r.order_id).promise_date
+            assert (r.requested_date == promise) if r.status.value == "accepted" else (r.requested_date < promise)
         quota = s.execute(select(ExpediteQuota.per_month).where(ExpediteQuota.department == "marketing",
                                                                  ExpediteQuota.user_id.is_(None))).scalar_one()
         assert quota == 3
@@ -488,10 +492,11 @@ def test_awkward_days(sqlite_db, today):
     with sqlite_db.read() as s:
         latest = s.execute(select(func.max(SalesOrder.order_date))).scalar()
         assert latest <= today
+        start = dt.datetime(today.year, today.month, 1, tzinfo=dt.timezone.utc)
         marketing = s.execute(select(func.count()).select_from(ExpediteRequest)
                               .where(ExpediteRequest.department == "marketing",
-                                     ExpediteRequest.requested_date >= today.replace(day=1),
-                                     ExpediteRequest.requested_date <= today)).scalar()
+                                     ExpediteRequest.created_at >= start,
+                                     ExpediteRequest.created_at < start + dt.timedelta(days=31))).scalar()
         assert marketing == 3
 
 
