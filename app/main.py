@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("number")
     pr.add_argument("--pdf", required=True, type=Path)
 
+    js = sub.add_parser("jobshop", help="solve an OR-Library job-shop instance for minimum makespan")
+    js.add_argument("file", type=Path)
+    js.add_argument("instance")
+    js.add_argument("--seconds", type=float, default=10.0)
+
     shots = sub.add_parser("screenshots", help="render the main window and every tab to PNG files")
     shots.add_argument("--db", required=True)
     shots.add_argument("--out", required=True, type=Path)
@@ -185,6 +190,27 @@ def cmd_print(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_jobshop(args: argparse.Namespace) -> int:
+    from app.scheduling.jobshop import load, read_optima, solve
+
+    try:
+        shops = load(args.file)
+    except (OSError, ValueError) as exc:
+        return _fail(f"cannot read {args.file}: {exc}")
+    if args.instance not in shops:
+        return _fail(f"no instance '{args.instance}' in {args.file} (it has {len(shops)}: "
+                     f"{', '.join(list(shops)[:8])}, …)")
+    js = shops[args.instance]
+    r = solve(js, seconds=args.seconds)
+    line = f"{js.name} ({js.jobs} jobs × {js.machines} machines): makespan {r.makespan}"
+    line += " (proved optimal)" if r.optimal else f" (lower bound {r.lower_bound})"
+    optimum = read_optima(args.file.parent / "optima.tsv").get(js.name)
+    if optimum is not None:
+        line += f"; known optimum {optimum}, gap {r.makespan / optimum - 1:.2%}"
+    print(f"{line}; {r.seconds:.1f} s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from app.errors import UserError
@@ -197,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_db(args)
         if args.command == "print":
             return cmd_print(args)
+        if args.command == "jobshop":
+            return cmd_jobshop(args)
         if args.command == "screenshots":
             from app.views.screenshots import render_screenshots
 
