@@ -9,12 +9,11 @@ State machine (``ExpediteStatus``)::
                                              └─management refuses──> DECLINED
     PENDING / NEEDS_MANAGEMENT ──requester──> WITHDRAWN
 
-Impact. Until the schedule tab computes it from a real schedule, the impact is a queue estimate:
-the expedited order moves to the top of the queue, so each order it overtakes waits for the
-expedited order's work on the work centers both need (that work ÷ the work center's daily
-minutes). An overtaken order slips by what exceeds its slack; overtime that avoids the slip is
-that excess in hours on the contested work center. The numbers production sees are the numbers
-stored on the request and shown to the requester.
+Impact: the schedule's preview (``scheduling.preview_expedite``) — the dispatching plan with and
+without the expedite, locks kept. An order slips when it would finish on a later day than
+planned (flagged when that is after its promise); overtime that avoids it is the expedited
+order's own work on the machines where those orders lose time, done outside the shifts. The
+numbers production sees are the numbers stored on the request and shown to the requester.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ from app.models.base import utcnow
 from app.models.enums import ExpediteStatus, Role
 from app.services.permissions import allowed, require
 from app.services.priorities import QUEUE_STATUSES, _event, compute_queue
-from app.services.queue_facts import FactsCache, cache_for, daily_minutes
+from app.services.queue_facts import FactsCache, cache_for
 
 OPEN = (ExpediteStatus.PENDING, ExpediteStatus.NEEDS_MANAGEMENT)
 STATUS_LABEL = {ExpediteStatus.PENDING: "Waiting for production", ExpediteStatus.NEEDS_MANAGEMENT: "Over quota: "
@@ -48,7 +47,8 @@ class Slip:
     order_id: int
     number: str
     customer: str
-    days: int
+    days: int  # finishes this many days later than planned
+    late: bool = False  # and then after its promise date
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class Impact:
     overtime_hours: Decimal  # overtime on the contested work centers that avoids every slip
     earliest: dt.date | None  # earliest the order can be done at the top of the queue
     requested_date: dt.date
-    method: str = "queue estimate"
+    method: str = "schedule preview"
 
     @property
     def slipped_orders(self) -> int:
@@ -71,15 +71,18 @@ class Impact:
 
     def summary(self) -> str:
         if not self.slips:
-            text = f"No other order slips (it moves ahead of {self.overtakes})."
+            text = "No other order would finish later."
         else:
-            names = ", ".join(f"{s.number} by {s.days} day{'s' if s.days != 1 else ''}" for s in self.slips[:5])
+            names = ", ".join(f"{s.number} by {s.days} day{'s' if s.days != 1 else ''}"
+                              + (" (then late)" if s.late else "") for s in self.slips[:5])
             more = f" and {len(self.slips) - 5} more" if len(self.slips) > 5 else ""
             text = (f"{len(self.slips)} order{'s' if len(self.slips) != 1 else ''} would slip: {names}{more}; "
                     f"or {fmt.quantity(self.overtime_hours)} overtime hours avoid it.")
         if self.earliest and self.earliest > self.requested_date:
-            text += (f" Even at the top of the queue it is done {fmt.date(self.earliest)} at the earliest, "
+            text += (f" Even first in line it is done {fmt.date(self.earliest)} at the earliest, "
                      f"after the requested {fmt.date(self.requested_date)}.")
+        elif self.earliest:
+            text += f" Expedited, it is done {fmt.date(self.earliest)}."
         return text
 
 
@@ -303,40 +306,19 @@ def agree_over_quota(db: Database, actor: Actor, request_id: int, version: int, 
 
 def _impact(s: Session, order_id: int, requested_date: dt.date, today: dt.date, cache: FactsCache | None = None
             ) -> Impact:
+    """The schedule's preview (``scheduling.preview_expedite``): plan with and without the expedite."""
+    from app.services.scheduling import preview_expedite
+
     q = compute_queue(s, today, cache)
     target = q.by_id.get(order_id)
-    if target is None:
+    if target is None or not target.rank:
         raise UserError("This order is not in the priority queue (shipped, cancelled or on hold).")
-    daily = daily_minutes(s)
-    mine = dict(target.work_by_center)
-    slips: list[Slip] = []
-    overtime_min = 0.0
-    over_by_wc: dict[int, float] = {}
-    overtaken = [r for r in q.rows if r.rank and r.rank < (target.rank or 10**9) and r.expedite != "accepted"]
-    for r in overtaken:
-        worst = 0.0
-        for wc, theirs in r.work_by_center:
-            if wc in mine and theirs > 0:
-                delay = mine[wc] / (daily.get(wc) or 480.0)
-                excess = delay - max(r.slack_days or 0.0, 0.0) if r.slack_days is not None else 0.0
-                if excess > 0:
-                    worst = max(worst, excess)
-                    over_by_wc[wc] = max(over_by_wc.get(wc, 0.0), min(mine[wc], excess * (daily.get(wc) or 480.0)))
-        if worst > 0:
-            slips.append(Slip(r.order_id, r.number, r.customer, max(1, math.ceil(worst - 1e-9))))
-    overtime_min = sum(over_by_wc.values())
-    earliest = None
-    if mine:
-        days = sum(m / (daily.get(wc) or 480.0) for wc, m in mine.items())
-        earliest = today
-        need = math.ceil(days - 1e-9)
-        while need > 0:
-            earliest += dt.timedelta(days=1)
-            if earliest.weekday() < 5:
-                need -= 1
-    hours = Decimal(math.ceil(overtime_min / 30 - 1e-9)) / 2  # in half hours, rounded up
-    return Impact(target.number, len(overtaken), tuple(sorted(slips, key=lambda x: (-x.days, x.number))), hours,
-                  earliest, requested_date)
+    p = preview_expedite(s, order_id, requested_date, today)
+    slips = tuple(Slip(oid, number, customer, days, late) for oid, number, customer, days, late in p.slips)
+    hours = Decimal(math.ceil(p.overtime_minutes / 30 - 1e-9)) / 2  # in half hours, rounded up
+    overtakes = sum(1 for r in q.rows if r.rank < target.rank and r.expedite != "accepted")
+    earliest = p.finish.astimezone().date() if p.finish else None
+    return Impact(target.number, overtakes, slips, hours, earliest, requested_date)
 
 
 def impact(db: Database, actor: Actor, request_id: int, *, today: dt.date | None = None) -> Impact:

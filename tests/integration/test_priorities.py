@@ -214,8 +214,11 @@ def test_story3_fourth_request_needs_management_then_production_accepts_with_ove
     assert e.status == "pending" and e.management_by == "management"
     imp = expedites.impact(db, mk, e.id, today=TODAY)  # marketing sees the same numbers as production
     assert imp == expedites.impact(db, prod, e.id, today=TODAY)
-    assert imp.slipped_orders == 2 and imp.slipped_days == 2 and D(0) < imp.overtime_hours <= D(8)
-    assert "2 orders would slip" in imp.summary() and "overtime hours avoid it" in imp.summary()
+    # the schedule preview: the trade-show benches' welding pushes another order's finish a day
+    assert imp.method == "schedule preview"
+    assert imp.slipped_orders >= 1 and imp.slipped_days >= imp.slipped_orders and D(0) < imp.overtime_hours <= D(8)
+    assert imp.slips[0].number in imp.summary() and "overtime hours avoid it" in imp.summary()
+    assert imp.earliest is not None and imp.earliest <= TODAY + dt.timedelta(days=5)
     e = expedites.decide(db, prod, e.id, e.version, True, "Welding overtime on Saturday", overtime=True,
                          today=TODAY)
     assert e.status == "accepted" and e.overtime_hours == imp.overtime_hours and e.slipped_orders == 0
