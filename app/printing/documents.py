@@ -91,3 +91,27 @@ def order_html(order: Any, firm: Firm, *, kind: str, customer_address: tuple[str
                "<p>Thank you for your order. We will confirm the dispatch date and send tracking details.</p>")
     return page(f"{title} {order.number}", head + to + table(headers, body) + totals +
                 "<br clear='all'>" + closing + _footer(firm))
+
+
+def work_list_html(firm: Firm, person: str, day: dt.date, rows: list[tuple[str, str, str, str, str, str, str]],
+                   *, printed_on: dt.date | None = None) -> str:
+    """A person's work for one day, in time order: (from, to, machine, order, customer, product,
+    operation). Signed off by hand on the shop floor."""
+    body = [_letterhead(firm, "Work list", person, [("Day", f"{day:%A %d %B %Y}"),
+                                                    ("Printed", fmt.date(printed_on or dt.date.today()))])]
+    if rows:
+        body.append(table([("From", False), ("To", False), ("Machine", False), ("Order", False), ("Customer", False),
+                           ("Product", False), ("Operation", False), ("Done", False)],
+                          [(*r, "☐") for r in rows]))
+        minutes = sum(_minutes(r[0], r[1]) for r in rows)
+        body.append(f"<p>{len(rows)} operations, {minutes // 60} h {minutes % 60:02d} min planned.</p>")
+    else:
+        body.append("<p>Nothing is planned for this day.</p>")
+    body.append("<p class='muted' style='margin-top:18pt'>Signature: ____________________</p>")
+    return page(f"Work list {person} {day.isoformat()}", "".join(body))
+
+
+def _minutes(start: str, end: str) -> int:
+    h1, m1 = map(int, start.split(":"))
+    h2, m2 = map(int, end.split(":"))
+    return (h2 * 60 + m2) - (h1 * 60 + m1)

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from app.db.uow import Actor, Database
 from app.errors import UserError
-from app.models import Address, SalesOrder, Setting
+from app.models import Address, SalesOrder, Setting, Staff
 from app.models.enums import AddressKind
 from app.printing.documents import Firm, firm_from_settings, order_html
+from app.printing.documents import work_list_html as work_list_html_doc
 from app.services import orders
 from app.services.permissions import require
 
@@ -63,5 +64,39 @@ def _confirmation(db: Database, actor: Actor, number: str) -> str:
     return order_document_html(db, actor, oid, kind="confirmation")
 
 
+def work_list_html(db: Database, actor: Actor, staff_id: int, day: dt.date) -> str:
+    """A person's operations on ``day`` in the newest schedule, in time order (story 4)."""
+    from app.services import scheduling
+
+    require(actor, "schedule.view")
+    with db.read() as s:
+        person = s.get(Staff, staff_id)
+        if person is None:
+            raise UserError("This person is no longer on the staff list.")
+        name = f"{person.name} ({person.code})"
+    plan = scheduling.view(db, actor)
+    if plan is None:
+        raise UserError("There is no schedule yet: production plans it on the Schedule tab.")
+    ops = scheduling.work_list(plan, day=day, staff_id=staff_id)
+    rows = [(f"{o.start.astimezone():%H:%M}", f"{o.end.astimezone():%H:%M}", o.work_center, o.order_number,
+             o.customer, o.sku, o.name + (" (locked)" if o.locked else "")) for o in ops]
+    return work_list_html_doc(firm(db), name, day, rows)
+
+
+def _work_list(db: Database, actor: Actor, ref: str) -> str:
+    """``CODE@YYYY-MM-DD``: a staff member's work list for a day."""
+    code, _, day = ref.partition("@")
+    try:
+        when = dt.date.fromisoformat(day.strip()) if day.strip() else dt.date.today()
+    except ValueError:
+        raise UserError(f"'{day}' is not a date; write the work list as CODE@YYYY-MM-DD, e.g. ST04@2026-11-27.")\
+            from None
+    with db.read() as s:
+        sid = s.execute(select(Staff.id).where(Staff.code == code.strip().upper())).scalar()
+    if sid is None:
+        raise UserError(f"There is no staff member with the code '{code}'.")
+    return work_list_html(db, actor, sid, when)
+
+
 def kinds() -> dict[str, Callable[[Database, Actor, str], str]]:
-    return {"quote": _quote, "confirmation": _confirmation}
+    return {"quote": _quote, "confirmation": _confirmation, "work-list": _work_list}

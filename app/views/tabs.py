@@ -19,6 +19,7 @@ TABS: list[tuple[str, str, str]] = [
     ("Planning board", "planning.view", "app.views.planning.tab:PlanningTab"),
     ("Order entry", "orders.view", "app.views.orders.tab:OrdersTab"),
     ("Priority queue", "priorities.view", "app.views.priorities.tab:PrioritiesTab"),
+    ("Schedule", "schedule.view", "app.views.schedule.tab:ScheduleTab"),
 ]
 
 

@@ -1,0 +1,1 @@
+"""The schedule tab: the plan on machines and staff as a Gantt chart, moves, locks, improve, publish."""

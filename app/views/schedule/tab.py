@@ -1,0 +1,331 @@
+"""Schedule: the plan on machines and staff as a Gantt chart. Production computes it from the
+dispatching rules (instant), improves it with CP-SAT in a background process (progress, cancel),
+drags an operation to another time or machine (validated, then locked; rescheduling keeps locks),
+publishes it (releasing the week) and prints a person's work list for a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressDialog,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import format as fmt
+from app.db.uow import Actor, Database
+from app.errors import ConflictError, UserError
+from app.services import scheduling
+from app.services.changes import Changes
+from app.services.permissions import allowed
+from app.tasks import Cancelled, run_task
+from app.views.common.messages import show_user_error
+from app.views.common.table import Column, RowsTableModel
+from app.views.schedule.gantt import Bar, GanttChart, tooltip
+
+TITLE = "Schedule"
+WATCHED = ("schedule_version", "scheduled_operation", "sales_order", "sales_order_line", "routing_operation",
+           "staff", "work_center", "calendar_exception", "calendar_hours", "shift")
+LATE_COLUMNS: list[Column[tuple]] = [
+    Column("Order", lambda r: r[0]), Column("Customer", lambda r: r[1]),
+    Column("Promised", lambda r: fmt.date(r[2])), Column("Finishes", lambda r: f"{r[3].astimezone():%a %d %b %H:%M}"),
+]
+
+
+class ScheduleTab(QWidget):
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
+                 today: dt.date | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.actor = db, actor
+        self.today = today or dt.date.today()
+        self.setObjectName("scheduleTab")
+        self.plan: scheduling.ScheduleView | None = None
+        self.editable = allowed(actor.role, "schedule.edit")
+        lay = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.by = QComboBox()
+        self.by.setObjectName("ganttBy")
+        self.by.addItem("By machine", "machine")
+        self.by.addItem("By person", "staff")
+        self.by.currentIndexChanged.connect(lambda _i: self.show_plan())
+        zoom_in = QPushButton("Zoom &in")
+        zoom_in.clicked.connect(lambda: self.gantt.zoom(1.5))
+        zoom_out = QPushButton("Zoom &out")
+        zoom_out.clicked.connect(lambda: self.gantt.zoom(1 / 1.5))
+        bar.addWidget(self.by)
+        bar.addWidget(zoom_in)
+        bar.addWidget(zoom_out)
+        bar.addStretch(1)
+        self.compute_button = QPushButton("&Plan now (rules)")
+        self.compute_button.setObjectName("computeSchedule")
+        self.compute_button.clicked.connect(lambda: self.compute())
+        self.seconds = QSpinBox()
+        self.seconds.setObjectName("improveSeconds")
+        self.seconds.setRange(1, 600)
+        self.seconds.setValue(10)
+        self.seconds.setSuffix(" s")
+        self.seconds.setToolTip("How long the improve step may search")
+        self.improve_button = QPushButton("&Improve…")
+        self.improve_button.setObjectName("improveSchedule")
+        self.improve_button.clicked.connect(lambda: self.improve())
+        self.lock_button = QPushButton("&Lock / unlock")
+        self.lock_button.setObjectName("toggleLock")
+        self.lock_button.clicked.connect(lambda: self.toggle_lock())
+        self.publish_button = QPushButton("P&ublish and release")
+        self.publish_button.setObjectName("publishSchedule")
+        self.publish_button.clicked.connect(lambda: self.publish())
+        for w in (self.compute_button, self.seconds, self.improve_button, self.lock_button, self.publish_button):
+            w.setVisible(self.editable)
+            bar.addWidget(w)
+        lay.addLayout(bar)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.gantt = GanttChart()
+        self.gantt.moved.connect(self.on_moved)
+        self.gantt.selected.connect(self.on_selected)
+        split.addWidget(self.gantt)
+        side = QWidget()
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(0, 0, 0, 0)
+        self.summary = QLabel()
+        self.summary.setObjectName("scheduleSummary")
+        self.summary.setWordWrap(True)
+        sl.addWidget(self.summary)
+        sl.addWidget(QLabel("<b>Late orders</b>"))
+        self.late_model: RowsTableModel[tuple] = RowsTableModel(LATE_COLUMNS, self, key=lambda r: r[0])
+        self.late_table = QTableView()
+        self.late_table.setObjectName("lateTable")
+        self.late_table.setModel(self.late_model)
+        self.late_table.verticalHeader().hide()
+        self.late_table.horizontalHeader().setStretchLastSection(True)
+        sl.addWidget(self.late_table, 1)
+        self.detail = QLabel("Hover over an operation for its order, customer, due date and slack.")
+        self.detail.setObjectName("opDetail")
+        self.detail.setWordWrap(True)
+        sl.addWidget(self.detail)
+        wl = QHBoxLayout()
+        self.person = QComboBox()
+        self.person.setObjectName("workListPerson")
+        self.day = QDateEdit()
+        self.day.setObjectName("workListDay")
+        self.day.setDisplayFormat("yyyy-MM-dd")
+        self.day.setDate(QDate(self.today.year, self.today.month, self.today.day))
+        print_button = QPushButton("&Work list…")
+        print_button.setObjectName("printWorkList")
+        print_button.clicked.connect(lambda: self.print_work_list())
+        wl.addWidget(self.person, 1)
+        wl.addWidget(self.day)
+        wl.addWidget(print_button)
+        sl.addLayout(wl)
+        split.addWidget(side)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+        split.setSizes([1050, 340])
+        lay.addWidget(split, 1)
+        self.message = QLabel()
+        self.message.setObjectName("scheduleMessage")
+        self.message.setWordWrap(True)
+        lay.addWidget(self.message)
+        self.selected_op: int | None = None
+        self.reload()
+
+    # --- loading ---------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.plan = scheduling.view(self.db, self.actor, today=self.today)
+        self.show_plan()
+
+    def show_plan(self) -> None:
+        p = self.plan
+        if p is None:
+            self.summary.setText("No schedule yet." + (" Press <b>Plan now</b>." if self.editable else
+                                                       " Production computes it."))
+            self.gantt.set_plan(scheduling._local_midnight(self.today), 14, [], [], False)
+            self.late_model.set_rows([])
+            return
+        if self.person.count() == 0:
+            for sid, name in p.staff:
+                self.person.addItem(name, sid)
+        by_machine = self.by.currentData() == "machine"
+        rows = p.machines if by_machine else [r for r in p.staff if any(o.staff_id == r[0] for o in p.ops)]
+        bars = [Bar(o.id, o.work_center_id if by_machine else (o.staff_id or -1),
+                    self._minute(o.start), self._minute(o.end), o.order_number,
+                    tooltip(o.order_number, o.customer, f"{o.sku}: {o.name}", o.work_center, o.staff, o.start, o.end,
+                            o.due, o.slack_minutes, o.late, o.locked), o.late, o.locked) for o in p.ops]
+        last = max((self._minute(o.end) for o in p.ops), default=0)
+        days = max(14, last // 1440 + 2)
+        self.gantt.set_plan(scheduling._local_midnight(self.today), days, rows, bars, self.editable)
+        self.late_model.set_rows(p.late_orders)
+        self.late_table.resizeColumnsToContents()
+        published = (f"published {fmt.local_time(p.published_at)} by {p.published_by}" if p.published_at
+                     else "not published")
+        self.summary.setText(
+            f"<b>Version {p.version_id}</b> ({p.method}), {fmt.local_time(p.created_at)} by {p.created_by}, "
+            f"{published}.<br>{len(p.ops)} operations, {len(p.late_orders)} late orders, weighted lateness "
+            f"{float(p.weighted_tardiness or 0) / 60:,.0f} h (late hours × the queue's weight)." + (f"<br><span style='color:#b00020'>Not planned: "
+                                                     f"{'; '.join(p.unscheduled[:5])}</span>" if p.unscheduled else ""))
+
+    def _minute(self, when: dt.datetime) -> int:
+        return int((when - scheduling._local_midnight(self.today)).total_seconds() // 60)
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches(*WATCHED):
+            self.reload()
+
+    # --- actions -----------------------------------------------------------------------------
+    def compute(self) -> None:
+        try:
+            self.plan = scheduling.compute(self.db, self.actor, today=self.today)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self.show_plan()
+        self.message.setText(f"Planned by the dispatching rules ({self.plan.method}).")
+
+    def improve(self, *, on_done: Any = None) -> None:
+        """CP-SAT in a background process, seeded with the rules' plan; progress and cancel."""
+        seconds = self.seconds.value()
+        progress = QProgressDialog("Improving the schedule…", "Cancel", 0, 100, self)
+        progress.setObjectName("improveProgress")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        self.improve_button.setEnabled(False)
+        built = scheduling.problem_for(self.db, self.actor, today=self.today)
+
+        def work(state):  # type: ignore[no-untyped-def]
+            from app.scheduling.cpsat import improve_in_process
+            from app.scheduling.rules import fast_plan
+
+            seed = fast_plan(built.problem)
+            sol = improve_in_process(
+                built.problem, seed, seconds=seconds, cancel=state._cancel,
+                progress=lambda wt, _cm, s: state._report(min(1.0, s / seconds),
+                                                          f"weighted lateness {wt / 600:,.0f} h"))
+            return seed, sol
+
+        def done(out) -> None:  # type: ignore[no-untyped-def]
+            progress.close()
+            self.improve_button.setEnabled(True)
+            seed, sol = out
+            try:
+                self.plan = scheduling.save_solution(self.db, self.actor, built, sol, f"cp-sat {seconds}s",
+                                                     today=self.today)
+            except UserError as exc:
+                show_user_error(self, exc)
+                return
+            gain = (1 - sol.weighted_tardiness / seed.weighted_tardiness) * 100 if seed.weighted_tardiness else 0.0
+            self.message.setText(f"Improved: weighted lateness {seed.weighted_tardiness / 600:,.0f} h → "
+                                 f"{sol.weighted_tardiness / 600:,.0f} h ({gain:.0f} % lower than the best rule, "
+                                 f"{seed.method}).")
+            self.show_plan()
+            if on_done:
+                on_done(sol)
+
+        def failed(exc: BaseException) -> None:
+            progress.close()
+            self.improve_button.setEnabled(True)
+            if isinstance(exc, Cancelled):
+                self.message.setText("Improve cancelled; the plan is unchanged.")
+            elif isinstance(exc, UserError):
+                show_user_error(self, exc)
+            else:
+                raise exc
+
+        def report(fraction: float, text: str) -> None:
+            progress.setValue(int(fraction * 100))
+            progress.setLabelText(f"Improving the schedule… {text}")
+
+        self.improve_task = run_task(work, on_success=done, on_error=failed, on_progress=report)
+        progress.canceled.connect(self.improve_task.cancel)
+
+    def on_selected(self, op_id: int) -> None:
+        self.selected_op = op_id
+        op = self._op(op_id)
+        if op is not None:
+            self.detail.setText(self.gantt.items[op_id].toolTip().replace("\n", "<br>"))
+
+    def _op(self, op_id: int) -> scheduling.PlannedOp | None:
+        return next((o for o in self.plan.ops if o.id == op_id), None) if self.plan else None
+
+    def on_moved(self, op_id: int, minute: int, row_id: int) -> None:
+        op = self._op(op_id)
+        if op is None:
+            return
+        start = (scheduling._local_midnight(self.today) + dt.timedelta(minutes=minute))
+        by_machine = self.by.currentData() == "machine"
+        try:
+            self.plan = scheduling.move(self.db, self.actor, op.id, op.version, start,
+                                        row_id if by_machine else op.work_center_id,
+                                        staff_id=None if by_machine else row_id, today=self.today)
+        except (UserError, ConflictError) as exc:
+            self.message.setText(str(exc))
+            self.show_plan()  # the bar snaps back
+            return
+        self.show_plan()
+        moved = next((o for o in self.plan.ops if o.line_id == op.line_id
+                      and o.routing_operation_id == op.routing_operation_id), None)
+        if moved is not None:
+            self.gantt.select(moved.id)
+            self.message.setText(f"{moved.order_number} {moved.name} moved to "
+                                 f"{moved.start.astimezone():%a %d %b %H:%M} on {moved.work_center}"
+                                 + (f" ({moved.staff})" if moved.staff else "") + " and locked; the rest was "
+                                 "rescheduled around it.")
+
+    def toggle_lock(self) -> None:
+        op = self._op(self.selected_op) if self.selected_op else None
+        if op is None:
+            self.message.setText("Select an operation first.")
+            return
+        try:
+            scheduling.set_locked(self.db, self.actor, op.id, op.version, not op.locked)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self.reload()
+        self.message.setText(f"{op.order_number} {op.name} {'unlocked' if op.locked else 'locked'}.")
+
+    def publish(self) -> None:
+        if self.plan is None:
+            return
+        try:
+            released = scheduling.publish(self.db, self.actor, self.plan.version_id, today=self.today)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self.reload()
+        self.message.setText(f"Version {self.plan.version_id} published; {released} orders released to "
+                             "production for the coming week.")
+
+    def print_work_list(self, target: Path | None = None) -> Path | None:
+        """The chosen person's operations on the chosen day, to PDF (or the print preview)."""
+        from app.printing.render import preview, to_pdf
+        from app.services import documents
+
+        if self.plan is None or self.person.currentData() is None:
+            self.message.setText("There is no schedule to print from.")
+            return None
+        d = self.day.date()
+        day = dt.date(d.year(), d.month(), d.day())
+        html = documents.work_list_html(self.db, self.actor, self.person.currentData(), day)
+        if target is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save work list as PDF",
+                                                  f"work-list-{day.isoformat()}.pdf", "PDF (*.pdf)")
+            if not path:
+                preview(html, self).exec()
+                return None
+            target = Path(path)
+        to_pdf(html, target, title="Work list")
+        self.message.setText(f"Work list saved to {target}.")
+        return target
+
