@@ -57,8 +57,18 @@ def _priority_story(tab) -> None:  # type: ignore[no-untyped-def]
         tab.requests_table.selectRow(0)
 
 
+def _schedule_story(tab) -> None:  # type: ignore[no-untyped-def]
+    """Story 4: a plan on the chart (computed if none was saved yet)."""
+    if tab.plan is None and tab.editable:
+        tab.compute()
+    late = [o for o in (tab.plan.ops if tab.plan else []) if o.late]
+    if late:
+        tab.gantt.select(late[0].id)
+        tab.on_selected(late[0].id)
+
+
 STORY_SETUP = {"Order entry": _order_entry_story, "Planning board": _planning_story,
-               "Priority queue": _priority_story}
+               "Priority queue": _priority_story, "Schedule": _schedule_story}
 
 
 def render_screenshots(db_arg: str, out: Path) -> list[Path]:
@@ -87,7 +97,8 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     actor = Actor(admin.username, admin.role.value, admin.full_name, admin.id, workstation="screenshots")
     files: list[Path] = []
     # each tab is shown to the department that works in it, with the demo's story open
-    who = {"Order entry": Role.SALES, "Planning board": Role.MARKETING, "Priority queue": Role.PRODUCTION}
+    who = {"Order entry": Role.SALES, "Planning board": Role.MARKETING, "Priority queue": Role.PRODUCTION,
+           "Schedule": Role.PRODUCTION}
     windows = {}
     for role in {Role.MANAGEMENT, *who.values()}:
         u = users.get(role, admin)

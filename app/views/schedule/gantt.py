@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QGraphicsSceneMouseEvent,
     QGraphicsSimpleTextItem,
     QGraphicsView,
+    QStyle,
     QStyleOptionGraphicsItem,
     QWidget,
 )
@@ -39,6 +40,7 @@ ON_TIME_FILL = QColor("#d6e4f0")
 ON_TIME = QColor("#1f4e79")
 LOCKED = QColor("#111111")
 WEEKEND = QColor("#f2f2f2")
+SELECTED = QColor("#f9a825")
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,12 @@ class BarItem(QGraphicsRectItem):
         self._press: QPointF | None = None
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        option.state &= ~QStyle.StateFlag.State_Selected  # our own highlight, not Qt's dotted box
         super().paint(painter, option, widget)
         r = self.rect()
+        if self.isSelected():
+            painter.setPen(QPen(SELECTED, 3))
+            painter.drawRect(r.adjusted(1, 1, -1, -1))
         if r.width() > 40:
             painter.setPen(QPen(LATE if self.bar.late else ON_TIME))
             painter.setFont(self.chart.bar_font)
@@ -240,12 +246,12 @@ class GanttChart(QGraphicsView):
 
 
 def tooltip(order: str, customer: str, op: str, machine: str, staff: str | None, start: dt.datetime,
-            end: dt.datetime, due: dt.date, slack_minutes: int, late: bool, locked: bool) -> str:
+            end: dt.datetime, due: dt.date, slack_minutes: int, late: bool, locked: bool, editable: bool = True) -> str:
     slack = f"{slack_minutes / 60:.1f} h" if abs(slack_minutes) < 2 * 1440 else f"{slack_minutes / 1440:.1f} days"
     return "\n".join([
         f"{order} — {customer}", op, f"{machine}" + (f", {staff}" if staff else ""),
         f"{start.astimezone():%a %d %b %H:%M} – {end.astimezone():%H:%M}",
         f"Promised {fmt.date(due)}; " + (f"LATE by {slack[1:] if slack.startswith('-') else slack}" if late
                                          else f"slack {slack}"),
-        "Locked" if locked else "Drag to move (it is then locked)",
+        "Locked" if locked else ("Drag to move (it is then locked)" if editable else "Planned"),
     ])

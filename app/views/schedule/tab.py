@@ -162,7 +162,7 @@ class ScheduleTab(QWidget):
         bars = [Bar(o.id, o.work_center_id if by_machine else (o.staff_id or -1),
                     self._minute(o.start), self._minute(o.end), o.order_number,
                     tooltip(o.order_number, o.customer, f"{o.sku}: {o.name}", o.work_center, o.staff, o.start, o.end,
-                            o.due, o.slack_minutes, o.late, o.locked), o.late, o.locked) for o in p.ops]
+                            o.due, o.slack_minutes, o.late, o.locked, self.editable), o.late, o.locked) for o in p.ops]
         last = max((self._minute(o.end) for o in p.ops), default=0)
         days = max(14, last // 1440 + 2)
         self.gantt.set_plan(scheduling._local_midnight(self.today), days, rows, bars, self.editable)
