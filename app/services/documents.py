@@ -5,18 +5,43 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.db.uow import Actor, Database
 from app.errors import UserError
-from app.models import Address, SalesOrder, Setting, Staff
+from app.models import (
+    Address,
+    CreditNote,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Package,
+    Payment,
+    PickList,
+    PickListLine,
+    Product,
+    ReturnAuthorization,
+    ReturnLine,
+    SalesOrder,
+    SalesOrderLine,
+    Setting,
+    Shipment,
+    ShipmentLine,
+    Staff,
+    User,
+)
 from app.models.enums import AddressKind
+from app.printing import documents as docs
 from app.printing.documents import Firm, firm_from_settings, order_html
 from app.printing.documents import work_list_html as work_list_html_doc
 from app.services import orders
 from app.services.permissions import require
+from app.services.settings import load_settings
 
 
 def firm(db: Database) -> Firm:
@@ -98,5 +123,185 @@ def _work_list(db: Database, actor: Actor, ref: str) -> str:
     return work_list_html(db, actor, sid, when)
 
 
+# -- shipping and billing (issue 8) -----------------------------------------------------------------
+
+def _address(s: Session, customer_id: int, *prefer: AddressKind) -> tuple[str, ...]:
+    rows = s.execute(select(Address).where(Address.customer_id == customer_id).order_by(Address.id)).scalars().all()
+    pick = next((a for kind in prefer for a in rows if a.kind == kind), rows[0] if rows else None)
+    if pick is None:
+        return ()
+    return tuple(x for x in (pick.line1, pick.line2, f"{pick.postcode} {pick.city}".strip(), pick.country) if x)
+
+
+def _full_name(s: Session, username: str | None) -> str:
+    if not username:
+        return ""
+    name = s.execute(select(User.full_name).where(User.username == username)).scalar()
+    return f"{name} ({username})" if name and name != username else username
+
+
+def pick_list_html(db: Database, actor: Actor, pick_list_id: int, *, printed_on: dt.date | None = None) -> str:
+    """The pick list: lines in walking-route order, identical items grouped with their per-order
+    quantities, a box to tick per row."""
+    require(actor, "shipping.view")
+    with db.read() as s:
+        pl = s.get(PickList, pick_list_id)
+        if pl is None:
+            raise UserError("This pick list no longer exists.")
+        rows = s.execute(
+            select(PickListLine.location, PickListLine.qty_to_pick, Product.id, Product.sku, Product.name,
+                   Product.location, SalesOrder.number, Customer.name)
+            .join(SalesOrderLine, SalesOrderLine.id == PickListLine.order_line_id)
+            .join(Product, Product.id == SalesOrderLine.product_id)
+            .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+            .join(Customer, Customer.id == SalesOrder.customer_id)
+            .where(PickListLine.pick_list_id == pl.id)
+            .order_by(PickListLine.id)).all()
+        items = tuple(docs.PickItem(location=loc or ploc, sku=sku, name=name, order_number=number, quantity=qty,
+                                    product_id=pid)
+                      for loc, qty, pid, sku, name, ploc, number, _cust in rows)
+        orders = tuple(dict.fromkeys(f"{number} {cust}" for *_x, number, cust in rows))
+        doc = docs.PickListDoc(number=pl.number, status=pl.status.value, created_by=_full_name(s, pl.created_by),
+                               created_at=pl.created_at, orders=tuple(sorted(orders)), items=items,
+                               picked_by=_full_name(s, pl.picked_by), picked_at=pl.picked_at)
+    return docs.pick_list_html(doc, firm(db), printed_on=printed_on)
+
+
+def delivery_note_html(db: Database, actor: Actor, shipment_id: int, *, printed_on: dt.date | None = None) -> str:
+    """The delivery note that travels with a shipment."""
+    require(actor, "shipping.view")
+    with db.read() as s:
+        sh = s.get(Shipment, shipment_id)
+        if sh is None:
+            raise UserError("This shipment no longer exists.")
+        order = s.get(SalesOrder, sh.order_id)
+        customer = s.get(Customer, order.customer_id)
+        lines = s.execute(
+            select(ShipmentLine.quantity, SalesOrderLine.quantity, SalesOrderLine.qty_shipped, Product.sku,
+                   Product.name)
+            .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.order_line_id)
+            .join(Product, Product.id == SalesOrderLine.product_id)
+            .where(ShipmentLine.shipment_id == sh.id)
+            .order_by(SalesOrderLine.line_no, ShipmentLine.id)).all()
+        packages = s.execute(select(Package.weight_kg, Package.dimensions).where(Package.shipment_id == sh.id)
+                             .order_by(Package.id)).all()
+        doc = docs.DeliveryNoteDoc(
+            number=sh.number, order_number=order.number, customer_name=customer.name, customer_code=customer.code,
+            address=_address(s, customer.id, AddressKind.SHIPPING, AddressKind.BILLING),
+            customer_reference=order.customer_reference or "", carrier=sh.carrier or "",
+            tracking_number=sh.tracking_number or "", shipped_at=sh.shipped_at,
+            packages=tuple((w, d or "") for w, d in packages),
+            lines=tuple(docs.DeliveryLine(sku=sku, name=name, shipped=q, ordered=ordered,
+                                          to_come=max(ordered - shipped_total, Decimal(0)))
+                        for q, ordered, shipped_total, sku, name in lines),
+            note=sh.note or "")
+    return docs.delivery_note_html(doc, firm(db), printed_on=printed_on)
+
+
+def invoice_html(db: Database, actor: Actor, invoice_id: int) -> str:
+    """The invoice, through the firm's template (setting ``invoice_template``) or the built-in one."""
+    require(actor, "billing.view")
+    with db.read() as s:
+        inv = s.get(Invoice, invoice_id)
+        if inv is None:
+            raise UserError("This invoice no longer exists.")
+        order = s.get(SalesOrder, inv.order_id)
+        customer = s.get(Customer, inv.customer_id)
+        lines = s.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == inv.id)
+                          .order_by(InvoiceLine.id)).scalars().all()
+        payments = s.execute(select(Payment.received_on, Payment.amount, Payment.method)
+                             .where(Payment.invoice_id == inv.id).order_by(Payment.received_on, Payment.id)).all()
+        credits = s.execute(select(CreditNote.number, CreditNote.issue_date, CreditNote.net + CreditNote.tax)
+                            .where(CreditNote.invoice_id == inv.id).order_by(CreditNote.number)).all()
+        doc = docs.InvoiceDoc(
+            number=inv.number, status=inv.status.value, issue_date=inv.issue_date, due_date=inv.due_date,
+            terms_days=customer.payment_terms_days,
+            order_number=order.number if order else "", customer_reference=(order.customer_reference or "") if order
+            else "", customer_name=customer.name, customer_code=customer.code,
+            billing_address=_address(s, customer.id, AddressKind.BILLING),
+            lines=tuple(docs.InvoiceLineDoc(description=ln.description, quantity=ln.quantity, unit_price=ln.unit_price,
+                                            tax_rate=ln.tax_rate, net=ln.net) for ln in lines),
+            net=inv.net, tax=inv.tax, paid=inv.paid,
+            credited=sum((Decimal(g) for _n, _d, g in credits), Decimal(0)),
+            payments=tuple((d, a, m) for d, a, m in payments),
+            credit_notes=tuple((n, d, Decimal(g)) for n, d, g in credits))
+        template = load_settings(s).invoice_template
+    return docs.invoice_html(doc, firm(db), template=template or None)
+
+
+def credit_note_html(db: Database, actor: Actor, credit_note_id: int) -> str:
+    """The credit note: the invoice it credits, the reason, and the returned goods that led to it."""
+    require(actor, "billing.view")
+    with db.read() as s:
+        cn = s.get(CreditNote, credit_note_id)
+        if cn is None:
+            raise UserError("This credit note no longer exists.")
+        inv = s.get(Invoice, cn.invoice_id)
+        order = s.get(SalesOrder, inv.order_id)
+        customer = s.get(Customer, inv.customer_id)
+        rma_number, returned = "", ()
+        if cn.rma_id is not None:
+            rma_number = s.execute(select(ReturnAuthorization.number)
+                                   .where(ReturnAuthorization.id == cn.rma_id)).scalar() or ""
+            returned = tuple((sku, name, qty, why) for sku, name, qty, why in s.execute(
+                select(Product.sku, Product.name, ReturnLine.quantity, ReturnLine.reason)
+                .join(SalesOrderLine, SalesOrderLine.id == ReturnLine.order_line_id)
+                .join(Product, Product.id == SalesOrderLine.product_id)
+                .where(ReturnLine.rma_id == cn.rma_id).order_by(ReturnLine.id)).all())
+        doc = docs.CreditNoteDoc(
+            number=cn.number, issue_date=cn.issue_date, invoice_number=inv.number, invoice_date=inv.issue_date,
+            order_number=order.number if order else "",
+            customer_reference=(order.customer_reference or "") if order else "",
+            customer_name=customer.name, customer_code=customer.code,
+            billing_address=_address(s, customer.id, AddressKind.BILLING), reason=cn.reason, net=cn.net,
+            tax=cn.tax, rma_number=rma_number, return_lines=returned)
+    return docs.credit_note_html(doc, firm(db))
+
+
+def _id_by_code(db: Database, cls: type, number: str, what: str, example: str) -> int:
+    code = number.strip().upper()
+    with db.read() as s:
+        found = s.execute(select(cls.id).where(func.upper(cls.number) == code)).scalar()
+        if found is None and code.isdigit():  # "3" for PL-000003
+            prefix = example.split("-")[0] + "-"
+            found = s.execute(select(cls.id).where(cls.number == f"{prefix}{int(code):06d}")).scalar()
+    if found is None:
+        raise UserError(f"There is no {what} numbered '{number}' (write it like {example}).")
+    return found
+
+
+def _id_by_integer(db: Database, cls: type, number: str, what: str) -> int:
+    m = re.fullmatch(r"\s*(?:[A-Za-z][A-Za-z .-]*)?#?\s*(\d+)\s*", number)
+    if m is None:
+        raise UserError(f"'{number}' is not a valid {what} number; write the number, e.g. 123.")
+    with db.read() as s:
+        found = s.execute(select(cls.id).where(cls.number == int(m.group(1)))).scalar()
+    if found is None:
+        raise UserError(f"There is no {what} numbered {int(m.group(1))}.")
+    return found
+
+
+def _pick_list(db: Database, actor: Actor, number: str) -> str:
+    require(actor, "shipping.view")
+    return pick_list_html(db, actor, _id_by_code(db, PickList, number, "pick list", "PL-000003"))
+
+
+def _delivery_note(db: Database, actor: Actor, number: str) -> str:
+    require(actor, "shipping.view")
+    return delivery_note_html(db, actor, _id_by_code(db, Shipment, number, "shipment", "SH-000012"))
+
+
+def _invoice(db: Database, actor: Actor, number: str) -> str:
+    require(actor, "billing.view")
+    return invoice_html(db, actor, _id_by_integer(db, Invoice, number, "invoice"))
+
+
+def _credit_note(db: Database, actor: Actor, number: str) -> str:
+    require(actor, "billing.view")
+    return credit_note_html(db, actor, _id_by_integer(db, CreditNote, number, "credit note"))
+
+
 def kinds() -> dict[str, Callable[[Database, Actor, str], str]]:
-    return {"quote": _quote, "confirmation": _confirmation, "work-list": _work_list}
+    return {"quote": _quote, "confirmation": _confirmation, "work-list": _work_list,
+            "pick-list": _pick_list, "delivery-note": _delivery_note, "invoice": _invoice,
+            "credit-note": _credit_note}

@@ -92,6 +92,16 @@ def _tiers(value: Any) -> Mapping[str, Decimal]:
     return MappingProxyType(out)
 
 
+def _choice(*options: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = str(value or "").strip().lower()
+        if text not in options:
+            raise ValueError(f"choose one of: {', '.join(options)}")
+        return text
+
+    return parse
+
+
 @dataclass(frozen=True)
 class Spec:
     key: str
@@ -125,6 +135,11 @@ SPECS: dict[str, Spec] = {s.key: s for s in [
     Spec("currency", "GBP", _text, FIRM, "Currency of all amounts"),
     Spec("default_payment_terms_days", 30, _whole_days, FIRM, "Payment terms for new customers"),
     Spec("refund_target_business_days", 3, _whole_days, FIRM, "Refunds are to be paid within this many business days"),
+    Spec("invoice_per", "shipment", _choice("shipment", "order"), FIRM,
+         "Invoice each shipment ('shipment') or each order once it has shipped in full ('order')"),
+    Spec("logo_path", "", _text, FIRM, "Logo printed on documents: a PNG or JPEG file, e.g. on the share"),
+    Spec("invoice_template", "", _text, FIRM,
+         "An HTML file to print invoices with instead of the built-in layout (see the admin guide)"),
 ]}
 
 
@@ -146,6 +161,9 @@ class FirmSettings:
     currency: str
     default_payment_terms_days: int
     refund_target_business_days: int
+    invoice_per: str
+    logo_path: str
+    invoice_template: str
     # who changed what last (for a settings form's conflict check): key -> version
     versions: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 

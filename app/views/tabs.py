@@ -20,6 +20,7 @@ TABS: list[tuple[str, str, str]] = [
     ("Order entry", "orders.view", "app.views.orders.tab:OrdersTab"),
     ("Priority queue", "priorities.view", "app.views.priorities.tab:PrioritiesTab"),
     ("Schedule", "schedule.view", "app.views.schedule.tab:ScheduleTab"),
+    ("Shipping/returns", "shipping.view", "app.views.shipping.tab:ShippingTab"),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Shipping and returns tab: pick lists, shipments, invoices and payments, claims and refunds."""

@@ -1,0 +1,502 @@
+"""Shipping and returns: pick lists in walking order, shipments, invoices and payments, claims
+and refunds — each department's part, on one tab, with the buttons its role may use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import format as fmt
+from app.db.uow import Actor, Database
+from app.errors import UserError
+from app.services import billing, queries, returns, shipping
+from app.services.changes import Changes
+from app.services.permissions import allowed
+from app.views.common.messages import ERROR_COLOUR, show_user_error
+from app.views.common.table import Column, Index, RowsTableModel
+from app.views.shipping.dialogs import (
+    AmountDialog,
+    ConfirmPickDialog,
+    DecideClaimDialog,
+    InspectDialog,
+    OpenClaimDialog,
+    ShipDialog,
+    TextDialog,
+)
+
+TITLE = "Shipping/returns"
+WATCHED = ("sales_order", "sales_order_line", "pick_list", "shipment", "invoice", "payment", "credit_note", "refund",
+           "return_authorization", "product")
+
+
+class FlagModel(RowsTableModel[Any]):
+    """Rows where ``flag(row)`` is true are shown in red (overdue invoices and refunds)."""
+
+    def __init__(self, columns: list[Column[Any]], parent: Any, key: Any, flag: Any) -> None:
+        super().__init__(columns, parent, key=key)
+        self.flag = flag
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole and index.isValid() and index.row() < len(self.rows) \
+                and self.flag(self.rows[index.row()]):
+            return QColor(ERROR_COLOUR)
+        return super().data(index, role)
+
+
+def _table(name: str, model: Any, *, multi: bool = False) -> QTableView:
+    t = QTableView()
+    t.setObjectName(name)
+    t.setModel(model)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multi
+                       else QAbstractItemView.SelectionMode.SingleSelection)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.verticalHeader().hide()
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+def _button(text: str, name: str, action: Any, visible: bool, row: QHBoxLayout) -> QPushButton:
+    b = QPushButton(text)
+    b.setObjectName(name)
+    b.clicked.connect(lambda: action())
+    b.setVisible(visible)
+    row.addWidget(b)
+    return b
+
+
+class ShippingTab(QWidget):
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
+                 today: dt.date | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.actor = db, actor
+        self.today = today or dt.date.today()
+        self.setObjectName("shippingTab")
+        role = actor.role
+        self.can_ship = allowed(role, "shipping.edit")
+        self.can_bill = allowed(role, "billing.edit")
+        self.sees_billing = allowed(role, "billing.view")
+        lay = QVBoxLayout(self)
+        self.pages = QTabWidget()
+        self.pages.setObjectName("shippingPages")
+        lay.addWidget(self.pages, 1)
+        self.message = QLabel()
+        self.message.setObjectName("shippingMessage")
+        self.message.setWordWrap(True)
+        lay.addWidget(self.message)
+        self._build_pick_ship()
+        if self.sees_billing:
+            self._build_billing()
+        self._build_returns()
+        self.reload()
+
+    # --- pages -------------------------------------------------------------------------------
+    def _build_pick_ship(self) -> None:
+        page = QWidget()
+        pl = QVBoxLayout(page)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(QLabel("<b>Ready to pick or ship</b> (select several orders for one batched pick list)"))
+        self.ready_model: RowsTableModel[shipping.ReadyOrder] = RowsTableModel([
+            Column("Order", lambda r: r.number), Column("Customer", lambda r: r.customer),
+            Column("Status", lambda r: r.status.replace("_", " ")), Column("Promise", lambda r: fmt.date(r.promise_date)),
+            Column("To pick", lambda r: fmt.quantity(r.pickable), True),
+            Column("Picked, to ship", lambda r: fmt.quantity(r.to_ship), True)], self, key=lambda r: r.order_id)
+        self.ready_table = _table("readyTable", self.ready_model, multi=True)
+        ll.addWidget(self.ready_table)
+        row = QHBoxLayout()
+        _button("&Pick list for selected", "createPickList", self.create_pick_list, self.can_ship, row)
+        _button("&Ship…", "shipOrder", self.ship_selected, self.can_ship, row)
+        row.addStretch(1)
+        ll.addLayout(row)
+        split.addWidget(left)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(QLabel("<b>Open pick lists</b>"))
+        self.lists_model: RowsTableModel[shipping.PickListView] = RowsTableModel([
+            Column("Pick list", lambda p: p.number), Column("Orders", lambda p: ", ".join(p.orders)),
+            Column("Lines", lambda p: str(len(p.rows)), True), Column("Created by", lambda p: p.created_by)],
+            self, key=lambda p: p.id)
+        self.lists_table = _table("pickListsTable", self.lists_model)
+        rl.addWidget(self.lists_table)
+        row = QHBoxLayout()
+        _button("&Confirm picks…", "confirmPicks", self.confirm_selected, self.can_ship, row)
+        _button("Print pick &list…", "printPickList", lambda: self.print_selected("pick-list"), True, row)
+        row.addStretch(1)
+        rl.addLayout(row)
+        rl.addWidget(QLabel("<b>Shipments</b>"))
+        self.shipments_model: RowsTableModel[shipping.ShipmentView] = RowsTableModel([
+            Column("Shipment", lambda v: v.number), Column("Order", lambda v: v.order_number),
+            Column("Customer", lambda v: v.customer), Column("Carrier", lambda v: v.carrier or ""),
+            Column("Tracking", lambda v: v.tracking_number or ""),
+            Column("Packages", lambda v: f"{v.packages} · {fmt.quantity(v.weight_kg)} kg", True),
+            Column("Shipped", lambda v: fmt.local_time(v.shipped_at))], self, key=lambda v: v.id)
+        self.shipments_table = _table("shipmentsTable", self.shipments_model)
+        rl.addWidget(self.shipments_table)
+        row = QHBoxLayout()
+        _button("&Delivery note…", "printDeliveryNote", lambda: self.print_selected("delivery-note"), True, row)
+        row.addStretch(1)
+        rl.addLayout(row)
+        split.addWidget(right)
+        pl.addWidget(split)
+        self.pages.addTab(page, "Pick && ship")
+
+    def _build_billing(self) -> None:
+        page = QWidget()
+        bl = QVBoxLayout(page)
+        bl.addWidget(QLabel("<b>Shipped, to invoice</b>"))
+        self.to_invoice_model: RowsTableModel[billing.ToInvoice] = RowsTableModel([
+            Column("Order", lambda r: r.number), Column("Customer", lambda r: r.customer),
+            Column("Status", lambda r: r.status.replace("_", " ")),
+            Column("Shipped, not invoiced (net)", lambda r: fmt.money(r.shipped_value), True)], self,
+            key=lambda r: r.order_id)
+        self.to_invoice_table = _table("toInvoiceTable", self.to_invoice_model)
+        bl.addWidget(self.to_invoice_table, 1)
+        row = QHBoxLayout()
+        _button("&Invoice", "invoiceOrder", self.invoice_selected, self.can_bill, row)
+        row.addStretch(1)
+        self.overdue_only = QCheckBox("Overdue only")
+        self.overdue_only.setObjectName("overdueOnly")
+        self.overdue_only.toggled.connect(lambda _on: self.reload_invoices())
+        row.addWidget(self.overdue_only)
+        bl.addLayout(row)
+        bl.addWidget(QLabel("<b>Invoices</b> (overdue in red)"))
+        self.invoices_model = FlagModel([
+            Column("Invoice", lambda v: str(v.number), True), Column("Order", lambda v: v.order_number),
+            Column("Customer", lambda v: v.customer), Column("Issued", lambda v: fmt.date(v.issue_date)),
+            Column("Due", lambda v: fmt.date(v.due_date)), Column("Total", lambda v: fmt.money(v.gross), True),
+            Column("Paid", lambda v: fmt.money(v.paid), True), Column("Credited", lambda v: fmt.money(v.credited), True),
+            Column("Outstanding", lambda v: fmt.money(v.outstanding), True),
+            Column("Status", lambda v: v.status.replace("_", " ") + (
+                f" · {v.days_overdue(self.today)} days overdue" if v.days_overdue(self.today) else ""))],
+            self, key=lambda v: v.id, flag=lambda v: v.days_overdue(self.today) > 0)
+        self.invoices_table = _table("invoicesTable", self.invoices_model)
+        bl.addWidget(self.invoices_table, 2)
+        row = QHBoxLayout()
+        _button("Record &payment…", "recordPayment", self.payment_selected, self.can_bill, row)
+        _button("C&redit note…", "creditNote", self.credit_selected, self.can_bill, row)
+        _button("Print in&voice…", "printInvoice", lambda: self.print_selected("invoice"), True, row)
+        row.addStretch(1)
+        bl.addLayout(row)
+        self.pages.addTab(page, "Billing")
+
+    def _build_returns(self) -> None:
+        page = QWidget()
+        rl = QVBoxLayout(page)
+        rl.addWidget(QLabel("<b>Claims</b>"))
+        self.claims_model = FlagModel([
+            Column("Claim", lambda c: c.number), Column("Customer", lambda c: c.customer),
+            Column("Opened", lambda c: fmt.local_time(c.opened_at)), Column("Status", lambda c: c.status_label),
+            Column("Lines", lambda c: "; ".join(f"{fmt.quantity(ln.quantity)} × {ln.sku} ({ln.order_number})"
+                                                for ln in c.lines)),
+            Column("Refund due", lambda c: fmt.date(c.refund_due) if c.refund_due else ""),
+            Column("Receipt → refund", lambda c: "" if c.days_receipt_to_refund() is None
+                   else f"{c.days_receipt_to_refund()} days"),
+            Column("Complaint", lambda c: c.complaint)], self, key=lambda c: c.id,
+            flag=lambda c: c.refund_overdue(self.today))
+        self.claims_table = _table("claimsTable", self.claims_model)
+        rl.addWidget(self.claims_table, 2)
+        row = QHBoxLayout()
+        role = self.actor.role
+        _button("&Open claim…", "openClaim", self.open_claim, allowed(role, "returns.open"), row)
+        _button("&Decide…", "decideClaim", self.decide_selected, allowed(role, "returns.decide"), row)
+        _button("Book pic&kup…", "bookPickup", self.pickup_selected, allowed(role, "returns.receive"), row)
+        _button("Re&ceived", "receiveClaim", self.receive_selected, allowed(role, "returns.receive"), row)
+        _button("&Inspect…", "inspectClaim", self.inspect_selected, allowed(role, "returns.receive"), row)
+        self.open_claims_only = QCheckBox("Open claims only")
+        self.open_claims_only.setChecked(True)
+        self.open_claims_only.toggled.connect(lambda _on: self.reload_claims())
+        row.addStretch(1)
+        row.addWidget(self.open_claims_only)
+        rl.addLayout(row)
+        rl.addWidget(QLabel("<b>Refunds</b> (queued to finance; overdue against the target in red)"))
+        self.refunds_model = FlagModel([
+            Column("Credit note", lambda r: str(r.credit_note_number), True),
+            Column("Invoice", lambda r: str(r.invoice_number), True), Column("Customer", lambda r: r.customer),
+            Column("Claim", lambda r: r.rma_number or ""), Column("Amount", lambda r: fmt.money(r.amount), True),
+            Column("Queued", lambda r: fmt.local_time(r.queued_at)), Column("Due by", lambda r: fmt.date(r.due_by)),
+            Column("Status", lambda r: ("overdue" if r.overdue(self.today) else r.status)
+                   + (f" {fmt.local_time(r.paid_at)}" if r.paid_at else ""))],
+            self, key=lambda r: r.id, flag=lambda r: r.overdue(self.today))
+        self.refunds_table = _table("refundsTable", self.refunds_model)
+        rl.addWidget(self.refunds_table, 1)
+        row = QHBoxLayout()
+        _button("Pay &refund…", "payRefund", self.pay_refund_selected, self.can_bill, row)
+        _button("Print credit &note…", "printCreditNote", lambda: self.print_selected("credit-note"),
+                self.sees_billing, row)
+        row.addStretch(1)
+        rl.addLayout(row)
+        self.pages.addTab(page, "Returns && refunds")
+
+    # --- loading --------------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.ready_model.set_rows(shipping.ready_orders(self.db, self.actor))
+        self.lists_model.set_rows(shipping.open_pick_lists(self.db, self.actor))
+        self.shipments_model.set_rows(shipping.recent_shipments(self.db, self.actor, limit=100))
+        if self.sees_billing:
+            self.to_invoice_model.set_rows(billing.to_invoice(self.db, self.actor))
+            self.reload_invoices()
+        self.reload_claims()
+        for t in (self.ready_table, self.lists_table, self.shipments_table):
+            t.resizeColumnsToContents()
+
+    def reload_invoices(self) -> None:
+        rows = (billing.overdue(self.db, self.actor, today=self.today) if self.overdue_only.isChecked()
+                else billing.invoices(self.db, self.actor, limit=300))
+        self.invoices_model.set_rows(rows)
+        self.invoices_table.resizeColumnsToContents()
+
+    def reload_claims(self) -> None:
+        self.claims_model.set_rows(returns.claims(self.db, self.actor, open_only=self.open_claims_only.isChecked()))
+        refunds = billing.refunds(self.db, self.actor)
+        self.refunds_model.set_rows([r for r in refunds if r.status == "queued"] +
+                                    [r for r in refunds if r.status != "queued"][-50:][::-1])
+        self.claims_table.resizeColumnsToContents()
+        self.refunds_table.resizeColumnsToContents()
+        late = sum(1 for r in refunds if r.overdue(self.today))
+        if late and (self.can_bill or allowed(self.actor.role, "returns.decide")):
+            self.message.setText(f"<span style='color:{ERROR_COLOUR}'>{late} refund{'s' if late != 1 else ''} "
+                                 "overdue against the target.</span>")
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches(*WATCHED):
+            self.reload()
+
+    # --- selection helpers ------------------------------------------------------------------------
+    @staticmethod
+    def _selected(table: QTableView, model: RowsTableModel[Any]) -> list[Any]:
+        rows = sorted({i.row() for i in table.selectionModel().selectedRows()})
+        if not rows and table.currentIndex().isValid():
+            rows = [table.currentIndex().row()]
+        return [model.rows[r] for r in rows if r < len(model.rows)]
+
+    def _one(self, table: QTableView, model: RowsTableModel[Any], what: str) -> Any:
+        sel = self._selected(table, model)
+        if not sel:
+            self.message.setText(f"Select {what} first.")
+            return None
+        return sel[0]
+
+    def select_row(self, table: QTableView, model: RowsTableModel[Any], pred: Any) -> None:
+        for i, r in enumerate(model.rows):
+            if pred(r):
+                table.selectRow(i)
+                return
+        raise LookupError("no such row")
+
+    def _run(self, fn: Any, done: str | None = None) -> Any:
+        try:
+            out = fn()
+        except UserError as exc:
+            show_user_error(self, exc)
+            return None
+        self.reload()
+        if done:
+            self.message.setText(done.format(out=out))
+        return out
+
+    # --- pick and ship ------------------------------------------------------------------------------
+    def create_pick_list(self) -> shipping.PickListView | None:
+        orders = self._selected(self.ready_table, self.ready_model)
+        if not orders:
+            self.message.setText("Select one or more orders first.")
+            return None
+        view = self._run(lambda: shipping.create_pick_list(self.db, self.actor, [o.order_id for o in orders]))
+        if view is not None:
+            self.message.setText(f"{view.number}: {len(view.groups)} stops for {', '.join(view.orders)}, in "
+                                 "walking order.")
+            self.select_row(self.lists_table, self.lists_model, lambda p: p.id == view.id)
+        return view
+
+    def confirm_selected(self) -> None:
+        pl = self._one(self.lists_table, self.lists_model, "a pick list")
+        if pl is None:
+            return
+        dlg = ConfirmPickDialog(self, pl, lambda picked: shipping.confirm_pick(self.db, self.actor, pl.id, pl.version,
+                                                                               picked, today=self.today))
+        if dlg.exec():
+            self.reload()
+            self.message.setText(f"{pl.number} picked. " + ("A short pick made a backorder; sales is told on the "
+                                                            "order." if any(
+                r.picked is not None and r.picked < r.to_pick for r in dlg.result_value.rows) else ""))
+
+    def ship_selected(self) -> None:
+        order = self._one(self.ready_table, self.ready_model, "an order")
+        if order is None:
+            return
+        if order.to_ship <= 0:
+            self.message.setText(f"Nothing of {order.number} is picked yet: confirm its pick list first.")
+            return
+        dlg = ShipDialog(self, order, lambda carrier, tracking, packages, qty, note: shipping.ship(
+            self.db, self.actor, order.order_id, carrier=carrier, tracking_number=tracking, packages=packages,
+            quantities=qty, note=note))
+        if dlg.exec():
+            v = dlg.result_value
+            self.reload()
+            self.message.setText(f"{v.number} shipped with {v.carrier}" + (f", tracking {v.tracking_number}"
+                                                                            if v.tracking_number else "") + ".")
+
+    # --- billing -----------------------------------------------------------------------------------
+    def invoice_selected(self) -> None:
+        row = self._one(self.to_invoice_table, self.to_invoice_model, "an order to invoice")
+        if row is not None:
+            self._run(lambda: billing.invoice_order(self.db, self.actor, row.order_id, today=self.today),
+                      "Invoice {out.number} issued for {out.order_number}.")
+
+    def payment_selected(self) -> None:
+        inv = self._one(self.invoices_table, self.invoices_model, "an invoice")
+        if inv is None:
+            return
+        dlg = AmountDialog(self, f"Payment for invoice {inv.number}", "paymentDialog",
+                           f"{inv.customer}: {fmt.money(inv.outstanding)} outstanding of {fmt.money(inv.gross)}",
+                           inv.outstanding, lambda amount, day, method, ref: billing.record_payment(
+                               self.db, self.actor, inv.id, amount, received_on=day, method=method, reference=ref),
+                           with_date=True, text_label="Reference", today=self.today)
+        if dlg.exec():
+            self.reload()
+            v = dlg.result_value
+            self.message.setText(f"Payment recorded on invoice {v.number}: {v.status.replace('_', ' ')}.")
+
+    def credit_selected(self) -> None:
+        inv = self._one(self.invoices_table, self.invoices_model, "an invoice")
+        if inv is None:
+            return
+        dlg = AmountDialog(self, f"Credit note on invoice {inv.number}", "creditDialog",
+                           f"{inv.customer}: invoice total {fmt.money(inv.gross)}", inv.gross - inv.credited,
+                           lambda amount, _d, _m, reason: billing.credit_note(self.db, self.actor, inv.id, amount,
+                                                                              reason),
+                           with_date=False, text_label="Reason", today=self.today)
+        if dlg.exec():
+            self.reload()
+            self.message.setText(f"Credit note {dlg.result_value} issued on invoice {inv.number}.")
+
+    # --- returns -----------------------------------------------------------------------------------
+    def open_claim(self) -> None:
+        dlg = OpenClaimDialog(self, queries.customers(self.db, self.actor),
+                              lambda cid: returns.returnable_lines(self.db, self.actor, cid),
+                              lambda cid, lines, complaint, channel: returns.open_claim(
+                                  self.db, self.actor, cid, lines, complaint, channel=channel))
+        if dlg.exec():
+            c = dlg.result_value
+            self.reload()
+            self.select_row(self.claims_table, self.claims_model, lambda r: r.id == c.id)
+            self.message.setText(f"Claim {c.number} opened for {c.customer}; it waits for a decision.")
+
+    def _claim(self) -> returns.ClaimView | None:
+        return self._one(self.claims_table, self.claims_model, "a claim")
+
+    def decide_selected(self) -> None:
+        c = self._claim()
+        if c is None:
+            return
+        dlg = DecideClaimDialog(
+            self, c,
+            lambda method, details, reason: returns.decide_claim(self.db, self.actor, c.id, c.version, True,
+                                                                 reason=reason, return_method=method,
+                                                                 pickup_details=details, today=self.today),
+            lambda reason: returns.decide_claim(self.db, self.actor, c.id, c.version, False, reason=reason))
+        if dlg.exec():
+            self.reload()
+            v = dlg.result_value
+            self.message.setText(f"Claim {v.number}: {v.status_label.lower()}.")
+
+    def pickup_selected(self) -> None:
+        c = self._claim()
+        if c is None:
+            return
+        dlg = TextDialog(self, f"Book pickup for {c.number}", "pickupDialog", "Carrier, date, reference",
+                         lambda text: returns.book_pickup(self.db, self.actor, c.id, c.version, text))
+        if dlg.exec():
+            self.reload()
+            self.message.setText(f"Pickup for {c.number} booked.")
+
+    def receive_selected(self) -> None:
+        c = self._claim()
+        if c is not None:
+            self._run(lambda: returns.receive(self.db, self.actor, c.id, c.version),
+                      "Goods of {out.number} received: inspect them, the refund clock is running.")
+
+    def inspect_selected(self) -> None:
+        c = self._claim()
+        if c is None:
+            return
+        dlg = InspectDialog(self, c, lambda findings: returns.inspect(self.db, self.actor, c.id, c.version, findings,
+                                                                      today=self.today))
+        if dlg.exec():
+            self.reload()
+            v = dlg.result_value
+            self.message.setText(f"{v.number} inspected: {v.status_label.lower()}"
+                                 + (f", refund due by {fmt.date(v.refund_due)}" if v.refund_due else "") + ".")
+
+    def pay_refund_selected(self) -> None:
+        r = self._one(self.refunds_table, self.refunds_model, "a refund")
+        if r is None:
+            return
+        dlg = TextDialog(self, f"Pay refund of {fmt.money(r.amount)}", "refundDialog", "Payment reference",
+                         lambda ref: billing.pay_refund(self.db, self.actor, r.id, r.version, ref))
+        if dlg.exec():
+            self.reload()
+            v = dlg.result_value
+            self.message.setText(f"Refund of {fmt.money(v.amount)} to {v.customer} paid"
+                                 + (" — after the target." if v.paid_at and v.paid_at.astimezone().date() > v.due_by
+                                    else " within the target."))
+
+    # --- printing ----------------------------------------------------------------------------------
+    def print_selected(self, kind: str, target: Path | None = None) -> Path | None:
+        """The selected pick list, shipment, invoice or credit note, to PDF (or the print preview)."""
+        from app.printing.render import preview, to_pdf
+        from app.services import documents
+
+        ref = self._print_ref(kind)
+        if ref is None:
+            return None
+        try:
+            html = documents.kinds()[kind](self.db, self.actor, ref)
+        except (UserError, KeyError) as exc:
+            if isinstance(exc, UserError):
+                show_user_error(self, exc)
+            else:
+                self.message.setText(f"Printing {kind} is not available.")
+            return None
+        if target is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save as PDF", f"{kind}-{ref}.pdf", "PDF (*.pdf)")
+            if not path:
+                preview(html, self).exec()
+                return None
+            target = Path(path)
+        to_pdf(html, target, title=f"{kind} {ref}")
+        self.message.setText(f"{kind.replace('-', ' ').capitalize()} {ref} saved to {target}.")
+        return target
+
+    def _print_ref(self, kind: str) -> str | None:
+        if kind == "pick-list":
+            pl = self._one(self.lists_table, self.lists_model, "a pick list")
+            return pl.number if pl else None
+        if kind == "delivery-note":
+            sh = self._one(self.shipments_table, self.shipments_model, "a shipment")
+            return sh.number if sh else None
+        if kind == "invoice":
+            inv = self._one(self.invoices_table, self.invoices_model, "an invoice")
+            return str(inv.number) if inv else None
+        r = self._one(self.refunds_table, self.refunds_model, "a refund")
+        return str(r.credit_note_number) if r else None
