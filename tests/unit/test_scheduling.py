@@ -230,6 +230,21 @@ def test_cpsat_is_never_worse_than_its_seed_and_keeps_locks() -> None:
         assert (got.start, got.machine, got.staff) == (a.start, a.machine, a.staff)
 
 
+def test_cpsat_large_neighbourhoods_keep_every_rule_and_the_locks() -> None:
+    # big enough that the sub-models are searched by CP-SAT's neighbourhood search only
+    base = generate(orders=60, ops=4, machines=5, seed=3)
+    seed0 = fast_plan(base)
+    a = seed0.assignments[len(seed0.assignments) // 3]
+    p = base.with_locks({(a.job, a.op): Lock(a.start, a.machine, a.staff)})
+    seed = fast_plan(p)
+    sol = improve(p, seed, seconds=1.0)
+    assert sol.stats["lns_only_steps"] > 0
+    assert violations(p, sol) == []
+    assert sol.objective <= seed.objective
+    got = sol.by_op()[(a.job, a.op)]
+    assert (got.start, got.machine, got.staff) == (a.start, a.machine, a.staff)
+
+
 def tight(p: Problem) -> Problem:
     """Every order due at its release: weighted tardiness = weighted flow time, never zero."""
     return Problem(tuple(dataclasses.replace(j, due=j.release) for j in p.jobs), p.machines, p.staff, p.horizon)
