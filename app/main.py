@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--from", dest="source", required=True)
     cp.add_argument("--to", dest="target", required=True)
 
-    pr = sub.add_parser("print", help="print a document to PDF: quote, confirmation, pick-list, delivery-note, invoice, credit-note, work-list (NUMBER = STAFFCODE@YYYY-MM-DD)")
+    pr = sub.add_parser("print", help="print a document to PDF: quote, confirmation, pick-list, delivery-note, invoice, credit-note, service-report, work-list (NUMBER = STAFFCODE@YYYY-MM-DD)")
     pr.add_argument("--db", required=True)
     pr.add_argument("kind")
     pr.add_argument("number")

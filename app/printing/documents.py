@@ -512,3 +512,30 @@ def credit_note_html(doc: CreditNoteDoc, firm: Firm) -> str:
                 "Where the invoice was already paid, the amount is refunded to you.</p>")
     body.append(_footer(firm))
     return page(f"Credit note {doc.number}", "".join(body))
+
+
+def service_report_html(firm: Firm, job: Any, customer_address: tuple[str, ...], debrief: Any | None, *,
+                        printed_on: dt.date | None = None) -> str:
+    """The report the customer signs on site: the job, the work done, time and materials, and —
+    once filed — what the debrief records that concerns the customer (not internal leads)."""
+    when = (f"{job.start.astimezone():%a %d %b %Y %H:%M}–{job.end.astimezone():%H:%M}" if job.start and job.end
+            else "not booked")
+    rows = [("Job", f"{job.kind.capitalize()}"), ("Order", job.order_number or "—"), ("Technician", job.technician or "—"),
+            ("Booked", when), ("Printed", fmt.date(printed_on or dt.date.today()))]
+    body = [_letterhead(firm, "Service report", job.number, rows)]
+    body.append(f"<h2>{esc(job.customer)}</h2><p>{address_block(customer_address)}</p>")
+    body.append(f"<h2>Job</h2><p>{esc(job.description)}</p>")
+    minutes = (debrief.minutes_on_site if debrief else 0) or job.minutes_spent
+    facts = [("Time on site", f"{minutes // 60} h {minutes % 60:02d} min" if minutes else "—"),
+             ("Materials used", job.materials_used or "—")]
+    body.append(table([("", False), ("", False)], facts))
+    if debrief is not None:
+        body.append(f"<h2>Work done</h2><p>{esc(debrief.work_done)}</p>")
+        fb = [f for f in debrief.feedback]
+        if fb:
+            body.append("<h2>Observations on the products</h2>")
+            body.append(table([("Product", False), ("Note", False)], [(sku or "—", text) for sku, _tag, text in fb]))
+    body.append("<table width='100%' style='margin-top:28pt'><tr>"
+                "<td>Technician: ____________________</td><td>Customer: ____________________</td></tr>"
+                "<tr><td class='muted'>signature</td><td class='muted'>name, signature, date</td></tr></table>")
+    return page(f"Service report {job.number}", "".join(body))

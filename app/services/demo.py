@@ -1106,7 +1106,7 @@ class _Builder:
                         last_ts = paid_at
                         if track:
                             timeline.append({"customer_id": ci + 1, "order_id": oid, "at": paid_at,
-                                             "stage": Stage.BILLING, "kind": "paid",
+                                             "stage": Stage.BILLING, "kind": "payment",
                                              "summary": f"Payment of {amount:,} received for {number}",
                                              "user": "finance", "ref_table": "payment",
                                              "ref_id": len(payments)})

@@ -301,7 +301,27 @@ def _credit_note(db: Database, actor: Actor, number: str) -> str:
     return credit_note_html(db, actor, _id_by_integer(db, CreditNote, number, "credit note"))
 
 
+def service_report_html(db: Database, actor: Actor, job_id: int) -> str:
+    """The service report for the customer to sign (story 7)."""
+    from app.models import ServiceDebrief
+    from app.services import service_jobs
+
+    require(actor, "service.view")
+    job = service_jobs.job(db, actor, job_id)
+    with db.read() as s:
+        did = s.execute(select(ServiceDebrief.id).where(ServiceDebrief.job_id == job_id)).scalar()
+        site = _address(s, job.customer_id, AddressKind.SITE, AddressKind.SHIPPING, AddressKind.BILLING)
+    debrief = service_jobs.debrief(db, actor, did) if did is not None else None
+    return docs.service_report_html(firm(db), job, site, debrief)
+
+
+def _service_report(db: Database, actor: Actor, number: str) -> str:
+    from app.models import ServiceJob
+
+    return service_report_html(db, actor, _id_by_code(db, ServiceJob, number, "service job", "SJ-000004"))
+
+
 def kinds() -> dict[str, Callable[[Database, Actor, str], str]]:
     return {"quote": _quote, "confirmation": _confirmation, "work-list": _work_list,
             "pick-list": _pick_list, "delivery-note": _delivery_note, "invoice": _invoice,
-            "credit-note": _credit_note}
+            "credit-note": _credit_note, "service-report": _service_report}

@@ -602,3 +602,29 @@ def preview_expedite(s: Session, order_id: int, requested_date: dt.date, today: 
 def hours_text(minutes: int) -> str:
     return f"{fmt.quantity(Decimal(minutes) / 60)} h"
 
+
+
+def finish_production(db: Database, actor: Actor, order_id: int) -> str:
+    """Production reports an order's making done: its operations in the newest plan are marked
+    done and the order is ready to pick (made-to-order goods can then be picked and shipped)."""
+    require(actor, "schedule.edit")
+
+    def run(uow: UnitOfWork) -> str:
+        s = uow.session
+        order = uow.get(SalesOrder, order_id)
+        if order.status not in (OrderStatus.CONFIRMED, OrderStatus.IN_PRODUCTION):
+            raise UserError(f"{order.number} is {order.status.value.replace('_', ' ')}: nothing is in production.")
+        vid = _latest_version_id(s)
+        if vid is not None:
+            for op in s.scalars(select(ScheduledOperation).join(
+                    SalesOrderLine, SalesOrderLine.id == ScheduledOperation.order_line_id)
+                    .where(SalesOrderLine.order_id == order.id, ScheduledOperation.schedule_version_id == vid)):
+                op.done = True
+        order.status = OrderStatus.READY
+        order.updated_at = utcnow()
+        uow.add(TimelineEvent(customer_id=order.customer_id, order_id=order.id, stage=Stage.SCHEDULE,
+                              kind="production_finished", summary=f"{order.number}: production finished, ready to pick",
+                              user=actor.username, ref_table="sales_order", ref_id=order.id))
+        return order.number
+
+    return db.write(actor, run)

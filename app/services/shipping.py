@@ -451,6 +451,9 @@ def ship(db: Database, actor: Actor, order_id: int, *, carrier: str, tracking_nu
                                       reference=sh.number, user=actor.username))
         for w, dims in parcels:
             sh.packages.append(Package(weight_kg=w, dimensions=dims))
+        from app.services.service_jobs import on_shipment
+
+        on_shipment(uow, order, [ln.product_id for ln in order.lines if ln.id in wanted])
         done = all(ln.qty_shipped >= ln.quantity for ln in order.lines)
         order.status = OrderStatus.SHIPPED if done else OrderStatus.PARTIALLY_SHIPPED
         order.updated_at = utcnow()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from app.config import WorkstationSettings
 from app.drafts import DraftStore
@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
                      enabled=allowed(self.actor.role, "audit.view"))
         self._action("settings", "Firm &settings…", self.show_settings, "Ctrl+,",
                      enabled=allowed(self.actor.role, "orders.settings") or allowed(self.actor.role, "settings.edit"))
+        self._action("timeline", "Customer &timeline…", self.show_timeline, "Ctrl+Shift+T")
         self._action("about", "&About OrderCycle", self.show_about, QKeySequence.StandardKey.HelpContents)
 
     def _build_menus(self) -> None:
@@ -149,6 +150,7 @@ class MainWindow(QMainWindow):
             file_menu.addAction(self.actions[key])
         file_menu.addSeparator()
         file_menu.addAction(self.actions["quit"])
+        bar.addMenu("&Customer").addAction(self.actions["timeline"])
         admin_items = [k for k, perm in (("users", "users.manage"), ("audit", "audit.view"),
                                          ("settings", "orders.settings"), ("settings", "settings.edit"))
                        if allowed(self.actor.role, perm)]
@@ -326,6 +328,18 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         AboutDialog(self.db, self).exec()
+
+    def show_timeline(self, *, customer_id: int | None = None) -> QDialog:
+        """The customer timeline, for the customer of whatever is selected in the current tab."""
+        from app.views.common.timeline import CustomerTimelineDialog
+
+        if customer_id is None:
+            current = self.tab_widgets.get(self.tabs.tabText(self.tabs.currentIndex()))
+            pick = getattr(current, "current_customer_id", None)
+            customer_id = pick() if callable(pick) else None
+        self.timeline_dialog = CustomerTimelineDialog(self.db, self.actor, customer_id, self)
+        self.timeline_dialog.show()
+        return self.timeline_dialog
 
     def confirm(self, title: str, text: str) -> bool:
         return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes

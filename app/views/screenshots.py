@@ -98,7 +98,8 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     files: list[Path] = []
     # each tab is shown to the department that works in it, with the demo's story open
     who = {"Order entry": Role.SALES, "Planning board": Role.MARKETING, "Priority queue": Role.PRODUCTION,
-           "Schedule": Role.PRODUCTION}
+           "Schedule": Role.PRODUCTION,
+           "Shipping/returns": Role.SHIPPING, "Service": Role.SERVICE}
     windows = {}
     for role in {Role.MANAGEMENT, *who.values()}:
         u = users.get(role, admin)
@@ -127,8 +128,16 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     path = out / "main-window.png"
     window.grab().save(str(path))
     files.append(path)
+    # story 8: the story customer's timeline, as the salesperson sees it before the next call
+    from app.models import Customer
+    from app.views.common.timeline import CustomerTimelineDialog
+
+    with db.read() as s:
+        story = s.execute(select(Customer.id).where(Customer.code == "HALDEN")).scalar()
+    sales_actor = windows[Role.SALES].actor if Role.SALES in windows else actor
     for name, dialog in (("sign-in", SignInDialog(db, username=admin.username)),
-                         ("users", UsersDialog(db, actor)), ("about", AboutDialog(db))):
+                         ("users", UsersDialog(db, actor)), ("about", AboutDialog(db)),
+                         ("customer-timeline", CustomerTimelineDialog(db, sales_actor, story))):
         dialog.show()
         app.processEvents()
         path = out / f"dialog-{name}.png"

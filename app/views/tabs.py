@@ -21,6 +21,7 @@ TABS: list[tuple[str, str, str]] = [
     ("Priority queue", "priorities.view", "app.views.priorities.tab:PrioritiesTab"),
     ("Schedule", "schedule.view", "app.views.schedule.tab:ScheduleTab"),
     ("Shipping/returns", "shipping.view", "app.views.shipping.tab:ShippingTab"),
+    ("Service", "service.view", "app.views.service.tab:ServiceTab"),
 ]
 
 

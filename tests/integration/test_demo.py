@@ -431,7 +431,7 @@ def test_story_data(demo_db):
         # story 8: the customer's whole story on one timeline
         kinds = set(s.execute(select(TimelineEvent.kind)
                               .where(TimelineEvent.customer_id == story_customer.id)).scalars())
-        for kind in ("created", "confirmed", "shipped", "invoiced", "paid", "expedite_requested", "return_opened",
+        for kind in ("created", "confirmed", "shipped", "invoiced", "payment", "expedite_requested", "return_opened",
                      "service_job_created", "debriefed", "lead_created"):
             assert kind in kinds, kind
         # every open order has its events

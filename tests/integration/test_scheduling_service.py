@@ -171,3 +171,24 @@ def test_the_expedite_preview_is_the_same_for_everyone_and_costs_nothing_for_sto
     assert p1.finish is not None and p1.before_finish is not None and p1.finish <= p1.before_finish
     assert all(days >= 1 for _oid, _n, _c, days, _late in p1.slips)
     assert (p1.overtime_minutes > 0) == bool(p1.slips)
+
+
+def test_production_finished_makes_a_made_to_order_line_pickable(demo) -> None:
+    from app.services import shipping
+
+    db, actor = demo
+    prod = actor("production")
+    plan = scheduling.compute(db, prod, today=TODAY)
+    with db.read() as s:
+        order = s.scalars(select(SalesOrder).where(SalesOrder.customer_reference == "NEC stand - Logistics Show")).one()
+    before = {r.order_id: r for r in shipping.ready_orders(db, actor("shipping"))}
+    mto_before = before[order.id].pickable if order.id in before else 0
+    with pytest.raises(PermissionDenied):
+        scheduling.finish_production(db, actor("shipping"), order.id)
+    assert scheduling.finish_production(db, prod, order.id) == order.number
+    after = {r.order_id: r for r in shipping.ready_orders(db, actor("shipping"))}
+    assert after[order.id].status == "ready" and after[order.id].pickable > mto_before
+    assert all(o.done for o in scheduling.view(db, prod).ops if o.order_id == order.id)
+    assert plan.ops
+    with pytest.raises(UserError, match="nothing is in production"):
+        scheduling.finish_production(db, prod, order.id)

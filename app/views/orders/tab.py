@@ -32,6 +32,12 @@ class OrdersTab(QWidget):
         self.new_button.clicked.connect(self.new_quote)
         top.addWidget(self.new_button)
         top.addStretch(1)
+        self.leads_button = QPushButton()
+        self.leads_button.setObjectName("leadsButton")
+        self.leads_button.setToolTip("Opportunities and what the technicians learned at your customers")
+        self.leads_button.clicked.connect(lambda: self.show_leads())
+        top.addWidget(self.leads_button)
+        self.refresh_leads()
         lay.addLayout(top)
         split = QSplitter(Qt.Orientation.Horizontal)
         self.list = OrdersListPanel(db, actor)
@@ -47,6 +53,25 @@ class OrdersTab(QWidget):
         self.form.saved.connect(self._saved)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.list.search.setFocus)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_quote)
+
+    def refresh_leads(self) -> None:
+        from app.views.orders.leads import new_lead_count
+
+        n = new_lead_count(self.db, self.actor)
+        self.leads_button.setText(f"&Leads from service ({n} new)" if n else "&Leads from service")
+        self.leads_button.setStyleSheet("font-weight: bold" if n else "")
+
+    def show_leads(self):  # type: ignore[no-untyped-def]
+        from app.views.orders.leads import LeadsDialog
+
+        self.leads_dialog = LeadsDialog(self.db, self.actor, self)
+        self.leads_dialog.finished.connect(lambda _r: self.refresh_leads())
+        self.leads_dialog.show()
+        return self.leads_dialog
+
+    def current_customer_id(self) -> int | None:
+        o = self.form.order
+        return o.customer_id if o is not None else None
 
     def new_quote(self) -> None:
         if allowed(self.actor.role, "orders.edit"):
@@ -65,6 +90,8 @@ class OrdersTab(QWidget):
 
     def on_changes(self, changes: Changes) -> None:
         self.list.on_changes(changes)
+        if changes.touches("lead", "service_debrief"):
+            self.refresh_leads()
         o = self.form.order
         if o is not None and (changes.everything or o.id in changes.entities.get("sales_order", frozenset())):
             if not self.form.dirty:

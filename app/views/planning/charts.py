@@ -9,7 +9,9 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
 COLOURS = {"history": "#777777", "baseline": "#4477aa", "marketing": "#ee6677", "production": "#228833",
-           "consensus": "#222222", "actual": "#777777", "required": "#ee6677", "available": "#228833"}
+           "consensus": "#222222", "actual": "#777777", "required": "#ee6677", "available": "#228833",
+           # service feedback tags (Paul Tol's bright scheme, colour-blind safe)
+           "defect": "#ee6677", "usability": "#4477aa", "missing_feature": "#ccbb44", "documentation": "#66ccee"}
 
 
 def _plot(title: str, parent: QWidget | None = None) -> pg.PlotWidget:

@@ -238,6 +238,10 @@ class PrioritiesTab(QWidget):
         idx = self.table.currentIndex()
         return self.model.row_at(idx.row()) if idx.isValid() and idx.row() < len(self.model.rows) else None
 
+    def current_customer_id(self) -> int | None:
+        r = self.selected_row()
+        return r.customer_id if r is not None else None
+
     def select_order(self, order_id: int) -> bool:
         for i, r in enumerate(self.model.rows):
             if r.order_id == order_id:

@@ -84,10 +84,15 @@ class ScheduleTab(QWidget):
         self.lock_button = QPushButton("&Lock / unlock")
         self.lock_button.setObjectName("toggleLock")
         self.lock_button.clicked.connect(lambda: self.toggle_lock())
+        self.finish_button = QPushButton("Production &finished")
+        self.finish_button.setObjectName("finishProduction")
+        self.finish_button.setToolTip("The selected operation's order is made: ready to pick and ship")
+        self.finish_button.clicked.connect(lambda: self.finish_selected())
         self.publish_button = QPushButton("P&ublish and release")
         self.publish_button.setObjectName("publishSchedule")
         self.publish_button.clicked.connect(lambda: self.publish())
-        for w in (self.compute_button, self.seconds, self.improve_button, self.lock_button, self.publish_button):
+        for w in (self.compute_button, self.seconds, self.improve_button, self.lock_button, self.finish_button,
+                  self.publish_button):
             w.setVisible(self.editable)
             bar.addWidget(w)
         lay.addLayout(bar)
@@ -294,6 +299,19 @@ class ScheduleTab(QWidget):
             return
         self.reload()
         self.message.setText(f"{op.order_number} {op.name} {'unlocked' if op.locked else 'locked'}.")
+
+    def finish_selected(self) -> None:
+        op = self._op(self.selected_op) if self.selected_op else None
+        if op is None:
+            self.message.setText("Select an operation of the order first.")
+            return
+        try:
+            number = scheduling.finish_production(self.db, self.actor, op.order_id)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self.reload()
+        self.message.setText(f"{number}: production finished; shipping can pick it now.")
 
     def publish(self) -> None:
         if self.plan is None:

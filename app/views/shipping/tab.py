@@ -282,6 +282,13 @@ class ShippingTab(QWidget):
         if changes.touches(*WATCHED):
             self.reload()
 
+    def current_customer_id(self) -> int | None:
+        if self.pages.currentIndex() == self.pages.count() - 1 and self.claims_table.currentIndex().isValid():
+            return self.claims_model.rows[self.claims_table.currentIndex().row()].customer_id
+        if self.sees_billing and self.pages.currentIndex() == 1 and self.invoices_table.currentIndex().isValid():
+            return self.invoices_model.rows[self.invoices_table.currentIndex().row()].customer_id
+        return None
+
     # --- selection helpers ------------------------------------------------------------------------
     @staticmethod
     def _selected(table: QTableView, model: RowsTableModel[Any]) -> list[Any]:

@@ -1,0 +1,1 @@
+"""Service tab: jobs, technicians calendar, debriefs, product feedback."""

@@ -1,0 +1,249 @@
+"""Service: installation, maintenance, repair and training jobs booked on technicians' calendars,
+the debrief after each job, and management's product-feedback list with its trend."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import format as fmt
+from app.db.uow import Actor, Database
+from app.errors import UserError
+from app.services import queries, service_jobs
+from app.services.changes import Changes
+from app.services.permissions import allowed
+from app.views.common.messages import show_user_error
+from app.views.common.table import Column, RowsTableModel
+from app.views.schedule.gantt import Bar, GanttChart
+from app.views.service.dialogs import BookDialog, DebriefDialog, DoneDialog, NewJobDialog
+
+TITLE = "Service"
+WATCHED = ("service_job", "service_debrief", "product_feedback", "lead", "shipment", "staff")
+JOB_COLUMNS: list[Column[service_jobs.JobView]] = [
+    Column("Job", lambda j: j.number), Column("Kind", lambda j: j.kind.capitalize()),
+    Column("Status", lambda j: j.status.replace("_", " ")), Column("Customer", lambda j: j.customer),
+    Column("Order", lambda j: j.order_number or ""), Column("Technician", lambda j: j.technician or ""),
+    Column("When", lambda j: f"{j.start.astimezone():%a %d %b %H:%M}" if j.start else "not booked"),
+    Column("Every", lambda j: f"{j.recurrence_months} months" if j.recurrence_months else ""),
+    Column("Description", lambda j: j.description),
+]
+
+
+def _table(name: str, model: Any) -> QTableView:
+    t = QTableView()
+    t.setObjectName(name)
+    t.setModel(model)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.verticalHeader().hide()
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+class ServiceTab(QWidget):
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
+                 today: dt.date | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.actor = db, actor
+        self.today = today or dt.date.today()
+        self.setObjectName("serviceTab")
+        self.editable = allowed(actor.role, "service.edit")
+        lay = QVBoxLayout(self)
+        self.pages = QTabWidget()
+        self.pages.setObjectName("servicePages")
+        lay.addWidget(self.pages, 1)
+        self.message = QLabel()
+        self.message.setObjectName("serviceMessage")
+        self.message.setWordWrap(True)
+        lay.addWidget(self.message)
+        # jobs
+        page = QWidget()
+        pl = QVBoxLayout(page)
+        self.jobs_model: RowsTableModel[service_jobs.JobView] = RowsTableModel(JOB_COLUMNS, self, key=lambda j: j.id)
+        self.jobs_table = _table("jobsTable", self.jobs_model)
+        pl.addWidget(self.jobs_table)
+        row = QHBoxLayout()
+        for text, name, slot in (("&New job…", "newJob", self.new_job), ("&Book technician…", "bookJob", self.book),
+                                 ("&Done…", "jobDone", self.done), ("De&brief…", "debriefJob", self.debrief)):
+            b = QPushButton(text)
+            b.setObjectName(name)
+            b.clicked.connect(lambda _c=False, f=slot: f())
+            b.setVisible(self.editable)
+            row.addWidget(b)
+        report = QPushButton("Service &report…")
+        report.setObjectName("serviceReport")
+        report.clicked.connect(lambda: self.print_report())
+        row.addWidget(report)
+        row.addStretch(1)
+        self.open_only = QCheckBox("Open jobs only")
+        self.open_only.setChecked(True)
+        self.open_only.toggled.connect(lambda _on: self.reload())
+        row.addWidget(self.open_only)
+        pl.addLayout(row)
+        self.pages.addTab(page, "Jobs")
+        # technicians' calendar
+        self.calendar = GanttChart()
+        self.calendar.setObjectName("technicianCalendar")
+        self.calendar.px_per_min = 0.12
+        self.pages.addTab(self.calendar, "Calendar")
+        # debriefs and product feedback
+        page = QWidget()
+        fl = QVBoxLayout(page)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.feedback_model: RowsTableModel[service_jobs.FeedbackRow] = RowsTableModel([
+            Column("Product", lambda r: f"{r.sku} {r.product}"), Column("Tag", lambda r: r.tag.replace("_", " ")),
+            Column("Count", lambda r: str(r.count), True), Column("Latest", lambda r: fmt.local_time(r.latest))],
+            self, key=lambda r: (r.sku, r.tag))
+        self.feedback_table = _table("feedbackTable", self.feedback_model)
+        split.addWidget(self.feedback_table)
+        from app.views.planning.charts import SeriesChart
+
+        self.chart = SeriesChart("Product feedback per month, by tag")
+        split.addWidget(self.chart.widget)
+        fl.addWidget(split, 2)
+        fl.addWidget(QLabel("<b>Recent debriefs</b>"))
+        self.debriefs_model: RowsTableModel[service_jobs.DebriefView] = RowsTableModel([
+            Column("Filed", lambda d: fmt.local_time(d.filed_at)), Column("Job", lambda d: d.job_number),
+            Column("Customer", lambda d: d.customer), Column("By", lambda d: d.filed_by),
+            Column("Satisfaction", lambda d: f"{d.satisfaction}/5", True),
+            Column("Situation", lambda d: d.situation or ""), Column("Work done", lambda d: d.work_done)],
+            self, key=lambda d: d.id)
+        self.debriefs_table = _table("debriefsTable", self.debriefs_model)
+        fl.addWidget(self.debriefs_table, 1)
+        self.pages.addTab(page, "Debriefs && feedback")
+        self.reload()
+
+    # --- loading -----------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.jobs_model.set_rows(service_jobs.jobs(self.db, self.actor, open_only=self.open_only.isChecked()))
+        self.jobs_table.resizeColumnsToContents()
+        techs = service_jobs.technicians(self.db, self.actor)
+        origin = dt.datetime.combine(self.today, dt.time()).astimezone()
+        bars = []
+        for j in service_jobs.jobs(self.db, self.actor, open_only=False):
+            if j.start and j.end and j.technician_id and j.end >= origin:
+                bars.append(Bar(j.id, j.technician_id, int((j.start - origin).total_seconds() // 60),
+                                int((j.end - origin).total_seconds() // 60), f"{j.number} {j.customer}",
+                                f"{j.number} {j.kind} — {j.customer}\n{j.description}\n"
+                                f"{j.start.astimezone():%a %d %b %H:%M}–{j.end.astimezone():%H:%M}",
+                                False, False))
+        self.calendar.set_plan(origin, 21, techs, bars, False)
+        self.feedback_model.set_rows(service_jobs.feedback_summary(self.db, self.actor))
+        self.feedback_table.resizeColumnsToContents()
+        months, counts = service_jobs.feedback_by_month(self.db, self.actor, today=self.today)
+        self.chart.show([f"{m:%b %y}" for m in months], {k: v for k, v in counts.items()})
+        self.debriefs_model.set_rows(service_jobs.debriefs(self.db, self.actor, limit=100))
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches(*WATCHED):
+            self.reload()
+
+    def selected(self) -> service_jobs.JobView | None:
+        idx = self.jobs_table.currentIndex()
+        rows = self.jobs_model.rows
+        if not idx.isValid() or idx.row() >= len(rows):
+            self.message.setText("Select a job first.")
+            return None
+        return rows[idx.row()]
+
+    def select_job(self, job_id: int) -> None:
+        for i, j in enumerate(self.jobs_model.rows):
+            if j.id == job_id:
+                self.jobs_table.selectRow(i)
+                return
+        raise LookupError(job_id)
+
+    def current_customer_id(self) -> int | None:
+        idx = self.jobs_table.currentIndex()
+        return self.jobs_model.rows[idx.row()].customer_id if idx.isValid() and idx.row() < len(
+            self.jobs_model.rows) else None
+
+    # --- actions -----------------------------------------------------------------------------
+    def new_job(self) -> None:
+        dlg = NewJobDialog(self, queries.customers(self.db, self.actor),
+                           lambda cid, kind, text, every: service_jobs.create_job(
+                               self.db, self.actor, cid, kind, text, recurrence_months=every))
+        if dlg.exec():
+            self.reload()
+            j = dlg.result_value
+            self.select_job(j.id)
+            self.message.setText(f"{j.number} created for {j.customer}; book a technician.")
+
+    def book(self) -> None:
+        j = self.selected()
+        if j is None:
+            return
+        dlg = BookDialog(self, j, service_jobs.technicians(self.db, self.actor),
+                         self.today + dt.timedelta(days=1),
+                         lambda tech, start, end: service_jobs.assign(self.db, self.actor, j.id, j.version, tech,
+                                                                      start, end))
+        if dlg.exec():
+            v = dlg.result_value
+            self.reload()
+            self.select_job(v.id)
+            self.message.setText(f"{v.number} booked: {v.technician}, {v.start.astimezone():%a %d %b %H:%M}.")
+
+    def done(self) -> None:
+        j = self.selected()
+        if j is None:
+            return
+        dlg = DoneDialog(self, j, lambda minutes, materials: service_jobs.complete(self.db, self.actor, j.id,
+                                                                                    j.version, minutes, materials))
+        if dlg.exec():
+            self.reload()
+            self.message.setText(f"{j.number} done." + (" The next visit is planned." if j.recurrence_months
+                                                        else " File the debrief while it is fresh."))
+
+    def debrief(self) -> None:
+        j = self.selected()
+        if j is None:
+            return
+        from app.services import orders
+
+        products = [sku for _i, sku, _n in orders.search_products(self.db, self.actor, "", limit=500)]
+        dlg = DebriefDialog(self, j, products, lambda **kw: service_jobs.file_debrief(self.db, self.actor, j.id,
+                                                                                        j.version, **kw))
+        if dlg.exec():
+            d = dlg.result_value
+            self.reload()
+            self.message.setText(f"Debrief of {d.job_number} filed: {len(d.opportunities)} lead(s) sent to the "
+                                 f"salesperson, {len(d.feedback)} feedback item(s) to management.")
+
+    def print_report(self, target: Path | None = None) -> Path | None:
+        from app.printing.render import preview, to_pdf
+        from app.services import documents
+
+        j = self.selected()
+        if j is None:
+            return None
+        try:
+            html = documents.kinds()["service-report"](self.db, self.actor, j.number)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return None
+        if target is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save service report", f"{j.number}.pdf", "PDF (*.pdf)")
+            if not path:
+                preview(html, self).exec()
+                return None
+            target = Path(path)
+        to_pdf(html, target, title=f"Service report {j.number}")
+        self.message.setText(f"Service report {j.number} saved to {target}.")
+        return target
