@@ -24,7 +24,7 @@ def make_tab(qtbot, db: Database, who: str) -> ServiceTab:
     return tab
 
 
-def test_story7_technician_debriefs_an_installation_and_the_salesperson_sees_the_lead(qtbot, demo) -> None:
+def test_story7_technician_debriefs_an_installation_and_the_salesperson_sees_the_lead(qtbot, demo, tmp_path) -> None:
     from app.views.orders.tab import OrdersTab
 
     sales = OrdersTab(demo, actor_for(demo, "sales"), today=TODAY)
@@ -73,6 +73,16 @@ def test_story7_technician_debriefs_an_installation_and_the_salesperson_sees_the
     when_modal(qtbot, debrief, DebriefDialog)
     tab.debrief()
     assert "1 lead(s) sent to the salesperson, 1 feedback item(s)" in tab.message.text()
+    # the service report the customer signs
+    from pypdf import PdfReader
+
+    tab.open_only.setChecked(False)
+    tab.select_job(job.id)
+    pdf = tab.print_report(tmp_path / "report.pdf")
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(str(pdf)).pages).split())
+    assert "Service report" in text and job.number in text and "Halden Logistics" in text
+    assert "Racking installed and anchored to the slab" in text and "7 h 00 min" in text and "Ben Ford" in text
+    assert "Second warehouse" not in text  # leads are internal, not on the customer's copy
     # management's feedback list counts it
     tab.pages.setCurrentIndex(2)
     row = next(r for r in tab.feedback_model.rows if r.sku == "SP-ANCHOR-M12" and r.tag == "usability")
