@@ -68,7 +68,7 @@ def test_main_window_shows_stages_status_bar_and_admin_menu(qtbot, sqlite_db: Da
     assert sqlite_db.location in window.db_label.text()
     assert window.user_label.text() == "Ruth Admin (admin) at desk-1"
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&Admin", "&Help"]
+    assert menus == ["&File", "&Customer", "&Admin", "&Help"]
     model = window.tab_widgets["Overview"].model
     quotes = next(r for r in model.rows if r.status == "quote")
     assert quotes.orders == 1 and model.index(0, 2).data() == "1"
@@ -77,7 +77,7 @@ def test_main_window_shows_stages_status_bar_and_admin_menu(qtbot, sqlite_db: Da
 def test_a_salesperson_sees_no_admin_menu_and_no_backup(qtbot, sqlite_db: Database) -> None:
     window = MainWindow(sqlite_db, Actor("sam", "sales", "Sam Seller"), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
-    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Help"]
+    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Customer", "&Help"]
     assert not window.actions["backup"].isEnabled()
     assert not window.actions["users"].isEnabled()
 

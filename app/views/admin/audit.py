@@ -29,6 +29,7 @@ from app.errors import UserError
 from app.services import audit
 from app.services.audit import AuditFilter, AuditRow
 from app.tasks import Cancelled, run_task
+from app.views.common.export import enable_export
 from app.views.common.messages import show_user_error
 from app.views.common.table import Column, RowsTableModel
 
@@ -98,6 +99,7 @@ class AuditDialog(QDialog):
         self.table = QTableView()
         self.table.setObjectName("auditTable")
         self.table.setModel(self.model)
+        enable_export(self.table, "Audit log", self)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)

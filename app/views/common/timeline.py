@@ -9,6 +9,7 @@ from app import format as fmt
 from app.db.uow import Actor, Database
 from app.services import queries
 from app.services.timeline import STAGE_LABEL, CustomerTimeline, Entry, customer_timeline
+from app.views.common.export import enable_export
 from app.views.common.table import Column, RowsTableModel
 
 COLUMNS: list[Column[Entry]] = [
@@ -52,6 +53,7 @@ class CustomerTimelineDialog(QDialog):
         self.table = QTableView()
         self.table.setObjectName("timelineTable")
         self.table.setModel(self.model)
+        enable_export(self.table, "Customer timeline", self)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(True)

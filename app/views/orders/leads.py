@@ -21,6 +21,7 @@ from app.errors import UserError
 from app.models.enums import Role
 from app.services import service_jobs
 from app.services.permissions import allowed
+from app.views.common.export import enable_export
 from app.views.common.messages import show_user_error
 from app.views.common.table import Column, RowsTableModel
 
@@ -60,6 +61,7 @@ class LeadsDialog(QDialog):
         self.table = QTableView()
         self.table.setObjectName("leadsTable")
         self.table.setModel(self.model)
+        enable_export(self.table, "Leads", self)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
@@ -85,6 +87,7 @@ class LeadsDialog(QDialog):
         self.debrief_table = QTableView()
         self.debrief_table.setObjectName("debriefsTable")
         self.debrief_table.setModel(self.debriefs)
+        enable_export(self.debrief_table, "Debriefs", self)
         self.debrief_table.verticalHeader().hide()
         self.debrief_table.horizontalHeader().setStretchLastSection(True)
         lay.addWidget(self.debrief_table, 1)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from app.db.uow import Actor, Database
 from app.services import orders, queries
 from app.services.changes import Changes
+from app.views.common.export import enable_export
 from app.views.common.lazy import LazyTableModel
 
 STATUS_FILTERS: list[tuple[str, list[str] | None]] = [
@@ -87,6 +88,7 @@ class OrdersListPanel(QWidget):
         self.table = QTableView()
         self.table.setObjectName("ordersTable")
         self.table.setModel(self.model)
+        enable_export(self.table, "Orders", self)
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)  # sorts once (the first load), by the indicator
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

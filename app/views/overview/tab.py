@@ -8,6 +8,7 @@ from app import format as fmt
 from app.db.uow import Actor, Database
 from app.services.changes import Changes
 from app.services.overview import StageRow, cycle_overview
+from app.views.common.export import enable_export
 from app.views.common.table import Column, RowsTableModel
 
 TITLE = "Overview"
@@ -35,6 +36,7 @@ class OverviewTab(QWidget):
         self.table = QTableView()
         self.table.setObjectName("overviewTable")
         self.table.setModel(self.model)
+        enable_export(self.table, "Cycle overview", self)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)

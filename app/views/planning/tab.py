@@ -33,6 +33,7 @@ from app.services import planning, plans, queries
 from app.services.changes import Changes
 from app.services.permissions import allowed
 from app.tasks import Cancelled, run_task
+from app.views.common.export import enable_export
 from app.views.common.messages import ERROR_COLOUR, show_user_error
 from app.views.common.table import Column, RowsTableModel
 from app.views.planning.board_model import KINDS, BoardTableModel
@@ -125,6 +126,7 @@ class PlanningTab(QWidget):
         self.table = QTableView()
         self.table.setObjectName("boardTable")
         self.table.setModel(self.model)
+        enable_export(self.table, "Planning board", self)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(20)
@@ -155,6 +157,7 @@ class PlanningTab(QWidget):
         self.bias_table = QTableView()
         self.bias_table.setObjectName("biasTable")
         self.bias_table.setModel(self.bias_model)
+        enable_export(self.bias_table, "Bias tracker", self)
         self.bias_table.verticalHeader().hide()
         self.bias_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         v.addWidget(self.bias_table, 1)
@@ -182,6 +185,7 @@ class PlanningTab(QWidget):
         self.inventory_table = QTableView()
         self.inventory_table.setObjectName("inventoryTable")
         self.inventory_table.setModel(self.inventory_model)
+        enable_export(self.inventory_table, "Inventory plan", self)
         self.inventory_table.verticalHeader().hide()
         v.addWidget(self.inventory_table)
         self.inventory_skipped = QLabel()
@@ -197,6 +201,7 @@ class PlanningTab(QWidget):
         self.headcount_table = QTableView()
         self.headcount_table.setObjectName("headcountTable")
         self.headcount_table.setModel(self.headcount_model)
+        enable_export(self.headcount_table, "Headcount plan", self)
         self.headcount_table.verticalHeader().hide()
         hv.addWidget(self.headcount_table, 1)
         self.headcount_skipped = QLabel()

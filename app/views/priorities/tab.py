@@ -27,6 +27,7 @@ from app.services import expedites, priorities
 from app.services.changes import Changes
 from app.services.permissions import allowed
 from app.views.common.messages import show_user_error
+from app.views.common.export import enable_export
 from app.views.common.table import Column, RowsTableModel
 from app.views.priorities.dialogs import (
     DecisionDialog,
@@ -42,6 +43,9 @@ WATCHED = ("sales_order", "sales_order_line", "expedite_request", "expedite_quot
            "product", "material", "routing_operation", "scheduled_operation")
 
 
+_TITLE = {'queueTable': 'Priority queue', 'partsTable': 'Score parts', 'requestsTable': 'Expedite requests', 'statsTable': 'Expedite requesters', 'heldTable': 'Orders on hold', 'rejectedTable': 'Rejected orders'}
+
+
 def _table(name: str, model: Any) -> QTableView:
     t = QTableView()
     t.setObjectName(name)
@@ -53,6 +57,7 @@ def _table(name: str, model: Any) -> QTableView:
     t.horizontalHeader().setStretchLastSection(True)
     t.setWordWrap(False)
     t.horizontalHeader().setResizeContentsPrecision(60)  # size columns from the first rows, not 10,000
+    enable_export(t, _TITLE.get(name, name))
     return t
 
 

@@ -32,6 +32,7 @@ from app.services import scheduling
 from app.services.changes import Changes
 from app.services.permissions import allowed
 from app.tasks import Cancelled, run_task
+from app.views.common.export import enable_export
 from app.views.common.messages import show_user_error
 from app.views.common.table import Column, RowsTableModel
 from app.views.schedule.gantt import Bar, GanttChart, tooltip
@@ -113,6 +114,7 @@ class ScheduleTab(QWidget):
         self.late_table = QTableView()
         self.late_table.setObjectName("lateTable")
         self.late_table.setModel(self.late_model)
+        enable_export(self.late_table, "Late orders", self)
         self.late_table.verticalHeader().hide()
         self.late_table.horizontalHeader().setStretchLastSection(True)
         sl.addWidget(self.late_table, 1)

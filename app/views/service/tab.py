@@ -29,6 +29,7 @@ from app.services import queries, service_jobs
 from app.services.changes import Changes
 from app.services.permissions import allowed
 from app.views.common.messages import show_user_error
+from app.views.common.export import enable_export
 from app.views.common.table import Column, RowsTableModel
 from app.views.schedule.gantt import Bar, GanttChart
 from app.views.service.dialogs import BookDialog, DebriefDialog, DoneDialog, NewJobDialog
@@ -45,6 +46,9 @@ JOB_COLUMNS: list[Column[service_jobs.JobView]] = [
 ]
 
 
+_TITLE = {'jobsTable': 'Service jobs', 'feedbackTable': 'Product feedback', 'debriefsTable': 'Debriefs'}
+
+
 def _table(name: str, model: Any) -> QTableView:
     t = QTableView()
     t.setObjectName(name)
@@ -54,6 +58,7 @@ def _table(name: str, model: Any) -> QTableView:
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.verticalHeader().hide()
     t.horizontalHeader().setStretchLastSection(True)
+    enable_export(t, _TITLE.get(name, name))
     return t
 
 

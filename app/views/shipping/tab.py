@@ -30,6 +30,7 @@ from app.services import billing, queries, returns, shipping
 from app.services.changes import Changes
 from app.services.permissions import allowed
 from app.views.common.messages import ERROR_COLOUR, show_user_error
+from app.views.common.export import enable_export
 from app.views.common.table import Column, Index, RowsTableModel
 from app.views.shipping.dialogs import (
     AmountDialog,
@@ -60,6 +61,9 @@ class FlagModel(RowsTableModel[Any]):
         return super().data(index, role)
 
 
+_TITLE = {'readyTable': 'Ready to pick or ship', 'pickListsTable': 'Pick lists', 'shipmentsTable': 'Shipments', 'toInvoiceTable': 'To invoice', 'invoicesTable': 'Invoices', 'claimsTable': 'Claims', 'refundsTable': 'Refunds'}
+
+
 def _table(name: str, model: Any, *, multi: bool = False) -> QTableView:
     t = QTableView()
     t.setObjectName(name)
@@ -70,6 +74,7 @@ def _table(name: str, model: Any, *, multi: bool = False) -> QTableView:
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.verticalHeader().hide()
     t.horizontalHeader().setStretchLastSection(True)
+    enable_export(t, _TITLE.get(name, name))
     return t
 
 

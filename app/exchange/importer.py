@@ -1,0 +1,272 @@
+"""Importing a workbook: a dry run that lists every problem (sheet, row, column, value, reason)
+and can save a copy of the user's workbook with the problem cells highlighted and commented; then,
+only when the user confirms and nothing is wrong, one unit of work — never a half-imported file.
+
+Speed: cells are read with calamine, converted in one pass, compared with what the database holds
+in a few bulk queries, and written with Core ``executemany`` (``make bench`` measures 100,000
+order lines against calamine's own read time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from app.db.uow import Actor, Database, UnitOfWork
+from app.errors import Problem, UserError, ValidationError
+from app.exchange import values as v
+from app.exchange.reading import HeaderMatch, SheetData, column_letter, find_header, read_sheet, sheet_problems
+from app.exchange.spec import Diff, Kind, Row, parse
+from app.models import AuditLog
+from app.models.base import utcnow
+from app.services.permissions import require
+
+CANCELLED = "cancelled"
+
+
+@dataclass
+class Plan:
+    kind: str
+    source: Path
+    sheet: str
+    header_row: int  # Excel row number of the header
+    columns: dict[str, str]  # field → column letter
+    ignored: list[str]  # header texts of columns not imported
+    rows: list[Row]
+    problems: list[Problem]
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    diff: Diff | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if self.problems:
+            return (f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} in {self.source.name} "
+                    f"(sheet '{self.sheet}'): nothing was imported.")
+        return (f"{len(self.rows)} rows read from {self.source.name}: {self.created} new, {self.updated} changed, "
+                f"{self.unchanged} unchanged.")
+
+
+# --- remembered column mappings (per workstation) ---------------------------------------------------
+def _mapping_file() -> Path:
+    from app.config import config_dir
+
+    return Path(config_dir()) / "import-mappings.json"
+
+
+def remembered(kind: str) -> dict[str, str]:
+    try:
+        data = json.loads(_mapping_file().read_text(encoding="utf-8"))
+        return dict(data.get(kind, {}))
+    except (OSError, ValueError):
+        return {}
+
+
+def remember(kind: str, mapping: dict[str, str]) -> None:
+    """Keep header text → field choices so the next file from the same source maps itself."""
+    path = _mapping_file()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (OSError, ValueError):
+        data = {}
+    data.setdefault(kind, {}).update(mapping)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # remembering is a convenience; the import itself does not depend on it
+
+
+# --- the dry run -------------------------------------------------------------------------------------
+def _convert(k: Kind, sheet: SheetData, header: HeaderMatch, state: Any = None) -> tuple[list[Row], list[Problem]]:
+    rows: list[Row] = []
+    problems: list[Problem] = []
+    fields = {f.name: f for f in k.fields}
+    cols = [(j, fields[name]) for j, name in sorted(header.columns.items())]
+    required = [f for f in k.fields if f.required]
+    data = sheet.rows[header.row + 1:]
+    n = len(data)
+    for i, raw in enumerate(data):
+        if state is not None and i % 5000 == 0:
+            state.progress(0.1 + 0.5 * i / max(1, n), f"checking row {i + 1:,} of {n:,}")
+        number = header.row + 2 + i
+        if not any(c is not None and (not isinstance(c, str) or c.strip()) for c in raw):
+            continue  # blank rows between blocks are skipped
+        vals: dict[str, Any] = {}
+        for j, f in cols:
+            cell = raw[j] if j < len(raw) else None
+            letter = column_letter(j)
+            err = sheet.errors.get((header.row + 1 + i, j)) or v.formula_error(cell)
+            if err:
+                problems.append(Problem(f"formula error {err}: fix the formula or type the value", sheet=sheet.name,
+                                        row=number, column=letter, value=cell, field=f.label))
+                continue
+            if v.is_blank(cell):
+                if f.required:
+                    problems.append(Problem("required, but empty", sheet=sheet.name, row=number, column=letter,
+                                            field=f.label))
+                continue
+            try:
+                vals[f.name] = parse(f, cell)
+            except ValueError as exc:
+                problems.append(Problem(str(exc), sheet=sheet.name, row=number, column=letter, value=cell,
+                                        field=f.label))
+        if all(f.name in vals for f in required):
+            rows.append(Row(number, vals))
+    missing = [f.label for f in required if f.name not in header.columns.values()]
+    if missing:
+        problems.insert(0, Problem(f"no column for {', '.join(missing)} (rename a column, or map it)",
+                                   sheet=sheet.name, row=header.row + 1))
+    return rows, problems
+
+
+def dry_run(db: Database, actor: Actor, kind_name: str, source: Path | str, *, sheet: str | None = None,
+            mapping: dict[str, str] | None = None, state: Any = None) -> Plan:
+    """Read, check and compare with the database; write nothing. ``mapping``: header text →
+    field for columns the synonyms do not recognise (remembered for next time)."""
+    from app.exchange.kinds import kind
+
+    k = kind(kind_name)
+    if not k.import_permission:
+        raise UserError(f"{k.title} can be exported, not imported.")
+    require(actor, k.import_permission)
+    source = Path(source)
+    if state is not None:
+        state.progress(0.02, "reading the workbook")
+    data = read_sheet(source, sheet)
+    known = remembered(k.name)
+    if mapping:
+        known.update(mapping)
+    header = find_header(data, k.synonyms(), known)
+    problems = sheet_problems(data, header)
+    plan = Plan(k.name, source, data.name, (header.row + 1) if header else 0,
+                {name: column_letter(j) for j, name in (header.columns.items() if header else [])},
+                list(header.unmatched.values()) if header else [], [], problems)
+    if header is None or any(p.row is None or p.row <= plan.header_row for p in problems):
+        return plan
+    rows, row_problems = _convert(k, data, header, state)
+    plan.rows = rows
+    plan.problems += row_problems
+    if state is not None:
+        state.progress(0.65, "comparing with the database")
+    with db.read() as s:
+        lk = k.lookups(s)
+        lk["actor"] = actor
+        diff = k.diff(s, rows, lk)
+    for number, fname, reason in diff.problems:
+        f = next((x for x in k.fields if x.name == fname), None)
+        col = plan.columns.get(fname) if fname else None
+        cell = next((r.values.get(fname) for r in rows if r.number == number), None) if fname else None
+        plan.problems.append(Problem(reason, sheet=data.name, row=number, column=col,
+                                     field=f.label if f else None, value=cell))
+    plan.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    plan.created, plan.updated, plan.unchanged, plan.diff = diff.created, diff.updated, diff.unchanged, diff
+    if mapping:
+        remember(k.name, mapping)
+    return plan
+
+
+def run_import(db: Database, actor: Actor, plan: Plan, *, state: Any = None) -> Plan:
+    """Write a clean plan in one unit of work. The comparison is made again inside the
+    transaction (someone may have saved since the dry run), so what is written is exact."""
+    from app.exchange.kinds import kind
+
+    if plan.problems:
+        raise ValidationError(plan.problems[:50])
+    k = kind(plan.kind)
+    require(actor, k.import_permission)  # type: ignore[arg-type]
+    if k.name == "forecasts":
+        return _import_forecasts(db, actor, plan)
+
+    def run(uow: UnitOfWork) -> Diff:
+        s = uow.session
+        if state is not None:
+            state.progress(0.7, "writing")
+        lk = k.lookups(s)
+        lk["actor"] = actor
+        diff = k.diff(s, plan.rows, lk)
+        if diff.problems:
+            number, fname, reason = diff.problems[0]
+            raise ValidationError(Problem(reason, sheet=plan.sheet, row=number, column=plan.columns.get(fname or "")))
+        touched = k.apply(s, diff, lk, actor.username)
+        for table, ids in touched.items():
+            uow.touched.setdefault(table, set()).update(ids[:600] if len(ids) > 600 else ids)
+        s.execute(insert(AuditLog), [{"at": utcnow(), "username": actor.username, "workstation": actor.workstation,
+                                       "action": "import", "entity": k.name, "entity_id": None, "field": None,
+                                       "old_value": None, "new_value": f"{plan.source.name}: {diff.created} new, "
+                                                                       f"{diff.updated} changed, {diff.unchanged} "
+                                                                       "unchanged"}])
+        return diff
+
+    diff = db.write(actor, run, retries=2)
+    plan.created, plan.updated, plan.unchanged = diff.created, diff.updated, diff.unchanged
+    if state is not None:
+        state.progress(1.0, "done")
+    return plan
+
+
+def _import_forecasts(db: Database, actor: Actor, plan: Plan) -> Plan:
+    from app.services import planning
+
+    department = {"marketing": "marketing", "production": "production"}.get(actor.role)
+    if department is None:
+        raise UserError("Forecast figures are imported by marketing or production, each for their own line.")
+    cells = plan.diff.payload if plan.diff else []
+    changed = [c for c in cells if c[3]]
+    plan.updated = planning.set_figures(db, actor, department, [c[:3] for c in changed]) if changed else 0
+    plan.created = 0
+    plan.unchanged = len(cells) - plan.updated
+    return plan
+
+
+# --- the annotated copy of the user's workbook --------------------------------------------------------
+def write_report(plan: Plan, target: Path | str) -> Path:
+    """A copy of the user's workbook with every problem cell filled red and a comment saying what
+    is wrong, plus a 'Problems' sheet listing them all (sheet, row, column, value, reason)."""
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    target = Path(target)
+    wb = load_workbook(plan.source)
+    ws = wb[plan.sheet] if plan.sheet in wb.sheetnames else wb.worksheets[0]
+    red = PatternFill("solid", fgColor="F8D7DA")
+    per_cell: dict[tuple[int, str], list[str]] = {}
+    for p in plan.problems:
+        if p.row is not None:
+            per_cell.setdefault((p.row, p.column or "A"), []).append(p.reason)
+    for (row, col), reasons in per_cell.items():
+        cell = ws[f"{col}{row}"]
+        cell.fill = red
+        cell.comment = Comment("\n".join(reasons), "OrderCycle")
+    if "Problems" in wb.sheetnames:
+        del wb["Problems"]
+    out = wb.create_sheet("Problems", 0)
+    out.append(["Sheet", "Row", "Column", "Field", "Value", "Problem"])
+    for c in out[1]:
+        c.font = Font(bold=True)
+    for p in plan.problems:
+        out.append([p.sheet or plan.sheet, p.row, p.column, p.field, "" if p.value is None else str(p.value), p.reason])
+    for col, width in zip("ABCDEF", (14, 8, 8, 18, 24, 80)):
+        out.column_dimensions[col].width = width
+    out.freeze_panes = "A2"
+    tmp = target.with_name(target.stem + ".part.xlsx")
+    wb.save(tmp)
+    os.replace(tmp, target)
+    return target
+
+
+def report_name(source: Path) -> Path:
+    return source.with_name(f"{source.stem} — problems {dt.date.today().isoformat()}.xlsx")

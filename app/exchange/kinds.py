@@ -1,0 +1,683 @@
+"""The kinds of data that go in and out of Excel: products, customers, stock levels, price lists,
+open orders with lines, historic sales and forecasts (import and export); order lines and
+invoices (export). Each import is an upsert by its key (SKU, customer code, order number)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.exchange.spec import ZERO, Diff, Field, Kind, Row, ids_by_key, upsert, write_upsert
+from app.models import (
+    Address,
+    Customer,
+    DemandHistory,
+    Forecast,
+    Invoice,
+    NumberSequence,
+    Product,
+    ProductFamily,
+    SalesOrder,
+    SalesOrderLine,
+    StockMovement,
+    TimelineEvent,
+    User,
+)
+from app.models.base import money, utcnow
+from app.models.enums import AddressKind, OrderKind, OrderStatus, Stage
+
+P, C, O, L = Product.__table__, Customer.__table__, SalesOrder.__table__, SalesOrderLine.__table__
+SKU = Field("sku", "SKU", "code", True, ("item no", "item number", "article", "article no", "part no", "product code",
+                                         "item code", "code", "artikel", "artikelnummer", "artikel nr", "product id"),
+            "The product's code, as in OrderCycle (any case)", lookup="sku")
+
+
+def _product_map(s: Session) -> dict[str, dict[str, Any]]:
+    return {r.sku: dict(r._mapping) for r in s.execute(select(
+        P.c.id, P.c.sku, P.c.name, P.c.family_id, P.c.unit, P.c.list_price, P.c.material_cost, P.c.standard_cost,
+        P.c.tax_rate, P.c.location, P.c.lead_time_days, P.c.make_to_stock, P.c.target_stock, P.c.max_stock,
+        P.c.needs_installation, P.c.stock_on_hand, P.c.stock_reserved, P.c.active))}
+
+
+def _keyed(rows: list[Row], key: str, diff: Diff) -> list[Row]:
+    """Rows whose key appears once; a duplicate key in the file is a problem on each later row."""
+    seen: dict[Any, int] = {}
+    out = []
+    for r in rows:
+        k = r.values.get(key)
+        if k in seen:
+            diff.problems.append((r.number, key, f"'{k}' appears twice in the file (first in row {seen[k]})"))
+            continue
+        seen[k] = r.number
+        out.append(r)
+    return out
+
+
+# --- products -------------------------------------------------------------------------------------
+class Products(Kind):
+    name, title = "products", "Products"
+    description = "Products: create new SKUs and update existing ones"
+    import_permission = "products.edit"
+    key = ("sku",)
+    fields = (
+        SKU,
+        Field("name", "Name", "text", True, ("description", "product name", "item description", "bezeichnung"),
+              "What the product is called on quotes and invoices"),
+        Field("family", "Family", "code", True, ("product family", "group", "category", "product group"),
+              "The product family code", lookup="family"),
+        Field("unit", "Unit", "text", False, ("uom", "unit of measure"), "pcs, m, kg… (pcs when empty)"),
+        Field("list_price", "List price", "money", True, ("price", "sales price", "unit price", "preis"),
+              "Price before discounts, without VAT"),
+        Field("material_cost", "Material cost", "money", False, ("material",), "Bought-in material per unit"),
+        Field("standard_cost", "Standard cost", "money", False, ("cost", "unit cost", "std cost")),
+        Field("tax_rate", "VAT rate", "rate", False, ("vat", "tax", "tax rate"), "20 % or 0.2 (the firm's default when "
+              "empty)"),
+        Field("location", "Location", "text", False, ("bin", "storage location", "shelf"), "Aisle-rack-shelf, e.g. A-03-2"),
+        Field("lead_time_days", "Lead time (days)", "int", False, ("lead time",)),
+        Field("make_to_stock", "Stock item", "bool", False, ("make to stock", "stocked"), "yes: kept in stock; "
+              "no: made to order"),
+        Field("target_stock", "Target stock", "qty", False, ("min stock", "reorder level")),
+        Field("max_stock", "Max stock", "qty", False, ("maximum stock",)),
+        Field("needs_installation", "Installed on site", "bool", False, ("installation",)),
+    )
+
+    def lookups(self, s: Session) -> dict[str, Any]:
+        return {"products": _product_map(s),
+                "families": {code: fid for fid, code in s.execute(select(ProductFamily.id, ProductFamily.code))}}
+
+    def choice_lists(self, s: Session) -> dict[str, list[str]]:
+        return {"family": sorted(self.lookups(s)["families"])}
+
+    def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
+        d = Diff()
+        out = []
+        for r in _keyed(rows, "sku", d):
+            vals = r.values
+            fam = lk["families"].get(vals["family"])
+            if fam is None:
+                d.problems.append((r.number, "family", f"no product family '{vals['family']}'"))
+                continue
+            row = {"sku": vals["sku"], "name": vals["name"], "family_id": fam, "list_price": vals["list_price"]}
+            for f in ("unit", "material_cost", "standard_cost", "tax_rate", "location", "lead_time_days",
+                      "make_to_stock", "target_stock", "max_stock", "needs_installation"):
+                if f in vals:
+                    row[f] = vals[f]
+            out.append(row)
+        ins, upd, same = upsert(s, P, "sku", out, lk["products"], user="")
+        d.created, d.updated, d.unchanged, d.payload = len(ins), len(upd), same, (ins, upd)
+        return d
+
+    def apply(self, s: Session, diff: Diff, lk: dict[str, Any], user: str) -> dict[str, list[int]]:
+        ins, upd = diff.payload
+        touched = write_upsert(s, P, ins, upd, user=user, defaults={"unit": "pcs", "material_cost": ZERO,
+                                                                      "standard_cost": ZERO, "tax_rate": Decimal("0.2"),
+                                                                      "stock_on_hand": ZERO, "stock_reserved": ZERO,
+                                                                      "target_stock": ZERO, "max_stock": ZERO,
+                                                                      "lead_time_days": 0, "make_to_stock": True,
+                                                                      "needs_installation": False, "active": True})
+        touched += list(ids_by_key(s, P, "sku", [r["sku"] for r in ins]).values())
+        return {"product": touched}
+
+    def export(self, s: Session, actor: Any = None) -> Iterable[Sequence[Any]]:
+        for r in s.execute(select(P.c.sku, P.c.name, ProductFamily.code, P.c.unit, P.c.list_price, P.c.material_cost,
+                                  P.c.standard_cost, P.c.tax_rate, P.c.location, P.c.lead_time_days, P.c.make_to_stock,
+                                  P.c.target_stock, P.c.max_stock, P.c.needs_installation)
+                           .join(ProductFamily, ProductFamily.id == P.c.family_id).order_by(P.c.sku)):
+            yield tuple(r)
+
+
+# --- customers ------------------------------------------------------------------------------------
+class Customers(Kind):
+    name, title = "customers", "Customers"
+    description = "Customers with their billing address"
+    import_permission = "customers.edit"
+    key = ("code",)
+    fields = (
+        Field("code", "Customer code", "code", True, ("customer no", "customer number", "account", "account no",
+                                                      "debtor", "kundennummer", "code"), "Short unique code",
+              lookup="customer"),
+        Field("name", "Name", "text", True, ("company", "customer name", "firm", "firma")),
+        Field("tier", "Tier", "enum", False, ("class", "rating"), "A, B or C (B when empty)", choices=("A", "B", "C")),
+        Field("strategic", "Strategic", "bool", False, ("key account",)),
+        Field("salesperson", "Salesperson", "code", False, ("account manager", "rep", "sales rep"),
+              "The salesperson's user name", lookup="user"),
+        Field("payment_terms_days", "Payment terms (days)", "int", False, ("terms", "payment terms")),
+        Field("credit_limit", "Credit limit", "money", False),
+        Field("email", "E-mail", "text", False, ("email address", "mail")),
+        Field("phone", "Phone", "text", False, ("telephone", "tel")),
+        Field("line1", "Address", "text", False, ("street", "address line 1", "address 1")),
+        Field("postcode", "Postcode", "text", False, ("zip", "post code", "zip code", "plz")),
+        Field("city", "City", "text", False, ("town", "ort")),
+        Field("country", "Country", "code", False, ("country code",), "Two letters, e.g. GB"),
+    )
+
+    def lookups(self, s: Session) -> dict[str, Any]:
+        existing = {r.code: dict(r._mapping) for r in s.execute(select(
+            C.c.id, C.c.code, C.c.name, C.c.tier, C.c.strategic, C.c.salesperson_id, C.c.payment_terms_days,
+            C.c.credit_limit, C.c.email, C.c.phone))}
+        for r in existing.values():
+            r["tier"] = getattr(r["tier"], "value", r["tier"])
+        users = {u.upper(): i for i, u in s.execute(select(User.id, User.username))}
+        addresses = {cid: dict(r._mapping) for cid, r in ((r.customer_id, r) for r in s.execute(
+            select(Address.__table__).where(Address.__table__.c.kind == AddressKind.BILLING.value)))}
+        return {"customers": existing, "users": users, "addresses": addresses}
+
+    def choice_lists(self, s: Session) -> dict[str, list[str]]:
+        return {"user": sorted(u.lower() for u in self.lookups(s)["users"])}
+
+    def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
+        d = Diff()
+        out, addr = [], {}
+        for r in _keyed(rows, "code", d):
+            vals = r.values
+            row: dict[str, Any] = {"code": vals["code"], "name": vals["name"]}
+            if "salesperson" in vals:
+                uid = lk["users"].get(vals["salesperson"])
+                if uid is None:
+                    d.problems.append((r.number, "salesperson", f"no user '{vals['salesperson'].lower()}'"))
+                    continue
+                row["salesperson_id"] = uid
+            for f in ("tier", "strategic", "payment_terms_days", "credit_limit", "email", "phone"):
+                if f in vals:
+                    row[f] = vals[f]
+            out.append(row)
+            if any(f in vals for f in ("line1", "postcode", "city")):
+                missing = [f for f in ("line1", "postcode", "city") if f not in vals]
+                if missing:
+                    d.problems.append((r.number, missing[0], "an address needs street, postcode and city"))
+                    continue
+                addr[vals["code"]] = {"line1": vals["line1"], "postcode": vals["postcode"], "city": vals["city"],
+                                      "country": vals.get("country", "GB")[:2]}
+        ins, upd, same = upsert(s, C, "code", out, lk["customers"], user="")
+        # an address change alone counts as an update of that customer
+        upd_codes = {u["_id"] for u in upd}
+        for code, a in addr.items():
+            cur = lk["customers"].get(code)
+            if cur is None or cur["id"] in upd_codes:
+                continue
+            old = lk["addresses"].get(cur["id"])
+            if old is None or any(str(old.get(k)) != str(val) for k, val in a.items()):
+                upd.append({"_id": cur["id"]})
+                same -= 1
+        d.created, d.updated, d.unchanged, d.payload = len(ins), len(upd), same, (ins, upd, addr)
+        return d
+
+    def apply(self, s: Session, diff: Diff, lk: dict[str, Any], user: str) -> dict[str, list[int]]:
+        ins, upd, addr = diff.payload
+        real = [u for u in upd if len(u) > 1]
+        touched = write_upsert(s, C, ins, real, user=user, defaults={"tier": "B", "strategic": False,
+                                                                      "payment_terms_days": 30, "credit_limit": ZERO,
+                                                                      "active": True})
+        ids = ids_by_key(s, C, "code", list(addr) + [r["code"] for r in ins])
+        a = Address.__table__
+        now = utcnow()
+        for code, fields in addr.items():
+            cid = ids[code]
+            old = lk["addresses"].get(cid)
+            if old is None:
+                s.execute(a.insert().values(customer_id=cid, kind=AddressKind.BILLING.value, version=1,
+                                            updated_at=now, updated_by=user, **fields))
+            elif any(str(old.get(k)) != str(val) for k, val in fields.items()):
+                s.execute(a.update().where(a.c.id == old["id"]).values(version=a.c.version + 1, updated_at=now,
+                                                                       updated_by=user, **fields))
+        return {"customer": touched + [ids[r["code"]] for r in ins]}
+
+    def export(self, s: Session, actor: Any = None) -> Iterable[Sequence[Any]]:
+        a = Address.__table__
+        q = (select(C.c.code, C.c.name, C.c.tier, C.c.strategic, User.username, C.c.payment_terms_days,
+                    C.c.credit_limit, C.c.email, C.c.phone, a.c.line1, a.c.postcode, a.c.city, a.c.country)
+             .outerjoin(User, User.id == C.c.salesperson_id)
+             .outerjoin(a, (a.c.customer_id == C.c.id) & (a.c.kind == AddressKind.BILLING.value))
+             .order_by(C.c.code))
+        seen = set()
+        for r in s.execute(q):
+            if r[0] in seen:
+                continue
+            seen.add(r[0])
+            yield (r[0], r[1], getattr(r[2], "value", r[2]), *r[3:])
+
+
+# --- stock levels ---------------------------------------------------------------------------------
+class Stock(Kind):
+    name, title = "stock", "Stock levels"
+    description = "Counted stock on hand per SKU (a stock count); differences are booked as stock movements"
+    import_permission = "products.edit"
+    key = ("sku",)
+    fields = (
+        SKU,
+        Field("stock_on_hand", "On hand", "qty", True, ("stock", "quantity", "qty", "counted", "count", "bestand"),
+              "What is on the shelf"),
+        Field("location", "Location", "text", False, ("bin", "storage location")),
+        Field("stock_reserved", "Reserved", "qty", False, (), "Export only: set aside for open orders (ignored on "
+              "import)"),
+        Field("name", "Name", "text", False, ("description",), "Export only (ignored on import)"),
+    )
+
+    def lookups(self, s: Session) -> dict[str, Any]:
+        return {"products": _product_map(s)}
+
+    def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
+        d = Diff()
+        out = []
+        for r in _keyed(rows, "sku", d):
+            if r.values["sku"] not in lk["products"]:
+                d.problems.append((r.number, "sku", f"no product '{r.values['sku']}'"))
+                continue
+            row = {"sku": r.values["sku"], "stock_on_hand": r.values["stock_on_hand"]}
+            if "location" in r.values:
+                row["location"] = r.values["location"]
+            out.append(row)
+        ins, upd, same = upsert(s, P, "sku", out, lk["products"], user="")
+        d.updated, d.unchanged, d.payload = len(upd), same, upd
+        return d
+
+    def apply(self, s: Session, diff: Diff, lk: dict[str, Any], user: str) -> dict[str, list[int]]:
+        by_id = {p["id"]: p for p in lk["products"].values()}
+        now = utcnow()
+        moves = [{"product_id": u["_id"], "at": now, "quantity": u["stock_on_hand"] - by_id[u["_id"]]["stock_on_hand"],
+                  "reason": "count", "reference": "Excel import", "user": user}
+                 for u in diff.payload if "stock_on_hand" in u]
+        touched = write_upsert(s, P, [], diff.payload, user=user)
+        if moves:
+            s.execute(StockMovement.__table__.insert(), moves)
+        return {"product": touched, "stock_movement": []}
+
+    def export(self, s: Session, actor: Any = None) -> Iterable[Sequence[Any]]:
+        for r in s.execute(select(P.c.sku, P.c.stock_on_hand, P.c.location, P.c.stock_reserved, P.c.name)
+                           .order_by(P.c.sku)):
+            yield tuple(r)
+
+
+# --- price list -----------------------------------------------------------------------------------
+class PriceList(Kind):
+    name, title = "prices", "Price list"
+    description = "List prices (and VAT rates) per SKU"
+    import_permission = "products.edit"
+    key = ("sku",)
+    fields = (SKU, Field("list_price", "List price", "money", True, ("price", "new price", "sales price", "preis")),
+              Field("tax_rate", "VAT rate", "rate", False, ("vat", "tax")),
+              Field("name", "Name", "text", False, ("description",), "Export only (ignored on import)"))
+
+    def lookups(self, s: Session) -> dict[str, Any]:
+        return {"products": _product_map(s)}
+
+    def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
+        d = Diff()
+        out = []
+        for r in _keyed(rows, "sku", d):
+            if r.values["sku"] not in lk["products"]:
+                d.problems.append((r.number, "sku", f"no product '{r.values['sku']}'"))
+                continue
+            out.append({k: r.values[k] for k in ("sku", "list_price", "tax_rate") if k in r.values})
+        _ins, upd, same = upsert(s, P, "sku", out, lk["products"], user="")
+        d.updated, d.unchanged, d.payload = len(upd), same, upd
+        return d
+
+    def apply(self, s: Session, diff: Diff, lk: dict[str, Any], user: str) -> dict[str, list[int]]:
+        return {"product": write_upsert(s, P, [], diff.payload, user=user)}
+
+    def export(self, s: Session, actor: Any = None) -> Iterable[Sequence[Any]]:
+        for r in s.execute(select(P.c.sku, P.c.list_price, P.c.tax_rate, P.c.name).order_by(P.c.sku)):
+            yield tuple(r)
+
+
+# --- open orders with lines -----------------------------------------------------------------------
+class Orders(Kind):
+    name, title = "orders", "Open orders"
+    description = ("Open orders with their lines, one row per line (e.g. from the previous system); imported orders "
+                   "are confirmed and reserve free stock")
+    import_permission = "orders.edit"
+    key = ("number",)
+    fields = (
+        Field("number", "Order number", "code", True, ("order no", "order", "order id", "so", "sales order",
+                                                       "auftrag", "auftragsnummer")),
+        Field("customer", "Customer code", "code", True, ("customer", "customer no", "account", "debtor"),
+              lookup="customer"),
+        Field("order_date", "Order date", "date", True, ("date", "ordered", "datum")),
+        Field("requested_date", "Requested date", "date", False, ("delivery date", "due date", "wanted",
+                                                                   "liefertermin")),
+        Field("customer_reference", "Customer reference", "text", False, ("po", "po number", "reference", "your ref")),
+        SKU,
+        Field("quantity", "Quantity", "qty", True, ("qty", "amount", "menge", "units"), positive=True),
+        Field("unit_price", "Unit price", "money", False, ("price", "net price"), "Net price per unit; the list price "
+              "when empty"),
+        Field("discount", "Discount", "rate", False, ("disc", "rebate"), "Already included in the unit price; "
+              "for the record"),
+    )
+
+    def lookups(self, s: Session) -> dict[str, Any]:
+        customers = {code: (cid, sp) for cid, code, sp in s.execute(select(C.c.id, C.c.code, C.c.salesperson_id))}
+        existing: dict[str, dict[str, Any]] = {}
+        for oid, number, status, cid in s.execute(select(O.c.id, O.c.number, O.c.status, O.c.customer_id)):
+            existing[number] = {"id": oid, "status": getattr(status, "value", status), "customer_id": cid}
+        return {"customers": customers, "products": _product_map(s), "orders": existing}
+
+    def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
+        d = Diff()
+        orders: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            v = r.values
+            cust = lk["customers"].get(v["customer"])
+            prod = lk["products"].get(v["sku"])
+            bad = False
+            if cust is None:
+                d.problems.append((r.number, "customer", f"no customer '{v['customer']}'"))
+                bad = True
+            if prod is None:
+                d.problems.append((r.number, "sku", f"no product '{v['sku']}'"))
+                bad = True
+            o = orders.get(v["number"])
+            if o is None:
+                o = orders[v["number"]] = {"number": v["number"], "customer": v["customer"], "order_date":
+                                           v["order_date"], "requested_date": v.get("requested_date"),
+                                           "customer_reference": v.get("customer_reference"), "lines": [],
+                                           "first_row": r.number}
+            else:
+                for f in ("customer", "order_date"):
+                    if o[f] != v[f]:
+                        d.problems.append((r.number, f, f"order {v['number']} has {o[f]} in row {o['first_row']}: "
+                                                        "one order, one value"))
+                        bad = True
+            if bad:
+                o["bad"] = True
+                continue
+            price = v.get("unit_price", prod["list_price"])
+            o["lines"].append((prod["id"], v["quantity"], price, v.get("discount", ZERO), prod, r.number))
+        new, changed, same = [], [], 0
+        for number, o in orders.items():
+            if o.get("bad"):
+                continue
+            cur = lk["orders"].get(number)
+            if cur is None:
+                new.append(o)
+                continue
+            have = sorted((pid, Decimal(q), Decimal(p)) for pid, q, p in s.execute(
+                select(L.c.product_id, L.c.quantity, L.c.unit_price).where(L.c.order_id == cur["id"])))
+            want = sorted((pid, Decimal(q), Decimal(p)) for pid, q, p, _d, _p, _n in o["lines"])
+            if have == want and lk["customers"][o["customer"]][0] == cur["customer_id"]:
+                same += 1
+            elif cur["status"] not in ("quote", "confirmed"):
+                d.problems.append((o["first_row"], "number", f"order {number} is {cur['status'].replace('_', ' ')}: "
+                                                               "an import cannot change it any more"))
+            else:
+                o["id"] = cur["id"]
+                changed.append(o)
+        d.created, d.updated, d.unchanged, d.payload = len(new), len(changed), same, (new, changed)
+        return d
+
+    def apply(self, s: Session, diff: Diff, lk: dict[str, Any], user: str) -> dict[str, list[int]]:
+        new, changed = diff.payload
+        now = utcnow()
+        products = lk["products"]
+        free = {p["id"]: max(ZERO, p["stock_on_hand"] - p["stock_reserved"]) for p in products.values()}
+        reserved_delta: dict[int, Decimal] = {}
+        if changed:  # release the old lines' reservations, then replace the lines
+            ids = [o["id"] for o in changed]
+            for pid, q in s.execute(select(L.c.product_id, func.sum(L.c.qty_reserved)).where(L.c.order_id.in_(ids))
+                                    .group_by(L.c.product_id)):
+                reserved_delta[pid] = reserved_delta.get(pid, ZERO) - Decimal(q)
+                free[pid] = free.get(pid, ZERO) + Decimal(q)
+            s.execute(L.delete().where(L.c.order_id.in_(ids)))
+        headers = []
+        for o in new:
+            cid, sp = lk["customers"][o["customer"]]
+            headers.append({"number": o["number"], "kind": OrderKind.ORDER.value, "status": OrderStatus.CONFIRMED.value,
+                            "customer_id": cid, "salesperson_id": sp, "order_date": o["order_date"],
+                            "requested_date": o["requested_date"], "promise_date": o["requested_date"],
+                            "customer_reference": o["customer_reference"], "total_net": ZERO, "total_tax": ZERO,
+                            "total_cost": ZERO, "needs_approval": False, "confirmed_at": now, "created_at": now,
+                            "version": 1, "updated_at": now, "updated_by": user})
+        if headers:
+            s.execute(O.insert(), headers)
+        ids = ids_by_key(s, O, "number", [o["number"] for o in new])
+        for o in changed:
+            ids[o["number"]] = o["id"]
+        lines, totals, events = [], [], []
+        for o in (*new, *changed):
+            oid = ids[o["number"]]
+            net = tax = cost = ZERO
+            for k, (pid, qty, price, disc, prod, _n) in enumerate(o["lines"], 1):
+                take = min(qty, free.get(pid, ZERO))
+                free[pid] = free.get(pid, ZERO) - take
+                if take:
+                    reserved_delta[pid] = reserved_delta.get(pid, ZERO) + take
+                n = money(qty * price)
+                net += n
+                tax += money(n * prod["tax_rate"])
+                cost += money(qty * prod["standard_cost"])
+                lines.append({"order_id": oid, "line_no": k, "product_id": pid, "quantity": qty,
+                              "list_price": prod["list_price"], "discount": disc, "unit_price": price,
+                              "tax_rate": prod["tax_rate"], "unit_cost": prod["standard_cost"],
+                              "promise_date": o["requested_date"], "qty_reserved": take, "qty_picked": ZERO,
+                              "qty_shipped": ZERO, "qty_invoiced": ZERO, "version": 1, "updated_at": now,
+                              "updated_by": user})
+            totals.append({"_id": oid, "v_total_net": net, "v_total_tax": tax, "v_total_cost": cost})
+            cid = lk["customers"][o["customer"]][0]
+            events.append({"customer_id": cid, "order_id": oid, "at": now, "stage": Stage.ORDERS.value,
+                           "kind": "imported", "summary": f"Order {o['number']} imported from Excel "
+                           f"({len(o['lines'])} line(s))", "user": user, "ref_table": "sales_order", "ref_id": oid})
+        if lines:
+            s.execute(L.insert(), lines)
+        if totals:
+            from sqlalchemy import bindparam, update
+
+            s.connection().execute(update(O).where(O.c.id == bindparam("_id")).values(
+                total_net=bindparam("v_total_net"), total_tax=bindparam("v_total_tax"),
+                total_cost=bindparam("v_total_cost"), version=O.c.version + 1, updated_at=now, updated_by=user),
+                totals)
+        if events:
+            s.execute(TimelineEvent.__table__.insert(), events)
+        if reserved_delta:
+            from sqlalchemy import bindparam, update
+
+            s.connection().execute(update(P).where(P.c.id == bindparam("_id")).values(
+                stock_reserved=P.c.stock_reserved + bindparam("delta"), version=P.c.version + 1, updated_at=now,
+                updated_by=user), [{"_id": pid, "delta": dq} for pid, dq in reserved_delta.items() if dq])
+        _bump_order_sequence(s, [o["number"] for o in new])
+        return {"sales_order": list(ids.values()), "sales_order_line": [], "product": list(reserved_delta)}
+
+    def export(self, s: Session, actor: Any = None) -> Iterable[Sequence[Any]]:
+        q = (select(O.c.number, C.c.code, O.c.order_date, O.c.requested_date, O.c.customer_reference, P.c.sku,
+                    L.c.quantity, L.c.unit_price, L.c.discount)
+             .join(C, C.c.id == O.c.customer_id).join(L, L.c.order_id == O.c.id).join(P, P.c.id == L.c.product_id)
+             .where(O.c.status.in_([OrderStatus.CONFIRMED.value, OrderStatus.IN_PRODUCTION.value,
+                                    OrderStatus.READY.value, OrderStatus.PARTIALLY_SHIPPED.value]))
+             .order_by(O.c.number, L.c.line_no))
+        for r in s.execute(q).yield_per(5000):
+            yield tuple(r)
+
+
+def _bump_order_sequence(s: Session, numbers: Sequence[str]) -> None:
+    """Imported SO-numbers must not be handed out again to new orders."""
+    prefix = s.scalar(select(NumberSequence.prefix).where(NumberSequence.name == "order")) or "SO-"
+    top = 0
+    for n in numbers:
+        if n.startswith(prefix) and n[len(prefix):].isdigit():
+            top = max(top, int(n[len(prefix):]))
+    if top:
+        nxt = s.scalar(select(NumberSequence.next_value).where(NumberSequence.name == "order")) or 1
+        if top >= nxt:
+            s.execute(NumberSequence.__table__.update().where(NumberSequence.name == "order")
+                      .values(next_value=top + 1))
+
+
+# --- historic sales and forecasts -------------------------------------------------------------------
+class SalesHistory(Kind):
+    name, title = "history", "Historic sales"
+    description = "Monthly sales per SKU (quantity and revenue) for the planning board's history and baselines"
+    import_permission = "products.edit"
+    key = ("sku", "month")
+    fields = (SKU, Field("month", "Month", "date", True, ("period", "date", "monat"), "Any day of the month, e.g. "
+                                                                                        "2026-03 or 01/03/2026"),
+              Field("quantity", "Quantity", "qty", True, ("qty", "units", "sold", "menge")),
+              Field("revenue", "Revenue", "money", False, ("sales", "value", "turnover", "umsatz")))
+
+    def lookups(self, s: Session) -> dict[str, Any]:
+        t = DemandHistory.__table__
+        return {"products": _product_map(s),
+                "history": {(pid, day): {"id": i, "quantity": q, "revenue": rev} for i, pid, day, q, rev in
+                            s.execute(select(t.c.id, t.c.product_id, t.c.period_start, t.c.quantity, t.c.revenue))}}
+
+    def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
+        d = Diff()
+        seen: dict[tuple, int] = {}
+        ins, upd, same = [], [], 0
+        for r in rows:
+            v = r.values
+            prod = lk["products"].get(v["sku"])
+            if prod is None:
+                d.problems.append((r.number, "sku", f"no product '{v['sku']}'"))
+                continue
+            month = v["month"].replace(day=1)
+            k = (prod["id"], month)
+            if k in seen:
+                d.problems.append((r.number, "month", f"{v['sku']} {month:%Y-%m} appears twice (first in row "
+                                                      f"{seen[k]})"))
+                continue
+            seen[k] = r.number
+            row = {"product_id": prod["id"], "period_start": month, "quantity": v["quantity"],
+                   "revenue": v.get("revenue", ZERO)}
+            cur = lk["history"].get(k)
+            if cur is None:
+                ins.append(row)
+            elif Decimal(cur["quantity"]) != row["quantity"] or Decimal(cur["revenue"]) != row["revenue"]:
+                upd.append({"_id": cur["id"], "quantity": row["quantity"], "revenue": row["revenue"]})
+            else:
+                same += 1
+        d.created, d.updated, d.unchanged, d.payload = len(ins), len(upd), same, (ins, upd)
+        return d
+
+    def apply(self, s: Session, diff: Diff, lk: dict[str, Any], user: str) -> dict[str, list[int]]:
+        ins, upd = diff.payload
+        write_upsert(s, DemandHistory.__table__, ins, upd, user=user, versioned=False)
+        return {"demand_history": []}
+
+    def export(self, s: Session, actor: Any = None) -> Iterable[Sequence[Any]]:
+        t = DemandHistory.__table__
+        for r in s.execute(select(P.c.sku, t.c.period_start, t.c.quantity, t.c.revenue).join(P, P.c.id == t.c.product_id)
+                           .order_by(P.c.sku, t.c.period_start)):
+            yield tuple(r)
+
+
+class Forecasts(Kind):
+    name, title = "forecasts", "Forecasts"
+    description = ("Your department's monthly forecast per SKU (marketing's or production's, by who imports); "
+                   "the export shows every line of the board")
+    import_permission = "planning.view"  # the department's own figures: checked per role in planning.set_figures
+    key = ("sku", "month")
+    fields = (SKU, Field("month", "Month", "date", True, ("period", "monat")),
+              Field("quantity", "Forecast", "qty", True, ("qty", "forecast", "quantity", "menge", "units")),
+              Field("marketing", "Marketing", "qty", False, (), "Export only"),
+              Field("production", "Production", "qty", False, (), "Export only"),
+              Field("consensus", "Consensus", "qty", False, (), "Export only"),
+              Field("baseline", "Baseline", "qty", False, (), "Export only"))
+
+    def lookups(self, s: Session) -> dict[str, Any]:
+        t = Forecast.__table__
+        return {"products": _product_map(s),
+                "figures": {(pid, day): {"marketing": m, "production": p} for pid, day, m, p in s.execute(
+                    select(t.c.product_id, t.c.period_start, t.c.marketing_qty, t.c.production_qty)
+                    .where(t.c.granularity == "month"))}}
+
+    def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
+        d = Diff()
+        seen: dict[tuple, int] = {}
+        cells = []
+        dept = getattr(lk.get("actor"), "role", None)
+        if dept not in ("marketing", "production"):
+            d.problems.append((rows[0].number if rows else 1, None, "forecast figures are imported by marketing or "
+                                                                     "production, each for their own line"))
+            return d
+        for r in rows:
+            v = r.values
+            prod = lk["products"].get(v["sku"])
+            if prod is None:
+                d.problems.append((r.number, "sku", f"no product '{v['sku']}'"))
+                continue
+            k = (prod["id"], v["month"].replace(day=1))
+            if k in seen:
+                d.problems.append((r.number, "month", f"appears twice (first in row {seen[k]})"))
+                continue
+            seen[k] = r.number
+            cur = (lk["figures"].get(k) or {}).get(dept)
+            changed = cur is None or Decimal(cur) != v["quantity"]
+            cells.append((prod["id"], k[1], v["quantity"], changed))
+        d.updated = sum(1 for c in cells if c[3])
+        d.unchanged = len(cells) - d.updated
+        d.payload = cells
+        return d
+
+    def export(self, s: Session, actor: Any = None) -> Iterable[Sequence[Any]]:
+        t = Forecast.__table__
+        mine = {"marketing": t.c.marketing_qty, "production": t.c.production_qty}.get(getattr(actor, "role", ""),
+                                                                                      t.c.consensus_qty)
+        for r in s.execute(select(P.c.sku, t.c.period_start, mine, t.c.marketing_qty, t.c.production_qty,
+                                  t.c.consensus_qty, t.c.baseline_qty).join(P, P.c.id == t.c.product_id)
+                           .where(t.c.granularity == "month").order_by(P.c.sku, t.c.period_start)):
+            yield tuple(r)
+
+    def columns(self) -> list[tuple[str, str]]:
+        return [("SKU", "code"), ("Month", "month"), ("Forecast", "qty"), ("Marketing", "qty"),
+                ("Production", "qty"), ("Consensus", "qty"), ("Baseline", "qty")]
+
+
+# --- export only -------------------------------------------------------------------------------------
+class OrderLines(Kind):
+    name, title = "order-lines", "Order lines"
+    description = "Every order line with its quantities through the cycle"
+    fields = ()
+
+    def columns(self) -> list[tuple[str, str]]:
+        return [("Order", "code"), ("Status", "text"), ("Customer", "code"), ("Order date", "date"), ("Line", "int"),
+                ("SKU", "code"), ("Quantity", "qty"), ("Unit price", "money"), ("Net", "money"), ("Promise", "date"),
+                ("Reserved", "qty"), ("Picked", "qty"), ("Shipped", "qty"), ("Invoiced", "qty")]
+
+    def export(self, s: Session, actor: Any = None) -> Iterable[Sequence[Any]]:
+        q = (select(O.c.number, O.c.status, C.c.code, O.c.order_date, L.c.line_no, P.c.sku, L.c.quantity,
+                    L.c.unit_price, L.c.quantity * L.c.unit_price, L.c.promise_date, L.c.qty_reserved, L.c.qty_picked,
+                    L.c.qty_shipped, L.c.qty_invoiced)
+             .join(C, C.c.id == O.c.customer_id).join(L, L.c.order_id == O.c.id).join(P, P.c.id == L.c.product_id)
+             .order_by(O.c.id, L.c.line_no))
+        for r in s.execute(q).yield_per(5000):
+            yield (r[0], getattr(r[1], "value", r[1]).replace("_", " "), *r[2:8], money(Decimal(r[8])), *r[9:])
+
+
+class Invoices(Kind):
+    name, title = "invoices", "Invoices"
+    description = "Invoices with amounts paid and due"
+    fields = ()
+    export_permission = "billing.view"
+
+    def columns(self) -> list[tuple[str, str]]:
+        return [("Invoice", "int"), ("Order", "code"), ("Customer", "code"), ("Issued", "date"), ("Due", "date"),
+                ("Net", "money"), ("VAT", "money"), ("Total", "money"), ("Paid", "money"), ("Status", "text")]
+
+    def export(self, s: Session, actor: Any = None) -> Iterable[Sequence[Any]]:
+        i = Invoice.__table__
+        q = (select(i.c.number, O.c.number, C.c.code, i.c.issue_date, i.c.due_date, i.c.net, i.c.tax,
+                    i.c.net + i.c.tax, i.c.paid, i.c.status)
+             .join(O, O.c.id == i.c.order_id).join(C, C.c.id == i.c.customer_id).order_by(i.c.number))
+        for r in s.execute(q).yield_per(5000):
+            yield (*r[:7], money(Decimal(r[7])), r[8], getattr(r[9], "value", r[9]).replace("_", " "))
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in (Products(), Customers(), Stock(), PriceList(), Orders(), SalesHistory(),
+                                              Forecasts(), OrderLines(), Invoices())}
+IMPORT_KINDS = [k for k in KINDS.values() if k.import_permission]
+
+
+def kind(name: str) -> Kind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        from app.errors import UserError
+
+        raise UserError(f"There is no kind '{name}'. Kinds: {', '.join(KINDS)}.") from None
+
+
+__all__ = ["KINDS", "IMPORT_KINDS", "kind", "dt"]

@@ -1,0 +1,160 @@
+"""Writing .xlsx: any table out with real types (dates, numbers, money), a styled and frozen
+header row, autofilter and sensible widths — streamed with openpyxl's write-only mode so memory
+stays flat — and the import templates (a comment on each header, drop-down lists for codes and
+choices)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from app.exchange.reading import column_letter
+
+FORMATS = {"money": "#,##0.00", "qty": "#,##0.###", "rate": "0.0%", "date": "yyyy-mm-dd", "month": "yyyy-mm",
+           "int": "0", "number": "#,##0.##"}
+WIDTH = {"date": 12, "month": 10, "money": 13, "qty": 11, "rate": 9, "int": 9, "bool": 8, "code": 14}
+_MONEY = re.compile(r"^-?[£$€]\s?-?[\d,]+(\.\d+)?$")
+_NUMBER = re.compile(r"^-?[\d,]*\.?\d+$")
+_PERCENT = re.compile(r"^-?\d+(\.\d+)?\s?%$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def cell_value(value: Any, kind: str) -> Any:
+    """What goes into the cell: numbers as numbers (Decimal → float is exact enough for Excel's
+    15 digits), dates as dates, timestamps without time zone (Excel has none) in local time."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return value.astimezone().replace(tzinfo=None) if value.tzinfo else value
+    if hasattr(value, "value") and not isinstance(value, (str, int, float)):  # enums
+        return value.value
+    return value
+
+
+def typed_text(text: str) -> tuple[Any, str]:
+    """A displayed string back to a typed value for exports of on-screen tables:
+    '£1,234.50' → 1234.5 (money), '12 %' → 0.12 (rate), '2026-11-26' → date, '1,200' → 1200."""
+    s = text.strip()
+    if not s:
+        return None, "text"
+    if _MONEY.match(s):
+        return float(re.sub(r"[£$€,\s]", "", s)), "money"
+    if _PERCENT.match(s):
+        return float(s.rstrip("% ").strip()) / 100, "rate"
+    if _DATE.match(s):
+        try:
+            return dt.date.fromisoformat(s), "date"
+        except ValueError:
+            return s, "text"
+    if _NUMBER.match(s) and not (len(s) > 1 and s.startswith("0") and not s.startswith("0.")):
+        try:
+            return float(s.replace(",", "")), "number"
+        except ValueError:
+            return s, "text"
+    return s, "text"
+
+
+def write_table(target: Path | str, title: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]], *,
+                state: Any = None, total: int | None = None) -> int:
+    """Stream ``rows`` into a new workbook at ``target`` (written to a temporary file first, then
+    moved, so a cancelled or failed export never leaves half a file). Returns the rows written."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    target = Path(target)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title[:31] or "Sheet1")
+    kinds = [k for _l, k in columns]
+    widths = [max(len(label) + 2, WIDTH.get(k, 12)) for label, k in columns]
+    for i, w in enumerate(widths):
+        ws.column_dimensions[column_letter(i)].width = min(w, 60)
+    ws.freeze_panes = "A2"
+    bold, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
+    head = []
+    for label, _k in columns:
+        c = WriteOnlyCell(ws, value=label)
+        c.font, c.fill, c.alignment = bold, fill, Alignment(horizontal="center", vertical="center", wrap_text=True)
+        head.append(c)
+    ws.append(head)
+    # a number format per column: a styled cell per value is slow, so only typed columns get cells
+    styled = {i: FORMATS[k] for i, k in enumerate(kinds) if k in FORMATS}
+    n = 0
+    for row in rows:
+        out = []
+        for i, value in enumerate(row):
+            value = cell_value(value, kinds[i] if i < len(kinds) else "text")
+            if i in styled and value is not None:
+                c = WriteOnlyCell(ws, value=value)
+                c.number_format = styled[i]
+                out.append(c)
+            else:
+                out.append(value)
+        ws.append(out)
+        n += 1
+        if state is not None and n % 5000 == 0:
+            state.progress(min(0.99, n / total) if total else 0.5, f"{n:,} rows written")
+    ws.auto_filter.ref = f"A1:{column_letter(max(0, len(columns) - 1))}{n + 1}"
+    tmp = target.with_name(target.stem + ".part.xlsx")
+    try:
+        wb.save(tmp)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return n
+
+
+def write_template(target: Path | str, kind: Any, choice_lists: dict[str, list[str]]) -> Path:
+    """The import template: the kind's columns with a comment explaining each, required columns
+    marked, drop-down validation for choices and codes (from a hidden 'Lists' sheet)."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    target = Path(target)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = kind.title[:31]
+    lists = wb.create_sheet("Lists")
+    lists.sheet_state = "hidden"
+    list_col = 0
+    importable = [f for f in kind.fields if "Export only" not in f.help]
+    for i, f in enumerate(importable):
+        c = ws.cell(1, i + 1, f.label)
+        c.font = Font(bold=True, color="FFFFFF")
+        c.fill = PatternFill("solid", fgColor="B00020" if f.required else "1F4E79")
+        kinds = {"code": "a code", "text": "text", "int": "a whole number", "qty": "a quantity", "money": "an amount",
+                 "rate": "a rate (20 % or 0.2)", "date": "a date (2026-11-26 or 26/11/2026)", "bool": "yes or no",
+                 "enum": "one of: " + ", ".join(f.choices)}
+        note = f"{'Required. ' if f.required else 'Optional. '}{f.help + '. ' if f.help else ''}{kinds.get(f.type, '')}"
+        if f.synonyms:
+            note += f"\nAlso recognised as: {', '.join(f.synonyms[:6])}"
+        c.comment = Comment(note, "OrderCycle", width=300, height=120)
+        ws.column_dimensions[column_letter(i)].width = max(len(f.label) + 4, WIDTH.get(f.type, 14))
+        options = list(f.choices) or choice_lists.get(f.lookup or "", [])
+        if f.type == "bool":
+            options = ["yes", "no"]
+        if options:
+            for r, opt in enumerate(options, 1):
+                lists.cell(r, list_col + 1, opt)
+            letter = column_letter(list_col)
+            dv = DataValidation(type="list", formula1=f"=Lists!${letter}$1:${letter}${len(options)}",
+                                allow_blank=not f.required, showErrorMessage=True,
+                                errorTitle=f.label, error=f"Choose a value from the list for {f.label}.")
+            ws.add_data_validation(dv)
+            dv.add(f"{column_letter(i)}2:{column_letter(i)}10000")
+            list_col += 1
+    ws.freeze_panes = "A2"
+    tmp = target.with_name(target.stem + ".part.xlsx")
+    wb.save(tmp)
+    os.replace(tmp, target)
+    return target
