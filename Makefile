@@ -41,6 +41,18 @@ screenshots: $(STAMP)
 	$(PY) -m app demo --db /tmp/ordercycle-shots.db
 	$(PY) -m app screenshots --db /tmp/ordercycle-shots.db --out docs/screenshots
 
+## The bundled application for this operating system: dist/OrderCycle/ (PyInstaller, one folder).
+PYINSTALLER_VERSION := 6.22.3
+.PHONY: installer installer-smoke
+installer: $(STAMP)
+	$(PY) -m pip install -q "pyinstaller==$(PYINSTALLER_VERSION)"
+	$(PY) installer/build.py
+
+## Build the Linux bundle, run it offscreen on a fresh demo database, render every tab; records
+## bundle size and start-up time in installer/smoke-result.json (make bench reports it).
+installer-smoke: installer
+	$(PY) installer/smoke.py
+
 roles-doc: $(STAMP)
 	$(PY) -m app.services.roles_doc > docs/roles.md
 

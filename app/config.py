@@ -73,5 +73,22 @@ class WorkstationSettings:
         tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
         os.replace(tmp, target)
 
+    @classmethod
+    def folder_problem(cls) -> str | None:
+        """Why this workstation's settings cannot be saved (a plain sentence), or None if they can.
+
+        Creates the folder if needed and a probe file in it, as :meth:`save` would. OrderCycle
+        still runs without it; it just cannot remember the database, window or last user."""
+        folder = cls.path().parent
+        probe = folder / f".write-test-{os.getpid()}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            return f"The settings folder {folder} cannot be written ({exc.strerror or exc})."
+        return None
+
     def database_or_default(self) -> str:
         return self.database or str(default_db_path())

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 from app.config import WorkstationSettings, default_db_path
 from app.db.open import open_database
 from app.db.uow import Actor, Database
-from app.errors import UserError
+from app.errors import DatabaseError, UserError
 from app.services import auth
 from app.views.common.messages import install_excepthook, show_user_error
 
@@ -32,7 +32,14 @@ def open_or_create(location: str, *, create: bool = True) -> Database:
     """Open ``location``; the embedded default gets the demo company the first time."""
     is_default = Path(location) == default_db_path()
     if is_default:
-        default_db_path().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            default_db_path().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(
+                f"The folder {default_db_path().parent} for this workstation's database cannot be created "
+                f"({exc.strerror or exc}).",
+                hint="Choose the firm's database on the shared folder, or ask your administrator for write "
+                "access to that folder.") from exc
     fresh = is_default and not default_db_path().exists()
     db = open_database(location, create=create)
     if fresh:
@@ -59,6 +66,12 @@ def run_gui(db_arg: str | None, *, log_path: Path | None = None) -> int:
     app = make_application()
     install_excepthook(log_path)
     settings = WorkstationSettings.load()
+    problem = WorkstationSettings.folder_problem()
+    if problem:  # not fatal: OrderCycle runs, but cannot remember this workstation's choices
+        show_user_error(None, UserError(
+            problem, hint="OrderCycle will work, but will not remember the database, the window layout or "
+            "your user name on this workstation. Ask your administrator for write access to that folder "
+            "(or set ORDERCYCLE_CONFIG_DIR to a writable one)."))
     location, create = (db_arg or settings.database_or_default()), True
     while True:
         try:
