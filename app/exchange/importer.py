@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
 from app.exchange import values as v
 from app.exchange.reading import HeaderMatch, SheetData, column_letter, find_header, read_sheet, sheet_problems
 from app.exchange.spec import Diff, Kind, Row, parse
-from app.models import AuditLog
+from app.models import AuditLog, ChangeCounter
 from app.models.base import utcnow
 from app.services.permissions import require
 
@@ -44,6 +44,8 @@ class Plan:
     updated: int = 0
     unchanged: int = 0
     diff: Diff | None = field(default=None, repr=False)
+    lookups: dict[str, Any] | None = field(default=None, repr=False)
+    seq: int | None = None  # the change counter the comparison was made at
 
     @property
     def ok(self) -> bool:
@@ -90,40 +92,82 @@ def remember(kind: str, mapping: dict[str, str]) -> None:
 
 
 # --- the dry run -------------------------------------------------------------------------------------
+def _converter(f: Any) -> Any:
+    """A fast converter per column: typed cells take the short path, and numbers that repeat
+    (quantities, prices) are parsed once."""
+    memo: dict[Any, Any] = {}
+    slow = parse
+
+    def convert(cell: Any) -> Any:
+        if f.type == "date" and isinstance(cell, dt.date):
+            return cell.date() if isinstance(cell, dt.datetime) else cell
+        key = (type(cell), cell)
+        try:
+            hit = memo[key]
+        except (KeyError, TypeError):
+            hit = None
+        if hit is not None:
+            return hit
+        value = slow(f, cell)
+        if len(memo) < 50_000:
+            try:
+                memo[key] = value
+            except TypeError:
+                pass
+        return value
+
+    return convert
+
+
 def _convert(k: Kind, sheet: SheetData, header: HeaderMatch, state: Any = None) -> tuple[list[Row], list[Problem]]:
     rows: list[Row] = []
     problems: list[Problem] = []
     fields = {f.name: f for f in k.fields}
-    cols = [(j, fields[name]) for j, name in sorted(header.columns.items())]
+    cols = [(j, fields[name], column_letter(j), _converter(fields[name])) for j, name in sorted(header.columns.items())]
     required = [f for f in k.fields if f.required]
+    required_names = [f.name for f in required]
     data = sheet.rows[header.row + 1:]
+    errors = sheet.errors
     n = len(data)
     for i, raw in enumerate(data):
         if state is not None and i % 5000 == 0:
             state.progress(0.1 + 0.5 * i / max(1, n), f"checking row {i + 1:,} of {n:,}")
         number = header.row + 2 + i
-        if not any(c is not None and (not isinstance(c, str) or c.strip()) for c in raw):
-            continue  # blank rows between blocks are skipped
+        width = len(raw)
         vals: dict[str, Any] = {}
-        for j, f in cols:
-            cell = raw[j] if j < len(raw) else None
-            letter = column_letter(j)
-            err = sheet.errors.get((header.row + 1 + i, j)) or v.formula_error(cell)
-            if err:
-                problems.append(Problem(f"formula error {err}: fix the formula or type the value", sheet=sheet.name,
-                                        row=number, column=letter, value=cell, field=f.label))
-                continue
-            if v.is_blank(cell):
-                if f.required:
-                    problems.append(Problem("required, but empty", sheet=sheet.name, row=number, column=letter,
+        blank = True
+        bad = False
+        for j, f, letter, convert in cols:
+            cell = raw[j] if j < width else None
+            if cell is None or cell == "" or (isinstance(cell, str) and not cell.strip()):
+                if errors and (header.row + 1 + i, j) in errors:
+                    blank = False
+                    bad = True
+                    problems.append(Problem(f"formula error {errors[(header.row + 1 + i, j)]}: fix the formula or "
+                                            "type the value", sheet=sheet.name, row=number, column=letter,
                                             field=f.label))
                 continue
+            blank = False
+            if isinstance(cell, str) and cell[:1] == "#" and v.formula_error(cell):
+                bad = True
+                problems.append(Problem(f"formula error {v.formula_error(cell)}: fix the formula or type the value",
+                                        sheet=sheet.name, row=number, column=letter, value=cell, field=f.label))
+                continue
             try:
-                vals[f.name] = parse(f, cell)
+                vals[f.name] = convert(cell)
             except ValueError as exc:
+                bad = True
                 problems.append(Problem(str(exc), sheet=sheet.name, row=number, column=letter, value=cell,
                                         field=f.label))
-        if all(f.name in vals for f in required):
+        if blank and not any(c is not None and (not isinstance(c, str) or c.strip()) for c in raw):
+            continue  # blank rows between blocks are skipped
+        for j, f, letter, _c in cols:
+            if f.required and f.name not in vals and not bad:
+                cell = raw[j] if j < width else None
+                if cell is None or (isinstance(cell, str) and not cell.strip()):
+                    problems.append(Problem("required, but empty", sheet=sheet.name, row=number, column=letter,
+                                            field=f.label))
+        if all(name in vals for name in required_names):
             rows.append(Row(number, vals))
     missing = [f.label for f in required if f.name not in header.columns.values()]
     if missing:
@@ -162,6 +206,7 @@ def dry_run(db: Database, actor: Actor, kind_name: str, source: Path | str, *, s
     if state is not None:
         state.progress(0.65, "comparing with the database")
     with db.read() as s:
+        seq = s.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1))
         lk = k.lookups(s)
         lk["actor"] = actor
         diff = k.diff(s, rows, lk)
@@ -173,6 +218,7 @@ def dry_run(db: Database, actor: Actor, kind_name: str, source: Path | str, *, s
                                      field=f.label if f else None, value=cell))
     plan.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     plan.created, plan.updated, plan.unchanged, plan.diff = diff.created, diff.updated, diff.unchanged, diff
+    plan.lookups, plan.seq = lk, seq
     if mapping:
         remember(k.name, mapping)
     return plan
@@ -194,9 +240,15 @@ def run_import(db: Database, actor: Actor, plan: Plan, *, state: Any = None) -> 
         s = uow.session
         if state is not None:
             state.progress(0.7, "writing")
-        lk = k.lookups(s)
-        lk["actor"] = actor
-        diff = k.diff(s, plan.rows, lk)
+        # nobody saved since the check (on SQLite this transaction holds the write lock): its
+        # comparison stands; otherwise compare again inside the transaction
+        if plan.diff is not None and plan.lookups is not None and \
+                s.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1)) == plan.seq:
+            lk, diff = plan.lookups, plan.diff
+        else:
+            lk = k.lookups(s)
+            lk["actor"] = actor
+            diff = k.diff(s, plan.rows, lk)
         if diff.problems:
             number, fname, reason = diff.problems[0]
             raise ValidationError(Problem(reason, sheet=plan.sheet, row=number, column=plan.columns.get(fname or "")))

@@ -84,8 +84,9 @@ def write_table(target: Path | str, title: str, columns: Sequence[tuple[str, str
         c.font, c.fill, c.alignment = bold, fill, Alignment(horizontal="center", vertical="center", wrap_text=True)
         head.append(c)
     ws.append(head)
-    # a number format per column: a styled cell per value is slow, so only typed columns get cells
-    styled = {i: FORMATS[k] for i, k in enumerate(kinds) if k in FORMATS}
+    # a styled cell per value is what costs in openpyxl, so only money and rates get a format of
+    # their own; dates get openpyxl's date format by themselves, plain numbers need none
+    styled = {i: FORMATS[k] for i, k in enumerate(kinds) if k in ("money", "rate", "month")}
     n = 0
     for row in rows:
         out = []
