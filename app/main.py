@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--db", required=True)
     r.add_argument("--from", dest="source", required=True, type=Path)
     r.add_argument("--force", action="store_true", help="even while other desks are connected")
+    st = dbsub.add_parser("share-test", help="is this shared folder safe for several desks? run on two desks at once")
+    st.add_argument("--db", required=True)
+    st.add_argument("--peer", help="another path to the same folder: run the second desk from here")
+    st.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the second desk")
+    st.add_argument("--name", help=argparse.SUPPRESS)  # this desk's name in the verdict
     cp = dbsub.add_parser("copy", help="copy a firm's data to an empty database (e.g. SQLite -> PostgreSQL)")
     cp.add_argument("--from", dest="source", required=True)
     cp.add_argument("--to", dest="target", required=True)
@@ -57,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     js.add_argument("instance")
     js.add_argument("--seconds", type=float, default=10.0)
 
+    from app.exchange.cli import add_parsers as exchange_parsers
+
+    exchange_parsers(sub)  # export, import, template (issue 10)
     shots = sub.add_parser("screenshots", help="render the main window and every tab to PNG files")
     shots.add_argument("--db", required=True)
     shots.add_argument("--out", required=True, type=Path)
@@ -110,10 +118,16 @@ def cmd_db(args: argparse.Namespace) -> int:
         result = check_database(args.db)
         if result.ok:
             print(f"{result.location}: ok (schema current)")
+            if result.share:
+                print(f"{result.location}: {result.share}")
             return 0
         for problem in result.problems:
             print(f"{result.location}: {problem}", file=sys.stderr)
+        if result.share:
+            print(f"{result.location}: {result.share}", file=sys.stderr)
         return 1
+    if args.db_command == "share-test":
+        return cmd_share_test(args)
     if args.db_command == "upgrade":
         from app.db import migrate
         from app.db.open import open_database
@@ -155,6 +169,35 @@ def cmd_db(args: argparse.Namespace) -> int:
         print(f"Copied {outcome.total_rows:,} rows in {len(outcome.tables)} tables in {outcome.seconds:.1f} s")
         return 0
     return _fail("unknown db command")
+
+
+def cmd_share_test(args: argparse.Namespace) -> int:
+    """Exit 0: safe; 3: unsafe (the failed checks are printed); 1: the test could not run."""
+    from app.db.sharetest import run_share_test
+
+    shown = [""]
+
+    def report(_fraction: float, text: str) -> None:
+        if text.split(" (")[0] != shown[0].split(" (")[0] and not text.startswith("Waiting for the second desk"):
+            print(text, file=sys.stderr, flush=True)
+        elif text.startswith("Waiting") and not shown[0].startswith("Waiting"):
+            print("Waiting for the second desk: start 'ordercycle db share-test --db PATH' (or File → Test this "
+                  f"shared folder…) on another workstation within {args.timeout:.0f} s.", file=sys.stderr, flush=True)
+        shown[0] = text
+
+    verdict = run_share_test(args.db, peer=args.peer, timeout=args.timeout, progress=report, name=args.name)
+    print(f"Share test {verdict.when}: {verdict.desks[0]} and {verdict.desks[1]}")
+    for check in verdict.checks:
+        print(f"  [{'ok' if check.passed else 'FAILED'}] {check.title}: {check.detail}")
+    if verdict.commit_ms is not None:
+        print(f"  a save took {verdict.commit_ms:.1f} ms ({verdict.journal_mode} journal)")
+    if verdict.safe:
+        print("Verdict: SAFE for several desks.")
+        return 0
+    print("Verdict: UNSAFE. Only the first desk to open the database will save; the others open it read-only.\n"
+          "Move the database to a safe share (a Windows file server, or Samba through a proper SMB client),\n"
+          "or to PostgreSQL: ordercycle db copy --from DB --to postgresql+psycopg://…")
+    return 3
 
 
 def cmd_print(args: argparse.Namespace) -> int:
@@ -223,6 +266,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_db(args)
         if args.command == "print":
             return cmd_print(args)
+        if args.command in ("export", "import", "template"):
+            from app.exchange.cli import run as exchange_run
+
+            return exchange_run(args)
         if args.command == "jobshop":
             return cmd_jobshop(args)
         if args.command == "screenshots":

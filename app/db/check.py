@@ -17,6 +17,7 @@ class CheckResult:
     location: str
     problems: list[str] = field(default_factory=list)
     schema: str = "unknown"
+    share: str = ""  # the share test's verdict (SQLite files only)
 
     @property
     def ok(self) -> bool:
@@ -31,6 +32,9 @@ def check_database(db: str) -> CheckResult:
         if not path.exists():
             result.problems.append(f"There is no database at {path}.")
             return result
+        from app.db.sharetest import verdict_text
+
+        result.share = verdict_text(path)
         try:
             check_sqlite_location(path, create=False)
         except DatabaseError as exc:

@@ -5,12 +5,26 @@ SQLite on a share: rollback journal (WAL does not work over a network file syste
 ``BEGIN IMMEDIATE`` so two desks never both read-then-upgrade to a write lock (deferred BEGIN gave
 67% "database is locked" failures in a read-modify-write test with 4 processes; IMMEDIATE none).
 Read-only work keeps a plain deferred ``BEGIN`` so readers never queue behind writers.
+
+Journal mode: ``DELETE`` on a local disk, ``TRUNCATE`` on a network share (``share.share_info``
+decides: UNC path, mapped network drive, or a CIFS/NFS/FUSE mount). On the SMB test rig
+(tools/smb-rig) ``DELETE`` failed 2% of commits with "disk I/O error" — deleting and re-creating
+the journal file on every commit is the step that fails over the network — while ``TRUNCATE``
+(the journal file stays, emptied at commit) failed none of the same commits. Both are rollback
+journals: desks using either mode on one file are compatible. WAL is never used (it needs shared
+memory, which does not work across machines).
+
+A *read-only* engine (a desk that must not write on an unsafe share) opens the file with
+``mode=ro``: such a desk can never roll back another desk's journal, and every write, even a
+presence heartbeat, stops with ``DatabaseReadOnly`` and the reason.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -21,10 +35,28 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 WRITE_OPTION = "ordercycle_write"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 SQLITE_PRAGMAS = (
-    ("journal_mode", "DELETE"),
     ("synchronous", "FULL"),
     ("foreign_keys", "ON"),
 )
+LOCAL_JOURNAL_MODE = "DELETE"
+NETWORK_JOURNAL_MODE = "TRUNCATE"
+
+
+class DatabaseReadOnly(DatabaseError):
+    """This desk opened the database read-only; the message says why and what to do."""
+
+    title = "Read-only"
+
+
+def journal_mode_for(path: Path) -> str:
+    """TRUNCATE on a network share, DELETE on a local disk (see the module docstring)."""
+    from app.db.share import share_info
+
+    try:
+        network = share_info(path).network
+    except OSError:
+        network = True
+    return NETWORK_JOURNAL_MODE if network else LOCAL_JOURNAL_MODE
 
 
 def to_url(db: str | os.PathLike[str]) -> URL:
@@ -96,7 +128,7 @@ def check_sqlite_location(path: Path, *, create: bool, need_write: bool = True, 
     try:
         fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         os.close(fd)
-        os.unlink(probe)
+        _unlink_probe(probe)
     except OSError as exc:
         raise DatabaseError(
             f"The folder {folder} is read-only for this workstation ({exc.strerror}).",
@@ -106,13 +138,39 @@ def check_sqlite_location(path: Path, *, create: bool, need_write: bool = True, 
     return not exists
 
 
-def _sqlite_listeners(engine: Engine, busy_timeout_ms: int) -> None:
+def _unlink_probe(probe: Path) -> None:
+    """The folder is writable once the probe was created. Some SMB clients report the file as busy
+    for a moment after closing it (smbnetfs: EBUSY): retry briefly rather than call the folder
+    read-only."""
+    import errno
+    import time
+
+    for attempt in range(20):
+        try:
+            os.unlink(probe)
+            return
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EBUSY, errno.EACCES, errno.EPERM) or attempt == 19:
+                if exc.errno == errno.EBUSY:
+                    return  # created, so writable; the stray probe is harmless and named by pid
+                raise
+            time.sleep(0.05)
+
+
+def _sqlite_listeners(engine: Engine, busy_timeout_ms: int, journal_mode: str,
+                      read_only: DatabaseReadOnly | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see "begin" below)
         cur = dbapi_conn.cursor()
         try:
             cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            if read_only is None:
+                cur.execute(f"PRAGMA journal_mode = {journal_mode}")
+            else:
+                cur.execute("PRAGMA query_only = ON")
             for name, value in SQLITE_PRAGMAS:
                 cur.execute(f"PRAGMA {name} = {value}")
         finally:
@@ -121,23 +179,38 @@ def _sqlite_listeners(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         if conn.get_execution_options().get(WRITE_OPTION):
+            if read_only is not None:
+                raise DatabaseReadOnly(read_only.message, hint=read_only.hint)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
 
 
 def make_engine(db: str | os.PathLike[str] | URL, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
-                echo: bool = False) -> Engine:
+                echo: bool = False, read_only: DatabaseReadOnly | None = None,
+                journal_mode: str | None = None) -> Engine:
+    """``read_only`` (the error to raise on a write) opens a SQLite file with ``mode=ro``."""
     url = db if isinstance(db, URL) else to_url(db)
     if is_sqlite(url):
+        path = sqlite_path(url)
+        kw: dict = {}
+        if read_only is not None and path is not None:
+            text = str(path)
+            uri = ("file:" + quote("////" + text[2:].replace("\\", "/")) if text.startswith("\\\\")
+                   else path.as_uri()) + "?mode=ro"
+            timeout = busy_timeout_ms / 1000
+            kw["creator"] = lambda: sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
         engine = create_engine(
             url,
             echo=echo,
             connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
             pool_size=4,
             max_overflow=4,
+            **kw,
         )
-        _sqlite_listeners(engine, busy_timeout_ms)
+        mode = journal_mode or (journal_mode_for(path) if path is not None else LOCAL_JOURNAL_MODE)
+        _sqlite_listeners(engine, busy_timeout_ms, mode, read_only)
+        engine.info = {"journal_mode": mode, "read_only": read_only}  # type: ignore[attr-defined]
         return engine
     if url.get_backend_name() == "postgresql":
         return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=4, max_overflow=4,

@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.db.engine import describe, is_sqlite, make_engine, write_engine
+from app.db.engine import DatabaseReadOnly, describe, is_sqlite, make_engine, write_engine
 from app.errors import ConflictError, DatabaseError, DatabaseLocked
 from app.models import AuditLog, ChangeCounter, ChangeFeed
 from app.models.base import VersionedMixin, utcnow
@@ -79,6 +79,19 @@ def is_transient_lock(exc: BaseException) -> bool:
         code = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "diag", None), "sqlstate", None)
         return code in {"40001", "40P01", "55P03"}
     return False
+
+
+def is_transient_network(exc: BaseException) -> bool:
+    """The share blinked: SQLite reports "disk I/O error" or "unable to open database file".
+    Nothing was committed (the rollback journal undoes a half-written save), so the whole unit
+    of work can run again on a fresh connection."""
+    if isinstance(exc, OperationalError):
+        msg = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+        return "disk i/o error" in msg or "unable to open database file" in msg
+    return False
+
+
+NETWORK_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)  # ≈ 3.7 s in all: a share that blinks, not one that is gone
 
 
 class UnitOfWork:
@@ -231,9 +244,18 @@ def _summary(obj: Any) -> str:
 class Database:
     """One open database: an engine, a write path and a read path."""
 
-    def __init__(self, engine: Engine, *, max_retries: int = 6) -> None:
+    def __init__(self, engine: Engine, *, max_retries: int = 6, read_only: DatabaseReadOnly | None = None,
+                 writer_lease: Any = None, share_state: Any = None) -> None:
         self.engine = engine
         self.url = engine.url
+        #: set when this desk must not write (an unsafe share and another desk has the database):
+        #: the error every write raises, saying why and what to do
+        self.read_only = read_only
+        #: the single-writer lease (``app.db.writer``) when this desk writes on an unsafe share
+        self.writer_lease = writer_lease
+        #: the share test's verdict for this database (``app.db.sharetest.ShareState``) or None
+        self.share_state = share_state
+        self.network_retry_delays = NETWORK_RETRY_DELAYS
         self.location = describe(engine.url)
         self.is_sqlite = is_sqlite(engine.url)
         self.max_retries = max_retries
@@ -260,33 +282,61 @@ class Database:
         try:
             unit = UnitOfWork(self, actor)
         except OperationalError as exc:
+            if is_transient_network(exc):
+                raise
             raise _as_user_error(exc) from exc
         try:
             yield unit
         except OperationalError as exc:
-            unit.rollback()
-            if is_transient_lock(exc):
+            try:
+                unit.rollback()
+            except DBAPIError:
+                pass  # the connection is gone with the share; write() retries on a fresh one
+            if is_transient_lock(exc) or is_transient_network(exc):
                 raise
             raise _as_user_error(exc) from exc
         finally:
-            if not unit.committed:
-                unit.rollback()
-            unit.session.close()
+            try:
+                if not unit.committed:
+                    unit.rollback()
+                unit.session.close()
+            except DBAPIError:
+                log.warning("could not end a failed unit of work cleanly", exc_info=True)
 
     def write(self, actor: Actor, fn: Callable[[UnitOfWork], T], *, retries: int | None = None) -> T:
         """Run ``fn`` in a unit of work and commit; retry the whole unit on transient lock errors
         with random back-off, so a user only sees "busy" after several seconds of contention."""
+        if self.read_only is not None:
+            raise DatabaseReadOnly(self.read_only.message, hint=self.read_only.hint)
         attempts = (self.max_retries if retries is None else retries) + 1
-        for attempt in range(attempts):
+        network_failures = 0
+        attempt = 0
+        while True:
+            if self.writer_lease is not None:
+                self.writer_lease.renew_if_due()
             try:
                 with self.uow(actor) as unit:
                     result = fn(unit)
                     unit.commit()
                     return result
             except (OperationalError, DBAPIError) as exc:
+                if is_transient_network(exc):
+                    if network_failures >= len(self.network_retry_delays):
+                        raise DatabaseError(
+                            "The database cannot be reached: the shared folder kept failing "
+                            f"({_first_line(exc)}). Nothing was saved.",
+                            hint="Your input is kept. Check the network connection, then save again.",
+                        ) from exc
+                    delay = self.network_retry_delays[network_failures]
+                    network_failures += 1
+                    log.warning("share error (%s), retry %d on a fresh connection in %.1fs",
+                                _first_line(exc), network_failures, delay)
+                    self.engine.dispose()  # the pooled connections may hold a dead file handle
+                    time.sleep(delay)
+                    continue
                 if not is_transient_lock(exc):
                     raise _as_user_error(exc) from exc
-                if attempt == attempts - 1:
+                if attempt >= attempts - 1:
                     raise DatabaseLocked(
                         "The database is busy: other desks kept it locked for too long.",
                         hint="Your input is kept. Try saving again in a moment.",
@@ -294,7 +344,7 @@ class Database:
                 delay = min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.5)
                 log.info("database busy, retry %d in %.2fs", attempt + 1, delay)
                 time.sleep(delay)
-        raise AssertionError("unreachable")
+                attempt += 1
 
     def change_seq(self) -> int:
         """The one cheap query other desks poll to see whether anything changed."""
@@ -306,6 +356,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.writer_lease is not None:
+            self.writer_lease.release()
+            self.writer_lease = None
+
+
+def _first_line(exc: DBAPIError) -> str:
+    msg = str(exc.orig) if exc.orig is not None else str(exc)
+    return msg.splitlines()[0] if msg else type(exc).__name__
 
 
 def _dispatch_before_flush(session: Session, _ctx: Any, _instances: Any) -> None:

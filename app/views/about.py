@@ -78,6 +78,14 @@ class AboutDialog(QDialog):
         head.setObjectName("aboutHeading")
         head.setWordWrap(True)
         lay.addWidget(head)
+        from app.db.engine import sqlite_path
+        from app.db.sharetest import verdict_text
+
+        path = sqlite_path(db.url) if hasattr(db, "url") else None
+        self.share = QLabel(verdict_text(path) if path is not None else "Share test: not needed (PostgreSQL server).")
+        self.share.setObjectName("aboutShareVerdict")
+        self.share.setWordWrap(True)
+        lay.addWidget(self.share)
         self.components = bundled_licences()
         row = QHBoxLayout()
         self.licences = QListWidget()

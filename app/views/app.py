@@ -4,6 +4,7 @@ sign in, show the main window. Known errors get a plain message and a way forwar
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def open_or_create(location: str, *, create: bool = True) -> Database:
+def open_or_create(location: str, *, create: bool = True, username: str = "") -> Database:
     """Open ``location``; the embedded default gets the demo company the first time."""
     is_default = Path(location) == default_db_path()
     if is_default:
@@ -41,7 +42,7 @@ def open_or_create(location: str, *, create: bool = True) -> Database:
                 hint="Choose the firm's database on the shared folder, or ask your administrator for write "
                 "access to that folder.") from exc
     fresh = is_default and not default_db_path().exists()
-    db = open_database(location, create=create)
+    db = open_database(location, create=create, username=username, workstation=socket.gethostname())
     if fresh:
         from app.services.demo import build_demo
 
@@ -75,7 +76,7 @@ def run_gui(db_arg: str | None, *, log_path: Path | None = None) -> int:
     location, create = (db_arg or settings.database_or_default()), True
     while True:
         try:
-            db = open_or_create(location, create=create)
+            db = open_or_create(location, create=create, username=settings.last_username)
         except UserError as exc:
             show_user_error(None, exc)
             path, _ = QFileDialog.getOpenFileName(None, "Choose an OrderCycle database", "",

@@ -13,6 +13,7 @@ from app.config import WorkstationSettings
 from app.drafts import DraftStore
 from app.db.backup import backup_sqlite, daily_backup
 from app.db.engine import sqlite_path
+from app.db import sharetest, writer
 from app.db.share import share_info
 from app.db.open import default_backup_dir
 from app.db.uow import Actor, Database
@@ -40,7 +41,20 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("stageTabs")
         self.tabs.setDocumentMode(True)
-        self.setCentralWidget(self.tabs)
+        central = QWidget()
+        central_lay = QVBoxLayout(central)
+        central_lay.setContentsMargins(0, 0, 0, 0)
+        central_lay.setSpacing(0)
+        self.banner = QLabel()  # shown when this desk has the database read-only
+        self.banner.setObjectName("readOnlyBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background: #fdecea; color: #5f2120; border-bottom: 1px solid #e8a39b; "
+                                  "padding: 8px 12px;")
+        self.banner.hide()
+        central_lay.addWidget(self.banner)
+        central_lay.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self._asked_share_test = False
         # Tabs are built the first time they are shown: start-up pays only for the first tab.
         self.tab_widgets: dict[str, QWidget] = {}
         self._factories: dict[str, object] = {}
@@ -74,8 +88,20 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.daily_backup)
         self.idle = IdleLock(db, actor, self.settings.idle_lock_minutes if live else 0, self)
         self.idle.signed_out.connect(self.close)
+        self.show_share_state()
+        # the single writer on an unsafe share keeps its lease alive while it is open
+        self.lease_timer = QTimer(self)
+        self.lease_timer.setInterval(int(writer.RENEW * 1000))
+        self.lease_timer.timeout.connect(self.renew_writer_lease)
+        if db.writer_lease is not None:
+            self.lease_timer.start()
 
     def _start_live(self) -> None:
+        if self.live is not None and self.db.read_only is not None:
+            # A read-only desk writes nothing, not even its presence: it only follows the others' saves.
+            LiveUpdates.current = self.live
+            self.live.poll_timer.start()
+            return
         if self.live is not None and self.live.session_id is None:
             self.live.start()
             self.show_desks(self.live.desks)
@@ -114,6 +140,7 @@ class MainWindow(QMainWindow):
             f"{d.full_name or d.username} ({d.role}) at {d.workstation} since {d.since.astimezone():%H:%M}"
             for d in desks))
         self.desks_label.setProperty("others", len(others))
+        self.maybe_ask_for_share_test(desks)
 
     # --- actions: one registry so menus and shortcuts agree --------------------------------
     def _action(self, key: str, text: str, slot, shortcut: QKeySequence | str | None = None,  # type: ignore[no-untyped-def]
@@ -133,6 +160,11 @@ class MainWindow(QMainWindow):
         self._action("new_db", "&New database…", self.new_database, QKeySequence.StandardKey.New)
         self._action("backup", "&Back up now", self.backup_now, "Ctrl+Shift+B",
                      enabled=is_file and allowed(self.actor.role, "db.admin"))
+        self._action("share_test", "&Test this shared folder…", self.show_share_test, enabled=is_file)
+        from app.exchange.kinds import IMPORT_KINDS
+
+        self._action("import_xlsx", "&Import from Excel…", self.show_import, "Ctrl+I",
+                     enabled=any(allowed(self.actor.role, k.import_permission) for k in IMPORT_KINDS))
         self._action("quit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
         self._action("users", "&Users…", self.manage_users, "Ctrl+Shift+U",
                      enabled=allowed(self.actor.role, "users.manage"))
@@ -146,7 +178,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        for key in ("open_db", "new_db", "backup"):
+        for key in ("open_db", "new_db", "backup", "share_test", "import_xlsx"):
             file_menu.addAction(self.actions[key])
         file_menu.addSeparator()
         file_menu.addAction(self.actions["quit"])
@@ -173,8 +205,12 @@ class MainWindow(QMainWindow):
         self.desks_label = QLabel()
         self.desks_label.setObjectName("desksLabel")
         self.clock_label = error_label("clockLabel")
+        self.share_label = QLabel()
+        self.share_label.setObjectName("shareLabel")
+        self.share_label.hide()
         bar.addPermanentWidget(self.clock_label)
         bar.addWidget(self.db_label, 1)
+        bar.addPermanentWidget(self.share_label)
         bar.addPermanentWidget(self.desks_label)
         bar.addPermanentWidget(self.user_label)
 
@@ -326,8 +362,110 @@ class MainWindow(QMainWindow):
 
         SettingsDialog(self.db, self.actor, self).exec()
 
+    # --- the share test and what its verdict means here ------------------------------------------
+    def share_state(self) -> sharetest.ShareState | None:
+        path = sqlite_path(self.db.url)
+        return sharetest.share_state(path) if path is not None else None
+
+    def show_share_state(self) -> None:
+        """The verdict in the status bar; the banner when this desk has the database read-only."""
+        state = self.share_state()
+        if state is None:
+            self.share_label.hide()
+        elif state.status != "untested" or (self.share is not None and self.share.network):
+            self.share_label.setText(state.short())
+            self.share_label.setToolTip(state.text())
+            self.share_label.setStyleSheet("color: #b00020; font-weight: bold" if state.unsafe else "")
+            self.share_label.show()
+        else:
+            self.share_label.hide()
+        ro = self.db.read_only
+        if ro is not None:
+            why = ro.message.split(": ", 1)[-1]
+            what = (ro.hint or "").replace(" Nothing was saved; what you typed is kept.", "")
+            self.banner.setText(f"<b>Read-only.</b> {why[:1].upper() + why[1:]}<br>{what}")
+            self.banner.show()
+            self.setWindowTitle(f"OrderCycle — {self.db.location} (read-only)")
+        else:
+            self.banner.hide()
+
+    def show_share_test(self) -> QDialog | None:
+        from app.views.common.share_test import ShareTestDialog
+
+        path = sqlite_path(self.db.url)
+        if path is None:
+            return None
+        self.share_test_dialog = ShareTestDialog(path, self, desk_name=self.actor.workstation)
+        self.share_test_dialog.verdict_ready.connect(self.on_share_verdict)
+        self.share_test_dialog.show()
+        return self.share_test_dialog
+
+    def on_share_verdict(self, verdict: sharetest.Verdict) -> None:
+        """A new verdict: on an unsafe share this desk becomes the single writer if no other desk is."""
+        path = sqlite_path(self.db.url)
+        if not verdict.safe and path is not None and self.db.read_only is None and self.db.writer_lease is None:
+            from app.db.open import unsafe_share_read_only
+
+            got = writer.claim(path, username=self.actor.username, workstation=self.actor.workstation)
+            if isinstance(got, writer.WriterLease):
+                self.db.writer_lease = got
+                self.lease_timer.start()
+            else:
+                self.db.read_only = unsafe_share_read_only(got.describe())
+        self.show_share_state()
+
+    def renew_writer_lease(self) -> None:
+        lease = self.db.writer_lease
+        if lease is None:
+            self.lease_timer.stop()
+            return
+
+        def done(ok: bool) -> None:
+            if not ok and self.db.writer_lease is lease:  # gone too long (asleep): another desk took over
+                from app.db.open import unsafe_share_read_only
+
+                self.db.writer_lease = None
+                self.lease_timer.stop()
+                holder = writer.read_holder(lease.path)
+                self.db.read_only = unsafe_share_read_only(holder.describe() if holder else "another desk")
+                self.show_share_state()
+
+        self.lease_task = run_task(lambda _s: lease.renew(), on_success=done,
+                                   on_error=lambda exc: self.statusBar().showMessage(str(exc), 10000))
+
+    def maybe_ask_for_share_test(self, desks: list) -> None:
+        """The first time two desks are connected on a shared folder not yet tested, an administrator
+        is asked to run the share test (others are told to ask one)."""
+        if self._asked_share_test or len(desks) < 2 or self.share is None or not self.share.network:
+            return
+        state = self.share_state()
+        if state is None or state.status != "untested":
+            return
+        self._asked_share_test = True
+        if allowed(self.actor.role, "db.admin"):
+            QTimer.singleShot(0, self._ask_admin_for_share_test)
+        else:
+            self.statusBar().showMessage(
+                "Several desks now share this database on a shared folder that has not been tested: ask your "
+                "administrator to run File → Test this shared folder….", 60000)
+
+    def _ask_admin_for_share_test(self) -> None:
+        if self.confirm("Test this shared folder?",
+                        "Two desks are now using this database on a shared folder that has not been tested.\n\n"
+                        "Some shares (many NAS set-ups, FUSE mounts, cloud-sync folders) lose saves silently when "
+                        "several desks write. The share test finds out in under a minute; it needs a second "
+                        "workstation to start it at the same time.\n\nRun the share test now?"):
+            self.show_share_test()
+
     def show_about(self) -> None:
         AboutDialog(self.db, self).exec()
+
+    def show_import(self) -> QDialog:
+        from app.views.common.import_dialog import ImportDialog
+
+        self.import_dialog = ImportDialog(self.db, self.actor, self)
+        self.import_dialog.show()
+        return self.import_dialog
 
     def show_timeline(self, *, customer_id: int | None = None) -> QDialog:
         """The customer timeline, for the customer of whatever is selected in the current tab."""
