@@ -389,6 +389,12 @@ class Orders(Kind):
             price = v.get("unit_price", prod["list_price"])
             o["lines"].append((prod["id"], v["quantity"], price, v.get("discount", ZERO), prod, r.number))
         new, changed, same = [], [], 0
+        existing_ids = [lk["orders"][n]["id"] for n, o in orders.items() if not o.get("bad") and n in lk["orders"]]
+        lines_of: dict[int, list[tuple[int, Decimal, Decimal]]] = {}
+        for i in range(0, len(existing_ids), 500):  # the existing orders' lines in a few bulk queries
+            for oid, pid, q, p in s.execute(select(L.c.order_id, L.c.product_id, L.c.quantity, L.c.unit_price)
+                                            .where(L.c.order_id.in_(existing_ids[i:i + 500]))):
+                lines_of.setdefault(oid, []).append((pid, Decimal(q), Decimal(p)))
         for number, o in orders.items():
             if o.get("bad"):
                 continue
@@ -396,8 +402,7 @@ class Orders(Kind):
             if cur is None:
                 new.append(o)
                 continue
-            have = sorted((pid, Decimal(q), Decimal(p)) for pid, q, p in s.execute(
-                select(L.c.product_id, L.c.quantity, L.c.unit_price).where(L.c.order_id == cur["id"])))
+            have = sorted(lines_of.get(cur["id"], []))
             want = sorted((pid, Decimal(q), Decimal(p)) for pid, q, p, _d, _p, _n in o["lines"])
             if have == want and lk["customers"][o["customer"]][0] == cur["customer_id"]:
                 same += 1

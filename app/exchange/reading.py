@@ -144,10 +144,11 @@ def _xml_facts(path: Path, index: int) -> tuple[set[int], set[int], dict[tuple[i
             xml = z.read(member).decode("utf-8", "replace")
         except KeyError:
             return set(), set(), {}
+    hidden = 'hidden="1"' in xml or 'hidden="true"' in xml  # most sheets: skip the scans
     rows = {int(m.group(1)) for m in re.finditer(r"<(?:\w+:)?row\b(?=[^>]*\bhidden=\"(?:1|true)\")[^>]*\br=\"(\d+)\"",
-                                                  xml)}
+                                                  xml)} if hidden else set()
     cols: set[int] = set()
-    for m in re.finditer(r"<(?:\w+:)?col\b([^>]*)/?>", xml):
+    for m in re.finditer(r"<(?:\w+:)?col\b([^>]*)/?>", xml[:xml.find("<sheetData")] if hidden else ""):
         attrs = m.group(1)
         if re.search(r"\bhidden=\"(?:1|true)\"", attrs):
             lo = re.search(r"\bmin=\"(\d+)\"", attrs)
