@@ -120,9 +120,7 @@ class ImportDialog(QDialog):
         self.problems.set_rows([])
         self.report_button.setEnabled(False)
         self.import_button.setEnabled(False)
-        for combo in self.mapping_combos.values():
-            combo.deleteLater()
-        while self.mapping_layout.rowCount():
+        while self.mapping_layout.rowCount():  # removeRow deletes the row's widgets
             self.mapping_layout.removeRow(0)
         self.mapping_combos = {}
 

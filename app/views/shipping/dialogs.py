@@ -67,6 +67,14 @@ class SubmitDialog(QDialog):
 
 def _grid(headers: Sequence[str], rows: Sequence[Sequence[Any]], editable: set[int]) -> QTableWidget:
     t = QTableWidget(len(rows), len(headers))
+    _fill(t, headers, rows, editable)
+    return t
+
+
+def _fill(t: QTableWidget, headers: Sequence[str], rows: Sequence[Sequence[Any]], editable: set[int]) -> None:
+    t.clear()
+    t.setRowCount(len(rows))
+    t.setColumnCount(len(headers))
     t.setHorizontalHeaderLabels(list(headers))
     t.verticalHeader().hide()
     for r, row in enumerate(rows):
@@ -78,7 +86,6 @@ def _grid(headers: Sequence[str], rows: Sequence[Sequence[Any]], editable: set[i
     t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     t.horizontalHeader().setStretchLastSection(True)
     t.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
-    return t
 
 
 class ConfirmPickDialog(SubmitDialog):
@@ -243,18 +250,10 @@ class OpenClaimDialog(SubmitDialog):
     def load_lines(self) -> None:
         cid = self.customer.currentData()
         self.rows = [r for r in (self.lines_for(cid) if cid is not None else []) if r.returnable > 0]
-        t = _grid(["Order", "SKU", "Product", "Shipped", "Shipped on", "Return qty", "Reason"],
-                  [(r.order_number, r.sku, r.name, fmt.quantity(r.shipped), fmt.date(r.shipped_on), "", "")
-                   for r in self.rows], {5, 6})
-        self.table.setRowCount(t.rowCount())
-        self.table.setColumnCount(t.columnCount())
-        self.table.setHorizontalHeaderLabels(["Order", "SKU", "Product", "Shipped", "Shipped on", "Return qty",
-                                              "Reason"])
-        for r in range(t.rowCount()):
-            for c in range(t.columnCount()):
-                self.table.setItem(r, c, t.takeItem(r, c))
+        _fill(self.table, ["Order", "SKU", "Product", "Shipped", "Shipped on", "Return qty", "Reason"],
+              [(r.order_number, r.sku, r.name, fmt.quantity(r.shipped), fmt.date(r.shipped_on), "", "")
+               for r in self.rows], {5, 6})
         self.table.resizeColumnsToContents()
-        t.deleteLater()
 
     def set_line(self, order_number: str, sku: str, qty: str, reason: str) -> None:
         i = next(k for k, r in enumerate(self.rows) if r.order_number == order_number and r.sku == sku)
