@@ -297,6 +297,12 @@ def compute_queue(s: Session, today: dt.date, cache: FactsCache | None = None) -
         st = getattr(st, "value", st)
         if oid not in exp or rank_of[st] > rank_of[exp[oid][0]]:
             exp[oid] = (st, day)
+    if cache is not None:  # nothing changed since the last ranking: the same ranking
+        memo_key = (cache.seq, cache.partial_updates, cache.full_builds, today, pview.name, pview.version,
+                    weights, tuple(sorted(exp.items())))
+        if cache.last is not None and cache.last[0] == memo_key:
+            q = cache.last[1]
+            return Queue(q.rows, q.held, pview, today, time.perf_counter() - t0, q.by_id)
     log_max = max((f.log_net for f in facts.values()), default=0.0) or 1.0
     held_status = OrderStatus.ON_HOLD.value
     scored: list[tuple[tuple, OrderFacts, float, float, tuple | None]] = []
@@ -325,7 +331,10 @@ def compute_queue(s: Session, today: dt.date, cache: FactsCache | None = None) -
                                  _EXPEDITE_LABEL[e[0]] if e else None, e[1] if e else None))
     by_id = {r.facts.order_id: r for r in rows}
     by_id.update((r.facts.order_id, r) for r in held)
-    return Queue(rows, held, pview, today, time.perf_counter() - t0, by_id)
+    queue_ = Queue(rows, held, pview, today, time.perf_counter() - t0, by_id)
+    if cache is not None:
+        cache.last = (memo_key, queue_)
+    return queue_
 
 
 _EXPEDITE_LABEL = {"accepted": "accepted", "needs_management": "needs management", "pending": "requested"}

@@ -135,7 +135,35 @@ def _chunks(ids: list[int]) -> list[list[int]]:
     return [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
 
 
-def load_facts(s: Session, today: dt.date, order_ids: Collection[int] | None = None) -> dict[int, OrderFacts]:
+def context(s: Session, today: dt.date) -> dict[str, Any]:
+    """What every order's facts are computed against: products' stock flag, routings, bills of
+    material, material stock, calendars. Kept by the cache between rebuilds (a change to any of
+    these tables rebuilds it)."""
+    mts = dict(s.execute(select(Product.id, Product.make_to_stock)).all())
+    per_product: dict[int, dict[int, list[float]]] = {}  # product -> work center -> [setup, run per unit]
+    op_detail: dict[int, list[tuple[int, int, float, float]]] = {}
+    for op_id, pid, wc, setup, run in s.execute(select(
+            RoutingOperation.id, RoutingOperation.product_id, RoutingOperation.work_center_id,
+            type_coerce(RoutingOperation.setup_minutes, Float), type_coerce(RoutingOperation.run_minutes, Float))):
+        acc = per_product.setdefault(pid, {}).setdefault(wc, [0.0, 0.0])
+        acc[0] += setup
+        acc[1] += run
+        op_detail.setdefault(pid, []).append((op_id, wc, setup, run))
+    bom: dict[int, list[tuple[float, int]]] = {}
+    for pid, qty, mid in s.execute(select(BomLine.product_id, type_coerce(BomLine.quantity, Float),
+                                          BomLine.material_id)):
+        bom.setdefault(pid, []).append((qty, mid))
+    mat = {mid: (code, stock) for mid, code, stock in
+           s.execute(select(Material.id, Material.code, type_coerce(Material.stock_on_hand, Float)))}
+    daily = daily_minutes(s)
+    wd = WorkingDays(s, today)
+
+    return {"mts": mts, "per_product": per_product, "op_detail": op_detail, "bom": bom, "mat": mat,
+            "daily": daily, "wd": wd}
+
+
+def load_facts(s: Session, today: dt.date, order_ids: Collection[int] | None = None, *,
+               ctx: dict[str, Any] | None = None) -> dict[int, OrderFacts]:
     """Facts of every listed order (queued or on hold), or only of ``order_ids`` (those of them
     still listed). Numbers are read as floats: scores are not money, and converting 30,000 line
     quantities to Decimal would cost more than the scoring."""
@@ -167,25 +195,10 @@ def load_facts(s: Session, today: dt.date, order_ids: Collection[int] | None = N
             done |= {(a, b) for a, b in s.execute(done_q.where(SalesOrder.id.in_(chunk)))}
     if not heads:
         return {}
-    mts = dict(s.execute(select(Product.id, Product.make_to_stock)).all())
-    per_product: dict[int, dict[int, list[float]]] = {}  # product -> work center -> [setup, run per unit]
-    op_detail: dict[int, list[tuple[int, int, float, float]]] = {}
-    for op_id, pid, wc, setup, run in s.execute(select(
-            RoutingOperation.id, RoutingOperation.product_id, RoutingOperation.work_center_id,
-            type_coerce(RoutingOperation.setup_minutes, Float), type_coerce(RoutingOperation.run_minutes, Float))):
-        acc = per_product.setdefault(pid, {}).setdefault(wc, [0.0, 0.0])
-        acc[0] += setup
-        acc[1] += run
-        op_detail.setdefault(pid, []).append((op_id, wc, setup, run))
-    bom: dict[int, list[tuple[float, int]]] = {}
-    for pid, qty, mid in s.execute(select(BomLine.product_id, type_coerce(BomLine.quantity, Float),
-                                          BomLine.material_id)):
-        bom.setdefault(pid, []).append((qty, mid))
-    mat = {mid: (code, stock) for mid, code, stock in
-           s.execute(select(Material.id, Material.code, type_coerce(Material.stock_on_hand, Float)))}
+    c = ctx if ctx is not None else context(s, today)
+    mts, per_product, op_detail, bom, mat = c["mts"], c["per_product"], c["op_detail"], c["bom"], c["mat"]
+    daily, wd = c["daily"], c["wd"]
     done_lines = {line_id for line_id, _op in done}
-    daily = daily_minutes(s)
-    wd = WorkingDays(s, today)
 
     work: dict[int, dict[int, float]] = {}
     mat_need: dict[int, dict[int, float]] = {}
@@ -262,6 +275,8 @@ class FactsCache:
         self.mts: dict[int, bool] = {}
         self.full_builds = 0
         self.partial_updates = 0
+        self.ctx: dict[str, Any] | None = None
+        self.last: tuple[Any, Any] | None = None  # (key, ranked queue) for "nothing changed"
 
     def current(self, s: Session, today: dt.date) -> dict[int, OrderFacts]:
         with self.lock:
@@ -290,10 +305,12 @@ class FactsCache:
                     mts = dict(s.execute(select(Product.id, Product.make_to_stock)).all())
                     if mts != self.mts:
                         return self._rebuild(s, today, seq)
+                    if self.ctx is not None:
+                        self.ctx["mts"] = mts
             for chunk in _chunks(sorted(lines)):
                 orders.update(s.scalars(select(SalesOrderLine.order_id).where(SalesOrderLine.id.in_(chunk))))
             if orders:
-                fresh = load_facts(s, today, orders)
+                fresh = load_facts(s, today, orders, ctx=self.ctx)
                 for oid in orders:
                     if oid in fresh:
                         self.facts[oid] = fresh[oid]
@@ -304,7 +321,8 @@ class FactsCache:
             return self.facts
 
     def _rebuild(self, s: Session, today: dt.date, seq: int) -> dict[int, OrderFacts]:
-        self.facts = load_facts(s, today)
+        self.ctx = context(s, today)
+        self.facts = load_facts(s, today, ctx=self.ctx)
         self.mts = dict(s.execute(select(Product.id, Product.make_to_stock)).all())
         self.seq, self.today, self.built = seq, today, time.monotonic()
         self.full_builds += 1
