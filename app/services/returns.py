@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -58,6 +58,7 @@ from app.models.enums import (
 from app.services.numbers import next_number
 from app.services.permissions import require
 from app.services.pricing import line_totals
+from app.services.shipping import parse_quantity
 
 ZERO = Decimal(0)
 STATUS_LABEL = {RmaStatus.OPENED: "Opened, waiting for a decision", RmaStatus.APPROVED: "Approved",
@@ -119,16 +120,6 @@ class ClaimView:
         if self.received_at is None or self.refund_paid_at is None:
             return None
         return (self.refund_paid_at.astimezone().date() - self.received_at.astimezone().date()).days
-
-
-def _qty(value: Any, field: str) -> Decimal:
-    try:
-        d = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        raise ValidationError(Problem(f"'{value}' is not a quantity", field=field)) from None
-    if not d.is_finite():
-        raise ValidationError(Problem(f"'{value}' is not a quantity", field=field))
-    return d
 
 
 def _event(uow: UnitOfWork, rma: ReturnAuthorization, kind: str, summary: str, order_id: int | None = None) -> None:
@@ -212,7 +203,7 @@ def open_claim(db: Database, actor: Actor, customer_id: int, lines: Sequence[tup
             sku = s.get(Product, ol.product_id).sku
             where = f"{order.number} {sku}"
             try:
-                q = _qty(raw, where)
+                q = parse_quantity(raw, where)
             except ValidationError as exc:
                 errs += exc.problems
                 continue

@@ -140,7 +140,8 @@ def location_key(location: str | None) -> tuple:
     return (0, tuple((0, int(p), "") if p.isdigit() else (1, 0, p.upper()) for p in re.split(r"[-./ ]+", location)))
 
 
-def _qty(value: Any, where: str) -> Decimal:
+def parse_quantity(value: Any, where: str) -> Decimal:
+    """A typed quantity (decimal comma allowed), or a ValidationError naming the field."""
     try:
         d = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
@@ -294,7 +295,7 @@ def confirm_pick(db: Database, actor: Actor, pick_list_id: int, version: int, pi
         for line in pl.lines:
             raw = picked.get(line.id, line.qty_to_pick)
             try:
-                q = _qty(raw, f"line {line.id}")
+                q = parse_quantity(raw, f"line {line.id}")
             except ValidationError as exc:
                 problems += exc.problems
                 continue
@@ -394,7 +395,7 @@ def ship(db: Database, actor: Actor, order_id: int, *, carrier: str, tracking_nu
         problems.append(Problem("add at least one package with its weight", field="packages"))
     for i, (weight, dims) in enumerate(packages, 1):
         try:
-            w = _qty(weight, f"package {i} weight")
+            w = parse_quantity(weight, f"package {i} weight")
         except ValidationError as exc:
             problems += exc.problems
             continue
@@ -416,7 +417,7 @@ def ship(db: Database, actor: Actor, order_id: int, *, carrier: str, tracking_nu
         for ln in order.lines:
             ready = ln.qty_picked - ln.qty_shipped
             raw = quantities.get(ln.id, ZERO) if quantities is not None else ready
-            q = _qty(raw, f"line {ln.line_no}")
+            q = parse_quantity(raw, f"line {ln.line_no}")
             sku = s.get(Product, ln.product_id).sku
             if q < 0:
                 errs.append(Problem("a quantity cannot be negative", field=f"{sku} (line {ln.line_no})", value=raw))

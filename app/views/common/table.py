@@ -70,3 +70,27 @@ class RowsTableModel(QAbstractTableModel, Generic[T]):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.columns[section].title
         return None
+
+
+def list_view(name: str, model: Any, export_title: str, *, multi: bool = False, compact: bool = False) -> Any:
+    """The read-only list every tab shows: whole-row selection (several rows with ``multi``), no
+    in-place editing, no row numbers, last column stretched, and Export to Excel (Ctrl+E).
+    ``compact``: one line per row, columns sized from the first rows (lists of thousands)."""
+    from PySide6.QtWidgets import QAbstractItemView, QTableView
+
+    from app.views.common.export import enable_export
+
+    t = QTableView()
+    t.setObjectName(name)
+    t.setModel(model)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multi
+                       else QAbstractItemView.SelectionMode.SingleSelection)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.verticalHeader().hide()
+    t.horizontalHeader().setStretchLastSection(True)
+    if compact:
+        t.setWordWrap(False)
+        t.horizontalHeader().setResizeContentsPrecision(60)
+    enable_export(t, export_title)
+    return t

@@ -27,8 +27,7 @@ from app.services import expedites, priorities
 from app.services.changes import Changes
 from app.services.permissions import allowed
 from app.views.common.messages import show_user_error
-from app.views.common.export import enable_export
-from app.views.common.table import Column, RowsTableModel
+from app.views.common.table import Column, RowsTableModel, list_view
 from app.views.priorities.dialogs import (
     DecisionDialog,
     ExpediteRequestDialog,
@@ -47,18 +46,7 @@ _TITLE = {'queueTable': 'Priority queue', 'partsTable': 'Score parts', 'requests
 
 
 def _table(name: str, model: Any) -> QTableView:
-    t = QTableView()
-    t.setObjectName(name)
-    t.setModel(model)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.verticalHeader().hide()
-    t.horizontalHeader().setStretchLastSection(True)
-    t.setWordWrap(False)
-    t.horizontalHeader().setResizeContentsPrecision(60)  # size columns from the first rows, not 10,000
-    enable_export(t, _TITLE.get(name, name))
-    return t
+    return list_view(name, model, _TITLE.get(name, name), compact=True)
 
 
 class PrioritiesTab(QWidget):

@@ -9,7 +9,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QFileDialog,
     QHBoxLayout,
@@ -29,8 +28,7 @@ from app.services import queries, service_jobs
 from app.services.changes import Changes
 from app.services.permissions import allowed
 from app.views.common.messages import show_user_error
-from app.views.common.export import enable_export
-from app.views.common.table import Column, RowsTableModel
+from app.views.common.table import Column, RowsTableModel, list_view
 from app.views.schedule.gantt import Bar, GanttChart
 from app.views.service.dialogs import BookDialog, DebriefDialog, DoneDialog, NewJobDialog
 
@@ -50,16 +48,7 @@ _TITLE = {'jobsTable': 'Service jobs', 'feedbackTable': 'Product feedback', 'deb
 
 
 def _table(name: str, model: Any) -> QTableView:
-    t = QTableView()
-    t.setObjectName(name)
-    t.setModel(model)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.verticalHeader().hide()
-    t.horizontalHeader().setStretchLastSection(True)
-    enable_export(t, _TITLE.get(name, name))
-    return t
+    return list_view(name, model, _TITLE.get(name, name))
 
 
 class ServiceTab(QWidget):

@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QFileDialog,
     QHBoxLayout,
@@ -30,8 +29,7 @@ from app.services import billing, queries, returns, shipping
 from app.services.changes import Changes
 from app.services.permissions import allowed
 from app.views.common.messages import ERROR_COLOUR, show_user_error
-from app.views.common.export import enable_export
-from app.views.common.table import Column, Index, RowsTableModel
+from app.views.common.table import Column, Index, RowsTableModel, list_view
 from app.views.shipping.dialogs import (
     AmountDialog,
     ConfirmPickDialog,
@@ -65,17 +63,7 @@ _TITLE = {'readyTable': 'Ready to pick or ship', 'pickListsTable': 'Pick lists',
 
 
 def _table(name: str, model: Any, *, multi: bool = False) -> QTableView:
-    t = QTableView()
-    t.setObjectName(name)
-    t.setModel(model)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multi
-                       else QAbstractItemView.SelectionMode.SingleSelection)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.verticalHeader().hide()
-    t.horizontalHeader().setStretchLastSection(True)
-    enable_export(t, _TITLE.get(name, name))
-    return t
+    return list_view(name, model, _TITLE.get(name, name), multi=multi)
 
 
 def _button(text: str, name: str, action: Any, visible: bool, row: QHBoxLayout) -> QPushButton:
