@@ -528,7 +528,8 @@ def service_report_html(firm: Firm, job: Any, customer_address: tuple[str, ...],
     minutes = (debrief.minutes_on_site if debrief else 0) or job.minutes_spent
     facts = [("Time on site", f"{minutes // 60} h {minutes % 60:02d} min" if minutes else "—"),
              ("Materials used", job.materials_used or "—")]
-    body.append(table([("", False), ("", False)], facts))
+    body.append("<table cellpadding='2'>" + "".join(f"<tr><td class='muted'>{esc(k)}</td><td>{esc(v)}</td></tr>"
+                                                    for k, v in facts) + "</table>")
     if debrief is not None:
         body.append(f"<h2>Work done</h2><p>{esc(debrief.work_done)}</p>")
         fb = [f for f in debrief.feedback]
