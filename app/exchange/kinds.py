@@ -360,43 +360,59 @@ class Orders(Kind):
     def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
         d = Diff()
         orders: dict[str, dict[str, Any]] = {}
-        for r in rows:
+        customers, products = lk["customers"], lk["products"]
+        problems = d.problems
+        o: dict[str, Any] | None = None
+        for r in rows:  # 100,000 rows a few seconds after the read: kept tight
             v = r.values
-            cust = lk["customers"].get(v["customer"])
-            prod = lk["products"].get(v["sku"])
+            number = v["number"]
+            prod = products.get(v["sku"])
+            if o is None or o["number"] != number:  # rows of one order usually follow each other
+                o = orders.get(number)
+                if o is None:
+                    o = orders[number] = {"number": number, "customer": v["customer"], "order_date": v["order_date"],
+                                          "requested_date": v.get("requested_date"),
+                                          "customer_reference": v.get("customer_reference"), "lines": [],
+                                          "first_row": r.number, "bad": v["customer"] not in customers}
+                    if o["bad"]:
+                        problems.append((r.number, "customer", f"no customer '{v['customer']}'"))
+                    if prod is None:
+                        problems.append((r.number, "sku", f"no product '{v['sku']}'"))
+                        o["bad"] = True
+                        continue
+                    if not o["bad"]:
+                        o["lines"].append((prod["id"], v["quantity"], v.get("unit_price", prod["list_price"]),
+                                           v.get("discount", ZERO), prod, r.number))
+                    continue
             bad = False
-            if cust is None:
-                d.problems.append((r.number, "customer", f"no customer '{v['customer']}'"))
+            if v["customer"] not in customers:
+                problems.append((r.number, "customer", f"no customer '{v['customer']}'"))
+                bad = True
+            elif o["customer"] != v["customer"]:
+                problems.append((r.number, "customer", f"order {number} has {o['customer']} in row {o['first_row']}: "
+                                                       "one order, one value"))
+                bad = True
+            if o["order_date"] != v["order_date"]:
+                problems.append((r.number, "order_date", f"order {number} has {o['order_date']} in row "
+                                                         f"{o['first_row']}: one order, one value"))
                 bad = True
             if prod is None:
-                d.problems.append((r.number, "sku", f"no product '{v['sku']}'"))
+                problems.append((r.number, "sku", f"no product '{v['sku']}'"))
                 bad = True
-            o = orders.get(v["number"])
-            if o is None:
-                o = orders[v["number"]] = {"number": v["number"], "customer": v["customer"], "order_date":
-                                           v["order_date"], "requested_date": v.get("requested_date"),
-                                           "customer_reference": v.get("customer_reference"), "lines": [],
-                                           "first_row": r.number}
-            else:
-                for f in ("customer", "order_date"):
-                    if o[f] != v[f]:
-                        d.problems.append((r.number, f, f"order {v['number']} has {o[f]} in row {o['first_row']}: "
-                                                        "one order, one value"))
-                        bad = True
             if bad:
                 o["bad"] = True
-                continue
-            price = v.get("unit_price", prod["list_price"])
-            o["lines"].append((prod["id"], v["quantity"], price, v.get("discount", ZERO), prod, r.number))
+            elif not o["bad"]:
+                o["lines"].append((prod["id"], v["quantity"], v.get("unit_price", prod["list_price"]),
+                                   v.get("discount", ZERO), prod, r.number))
         new, changed, same = [], [], 0
-        existing_ids = [lk["orders"][n]["id"] for n, o in orders.items() if not o.get("bad") and n in lk["orders"]]
+        existing_ids = [lk["orders"][n]["id"] for n, o in orders.items() if not o["bad"] and n in lk["orders"]]
         lines_of: dict[int, list[tuple[int, Decimal, Decimal]]] = {}
         for i in range(0, len(existing_ids), 500):  # the existing orders' lines in a few bulk queries
             for oid, pid, q, p in s.execute(select(L.c.order_id, L.c.product_id, L.c.quantity, L.c.unit_price)
                                             .where(L.c.order_id.in_(existing_ids[i:i + 500]))):
                 lines_of.setdefault(oid, []).append((pid, Decimal(q), Decimal(p)))
         for number, o in orders.items():
-            if o.get("bad"):
+            if o["bad"]:
                 continue
             cur = lk["orders"].get(number)
             if cur is None:
@@ -432,59 +448,73 @@ class Orders(Kind):
                 reserved_delta[pid] = reserved_delta.get(pid, ZERO) - Decimal(q)
                 free[pid] = free.get(pid, ZERO) + Decimal(q)
             s.execute(L.delete().where(L.c.order_id.in_(ids)))
-        # lines, reservations and totals first, so each header is written once with its totals
-        per_order: dict[str, tuple[list[dict[str, Any]], Decimal, Decimal, Decimal]] = {}
-        for o in (*new, *changed):
-            net = tax = cost = ZERO
-            lines = []
-            for k, (pid, qty, price, disc, prod, _n) in enumerate(o["lines"], 1):
-                take = min(qty, free.get(pid, ZERO))
-                if take:
-                    free[pid] -= take
-                    reserved_delta[pid] = reserved_delta.get(pid, ZERO) + take
-                n = (qty * price).quantize(cent, ROUND_HALF_UP)
-                net += n
-                tax += (n * prod["tax_rate"]).quantize(cent, ROUND_HALF_UP)
-                cost += (qty * prod["standard_cost"]).quantize(cent, ROUND_HALF_UP)
-                lines.append({"id": None, "order_id": None, "line_no": k, "product_id": pid, "quantity": qty,
-                              "list_price": prod["list_price"], "discount": disc, "unit_price": price,
-                              "price_override_reason": None, "tax_rate": prod["tax_rate"],
-                              "unit_cost": prod["standard_cost"], "promise_date": o["requested_date"],
-                              "qty_reserved": take, "qty_picked": ZERO, "qty_shipped": ZERO, "qty_invoiced": ZERO,
-                              "version": 1, "updated_at": now, "updated_by": user})
-            per_order[o["number"]] = (lines, net, tax, cost)
-        headers = []
-        for o in new:
-            cid, sp = lk["customers"][o["customer"]]
-            _l, net, tax, cost = per_order[o["number"]]
-            headers.append({c.key: None for c in O.columns} | {
-                "number": o["number"], "kind": OrderKind.ORDER.value, "status": OrderStatus.CONFIRMED.value,
-                "customer_id": cid, "salesperson_id": sp, "order_date": o["order_date"],
-                "requested_date": o["requested_date"], "promise_date": o["requested_date"],
-                "customer_reference": o["customer_reference"], "total_net": net, "total_tax": tax,
-                "total_cost": cost, "needs_approval": False, "confirmed_at": now, "created_at": now,
-                "version": 1, "updated_at": now, "updated_by": user})
-        _bulk_insert(s, O, headers)
-        ids = ids_by_key(s, O, "number", [o["number"] for o in new])
+        # on SQLite this transaction holds the database's write lock, so the new headers take the
+        # next ids, given explicitly; elsewhere they are read back after the insert
+        before = s.scalar(select(func.max(O.c.id))) or 0
+        sqlite = s.connection().dialect.name == "sqlite"
+        ids: dict[str, int] = {o["number"]: before + i for i, o in enumerate(new, 1)} if sqlite else {}
         for o in changed:
             ids[o["number"]] = o["id"]
-            _l, net, tax, cost = per_order[o["number"]]
+        # lines, reservations and totals first, so each header is written once with its totals;
+        # rows are built as tuples in a fixed column order, the columns every row shares passed once
+        per_order: list[tuple[dict[str, Any], Decimal, Decimal, Decimal, int]] = []
+        all_lines: list[tuple[Any, ...]] = []
+        line_cost: dict[tuple[int, Decimal], Decimal] = {}  # quantities and products repeat
+        for o in (*new, *changed):
+            oid = ids.get(o["number"])
+            net = tax = cost = ZERO
+            promise = o["requested_date"]
+            k = 0
+            for k, (pid, qty, price, disc, prod, _n) in enumerate(o["lines"], 1):
+                have = free[pid]
+                if have:
+                    take = qty if qty <= have else have
+                    free[pid] = have - take
+                    reserved_delta[pid] = reserved_delta.get(pid, ZERO) + take
+                else:
+                    take = ZERO
+                n = (qty * price).quantize(cent, ROUND_HALF_UP)
+                net += n
+                rate = prod["tax_rate"]
+                tax += (n * rate).quantize(cent, ROUND_HALF_UP)
+                unit_cost = prod["standard_cost"]
+                c = line_cost.get((pid, qty))
+                if c is None:
+                    c = line_cost[(pid, qty)] = (qty * unit_cost).quantize(cent, ROUND_HALF_UP)
+                cost += c
+                all_lines.append((oid, k, pid, qty, prod["list_price"], disc, price, rate, unit_cost, promise, take))
+            per_order.append((o, net, tax, cost, k))
+        headers = []
+        for o, net, tax, cost, _k in per_order[:len(new)]:
+            cid, sp = lk["customers"][o["customer"]]
+            headers.append((o["number"], cid, sp, o["order_date"], o["requested_date"], o["requested_date"],
+                            o["customer_reference"], net, tax, cost) + ((ids[o["number"]],) if sqlite else ()))
+        layout = HEADER_LAYOUT + (("id",) if sqlite else ())
+        _bulk_insert(s, O, headers, layout, {c.key: None for c in O.columns if c.key not in layout} | {
+            "kind": OrderKind.ORDER.value, "status": OrderStatus.CONFIRMED.value, "needs_approval": False,
+            "confirmed_at": now, "created_at": now, "version": 1, "updated_at": now, "updated_by": user})
+        if new and not sqlite:
+            # the new headers' ids in one query: rows above the highest id before the insert, kept
+            # by number (another desk's order may have taken an id in between)
+            numbers = {o["number"] for o in new}
+            ids.update((number, oid) for oid, number in s.execute(select(O.c.id, O.c.number).where(O.c.id > before))
+                       if number in numbers)
+            all_lines = [ln if ln[0] is not None else (ids[number], *ln[1:])
+                         for ln, number in zip(all_lines, (o["number"] for o in (*new, *changed)
+                                                           for _ in o["lines"]))]
+        for o, net, tax, cost, _k in per_order[len(new):]:
             s.execute(update(O).where(O.c.id == o["id"]).values(total_net=net, total_tax=tax, total_cost=cost,
                                                                  version=O.c.version + 1, updated_at=now,
                                                                  updated_by=user))
-        all_lines, events = [], []
-        for o in (*new, *changed):
-            oid = ids[o["number"]]
-            lines = per_order[o["number"]][0]
-            for ln in lines:
-                ln["order_id"] = oid
-            all_lines += lines
-            events.append({"id": None, "customer_id": lk["customers"][o["customer"]][0], "order_id": oid, "at": now,
-                           "stage": Stage.ORDERS.value, "kind": "imported",
-                           "summary": f"Order {o['number']} imported from Excel ({len(lines)} line(s))", "user": user,
-                           "ref_table": "sales_order", "ref_id": oid})
-        _bulk_insert(s, L, all_lines)
-        _bulk_insert(s, TimelineEvent.__table__, events)
+        cid_of = {code: cid for code, (cid, _sp) in lk["customers"].items()}
+        events = [(cid_of[o["customer"]], ids[o["number"]], f"Order {o['number']} imported from Excel ({k} line(s))",
+                   ids[o["number"]]) for o, _net, _tax, _cost, k in per_order]
+        _bulk_insert(s, L, all_lines, LINE_LAYOUT, {
+            "id": None, "price_override_reason": None, "qty_picked": ZERO, "qty_shipped": ZERO, "qty_invoiced": ZERO,
+            "version": 1, "updated_at": now, "updated_by": user})
+        _bulk_insert(s, TimelineEvent.__table__, events, ("customer_id", "order_id", "summary", "ref_id"), {
+            "id": None, "at": now, "stage": Stage.ORDERS.value, "kind": "imported", "user": user,
+            "ref_table": "sales_order"})
         if reserved_delta:
             s.connection().execute(update(P).where(P.c.id == bindparam("_id")).values(
                 stock_reserved=P.c.stock_reserved + bindparam("delta"), version=P.c.version + 1, updated_at=now,
@@ -503,15 +533,23 @@ class Orders(Kind):
             yield tuple(r)
 
 
-def _bulk_insert(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many full rows: on SQLite through the demo builder's compiled executemany path
-    (SQLAlchemy's own bind processors, column by column — several times faster than per-row
-    parameter processing), elsewhere plain Core."""
+HEADER_LAYOUT = ("number", "customer_id", "salesperson_id", "order_date", "requested_date", "promise_date",
+                 "customer_reference", "total_net", "total_tax", "total_cost")
+LINE_LAYOUT = ("order_id", "line_no", "product_id", "quantity", "list_price", "discount", "unit_price", "tax_rate",
+               "unit_cost", "promise_date", "qty_reserved")
+
+
+def _bulk_insert(s: Session, table: Any, rows: list[Any], layout: tuple[str, ...] | None = None,
+                 constants: dict[str, Any] | None = None) -> None:
+    """Insert many rows (dicts, or tuples in ``layout`` order with ``constants`` for the other
+    columns): on SQLite through the demo builder's compiled executemany path (SQLAlchemy's own
+    bind processors, column by column — several times faster than per-row parameter
+    processing), elsewhere plain Core."""
     if not rows:
         return
     from app.services.demo import _insert_table
 
-    _insert_table(s.connection(), table, rows, lambda _n: None)
+    _insert_table(s.connection(), table, rows, lambda _n: None, layout, constants)
 
 
 def _bump_order_sequence(s: Session, numbers: Sequence[str]) -> None:

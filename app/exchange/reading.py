@@ -96,6 +96,8 @@ def sheet_names(path: Path) -> list[str]:
 
 def read_sheet(path: Path, sheet: str | None = None) -> SheetData:
     check_file(path)
+    from concurrent.futures import ThreadPoolExecutor
+
     from python_calamine import CalamineWorkbook
 
     try:
@@ -104,27 +106,25 @@ def read_sheet(path: Path, sheet: str | None = None) -> SheetData:
         name = sheet if sheet is not None else names[0]
         if name not in names:
             raise BadFile(f"{path.name} has no sheet '{name}' (it has: {', '.join(names)}).")
-        sh = wb.get_sheet_by_name(name)
-        rows = [list(r) for r in sh.iter_rows()]
-        start_row = sh.start[0] if sh.start else 0
-        start_col = sh.start[1] if sh.start else 0
-        merged = list(sh.merged_cell_ranges or [])
+        # the sheet's XML is scanned for hidden rows/columns and formula errors while calamine
+        # parses it (both spend their time in C with the GIL released: inflate and the parser)
+        with ThreadPoolExecutor(1) as pool:
+            facts = pool.submit(_xml_facts, path, names.index(name))
+            sh = wb.get_sheet_by_name(name)
+            # the whole grid from A1, so rows[i] is Excel row i + 1 and column j is j + 1
+            rows = sh.to_python(skip_empty_area=False)
+            merged = list(sh.merged_cell_ranges or [])
+            hidden_rows, hidden_cols, errors = facts.result()
     except BadFile:
         raise
     except Exception as exc:  # noqa: BLE001
         raise BadFile(f"{path.name} could not be read: {exc}") from None
-    # calamine starts at the first used cell: pad so rows[i] is Excel row i + 1, column j is j + 1
-    if start_row:
-        rows = [[] for _ in range(start_row)] + rows
-    if start_col:
-        rows = [[None] * start_col + r for r in rows]
-    hidden_rows, hidden_cols, errors = _xml_facts(path, names.index(name))
     return SheetData(name, rows, merged, hidden_rows, hidden_cols, errors)
 
 
 def _xml_facts(path: Path, index: int) -> tuple[set[int], set[int], dict[tuple[int, int], str]]:
     """Hidden rows and columns, and formula-error cells (calamine reads those as empty), of the
-    ``index``-th sheet, from its XML."""
+    ``index``-th sheet, from its XML (scanned as bytes: most sheets have none of them)."""
     with zipfile.ZipFile(path) as z:
         try:
             wb = z.read("xl/workbook.xml").decode("utf-8", "replace")
@@ -141,24 +141,26 @@ def _xml_facts(path: Path, index: int) -> tuple[set[int], set[int], dict[tuple[i
         t = target.group(1)
         member = t.lstrip("/") if t.startswith("/") else f"xl/{t}"
         try:
-            xml = z.read(member).decode("utf-8", "replace")
+            xml = z.read(member)
         except KeyError:
             return set(), set(), {}
-    hidden = 'hidden="1"' in xml or 'hidden="true"' in xml  # most sheets: skip the scans
-    rows = {int(m.group(1)) for m in re.finditer(r"<(?:\w+:)?row\b(?=[^>]*\bhidden=\"(?:1|true)\")[^>]*\br=\"(\d+)\"",
+    hidden = b'hidden="1"' in xml or b'hidden="true"' in xml  # most sheets: skip the scans
+    rows = {int(m.group(1)) for m in re.finditer(rb"<(?:\w+:)?row\b(?=[^>]*\bhidden=\"(?:1|true)\")[^>]*\br=\"(\d+)\"",
                                                   xml)} if hidden else set()
     cols: set[int] = set()
-    for m in re.finditer(r"<(?:\w+:)?col\b([^>]*)/?>", xml[:xml.find("<sheetData")] if hidden else ""):
-        attrs = m.group(1)
-        if re.search(r"\bhidden=\"(?:1|true)\"", attrs):
-            lo = re.search(r"\bmin=\"(\d+)\"", attrs)
-            hi = re.search(r"\bmax=\"(\d+)\"", attrs)
-            if lo and hi:
-                cols.update(range(int(lo.group(1)), min(int(hi.group(1)), 16384) + 1))
+    if hidden:
+        head = xml[:xml.find(b"<sheetData")].decode("utf-8", "replace")
+        for m in re.finditer(r"<(?:\w+:)?col\b([^>]*)/?>", head):
+            attrs = m.group(1)
+            if re.search(r"\bhidden=\"(?:1|true)\"", attrs):
+                lo = re.search(r"\bmin=\"(\d+)\"", attrs)
+                hi = re.search(r"\bmax=\"(\d+)\"", attrs)
+                if lo and hi:
+                    cols.update(range(int(lo.group(1)), min(int(hi.group(1)), 16384) + 1))
     errors: dict[tuple[int, int], str] = {}
-    if 't="e"' in xml:
-        for m in re.finditer(r"<(?:\w+:)?c\b[^>]*\br=\"([A-Z]+)(\d+)\"[^>]*\bt=\"e\"[^>]*>.*?<(?:\w+:)?v>([^<]*)<", xml):
-            errors[(int(m.group(2)) - 1, _col_index(m.group(1)))] = m.group(3)
+    if b't="e"' in xml:
+        for m in re.finditer(rb"<(?:\w+:)?c\b[^>]*\br=\"([A-Z]+)(\d+)\"[^>]*\bt=\"e\"[^>]*>.*?<(?:\w+:)?v>([^<]*)<", xml):
+            errors[(int(m.group(2)) - 1, _col_index(m.group(1).decode()))] = m.group(3).decode("utf-8", "replace")
     return rows, cols, errors
 
 
@@ -221,8 +223,7 @@ def sheet_problems(sheet: SheetData, header: HeaderMatch | None) -> list[Problem
             out.append(Problem(f"merged header cells {column_letter(c0)}{header.row + 1}:{column_letter(c1)}{r1 + 1}: "
                                "unmerge them so each column has its own name", sheet=where, row=header.row + 1,
                                column=column_letter(c0)))
-    data = [r for r in sheet.rows[header.row + 1:] if any(c is not None and str(c).strip() for c in r)]
-    if not data:
+    if not any(any(c is not None and str(c).strip() for c in r) for r in sheet.rows[header.row + 1:]):
         out.append(Problem("the sheet has headers but no data rows", sheet=where, row=header.row + 2))
     for r in sorted(sheet.hidden_rows):
         if r > header.row + 1:

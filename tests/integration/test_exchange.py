@@ -280,3 +280,56 @@ def test_templates_explain_each_column_and_offer_drop_down_lists(demo, tmp_path)
     assert lists.sheet_state == "hidden"
     formulas = [dv.formula1 for dv in ws.data_validations.dataValidation]
     assert any("Lists!" in f for f in formulas) and "HALDEN" in [c.value for c in lists["A"]]
+
+
+def test_imported_orders_have_totals_reservations_ids_and_a_timeline_entry(demo, tmp_path) -> None:
+    """The bulk write (explicit ids on SQLite, read back elsewhere; NULL columns as literals)
+    gives the same orders the order form would: totals per line rounded, free stock reserved
+    line by line, the next SO- number moved past the imported ones, one timeline entry each."""
+    db, actor = demo
+    with db.read() as s:
+        sku, price, tax, cost, on_hand, reserved = s.execute(select(
+            Product.sku, Product.list_price, Product.tax_rate, Product.standard_cost, Product.stock_on_hand,
+            Product.stock_reserved).where(Product.sku == "SH-1200-5")).one()
+    free = on_hand - reserved
+    path = _book(tmp_path / "orders.xlsx", [
+        ["Order number", "Customer code", "Order date", "Requested date", "SKU", "Quantity", "Unit price"],
+        ["SO-990001", "HALDEN", dt.date(2026, 11, 20), dt.date(2026, 12, 15), sku, float(free) + 5, 10.005],
+        ["SO-990001", "HALDEN", dt.date(2026, 11, 20), dt.date(2026, 12, 15), sku, 3, None],
+        ["SO-990002", "pennin ", "20/11/2026", None, sku, 1, 19.99],
+    ])
+    plan = importer.dry_run(db, actor("sales"), "orders", path)
+    assert plan.ok, [str(p) for p in plan.problems]
+    importer.run_import(db, actor("sales"), plan)
+    with db.read() as s:
+        o1 = s.scalars(select(SalesOrder).where(SalesOrder.number == "SO-990001")).one()
+        o2 = s.scalars(select(SalesOrder).where(SalesOrder.number == "SO-990002")).one()
+        assert [ln.line_no for ln in o1.lines] == [1, 2] and o1.status.value == "confirmed"
+        first, second = o1.lines
+        assert first.unit_price == D("10.01") and second.unit_price == price  # money rounded; empty = list price
+        assert first.qty_reserved == free and second.qty_reserved == 0  # free stock runs out on line 1
+        net = (first.quantity * D("10.01")).quantize(D("0.01")) + (3 * price).quantize(D("0.01"))
+        assert o1.total_net == net and o1.promise_date == dt.date(2026, 12, 15)
+        assert s.scalar(select(Customer.code).where(Customer.id == o2.customer_id)) == "PENNIN"
+        assert o2.requested_date is None and o2.lines[0].price_override_reason is None
+        assert o2.total_tax == (D("19.99") * tax).quantize(D("0.01"))
+        assert s.scalar(select(Product.stock_reserved).where(Product.sku == sku)) == on_hand
+        from app.models import NumberSequence, TimelineEvent
+        assert s.scalar(select(NumberSequence.next_value).where(NumberSequence.name == "order")) == 990003
+        events = s.scalars(select(TimelineEvent).where(TimelineEvent.order_id.in_([o1.id, o2.id]))).all()
+        assert sorted(e.summary for e in events) == ["Order SO-990001 imported from Excel (2 line(s))",
+                                                      "Order SO-990002 imported from Excel (1 line(s))"]
+        assert {e.customer_id for e in events} == {o1.customer_id, o2.customer_id}
+
+
+def test_a_table_that_does_not_start_in_a1_reports_the_real_rows_and_columns(demo, tmp_path) -> None:
+    db, actor = demo
+    wb = Workbook()
+    ws = wb.active
+    ws["C3"], ws["D3"] = "SKU", "Counted"
+    ws["C4"], ws["D4"] = "SH-1200-5", 4
+    ws["C5"], ws["D5"] = "SH-1200-5-GV", "lots"
+    wb.save(tmp_path / "offset.xlsx")
+    plan = importer.dry_run(db, actor("production"), "stock", tmp_path / "offset.xlsx")
+    assert plan.header_row == 3 and plan.columns == {"sku": "C", "stock_on_hand": "D"}
+    assert [(p.row, p.column, p.value) for p in plan.problems] == [(5, "D", "lots")]

@@ -99,3 +99,53 @@ def test_displayed_text_back_to_types() -> None:
     assert typed_text("1,200") == (1200.0, "number")
     assert typed_text("SO-000123") == ("SO-000123", "text")
     assert typed_text("00123") == ("00123", "text")  # leading zeros are codes
+
+
+def test_the_column_short_paths_give_what_the_general_parser_gives() -> None:
+    """Codes, texts, quantities and prices are converted per distinct value with short paths;
+    each must agree with the cell-by-cell parser, including its refusals."""
+    from app.exchange.importer import BLANK, _cell_result, _convert_column, _distinct_results
+
+    orders = KINDS["orders"]
+    cells = {
+        "number": [" so-1 ", "SO-1", "so  2", "#REF!", "", "   ", None, 1001.0, 1001, dt.date(2026, 1, 2)],
+        "customer_reference": ["PO  7 ", "#N/A", "", 12.5, "a\tb"],
+        "quantity": [1, 1.0, 2.5, 0, -1, 0.0004, 1e-9, "3,5", "#DIV/0!", float("inf"), float("nan"), 12345678.9],
+        "unit_price": [10.005, 2.675, 0, -0.01, 7, "1.234,50", 1e15, 0.1 + 0.2],
+    }
+    for name, values in cells.items():
+        f = orders.field(name)
+        fast = _distinct_results(f, set(values))
+        for value in values:
+            if value != value:  # NaN: not a dict key of itself
+                continue
+            want, got = _cell_result(f, value), fast[value]
+            if hasattr(want, "reason"):
+                assert type(got) is type(want) and got.reason == want.reason, (name, value)
+            else:
+                assert got == want and type(got) is type(want), (name, value)
+    # yes/no cells are kept apart from 1 and 0 (equal as dict keys)
+    f = orders.field("quantity")
+    out, marked = _convert_column(f, [1, True, 0.0, False, 2])
+    assert out[0] == D("1.000") and "yes/no" in out[1].reason and marked
+    assert out[3] is not BLANK and "yes/no" in out[3].reason
+
+
+def test_the_collector_pause_nests_and_restores() -> None:
+    import gc
+
+    from app import gcpause
+
+    assert gc.isenabled()
+    with gcpause.paused():
+        with gcpause.paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gcpause.paused():
+            pass
+        assert not gc.isenabled()  # was off before: stays off
+    finally:
+        gc.enable()
