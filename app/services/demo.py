@@ -1597,10 +1597,13 @@ def _insert_table(conn: Any, table: Table, rows: list[Any], done: Callable[[int]
     stmt = insert(table)
     dialect = conn.dialect
     if not FAST_SQLITE or dialect.name != "sqlite" or dialect.paramstyle != "qmark":
+        # a primary key given as None is left out, so the database numbers the rows
+        shared = {key: value for key, value in (constants or {}).items()
+                  if not (value is None and table.columns[key].primary_key)}
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
             if layout is not None:
-                chunk = [{**(constants or {}), **dict(zip(layout, r))} for r in chunk]
+                chunk = [{**shared, **dict(zip(layout, r))} for r in chunk]
             conn.execute(stmt, chunk)
             done(len(chunk))
         return
