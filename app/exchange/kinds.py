@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.db.bulk import BulkInsert
 from app.exchange.spec import ZERO, Diff, Field, Kind, Row, ids_by_key, upsert, write_upsert
 from app.models import (
     Address,
@@ -450,20 +451,34 @@ class Orders(Kind):
             s.execute(L.delete().where(L.c.order_id.in_(ids)))
         # on SQLite this transaction holds the database's write lock, so the new headers take the
         # next ids, given explicitly; elsewhere they are read back after the insert
+        conn = s.connection()
         before = s.scalar(select(func.max(O.c.id))) or 0
-        sqlite = s.connection().dialect.name == "sqlite"
+        sqlite = conn.dialect.name == "sqlite"
         ids: dict[str, int] = {o["number"]: before + i for i, o in enumerate(new, 1)} if sqlite else {}
         for o in changed:
             ids[o["number"]] = o["id"]
-        # lines, reservations and totals first, so each header is written once with its totals;
-        # rows are built as tuples in a fixed column order, the columns every row shares passed once
+        header_layout = HEADER_LAYOUT if sqlite else HEADER_LAYOUT[:-1]  # without the id
+        headers_out = BulkInsert(conn, O, header_layout, {c.key: None for c in O.columns if c.key not in HEADER_LAYOUT} | {
+            "kind": OrderKind.ORDER.value, "status": OrderStatus.CONFIRMED.value, "needs_approval": False,
+            "confirmed_at": now, "created_at": now, "version": 1, "updated_at": now, "updated_by": user}
+            | ({} if sqlite else {"id": None}))
+        lines_out = BulkInsert(conn, L, LINE_LAYOUT, {
+            "id": None, "price_override_reason": None, "qty_picked": ZERO, "qty_shipped": ZERO, "qty_invoiced": ZERO,
+            "version": 1, "updated_at": now, "updated_by": user})
+        # values in the driver's form (floats and text on SQLite), each distinct value converted once
+        qty_, money_, rate_, day_ = (lines_out.converter("quantity"), lines_out.converter("unit_price"),
+                                     lines_out.converter("tax_rate"), lines_out.converter("promise_date"))
+        total_, date_ = headers_out.converter("total_net"), headers_out.converter("order_date")
+        prod_form = {p["id"]: (money_(p["list_price"]), rate_(p["tax_rate"]), money_(p["standard_cost"]))
+                     for p in lk["products"].values()}
+        # lines, reservations and totals first, so each header is written once with its totals
         per_order: list[tuple[dict[str, Any], Decimal, Decimal, Decimal, int]] = []
         all_lines: list[tuple[Any, ...]] = []
         line_cost: dict[tuple[int, Decimal], Decimal] = {}  # quantities and products repeat
         for o in (*new, *changed):
             oid = ids.get(o["number"])
             net = tax = cost = ZERO
-            promise = o["requested_date"]
+            promise = day_(o["requested_date"])
             k = 0
             for k, (pid, qty, price, disc, prod, _n) in enumerate(o["lines"], 1):
                 have = free[pid]
@@ -475,24 +490,23 @@ class Orders(Kind):
                     take = ZERO
                 n = (qty * price).quantize(cent, ROUND_HALF_UP)
                 net += n
-                rate = prod["tax_rate"]
-                tax += (n * rate).quantize(cent, ROUND_HALF_UP)
-                unit_cost = prod["standard_cost"]
+                tax += (n * prod["tax_rate"]).quantize(cent, ROUND_HALF_UP)
                 c = line_cost.get((pid, qty))
                 if c is None:
-                    c = line_cost[(pid, qty)] = (qty * unit_cost).quantize(cent, ROUND_HALF_UP)
+                    c = line_cost[(pid, qty)] = (qty * prod["standard_cost"]).quantize(cent, ROUND_HALF_UP)
                 cost += c
-                all_lines.append((oid, k, pid, qty, prod["list_price"], disc, price, rate, unit_cost, promise, take))
+                list_price, rate, unit_cost = prod_form[pid]
+                all_lines.append((oid, k, pid, qty_(qty), list_price, rate_(disc), money_(price), rate, unit_cost,
+                                  promise, qty_(take)))
             per_order.append((o, net, tax, cost, k))
         headers = []
         for o, net, tax, cost, _k in per_order[:len(new)]:
             cid, sp = lk["customers"][o["customer"]]
-            headers.append((o["number"], cid, sp, o["order_date"], o["requested_date"], o["requested_date"],
-                            o["customer_reference"], net, tax, cost) + ((ids[o["number"]],) if sqlite else ()))
-        layout = HEADER_LAYOUT + (("id",) if sqlite else ())
-        _bulk_insert(s, O, headers, layout, {c.key: None for c in O.columns if c.key not in layout} | {
-            "kind": OrderKind.ORDER.value, "status": OrderStatus.CONFIRMED.value, "needs_approval": False,
-            "confirmed_at": now, "created_at": now, "version": 1, "updated_at": now, "updated_by": user})
+            requested = date_(o["requested_date"])
+            headers.append((o["number"], cid, sp, date_(o["order_date"]), requested, requested,
+                            o["customer_reference"], total_(net), total_(tax), total_(cost))
+                           + ((ids[o["number"]],) if sqlite else ()))
+        headers_out.execute(headers)
         if new and not sqlite:
             # the new headers' ids in one query: rows above the highest id before the insert, kept
             # by number (another desk's order may have taken an id in between)
@@ -506,15 +520,13 @@ class Orders(Kind):
             s.execute(update(O).where(O.c.id == o["id"]).values(total_net=net, total_tax=tax, total_cost=cost,
                                                                  version=O.c.version + 1, updated_at=now,
                                                                  updated_by=user))
+        lines_out.execute(all_lines)
         cid_of = {code: cid for code, (cid, _sp) in lk["customers"].items()}
-        events = [(cid_of[o["customer"]], ids[o["number"]], f"Order {o['number']} imported from Excel ({k} line(s))",
-                   ids[o["number"]]) for o, _net, _tax, _cost, k in per_order]
-        _bulk_insert(s, L, all_lines, LINE_LAYOUT, {
-            "id": None, "price_override_reason": None, "qty_picked": ZERO, "qty_shipped": ZERO, "qty_invoiced": ZERO,
-            "version": 1, "updated_at": now, "updated_by": user})
-        _bulk_insert(s, TimelineEvent.__table__, events, ("customer_id", "order_id", "summary", "ref_id"), {
+        BulkInsert(conn, TimelineEvent.__table__, EVENT_LAYOUT, {
             "id": None, "at": now, "stage": Stage.ORDERS.value, "kind": "imported", "user": user,
-            "ref_table": "sales_order"})
+            "ref_table": "sales_order"}).execute(
+            [(cid_of[o["customer"]], ids[o["number"]], f"Order {o['number']} imported from Excel ({k} line(s))",
+              ids[o["number"]]) for o, _net, _tax, _cost, k in per_order])
         if reserved_delta:
             s.connection().execute(update(P).where(P.c.id == bindparam("_id")).values(
                 stock_reserved=P.c.stock_reserved + bindparam("delta"), version=P.c.version + 1, updated_at=now,
@@ -533,23 +545,12 @@ class Orders(Kind):
             yield tuple(r)
 
 
+# in each table's column order (the id last: SQLite only, see ``Orders.apply``)
 HEADER_LAYOUT = ("number", "customer_id", "salesperson_id", "order_date", "requested_date", "promise_date",
-                 "customer_reference", "total_net", "total_tax", "total_cost")
+                 "customer_reference", "total_net", "total_tax", "total_cost", "id")
 LINE_LAYOUT = ("order_id", "line_no", "product_id", "quantity", "list_price", "discount", "unit_price", "tax_rate",
                "unit_cost", "promise_date", "qty_reserved")
-
-
-def _bulk_insert(s: Session, table: Any, rows: list[Any], layout: tuple[str, ...] | None = None,
-                 constants: dict[str, Any] | None = None) -> None:
-    """Insert many rows (dicts, or tuples in ``layout`` order with ``constants`` for the other
-    columns): on SQLite through the demo builder's compiled executemany path (SQLAlchemy's own
-    bind processors, column by column — several times faster than per-row parameter
-    processing), elsewhere plain Core."""
-    if not rows:
-        return
-    from app.services.demo import _insert_table
-
-    _insert_table(s.connection(), table, rows, lambda _n: None, layout, constants)
+EVENT_LAYOUT = ("customer_id", "order_id", "summary", "ref_id")
 
 
 def _bump_order_sequence(s: Session, numbers: Sequence[str]) -> None:
