@@ -1,0 +1,48 @@
+"""app/db/bulk.BulkInsert: rows in the driver's form read back exactly as the ORM wrote them
+(SQLite file and PostgreSQL), constants with quotes, NULLs and booleans, layout checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import select
+
+from app.db.bulk import BulkInsert
+from app.models import Customer
+from app.models.enums import CustomerTier
+
+LAYOUT = ("code", "name", "tier", "payment_terms_days", "credit_limit")
+
+
+def _constants(now: dt.datetime) -> dict:
+    return {"strategic": True, "salesperson_id": None, "email": None, "phone": "0113 'main' line", "notes": None,
+            "active": False, "id": None, "version": 1, "updated_at": now, "updated_by": "o'brien"}
+
+
+def test_rows_in_driver_form_read_back_as_typed_values(db) -> None:
+    now = dt.datetime(2026, 11, 26, 9, 30, 15, 123456, tzinfo=dt.timezone.utc)
+    with db.engine.begin() as conn:
+        table = Customer.__table__
+        out = BulkInsert(conn, table, LAYOUT, _constants(now))
+        money, tier = out.converter("credit_limit"), out.converter("tier")
+        out.execute([(f"C{i:03d}", f"Customer {i}", tier(CustomerTier.A.value if i % 2 else CustomerTier.C.value),
+                      30 + i, money(D("1234.50") + i)) for i in range(50)])
+    with db.read() as s:
+        got = s.scalars(select(Customer).order_by(Customer.code)).all()
+    assert len(got) == 50 and [c.code for c in got[:2]] == ["C000", "C001"]
+    c = got[7]
+    assert (c.name, c.tier, c.payment_terms_days, c.credit_limit) == ("Customer 7", CustomerTier.A, 37, D("1241.50"))
+    assert c.strategic is True and c.active is False and c.email is None and c.phone == "0113 'main' line"
+    assert c.updated_by == "o'brien" and c.updated_at == now and c.version == 1
+    assert len({x.id for x in got}) == 50  # numbered by the database
+
+
+def test_a_layout_must_cover_every_column_in_table_order(sqlite_db) -> None:
+    with sqlite_db.engine.begin() as conn:
+        with pytest.raises(ValueError, match="missing"):
+            BulkInsert(conn, Customer.__table__, LAYOUT, {"id": None})
+        rest = {c.key: None for c in Customer.__table__.columns if c.key not in LAYOUT}
+        with pytest.raises(ValueError, match="column order"):
+            BulkInsert(conn, Customer.__table__, tuple(reversed(LAYOUT)), rest)
