@@ -13,6 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LINES = 100_000
+ROUNDS = 5
 
 CHILD = r"""
 import datetime as dt, json, os, random, resource, sys, time
@@ -43,19 +44,35 @@ if mode == "import":
                    round(rng.uniform(5, 900), 2), 0, "imported"])
     wb.save(src)
     from python_calamine import CalamineWorkbook
-    t = time.perf_counter()
-    rows = list(CalamineWorkbook.from_path(str(src)).get_sheet_by_index(0).iter_rows())
-    out["calamine_read"] = time.perf_counter() - t
-    del rows
+    import shutil, statistics
     actor = Actor("sales", "sales", "Bench", None)
-    t = time.perf_counter()
-    plan = importer.dry_run(db, actor, "orders", src)
-    out["dry_run"] = time.perf_counter() - t
-    assert plan.ok, [str(p) for p in plan.problems[:3]]
-    t = time.perf_counter()
-    importer.run_import(db, actor, plan)
-    out["write"] = time.perf_counter() - t
-    out["import_total"] = out["dry_run"] + out["write"]
+    db.dispose()
+    rounds = []
+    for k in range(int(sys.argv[5])):
+        # calamine's read and the import, back to back in each round (this machine's speed drifts
+        # by a third over seconds), each import into a fresh copy of the demo company
+        t = time.perf_counter()
+        rows = list(CalamineWorkbook.from_path(str(src)).get_sheet_by_index(0).iter_rows())
+        cal = time.perf_counter() - t
+        del rows
+        copy = work / f"import-{k}.db"
+        shutil.copy(db_path, copy)
+        target = open_database(str(copy), check=False)
+        t = time.perf_counter()
+        plan = importer.dry_run(target, actor, "orders", src)
+        dry = time.perf_counter() - t
+        assert plan.ok, [str(p) for p in plan.problems[:3]]
+        t = time.perf_counter()
+        importer.run_import(target, actor, plan)
+        write = time.perf_counter() - t
+        target.dispose()
+        rounds.append({"calamine_read": cal, "dry_run": dry, "write": write, "ratio": (dry + write) / cal})
+    out["rounds"] = rounds
+    out["calamine_read"] = min(r["calamine_read"] for r in rounds)
+    out["dry_run"] = min(r["dry_run"] for r in rounds)
+    out["write"] = min(r["write"] for r in rounds)
+    out["import_total"] = min(r["dry_run"] + r["write"] for r in rounds)
+    out["ratio_median"] = statistics.median(r["ratio"] for r in rounds)
     out["orders"] = plan.created
     out["rows"] = len(plan.rows)
 elif mode == "export":
@@ -117,11 +134,12 @@ def run(work: Path) -> list[str]:
     db = work / "excel.db"
     subprocess.run([sys.executable, "-m", "app", "demo", "--db", str(db), "--today", "2026-11-26"], check=True,
                    cwd=ROOT, capture_output=True, timeout=600)
-    imp = _child("import", str(db), str(work), str(LINES))
-    exp = _child("export", str(db), str(work), str(LINES))
-    small = _child("export_rss", str(db), str(work), "20000")
-    big = _child("export_rss", str(db), str(work), str(LINES))
-    ratio_in = imp["import_total"] / imp["calamine_read"]
+    imp = _child("import", str(db), str(work), str(LINES), str(ROUNDS))
+    imported = work / f"import-{ROUNDS - 1}.db"  # the demo company with the 100,000 lines in it
+    exp = _child("export", str(imported), str(work), str(LINES))
+    small = _child("export_rss", str(imported), str(work), "20000")
+    big = _child("export_rss", str(imported), str(work), str(LINES))
+    ratio_in = imp["ratio_median"]
     ratio_out = exp["export"] / exp["openpyxl_plain"]
 
     def verdict(ok: bool) -> str:
@@ -135,12 +153,17 @@ def run(work: Path) -> list[str]:
         f"{exp['rows']:,} order lines with types, styles, frozen header and autofilter, against openpyxl write-only "
         "mode writing the same cells with nothing else.",
         "",
+        f"The import is measured in {len(imp['rounds'])} rounds, each reading the file with calamine alone and then "
+        "importing it into a fresh copy of the demo company, back to back (this machine's speed drifts by up to a "
+        "third over seconds); times are the best round's, the ratio is the median of the rounds' own ratios.",
+        "",
         "| action | time | target |",
         "|---|---:|---|",
         f"| calamine reads the file (reference) | {imp['calamine_read']:.2f} s | |",
         f"| import: dry run (read, convert, check, compare) | {imp['dry_run']:.2f} s | |",
         f"| import: write (one transaction, Core executemany) | {imp['write']:.2f} s | |",
-        f"| import end to end | {imp['import_total']:.2f} s = {ratio_in:.1f}× calamine | ≤ 3×: {verdict(ratio_in <= 3)} |",
+        f"| import end to end | {imp['import_total']:.2f} s; {ratio_in:.1f}× calamine (rounds: "
+        f"{', '.join(f'{r:.2f}' for r in sorted(x['ratio'] for x in imp['rounds']))}) | ≤ 3×: {verdict(ratio_in <= 3)} |",
         f"| openpyxl write-only, same cells (reference) | {exp['openpyxl_plain']:.2f} s | |",
         f"| export | {exp['export']:.2f} s = {ratio_out:.2f}× openpyxl | ≤ 1.3×: {verdict(ratio_out <= 1.3)} |",
         f"| export memory growth, 20,000 → {big['rows']:,} rows (streamed from SQL) | "

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from itertools import repeat
 from dataclasses import dataclass, field
 from pathlib import Path
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,7 +24,7 @@ from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
 from app.exchange import values as v
 from app.exchange.reading import HeaderMatch, SheetData, column_letter, find_header, read_sheet, sheet_problems
-from app.exchange.spec import Diff, Kind, Row, parse
+from app.exchange.spec import Diff, Kind, Rows, parse
 from app.models import AuditLog, ChangeCounter
 from app.models.base import utcnow
 from app.services.permissions import require
@@ -41,7 +40,7 @@ class Plan:
     header_row: int  # Excel row number of the header
     columns: dict[str, str]  # field → column letter
     ignored: list[str]  # header texts of columns not imported
-    rows: list[Row]
+    rows: Rows | list[Any]
     problems: list[Problem]
     created: int = 0
     updated: int = 0
@@ -124,7 +123,7 @@ def _cell_result(f: Any, cell: Any) -> Any:
 _QUANTUM = {"money": Decimal("0.01"), "qty": Decimal("0.001")}
 
 
-def _distinct_results(f: Any, distinct: set[Any]) -> dict[Any, Any]:
+def _distinct_results(f: Any, distinct: set[Any]) -> tuple[dict[Any, Any], bool]:
     """``_cell_result`` for each distinct value, with short paths for what most sheets hold —
     codes and texts typed as text, quantities and prices typed as numbers — that give the same
     results as the general parser (tested against it)."""
@@ -158,9 +157,11 @@ def _distinct_results(f: Any, distinct: set[Any]) -> dict[Any, Any]:
                 out[c] = d
     else:
         rest = list(distinct)
+    marked = False
     for c in rest:
-        out[c] = _cell_result(f, c)
-    return out
+        r = out[c] = _cell_result(f, c)
+        marked = marked or r.__class__ is _Mark
+    return out, marked
 
 
 def _convert_column(f: Any, cells: list[Any]) -> tuple[list[Any], bool]:
@@ -179,8 +180,7 @@ def _convert_column(f: Any, cells: list[Any]) -> tuple[list[Any], bool]:
                 r = memo[key] = _cell_result(f, c)
             out.append(r)
         return out, any(isinstance(r, _Mark) for r in memo.values())
-    table = _distinct_results(f, distinct)
-    marked = any(isinstance(r, _Mark) for r in table.values())
+    table, marked = _distinct_results(f, distinct)
     try:
         return list(map(table.__getitem__, cells)), marked
     except KeyError:  # a value not equal to itself (NaN)
@@ -188,9 +188,10 @@ def _convert_column(f: Any, cells: list[Any]) -> tuple[list[Any], bool]:
         return out, marked or any(isinstance(r, _Mark) for r in out)
 
 
-def _convert(k: Kind, sheet: SheetData, header: HeaderMatch, state: Any = None) -> tuple[list[Row], list[Problem]]:
+def _convert(k: Kind, sheet: SheetData, header: HeaderMatch, state: Any = None) -> tuple[Rows, list[Problem]]:
     """Convert and check the data rows column by column; rows with a blank or a bad cell in a
-    required place are looked at one by one (few, in a sheet worth importing)."""
+    required place are looked at one by one (few, in a sheet worth importing). The rows are kept
+    as columns (``Rows``): 100,000 rows are a few lists, not 100,000 dictionaries."""
     fields = {f.name: f for f in k.fields}
     cols = [(j, fields[name]) for j, name in sorted(header.columns.items())]
     names = [f.name for _j, f in cols]
@@ -200,29 +201,26 @@ def _convert(k: Kind, sheet: SheetData, header: HeaderMatch, state: Any = None) 
     errors = sheet.errors
     narrow = min(map(len, data), default=0)
     converted: list[list[Any]] = []
+    marked_columns: list[int] = []
     special: set[int] = set()  # rows needing a closer look
-    blanks: list[tuple[int, str]] = []  # optional cells left empty: (row index, field)
     for c, (j, f) in enumerate(cols):
         if state is not None:
             state.progress(0.1 + 0.5 * c / max(1, len(cols)), f"checking column {column_letter(j)}")
         cells = [r[j] for r in data] if j < narrow else [r[j] if j < len(r) else None for r in data]
         out, marked = _convert_column(f, cells)
-        converted.append(out)
         if marked:
+            marked_columns.append(c)
             for i, x in enumerate(out):
-                if x is BLANK and f.required is False and not (errors and (header.row + 1 + i, j) in errors):
-                    blanks.append((i, f.name))
-                elif isinstance(x, _Mark):
+                if x.__class__ is _Mark and (x is not BLANK or f.required or
+                                             (errors and (header.row + 1 + i, j) in errors)):
                     special.add(i)
-    values = list(map(dict, map(zip, repeat(names), zip(*converted)))) if converted else [{} for _ in range(n)]
-    for i, name in blanks:
-        del values[i][name]
+        converted.append(out)
     problems: list[Problem] = []
     skip: set[int] = set()
     for i in sorted(special):
         raw = data[i]
         number = first + i
-        marks = [(j, f, converted[c][i]) for c, (j, f) in enumerate(cols) if isinstance(converted[c][i], _Mark)]
+        marks = [(j, f, converted[c][i]) for c, (j, f) in enumerate(cols) if converted[c][i].__class__ is _Mark]
         if all(m is BLANK for _j, _f, m in marks) and len(marks) == len(cols) and \
                 not any(c is not None and (not isinstance(c, str) or c.strip()) for c in raw) and \
                 not (errors and any((header.row + 1 + i, j) in errors for j, _f, _m in marks)):
@@ -244,20 +242,21 @@ def _convert(k: Kind, sheet: SheetData, header: HeaderMatch, state: Any = None) 
                 if m is BLANK and f.required:
                     problems.append(Problem("required, but empty", sheet=sheet.name, row=number,
                                             column=column_letter(j), field=f.label))
-        skip.add(i)
         # a row with an optional cell that failed is still compared (its other problems show too)
-        vals = {f.name: converted[c][i] for c, (j, f) in enumerate(cols) if not isinstance(converted[c][i], _Mark)}
-        if all(f.name in vals for _j, f in cols if f.required):
-            values[i] = vals
-            skip.discard(i)
+        if any(m is not None for _j, f, m in marks if f.required):
+            skip.add(i)
     missing = [f.label for f in k.fields if f.required and f.name not in names]
     if missing:  # no row is complete: nothing to compare
         problems.insert(0, Problem(f"no column for {', '.join(missing)} (rename a column, or map it)",
                                    sheet=sheet.name, row=header.row + 1))
-        return [], problems
-    rows = [Row(first + i, vals) for i, vals in enumerate(values) if i not in skip] if skip else \
-        list(map(Row, range(first, first + n), values))
-    return rows, problems
+        return Rows([], [], []), problems
+    # blank and bad cells become None (absent); rows left out are dropped from every column
+    for c in marked_columns:
+        converted[c] = [None if x.__class__ is _Mark else x for x in converted[c]]
+    if skip:
+        keep = [i for i in range(n) if i not in skip]
+        return Rows(names, [[col[i] for i in keep] for col in converted], [first + i for i in keep]), problems
+    return Rows(names, converted, range(first, first + n)), problems
 
 
 def dry_run(db: Database, actor: Actor, kind_name: str, source: Path | str, *, sheet: str | None = None,
@@ -303,7 +302,7 @@ def _dry_run(db: Database, actor: Actor, kind_name: str, source: Path | str, *, 
     for number, fname, reason in diff.problems:
         f = next((x for x in k.fields if x.name == fname), None)
         col = plan.columns.get(fname) if fname else None
-        cell = next((r.values.get(fname) for r in rows if r.number == number), None) if fname else None
+        cell = rows.value(number, fname) if fname else None
         plan.problems.append(Problem(reason, sheet=data.name, row=number, column=col,
                                      field=f.label if f else None, value=cell))
     plan.problems.sort(key=lambda p: (p.row or 0, p.column or ""))

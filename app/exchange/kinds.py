@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db.bulk import BulkInsert
-from app.exchange.spec import ZERO, Diff, Field, Kind, Row, ids_by_key, upsert, write_upsert
+from app.exchange.spec import ZERO, Diff, Field, Kind, Row, Rows, ids_by_key, upsert, write_upsert
 from app.models import (
     Address,
     Customer,
@@ -364,47 +364,49 @@ class Orders(Kind):
         customers, products = lk["customers"], lk["products"]
         problems = d.problems
         o: dict[str, Any] | None = None
-        for r in rows:  # 100,000 rows a few seconds after the read: kept tight
-            v = r.values
-            number = v["number"]
-            prod = products.get(v["sku"])
+        if not isinstance(rows, Rows):
+            rows = Rows.of(rows)
+        # 100,000 rows a few seconds after the read: kept tight, straight from the columns
+        for (number, cust, odate, rdate, ref, sku, qty, price, disc), rn in zip(zip(*(rows.column(name) for name in (
+                "number", "customer", "order_date", "requested_date", "customer_reference", "sku", "quantity",
+                "unit_price", "discount"))), rows.numbers):
+            prod = products.get(sku)
             if o is None or o["number"] != number:  # rows of one order usually follow each other
                 o = orders.get(number)
                 if o is None:
-                    o = orders[number] = {"number": number, "customer": v["customer"], "order_date": v["order_date"],
-                                          "requested_date": v.get("requested_date"),
-                                          "customer_reference": v.get("customer_reference"), "lines": [],
-                                          "first_row": r.number, "bad": v["customer"] not in customers}
+                    o = orders[number] = {"number": number, "customer": cust, "order_date": odate,
+                                          "requested_date": rdate, "customer_reference": ref, "lines": [],
+                                          "first_row": rn, "bad": cust not in customers}
                     if o["bad"]:
-                        problems.append((r.number, "customer", f"no customer '{v['customer']}'"))
+                        problems.append((rn, "customer", f"no customer '{cust}'"))
                     if prod is None:
-                        problems.append((r.number, "sku", f"no product '{v['sku']}'"))
+                        problems.append((rn, "sku", f"no product '{sku}'"))
                         o["bad"] = True
                         continue
                     if not o["bad"]:
-                        o["lines"].append((prod["id"], v["quantity"], v.get("unit_price", prod["list_price"]),
-                                           v.get("discount", ZERO), prod, r.number))
+                        o["lines"].append((prod["id"], qty, prod["list_price"] if price is None else price,
+                                           ZERO if disc is None else disc, prod, rn))
                     continue
             bad = False
-            if v["customer"] not in customers:
-                problems.append((r.number, "customer", f"no customer '{v['customer']}'"))
+            if cust not in customers:
+                problems.append((rn, "customer", f"no customer '{cust}'"))
                 bad = True
-            elif o["customer"] != v["customer"]:
-                problems.append((r.number, "customer", f"order {number} has {o['customer']} in row {o['first_row']}: "
-                                                       "one order, one value"))
+            elif o["customer"] != cust:
+                problems.append((rn, "customer", f"order {number} has {o['customer']} in row {o['first_row']}: "
+                                                 "one order, one value"))
                 bad = True
-            if o["order_date"] != v["order_date"]:
-                problems.append((r.number, "order_date", f"order {number} has {o['order_date']} in row "
-                                                         f"{o['first_row']}: one order, one value"))
+            if o["order_date"] != odate:
+                problems.append((rn, "order_date", f"order {number} has {o['order_date']} in row "
+                                                   f"{o['first_row']}: one order, one value"))
                 bad = True
             if prod is None:
-                problems.append((r.number, "sku", f"no product '{v['sku']}'"))
+                problems.append((rn, "sku", f"no product '{sku}'"))
                 bad = True
             if bad:
                 o["bad"] = True
             elif not o["bad"]:
-                o["lines"].append((prod["id"], v["quantity"], v.get("unit_price", prod["list_price"]),
-                                   v.get("discount", ZERO), prod, r.number))
+                o["lines"].append((prod["id"], qty, prod["list_price"] if price is None else price,
+                                   ZERO if disc is None else disc, prod, rn))
         new, changed, same = [], [], 0
         existing_ids = [lk["orders"][n]["id"] for n, o in orders.items() if not o["bad"] and n in lk["orders"]]
         lines_of: dict[int, list[tuple[int, Decimal, Decimal]]] = {}

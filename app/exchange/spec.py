@@ -4,7 +4,7 @@ choices) and a generic keyed upsert through SQLAlchemy Core."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -75,6 +75,56 @@ def parse(f: Field, raw: Any) -> Any:
 class Row:
     number: int  # the Excel row number (1-based)
     values: dict[str, Any]
+
+
+class Rows(Sequence[Row]):
+    """A sheet's converted rows, kept column by column: ``column(name)`` is the list of one
+    field's values (None where the cell was blank), ``numbers`` the Excel row numbers. Iterating
+    gives ``Row`` objects (a field left blank is absent from ``values``); bulk kinds read the
+    columns directly instead."""
+
+    def __init__(self, names: Sequence[str], columns: Sequence[list[Any]], numbers: Sequence[int]) -> None:
+        self.names = list(names)
+        self._columns = dict(zip(self.names, columns))
+        self.numbers = numbers
+        self._rows: list[Row] | None = None
+
+    @classmethod
+    def of(cls, rows: Iterable[Row]) -> Rows:
+        """From ``Row`` objects (tests, kinds that build rows themselves)."""
+        rows = list(rows)
+        names = sorted({name for r in rows for name in r.values})
+        return cls(names, [[r.values.get(n) for r in rows] for n in names], [r.number for r in rows])
+
+    def column(self, name: str) -> list[Any]:
+        col = self._columns.get(name)
+        return col if col is not None else [None] * len(self.numbers)
+
+    def value(self, number: int, name: str) -> Any:
+        """The value of field ``name`` in Excel row ``number`` (None if blank or not there)."""
+        from bisect import bisect_left
+
+        i = bisect_left(self.numbers, number)
+        if i < len(self.numbers) and self.numbers[i] == number and name in self._columns:
+            return self._columns[name][i]
+        return None
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def _materialise(self) -> list[Row]:
+        if self._rows is None:
+            names = self.names
+            self._rows = [Row(number, {n: v for n, v in zip(names, values) if v is not None})
+                          for number, values in zip(self.numbers, zip(*(self._columns[n] for n in names)))] \
+                if names else [Row(number, {}) for number in self.numbers]
+        return self._rows
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._materialise()[i]
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self._materialise())
 
 
 @dataclass
