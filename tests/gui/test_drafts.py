@@ -96,3 +96,29 @@ def test_declining_a_draft_discards_it(qtbot, sqlite_db: Database, admin: Actor,
     assert window.offer_drafts(store, ask=lambda q: False) == 0
     assert store.pending(database=sqlite_db.location, username="root") == []
     assert os.path.isdir(store.folder)
+
+
+def test_an_unwritable_data_folder_is_reported_once_and_the_form_still_saves(
+        qtbot, sqlite_db: Database, admin: Actor, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the drafts folder should be")
+    store = DraftStore(blocker / "drafts")  # mkdir fails: what a read-only profile does
+    window = MainWindow(sqlite_db, admin, WorkstationSettings(), live=False)
+    qtbot.addWidget(window)
+    window.show()
+    dlg = UsersDialog(sqlite_db, admin, drafts=store)
+    qtbot.addWidget(dlg)
+    edit = UserEditDialog(None, dlg)
+
+    def type_then_save(widget: UserEditDialog) -> None:
+        qtbot.keyClicks(widget.username, "pat")
+        qtbot.keyClicks(widget.full_name, "Pat Packer")
+        qtbot.keyClicks(widget.password, "secret-pass-9")
+        qtbot.waitUntil(lambda: dlg.keeper.problem is not None, timeout=3000)
+        assert str(blocker) in dlg.keeper.problem
+        widget.accept()
+
+    when_modal(qtbot, type_then_save, UserEditDialog)
+    dlg.add_user(dialog=edit)
+    assert "not being kept as a draft" in window.statusBar().currentMessage()
+    assert [u.username for u in auth.list_users(sqlite_db, admin)] == ["pat", "root"]
