@@ -22,13 +22,13 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event, inspect, insert, select, update
+from sqlalchemy import Engine, event, inspect, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.db.engine import DatabaseReadOnly, describe, is_sqlite, make_engine, write_engine
-from app.errors import ConflictError, DatabaseError, DatabaseLocked
+from app.errors import ConflictError, DatabaseError, DatabaseLocked, DatabaseTooNew
 from app.models import AuditLog, ChangeCounter, ChangeFeed
 from app.models.base import VersionedMixin, utcnow
 
@@ -94,6 +94,12 @@ def is_transient_network(exc: BaseException) -> bool:
 NETWORK_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)  # ≈ 3.7 s in all: a share that blinks, not one that is gone
 
 
+def _known_revisions() -> set[str]:
+    from app.db import migrate
+
+    return migrate.known_revisions()
+
+
 class UnitOfWork:
     """A write transaction for one user action. Rolled back unless ``commit()`` is called."""
 
@@ -131,6 +137,7 @@ class UnitOfWork:
         rows and the change-feed row, and commit."""
         self._flush_mapped()
         if self.touched:
+            self._check_schema()
             seq = self._ensure_seq()
             if self.pending_audit:
                 for r in self.pending_audit:
@@ -151,6 +158,23 @@ class UnitOfWork:
         self.session.rollback()
 
     # --- internals ------------------------------------------------------------------------
+    def _check_schema(self) -> None:
+        """Refuse to commit into a database whose structure changed while this desk had it open
+        (another desk upgraded it with a newer OrderCycle): this desk's idea of the tables may be
+        wrong, so nothing it wrote is kept. One tiny read per saving transaction; on SQLite it
+        runs under the write lock, so no upgrade can slip in between."""
+        from app.db import migrate
+
+        revision = self.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        if revision is not None and revision != migrate.HEAD:
+            self.session.rollback()
+            newer = revision not in _known_revisions()
+            raise DatabaseTooNew(
+                "The database was changed by " + ("a newer" if newer else "an older") + " version of OrderCycle "
+                "while this desk had it open. Nothing was saved.",
+                hint=("Install the newer OrderCycle on this workstation (ask your administrator), then start it "
+                      "again." if newer else "Close OrderCycle and start it again."))
+
     def _flush_mapped(self) -> None:
         try:
             self.session.flush()

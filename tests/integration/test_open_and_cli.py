@@ -98,6 +98,31 @@ def test_a_database_from_a_newer_ordercycle_is_refused_untouched(tmp_path: Path,
     assert "newer" in capsys.readouterr().err
 
 
+def test_a_desk_left_open_while_another_upgrades_the_database_saves_nothing(tmp_path: Path) -> None:
+    """An old desk must not write into tables it no longer knows: every save checks the schema
+    version inside its own transaction."""
+    from sqlalchemy import func, select
+
+    from app.models import Product
+
+    path = tmp_path / "shared.db"
+    db = open_database(path)
+    make_product(db, "BEFORE-1")
+    con = sqlite3.connect(path)  # another desk runs a newer OrderCycle's upgrade
+    con.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    con.commit()
+    with pytest.raises(DatabaseTooNew, match="newer version of OrderCycle while this desk had it open"):
+        make_product(db, "AFTER-1")
+    with db.read() as s:
+        assert set(s.scalars(select(Product.sku))) == {"BEFORE-1"}
+        assert s.scalar(select(func.count()).select_from(Product)) == 1
+    con.execute("UPDATE alembic_version SET version_num = ?", (migrate.HEAD,))
+    con.commit()
+    con.close()
+    make_product(db, "AFTER-1")  # back at this desk's version: saves again
+    db.dispose()
+
+
 def test_an_older_database_is_backed_up_then_upgraded(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     engine = make_engine(path)
