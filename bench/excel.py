@@ -19,6 +19,35 @@ import datetime as dt, json, os, random, resource, sys, time
 from pathlib import Path
 mode, db_path, work = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 out = {}
+import threading
+
+
+class Peak:
+    # the largest resident memory above the level at entry, sampled every 5 ms (ru_maxrss is
+    # the process's peak since it started, which earlier work may already have set)
+
+    def __enter__(self):
+        self.base = self.peak = self.rss()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+        return self
+
+    @staticmethod
+    def rss():
+        return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def sample(self):
+        while not self.done.wait(0.005):
+            self.peak = max(self.peak, self.rss())
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+        self.peak = max(self.peak, self.rss())
+        self.growth = self.peak - self.base
+
+
 if mode == "import":
     from openpyxl import Workbook
     from sqlalchemy.orm import configure_mappers
@@ -47,7 +76,6 @@ if mode == "import":
     actor = Actor("sales", "sales", "Bench", None)
     db.dispose()
     rounds = []
-    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for k in range(int(sys.argv[5])):
         # calamine's read and the import, back to back in each round (this machine's speed drifts
         # by a third over seconds), each import into a fresh copy of the demo company
@@ -67,16 +95,24 @@ if mode == "import":
         write = time.perf_counter() - t
         target.dispose()
         rounds.append({"calamine_read": cal, "dry_run": dry, "write": write, "ratio": (dry + write) / cal})
-        if k == 0:  # the peak of the first round: the file held by calamine, converted, written
-            out["rss_growth_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base_rss
+        rounds_orders, rounds_rows = plan.created, len(plan.rows)
+    # memory in one more round, not timed (the sampler would disturb the times)
+    del plan
+    copy = work / "import-memory.db"
+    shutil.copy(db_path, copy)
+    target = open_database(str(copy), check=False)
+    with Peak() as peak:
+        importer.run_import(target, actor, importer.dry_run(target, actor, "orders", src))
+    target.dispose()
+    out["rss_growth_mb"] = peak.growth
     out["rounds"] = rounds
     out["calamine_read"] = min(r["calamine_read"] for r in rounds)
     out["dry_run"] = min(r["dry_run"] for r in rounds)
     out["write"] = min(r["write"] for r in rounds)
     out["import_total"] = min(r["dry_run"] + r["write"] for r in rounds)
     out["ratio_median"] = statistics.median(r["ratio"] for r in rounds)
-    out["orders"] = plan.created
-    out["rows"] = len(plan.rows)
+    out["orders"] = rounds_orders
+    out["rows"] = rounds_rows
 elif mode == "export":
     from openpyxl import Workbook
     from sqlalchemy.orm import configure_mappers
@@ -91,19 +127,25 @@ elif mode == "export":
         cells = list(k.export(s, actor))
     limit = int(sys.argv[4])
     cells = cells[:limit]
-    t = time.perf_counter()
-    wb = Workbook(write_only=True); ws = wb.create_sheet("x")
-    ws.append([c for c, _k in k.columns()])
-    from app.exchange.writing import cell_value
-    for r in cells:
-        ws.append([cell_value(v, "") for v in r])
-    wb.save(work / "plain.xlsx")
-    out["openpyxl_plain"] = time.perf_counter() - t
-    from app.exchange.writing import write_table
-    t = time.perf_counter()
-    with db.read() as s:
+    from app.exchange.writing import cell_value, write_table
+    import statistics
+    rounds = []
+    for k_ in range(3):  # back to back in each round, like the import
+        t = time.perf_counter()
+        wb = Workbook(write_only=True); ws = wb.create_sheet("x")
+        ws.append([c for c, _k in k.columns()])
+        for r in cells:
+            ws.append([cell_value(v, "") for v in r])
+        wb.save(work / "plain.xlsx")
+        plain = time.perf_counter() - t
+        t = time.perf_counter()
         n = write_table(work / "export.xlsx", k.title, k.columns(), iter(cells))
-    out["export"] = time.perf_counter() - t
+        ours = time.perf_counter() - t
+        rounds.append({"openpyxl_plain": plain, "export": ours, "ratio": ours / plain})
+    out["rounds"] = rounds
+    out["openpyxl_plain"] = min(r["openpyxl_plain"] for r in rounds)
+    out["export"] = min(r["export"] for r in rounds)
+    out["ratio_median"] = statistics.median(r["ratio"] for r in rounds)
     out["rows"] = n
     out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 elif mode == "export_rss":
@@ -115,11 +157,10 @@ elif mode == "export_rss":
     import itertools
     db = open_database(db_path, check=False); configure_mappers()
     k = KINDS["order-lines"]
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    with db.read() as s:
+    with Peak() as peak, db.read() as s:
         n = write_table(work / "stream.xlsx", k.title, k.columns(), itertools.islice(k.export(s), int(sys.argv[4])))
     out["rows"] = n
-    out["rss_growth_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base
+    out["rss_growth_mb"] = peak.growth
 print(json.dumps(out))
 """
 
@@ -144,7 +185,7 @@ def run(work: Path) -> list[str]:
     small = _child("export_rss", str(imported), str(work), "20000")
     big = _child("export_rss", str(imported), str(work), str(LINES))
     ratio_in = imp["ratio_median"]
-    ratio_out = exp["export"] / exp["openpyxl_plain"]
+    ratio_out = exp["ratio_median"]
 
     def verdict(ok: bool) -> str:
         return "meets" if ok else "**misses**"
@@ -169,7 +210,9 @@ def run(work: Path) -> list[str]:
         f"| import end to end | {imp['import_total']:.2f} s; {ratio_in:.1f}× calamine (rounds: "
         f"{', '.join(f'{r:.2f}' for r in sorted(x['ratio'] for x in imp['rounds']))}) | ≤ 3×: {verdict(ratio_in <= 3)} |",
         f"| openpyxl write-only, same cells (reference) | {exp['openpyxl_plain']:.2f} s | |",
-        f"| export | {exp['export']:.2f} s = {ratio_out:.2f}× openpyxl | ≤ 1.3×: {verdict(ratio_out <= 1.3)} |",
+        f"| export | {exp['export']:.2f} s; {ratio_out:.2f}× openpyxl (rounds: "
+        f"{', '.join(f'{r:.2f}' for r in sorted(x['ratio'] for x in exp['rounds']))}) | ≤ 1.3×: "
+        f"{verdict(ratio_out <= 1.3)} |",
         f"| export memory growth, 20,000 → {big['rows']:,} rows (streamed from SQL) | "
         f"{small['rss_growth_mb']:.0f} MB → {big['rss_growth_mb']:.0f} MB | flat |",
         f"| import peak memory, {imp_small['rows']:,} → {imp['rows']:,} lines | {imp_small['rss_growth_mb']:.0f} MB → "

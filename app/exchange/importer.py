@@ -13,8 +13,8 @@ import datetime as dt
 import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -24,7 +24,7 @@ from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
 from app.exchange import values as v
 from app.exchange.reading import HeaderMatch, SheetData, column_letter, find_header, read_sheet, sheet_problems
-from app.exchange.spec import Diff, Kind, Rows, parse
+from app.exchange.spec import LIMITS, QUANTUM, Diff, Kind, Rows, parse
 from app.models import AuditLog, ChangeCounter
 from app.models.base import utcnow
 from app.services.permissions import require
@@ -120,7 +120,7 @@ def _cell_result(f: Any, cell: Any) -> Any:
         return _Mark(str(exc))
 
 
-_QUANTUM = {"money": Decimal("0.01"), "qty": Decimal("0.001")}
+_QUANTUM = {t: QUANTUM[t] for t in ("money", "qty")}
 
 
 def _distinct_results(f: Any, distinct: set[Any]) -> tuple[dict[Any, Any], bool]:
@@ -140,18 +140,18 @@ def _distinct_results(f: Any, distinct: set[Any]) -> tuple[dict[Any, Any], bool]
                     continue
             rest.append(c)
     elif t in _QUANTUM:
-        q = _QUANTUM[t]
+        q, limit = _QUANTUM[t], float(LIMITS[t])
         negative_ok, positive = f.allow_negative, f.positive
         for c in distinct:
             cls = c.__class__
-            if cls is float and c == c and c not in (float("inf"), float("-inf")):
+            if cls is float and -limit < c < limit:  # also leaves NaN and infinities to the general path
                 d = Decimal(repr(c)).quantize(q, ROUND_HALF_UP)
-            elif cls is int:
+            elif cls is int and -limit < c < limit:
                 d = Decimal(c).quantize(q, ROUND_HALF_UP)
             else:
                 rest.append(c)
                 continue
-            if (d < 0 and not negative_ok) or (positive and d <= 0):
+            if (d < 0 and not negative_ok) or (positive and d <= 0) or abs(d) >= LIMITS[t]:
                 rest.append(c)  # the general path words the reason
             else:
                 out[c] = d

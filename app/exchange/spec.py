@@ -33,6 +33,12 @@ class Field:
     allow_negative: bool = False
 
 
+# the largest magnitude (exclusive) and the step of each decimal type: numeric(14, 2) money,
+# numeric(14, 3) quantities, numeric(7, 4) rates
+LIMITS = {"money": Decimal(10) ** 12, "qty": Decimal(10) ** 11, "rate": Decimal(10) ** 3}
+QUANTUM = {"money": Decimal("0.01"), "qty": Decimal("0.001"), "rate": Decimal("0.0001")}
+
+
 def parse(f: Field, raw: Any) -> Any:
     """One cell → a typed value, or ValueError with the reason."""
     t = f.type
@@ -54,8 +60,14 @@ def parse(f: Field, raw: Any) -> Any:
         n = v.integer(raw)
         if n < 0 and not f.allow_negative:
             raise ValueError("cannot be negative")
+        if abs(n) >= 2**31:
+            raise ValueError(f"too large: at most {2**31 - 1:,}")
         return n
     d = v.fraction(raw) if t == "rate" else v.number(raw)
+    if abs(d) >= LIMITS[t]:  # what the database columns hold (numeric(14, 2) for money …)
+        if t == "rate":
+            raise ValueError("a rate between 0 and 100 %")
+        raise ValueError(f"too large: at most {LIMITS[t] - QUANTUM[t]:,}")
     if t == "money":  # half up, as everywhere else in OrderCycle (10.005 → 10.01)
         d = d.quantize(Decimal("0.01"), ROUND_HALF_UP)
     elif t == "qty":
@@ -64,6 +76,8 @@ def parse(f: Field, raw: Any) -> Any:
         d = d.quantize(Decimal("0.0001"), ROUND_HALF_UP)
         if not ZERO <= d < 1:
             raise ValueError("a rate between 0 and 100 %")
+    if abs(d) >= LIMITS[t]:  # 999,999,999,999.995 rounds up to one cent too many
+        raise ValueError(f"too large: at most {LIMITS[t] - QUANTUM[t]:,}")
     if d < 0 and not f.allow_negative:
         raise ValueError("cannot be negative")
     if f.positive and d <= 0:

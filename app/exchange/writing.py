@@ -22,6 +22,7 @@ _MONEY = re.compile(r"^-?[£$€]\s?-?[\d,]+(\.\d+)?$")
 _NUMBER = re.compile(r"^-?[\d,]*\.?\d+$")
 _PERCENT = re.compile(r"^-?\d+(\.\d+)?\s?%$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_AS_IS = frozenset({str, int, float, dt.date, type(None)})  # what cell_value() returns unchanged
 
 
 def cell_value(value: Any, kind: str) -> Any:
@@ -85,16 +86,26 @@ def write_table(target: Path | str, title: str, columns: Sequence[tuple[str, str
         head.append(c)
     ws.append(head)
     # a styled cell per value is what costs in openpyxl, so only money and rates get a format of
-    # their own; dates get openpyxl's date format by themselves, plain numbers need none
-    styled = {i: FORMATS[k] for i, k in enumerate(kinds) if k in ("money", "rate", "month")}
+    # their own; dates get openpyxl's date format by themselves, plain numbers need none. One
+    # styled cell per such column is reused row after row: write-only mode writes each appended
+    # row out at once, so the cell is free again when append() returns
+    styled: dict[int, Any] = {}
+    for i, k in enumerate(kinds):
+        if k in ("money", "rate", "month"):
+            styled[i] = WriteOnlyCell(ws)
+            styled[i].number_format = FORMATS[k]
     n = 0
     for row in rows:
         out = []
         for i, value in enumerate(row):
-            value = cell_value(value, kinds[i] if i < len(kinds) else "text")
+            cls = value.__class__
+            if cls is Decimal:
+                value = float(value)
+            elif cls not in _AS_IS:
+                value = cell_value(value, kinds[i] if i < len(kinds) else "text")
             if i in styled and value is not None:
-                c = WriteOnlyCell(ws, value=value)
-                c.number_format = styled[i]
+                c = styled[i]
+                c.value = value
                 out.append(c)
             else:
                 out.append(value)

@@ -110,8 +110,12 @@ def test_the_column_short_paths_give_what_the_general_parser_gives() -> None:
     cells = {
         "number": [" so-1 ", "SO-1", "so  2", "#REF!", "", "   ", None, 1001.0, 1001, dt.date(2026, 1, 2)],
         "customer_reference": ["PO  7 ", "#N/A", "", 12.5, "a\tb"],
-        "quantity": [1, 1.0, 2.5, 0, -1, 0.0004, 1e-9, "3,5", "#DIV/0!", float("inf"), float("nan"), 12345678.9],
-        "unit_price": [10.005, 2.675, 0, -0.01, 7, "1.234,50", 1e15, 0.1 + 0.2],
+        "quantity": [1, 1.0, 2.5, 0, -1, 0.0004, 1e-9, "3,5", "#DIV/0!", float("inf"), float("nan"), 12345678.9,
+                     99_999_999_999.9994, 1e11, 10**40],
+        "unit_price": [10.005, 2.675, 0, -0.01, 7, "1.234,50", 1e15, 0.1 + 0.2, 999_999_999_999.994, 1e12, 1e30,
+                       "999999999999.995",
+                       "1e400"],
+        "discount": [0, 0.2, "20%", 20, 1e30, -0.1, 99.995],
     }
     for name, values in cells.items():
         f = orders.field(name)
@@ -125,6 +129,8 @@ def test_the_column_short_paths_give_what_the_general_parser_gives() -> None:
                 assert type(got) is type(want) and got.reason == want.reason, (name, value)
             else:
                 assert got == want and type(got) is type(want), (name, value)
+    assert "too large" in _cell_result(orders.field("unit_price"), 1e30).reason  # not a crash (was one)
+    assert _cell_result(orders.field("unit_price"), 999_999_999_999.994) == D("999999999999.99")
     # yes/no cells are kept apart from 1 and 0 (equal as dict keys)
     f = orders.field("quantity")
     out, marked = _convert_column(f, [1, True, 0.0, False, 2])
