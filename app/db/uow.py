@@ -103,10 +103,10 @@ def _known_revisions() -> set[str]:
 class UnitOfWork:
     """A write transaction for one user action. Rolled back unless ``commit()`` is called."""
 
-    def __init__(self, db: Database, actor: Actor) -> None:
+    def __init__(self, db: Database, actor: Actor, *, references_checked: bool = False) -> None:
         self.db = db
         self.actor = actor
-        self.session: Session = db._write_factory()
+        self.session: Session = (db._bulk_write_factory if references_checked else db._write_factory)()
         self.session.info["uow"] = self
         self.seq: int | None = None
         self.touched: dict[str, set[int]] = {}
@@ -285,8 +285,11 @@ class Database:
         self.max_retries = max_retries
         self._read_factory = sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._write_factory = sessionmaker(write_engine(engine), expire_on_commit=False, autoflush=False)
-        event.listen(self._write_factory, "before_flush", _dispatch_before_flush)
-        event.listen(self._write_factory, "after_flush", _dispatch_after_flush)
+        self._bulk_write_factory = sessionmaker(write_engine(engine, references_checked=True),
+                                                expire_on_commit=False, autoflush=False)
+        for factory in (self._write_factory, self._bulk_write_factory):
+            event.listen(factory, "before_flush", _dispatch_before_flush)
+            event.listen(factory, "after_flush", _dispatch_after_flush)
 
     @classmethod
     def from_url(cls, db: str, **kw: Any) -> Database:
@@ -301,10 +304,10 @@ class Database:
             session.close()  # ends the transaction; loaded objects stay readable (detached)
 
     @contextmanager
-    def uow(self, actor: Actor) -> Iterator[UnitOfWork]:
+    def uow(self, actor: Actor, *, references_checked: bool = False) -> Iterator[UnitOfWork]:
         """A single attempt; prefer ``write()``, which retries transient lock errors."""
         try:
-            unit = UnitOfWork(self, actor)
+            unit = UnitOfWork(self, actor, references_checked=references_checked)
         except OperationalError as exc:
             if is_transient_network(exc):
                 raise
@@ -327,9 +330,12 @@ class Database:
             except DBAPIError:
                 log.warning("could not end a failed unit of work cleanly", exc_info=True)
 
-    def write(self, actor: Actor, fn: Callable[[UnitOfWork], T], *, retries: int | None = None) -> T:
+    def write(self, actor: Actor, fn: Callable[[UnitOfWork], T], *, retries: int | None = None,
+              references_checked: bool = False) -> T:
         """Run ``fn`` in a unit of work and commit; retry the whole unit on transient lock errors
-        with random back-off, so a user only sees "busy" after several seconds of contention."""
+        with random back-off, so a user only sees "busy" after several seconds of contention.
+        ``references_checked``: ``fn`` verifies every foreign key it writes (bulk imports), so
+        SQLite need not check each row again."""
         if self.read_only is not None:
             raise DatabaseReadOnly(self.read_only.message, hint=self.read_only.hint)
         attempts = (self.max_retries if retries is None else retries) + 1
@@ -339,7 +345,7 @@ class Database:
             if self.writer_lease is not None:
                 self.writer_lease.renew_if_due()
             try:
-                with self.uow(actor) as unit:
+                with self.uow(actor, references_checked=references_checked) as unit:
                     result = fn(unit)
                     unit.commit()
                     return result

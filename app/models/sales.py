@@ -67,7 +67,8 @@ class SalesOrderLine(IdMixin, VersionedMixin, Base):
         ),
     )
 
-    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id", ondelete="CASCADE"), index=True)
+    # no index of its own: the unique (order_id, line_no) serves lookups by order (migration 0003)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id", ondelete="CASCADE"))
     line_no: Mapped[int] = mapped_column(Integer)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
     quantity: Mapped[Decimal] = mapped_column(Quantity)

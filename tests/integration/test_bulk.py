@@ -46,3 +46,31 @@ def test_a_layout_must_cover_every_column_in_table_order(sqlite_db) -> None:
         rest = {c.key: None for c in Customer.__table__.columns if c.key not in LAYOUT}
         with pytest.raises(ValueError, match="column order"):
             BulkInsert(conn, Customer.__table__, tuple(reversed(LAYOUT)), rest)
+
+
+def test_foreign_keys_are_off_only_inside_a_write_that_checked_its_references(sqlite_db) -> None:
+    from sqlalchemy import text
+
+    from app.db.uow import Actor
+    from app.errors import DatabaseError
+
+    actor = Actor("admin", "admin", "Admin", None)
+
+    def pragma(uow) -> int:  # type: ignore[no-untyped-def]
+        return uow.session.execute(text("PRAGMA foreign_keys")).scalar()
+
+    assert sqlite_db.write(actor, pragma, references_checked=True) == 0
+    # the pool hands the same connection out again: enforcement is back for everyone else
+    for _ in range(5):
+        assert sqlite_db.write(actor, pragma) == 1
+    with sqlite_db.read() as s:
+        assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+    def orphan(uow) -> None:  # type: ignore[no-untyped-def]
+        uow.session.execute(text("INSERT INTO address (customer_id, kind, line1, postcode, city, country, "
+                                 "version, updated_at, updated_by) VALUES (999999, 'billing', 'x', 'x', 'x', "
+                                 "'GB', 1, '2026-11-26 10:00:00.000000', 'admin')"))
+        uow.touched["address"] = {1}
+
+    with pytest.raises(DatabaseError, match="FOREIGN KEY"):
+        sqlite_db.write(actor, orphan)
