@@ -55,10 +55,10 @@ class Plan:
 
     def summary(self) -> str:
         if self.problems:
-            return (f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} in {self.source.name} "
+            return (f"{len(self.problems):,} problem{'s' if len(self.problems) != 1 else ''} in {self.source.name} "
                     f"(sheet '{self.sheet}'): nothing was imported.")
-        return (f"{len(self.rows)} rows read from {self.source.name}: {self.created} new, {self.updated} changed, "
-                f"{self.unchanged} unchanged.")
+        return (f"{len(self.rows):,} rows read from {self.source.name}: {self.created:,} new, {self.updated:,} "
+                f"changed, {self.unchanged:,} unchanged.")
 
 
 # --- remembered column mappings (per workstation) ---------------------------------------------------

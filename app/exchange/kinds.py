@@ -460,10 +460,10 @@ class Orders(Kind):
         for o in changed:
             ids[o["number"]] = o["id"]
         header_layout = HEADER_LAYOUT if sqlite else HEADER_LAYOUT[:-1]  # without the id
-        headers_out = BulkInsert(conn, O, header_layout, {c.key: None for c in O.columns if c.key not in HEADER_LAYOUT} | {
+        header_constants = {c.key: None for c in O.columns if c.key not in HEADER_LAYOUT} | {
             "kind": OrderKind.ORDER.value, "status": OrderStatus.CONFIRMED.value, "needs_approval": False,
             "confirmed_at": now, "created_at": now, "version": 1, "updated_at": now, "updated_by": user}
-            | ({} if sqlite else {"id": None}))
+        headers_out = BulkInsert(conn, O, header_layout, header_constants | ({} if sqlite else {"id": None}))
         lines_out = BulkInsert(conn, L, LINE_LAYOUT, {
             "id": None, "price_override_reason": None, "qty_picked": ZERO, "qty_shipped": ZERO, "qty_invoiced": ZERO,
             "version": 1, "updated_at": now, "updated_by": user})

@@ -214,7 +214,8 @@ class ImportDialog(QDialog):
 
     def _imported(self, plan: importer.Plan) -> None:
         self.import_button.setEnabled(False)
-        self.summary.setText(f"Imported: {plan.created} new, {plan.updated} changed, {plan.unchanged} unchanged.")
+        self.summary.setText(f"Imported: {plan.created:,} new, {plan.updated:,} changed, "
+                             f"{plan.unchanged:,} unchanged.")
 
     def _start(self, fn: Any, done: Any, text: str) -> None:
         self.error.hide()
