@@ -188,6 +188,11 @@ def _convert_column(f: Any, cells: list[Any]) -> tuple[list[Any], bool]:
         return out, marked or any(isinstance(r, _Mark) for r in out)
 
 
+def _shown(cell: Any) -> Any:
+    """A cell as the user typed it, for the problem list: 3 rather than calamine's 3.0."""
+    return int(cell) if isinstance(cell, float) and cell.is_integer() else cell
+
+
 def _convert(k: Kind, sheet: SheetData, header: HeaderMatch, state: Any = None) -> tuple[Rows, list[Problem]]:
     """Convert and check the data rows column by column; rows with a blank or a bad cell in a
     required place are looked at one by one (few, in a sheet worth importing). The rows are kept
@@ -226,22 +231,18 @@ def _convert(k: Kind, sheet: SheetData, header: HeaderMatch, state: Any = None) 
                 not (errors and any((header.row + 1 + i, j) in errors for j, _f, _m in marks)):
             skip.add(i)  # blank rows between blocks are skipped
             continue
-        bad = False
+        # every problem of the row at once, so one round of fixing the sheet is enough
         for j, f, m in marks:
             if m is BLANK and errors and (header.row + 1 + i, j) in errors:
-                bad = True
-                problems.append(Problem(f"formula error {errors[(header.row + 1 + i, j)]}: fix the formula or "
-                                        "type the value", sheet=sheet.name, row=number, column=column_letter(j),
-                                        field=f.label))
+                code = errors[(header.row + 1 + i, j)]
+                problems.append(Problem(f"formula error {code}: fix the formula or type the value", sheet=sheet.name,
+                                        row=number, column=column_letter(j), field=f.label, value=code))
             elif m is not BLANK:
-                bad = True
                 problems.append(Problem(m.reason or "", sheet=sheet.name, row=number, column=column_letter(j),
-                                        value=raw[j] if j < len(raw) else None, field=f.label))
-        if not bad:
-            for j, f, m in marks:
-                if m is BLANK and f.required:
-                    problems.append(Problem("required, but empty", sheet=sheet.name, row=number,
-                                            column=column_letter(j), field=f.label))
+                                        value=_shown(raw[j] if j < len(raw) else None), field=f.label))
+            elif f.required:
+                problems.append(Problem("required, but empty", sheet=sheet.name, row=number,
+                                        column=column_letter(j), field=f.label))
         # a row with an optional cell that failed is still compared (its other problems show too)
         if any(m is not None for _j, f, m in marks if f.required):
             skip.add(i)

@@ -67,6 +67,42 @@ def _schedule_story(tab) -> None:  # type: ignore[no-untyped-def]
         tab.on_selected(late[0].id)
 
 
+def _import_dialog(db, actor, folder: Path):  # type: ignore[no-untyped-def]
+    """File → Import from Excel…, checked against a sheet from a previous system with the usual
+    mistakes in it: the problem list the user fixes their workbook from."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    from app.exchange import importer
+    from app.models import Customer, Product
+    from app.views.common.import_dialog import ImportDialog
+
+    with db.read() as s:
+        customers = list(s.scalars(select(Customer.code).order_by(Customer.code).limit(2)))
+        skus = list(s.scalars(select(Product.sku).order_by(Product.sku).limit(2)))
+    path = folder / "open orders from the old system.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Open orders"
+    ws.append(["Open orders at 25 Nov 2026 (exported from the old system)"])
+    ws.append([])
+    ws.append(["Order no", "Account", "Date", "Delivery date", "Item No.", "Qty", "Net price"])
+    day = dt.date(2026, 11, 20)
+    ws.append(["SO-880001", customers[0].lower() + " ", day, "15/12/2026", skus[0], 4, "1.234,50"])
+    ws.append(["SO-880001", customers[0], day, "15/12/2026", skus[1], 2, 99])
+    ws.append(["SO-880002", "NOBODY", day, "31/02/2027", skus[0], 1, 99])
+    ws.append(["SO-880003", customers[1], day, "next week", skus[1], -2, 99])
+    ws.append(["SO-880004", customers[1], day, None, None, 3, "#REF!"])
+    wb.save(path)
+    dlg = ImportDialog(db, actor)
+    dlg.kind.setCurrentIndex(dlg.kind.findData("orders"))
+    dlg.path.setText(str(path))
+    dlg._checked(importer.dry_run(db, actor, "orders", path))
+    dlg.resize(980, 520)
+    return dlg
+
+
 STORY_SETUP = {"Order entry": _order_entry_story, "Planning board": _planning_story,
                "Priority queue": _priority_story, "Schedule": _schedule_story}
 
@@ -135,15 +171,24 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     with db.read() as s:
         story = s.execute(select(Customer.id).where(Customer.code == "HALDEN")).scalar()
     sales_actor = windows[Role.SALES].actor if Role.SALES in windows else actor
-    for name, dialog in (("sign-in", SignInDialog(db, username=admin.username)),
-                         ("users", UsersDialog(db, actor)), ("about", AboutDialog(db)),
-                         ("customer-timeline", CustomerTimelineDialog(db, sales_actor, story))):
-        dialog.show()
-        app.processEvents()
-        path = out / f"dialog-{name}.png"
-        dialog.grab().save(str(path))
-        files.append(path)
-        dialog.close()
+    import shutil
+    import tempfile
+
+    scratch = Path(tempfile.gettempdir()) / "ordercycle-samples"  # a sample workbook for the import dialog
+    scratch.mkdir(exist_ok=True)
+    try:
+        for name, dialog in (("sign-in", SignInDialog(db, username=admin.username)),
+                             ("users", UsersDialog(db, actor)), ("about", AboutDialog(db)),
+                             ("customer-timeline", CustomerTimelineDialog(db, sales_actor, story)),
+                             ("import", _import_dialog(db, sales_actor, scratch))):
+            dialog.show()
+            app.processEvents()
+            path = out / f"dialog-{name}.png"
+            dialog.grab().save(str(path))
+            files.append(path)
+            dialog.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     for w in windows.values():
         w.close()
     db.dispose()

@@ -333,3 +333,16 @@ def test_a_table_that_does_not_start_in_a1_reports_the_real_rows_and_columns(dem
     plan = importer.dry_run(db, actor("production"), "stock", tmp_path / "offset.xlsx")
     assert plan.header_row == 3 and plan.columns == {"sku": "C", "stock_on_hand": "D"}
     assert [(p.row, p.column, p.value) for p in plan.problems] == [(5, "D", "lots")]
+
+
+def test_a_row_with_several_mistakes_lists_them_all_at_once(demo, tmp_path) -> None:
+    db, actor = demo
+    path = _book(tmp_path / "orders.xlsx", [
+        ["Order number", "Customer code", "Order date", "SKU", "Quantity", "Unit price"],
+        ["SO-990010", "HALDEN", "26/11/2026", None, -2, "#REF!"],  # SKU empty, negative, formula error
+    ])
+    plan = importer.dry_run(db, actor("sales"), "orders", path)
+    got = {(p.row, p.column): p for p in plan.problems}
+    assert set(got) == {(2, "D"), (2, "E"), (2, "F")}
+    assert "required" in got[(2, "D")].reason and got[(2, "E")].value == -2  # shown as typed, not -2.0
+    assert "#REF!" in got[(2, "F")].reason and got[(2, "F")].value == "#REF!"
