@@ -94,12 +94,6 @@ def is_transient_network(exc: BaseException) -> bool:
 NETWORK_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)  # ≈ 3.7 s in all: a share that blinks, not one that is gone
 
 
-def _known_revisions() -> set[str]:
-    from app.db import migrate
-
-    return migrate.known_revisions()
-
-
 class UnitOfWork:
     """A write transaction for one user action. Rolled back unless ``commit()`` is called."""
 
@@ -168,7 +162,7 @@ class UnitOfWork:
         revision = self.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
         if revision is not None and revision != migrate.HEAD:
             self.session.rollback()
-            newer = revision not in _known_revisions()
+            newer = revision not in migrate.known_revisions()
             raise DatabaseTooNew(
                 "The database was changed by " + ("a newer" if newer else "an older") + " version of OrderCycle "
                 "while this desk had it open. Nothing was saved.",

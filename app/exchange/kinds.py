@@ -45,6 +45,21 @@ def _product_map(s: Session) -> dict[str, dict[str, Any]]:
         P.c.needs_installation, P.c.stock_on_hand, P.c.stock_reserved, P.c.active))}
 
 
+def _product_updates(s: Session, rows: list[Row], lk: dict[str, Any], fields: tuple[str, ...]) -> Diff:
+    """Changes to products that exist (stock counts, prices): ``fields`` of each row keyed by SKU;
+    an unknown SKU is a problem (these imports never create products)."""
+    d = Diff()
+    out = []
+    for r in _keyed(rows, "sku", d):
+        if r.values["sku"] not in lk["products"]:
+            d.problems.append((r.number, "sku", f"no product '{r.values['sku']}'"))
+            continue
+        out.append({k: r.values[k] for k in ("sku", *fields) if k in r.values})
+    _ins, upd, same = upsert(s, P, "sku", out, lk["products"], user="")
+    d.updated, d.unchanged, d.payload = len(upd), same, upd
+    return d
+
+
 def _keyed(rows: list[Row], key: str, diff: Diff) -> list[Row]:
     """Rows whose key appears once; a duplicate key in the file is a problem on each later row."""
     seen: dict[Any, int] = {}
@@ -263,19 +278,7 @@ class Stock(Kind):
         return {"products": _product_map(s)}
 
     def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
-        d = Diff()
-        out = []
-        for r in _keyed(rows, "sku", d):
-            if r.values["sku"] not in lk["products"]:
-                d.problems.append((r.number, "sku", f"no product '{r.values['sku']}'"))
-                continue
-            row = {"sku": r.values["sku"], "stock_on_hand": r.values["stock_on_hand"]}
-            if "location" in r.values:
-                row["location"] = r.values["location"]
-            out.append(row)
-        ins, upd, same = upsert(s, P, "sku", out, lk["products"], user="")
-        d.updated, d.unchanged, d.payload = len(upd), same, upd
-        return d
+        return _product_updates(s, rows, lk, ("stock_on_hand", "location"))
 
     def apply(self, s: Session, diff: Diff, lk: dict[str, Any], user: str) -> dict[str, list[int]]:
         by_id = {p["id"]: p for p in lk["products"].values()}
@@ -308,16 +311,7 @@ class PriceList(Kind):
         return {"products": _product_map(s)}
 
     def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
-        d = Diff()
-        out = []
-        for r in _keyed(rows, "sku", d):
-            if r.values["sku"] not in lk["products"]:
-                d.problems.append((r.number, "sku", f"no product '{r.values['sku']}'"))
-                continue
-            out.append({k: r.values[k] for k in ("sku", "list_price", "tax_rate") if k in r.values})
-        _ins, upd, same = upsert(s, P, "sku", out, lk["products"], user="")
-        d.updated, d.unchanged, d.payload = len(upd), same, upd
-        return d
+        return _product_updates(s, rows, lk, ("list_price", "tax_rate"))
 
     def apply(self, s: Session, diff: Diff, lk: dict[str, Any], user: str) -> dict[str, list[int]]:
         return {"product": write_upsert(s, P, [], diff.payload, user=user)}

@@ -13,13 +13,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from app.db.uow import Actor
 from app.errors import PermissionDenied, UserError, ValidationError
 from app.exchange import api, importer
 from app.exchange.kinds import IMPORT_KINDS, KINDS
 from app.exchange.reading import BadFile
-from app.models import AuditLog, Customer, DemandHistory, Product, SalesOrder, SalesOrderLine, StockMovement, User
-from app.services.demo import build_demo
+from app.models import AuditLog, Customer, DemandHistory, Product, SalesOrder, SalesOrderLine, StockMovement
 
 TODAY = dt.date(2026, 11, 26)
 WHO = {"products": "production", "customers": "sales", "stock": "production", "prices": "management",
@@ -27,17 +25,10 @@ WHO = {"products": "production", "customers": "sales", "stock": "production", "p
 
 
 @pytest.fixture
-def demo(db, tmp_path, monkeypatch):
+def demo(demo, tmp_path, monkeypatch):
+    """The shared demo fixture, with remembered column mappings kept in this test's folder."""
     monkeypatch.setenv("ORDERCYCLE_CONFIG_DIR", str(tmp_path / "config"))
-    build_demo(db, today=TODAY)
-    with db.read() as s:
-        users = {u.username: u for u in s.scalars(select(User))}
-
-    def actor(name: str) -> Actor:
-        u = users[name]
-        return Actor(u.username, u.role.value, u.full_name, u.id, workstation=f"desk-{name}")
-
-    return db, actor
+    return demo
 
 
 def _fingerprint(db) -> tuple:

@@ -9,27 +9,12 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import func, select
 
-from app.db.uow import Actor
 from app.errors import PermissionDenied, UserError, ValidationError
-from app.models import AuditLog, Customer, ExpediteRequest, PriorityProfile, Product, SalesOrder, SalesOrderLine, TimelineEvent, User
+from app.models import AuditLog, Customer, ExpediteRequest, PriorityProfile, Product, SalesOrder, SalesOrderLine, TimelineEvent
 from app.models.enums import OrderStatus
 from app.services import expedites, priorities
-from app.services.demo import build_demo
 
 TODAY = dt.date(2026, 11, 26)
-
-
-@pytest.fixture
-def demo(db):
-    build_demo(db, today=TODAY)
-    with db.read() as s:
-        users = {u.username: u for u in s.scalars(select(User))}
-
-    def actor(name: str) -> Actor:
-        u = users[name]
-        return Actor(u.username, u.role.value, u.full_name, u.id, workstation=f"desk-{name}")
-
-    return db, actor
 
 
 def _order(db, customer_prefix: str, status: OrderStatus | None = None) -> SalesOrder:

@@ -9,29 +9,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from app.db.uow import Actor
 from app.errors import PermissionDenied, UserError
-from app.models import ScheduledOperation, ScheduleVersion, SalesOrder, User
+from app.models import ScheduledOperation, ScheduleVersion, SalesOrder
 from app.models.enums import OrderStatus
 from app.scheduling.model import Assignment
 from app.scheduling.validate import violations
 from app.services import priorities, scheduling
-from app.services.demo import build_demo
 
 TODAY = dt.date(2026, 11, 26)  # a Thursday
-
-
-@pytest.fixture
-def demo(db):
-    build_demo(db, today=TODAY)
-    with db.read() as s:
-        users = {u.username: u for u in s.scalars(select(User))}
-
-    def actor(name: str) -> Actor:
-        u = users[name]
-        return Actor(u.username, u.role.value, u.full_name, u.id, workstation=f"desk-{name}")
-
-    return db, actor
 
 
 def _as_solution(built: scheduling.Built, plan: scheduling.ScheduleView):

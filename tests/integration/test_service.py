@@ -9,26 +9,11 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import func, select
 
-from app.db.uow import Actor
 from app.errors import PermissionDenied, UserError, ValidationError
-from app.models import Customer, Lead, ProductFeedback, SalesOrder, ServiceDebrief, ServiceJob, Staff, User
+from app.models import Customer, Lead, ProductFeedback, ServiceDebrief, ServiceJob, Staff
 from app.services import service_jobs, shipping, timeline
-from app.services.demo import build_demo
 
 TODAY = dt.date(2026, 11, 26)
-
-
-@pytest.fixture
-def demo(db):
-    build_demo(db, today=TODAY)
-    with db.read() as s:
-        users = {u.username: u for u in s.scalars(select(User))}
-
-    def actor(name: str) -> Actor:
-        u = users[name]
-        return Actor(u.username, u.role.value, u.full_name, u.id, workstation=f"desk-{name}")
-
-    return db, actor
 
 
 def _at(day: int, hour: int) -> dt.datetime:

@@ -31,7 +31,6 @@ from app.models import (
     Shipment,
     StockMovement,
     TimelineEvent,
-    User,
 )
 from app.services import billing, returns, shipping
 from app.services.demo import build_demo
@@ -40,19 +39,6 @@ from tests.integration import billing_worker
 
 TODAY = dt.date(2026, 11, 26)
 FORK = multiprocessing.get_context("fork" if hasattr(os, "fork") else None)
-
-
-@pytest.fixture
-def demo(db):
-    build_demo(db, today=TODAY)
-    with db.read() as s:
-        users = {u.username: u for u in s.scalars(select(User))}
-
-    def actor(name: str) -> Actor:
-        u = users[name]
-        return Actor(u.username, u.role.value, u.full_name, u.id, workstation=f"desk-{name}")
-
-    return db, actor
 
 
 def _counts(db) -> tuple[int, ...]:

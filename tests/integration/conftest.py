@@ -1,0 +1,28 @@
+"""Fixtures shared by the integration tests of the stage services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from app.db.uow import Actor
+from app.models import User
+from app.services.demo import build_demo
+
+DEMO_TODAY = dt.date(2026, 11, 26)  # a Thursday
+
+
+@pytest.fixture
+def demo(db):
+    """The demo company in the test database, and ``actor(username)`` for its people."""
+    build_demo(db, today=DEMO_TODAY)
+    with db.read() as s:
+        users = {u.username: u for u in s.scalars(select(User))}
+
+    def actor(name: str) -> Actor:
+        u = users[name]
+        return Actor(u.username, u.role.value, u.full_name, u.id, workstation=f"desk-{name}")
+
+    return db, actor
