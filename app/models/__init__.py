@@ -29,6 +29,7 @@ from app.models.system import (
     ChangeFeed,
     DeskSession,
     EditLease,
+    FirmClosingDay,
     Setting,
     SignInEvent,
     User,

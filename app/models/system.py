@@ -115,3 +115,14 @@ class EditLease(IdMixin, Base):
     entity_id: Mapped[int] = mapped_column(Integer)
     since: Mapped[dt.datetime]
     heartbeat_at: Mapped[dt.datetime]
+
+
+class FirmClosingDay(IdMixin, CreatedMixin, VersionedMixin, Base):
+    """A day the firm sets itself in its calendar, on top of the country's public holidays:
+    ``open`` False = closed (a works holiday, stocktaking); True = open on a public holiday."""
+
+    __tablename__ = "firm_closing_day"
+
+    day: Mapped[dt.date] = mapped_column(unique=True)
+    open: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(String(120))

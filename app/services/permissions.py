@@ -57,6 +57,8 @@ MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
     "audit.view": ("Read and export the audit log", frozenset({R.ADMIN, R.MANAGEMENT})),
     "settings.edit": ("Edit firm-wide settings (name, address, bank details)",
                       frozenset({R.ADMIN, R.MANAGEMENT})),
+    "calendar.edit": ("Set the firm's closing days (public holidays come from the firm's country)",
+                      frozenset({R.ADMIN, R.MANAGEMENT})),
     "db.admin": ("Back up, restore, upgrade and check the database", frozenset({R.ADMIN})),
 }
 

@@ -92,6 +92,34 @@ def _tiers(value: Any) -> Mapping[str, Decimal]:
     return MappingProxyType(out)
 
 
+def _country(value: Any) -> str:
+    """An ISO 3166 country code the public-holiday calendar knows ('' = no public holidays)."""
+    code = str(value or "").strip().upper()
+    if not code:
+        return ""
+    from app.services.firm_calendar import supported_countries
+
+    known = supported_countries()
+    if code not in known:
+        raise ValueError(f"unknown country code '{code}'; use a two-letter ISO code, one of: "
+                         f"{', '.join(sorted(known))}")
+    return code
+
+
+def _region(value: Any) -> str:
+    """A subdivision code (ENG for England, BY for Bavaria…); checked against the country in
+    ``_cross_check`` because the valid codes depend on it."""
+    return str(value or "").strip().upper()
+
+
+def _zone(value: Any) -> str:
+    from app import clock
+
+    name = str(value or "").strip()
+    clock.parse_zone(name)  # ValueError with the valid names
+    return name
+
+
 def _choice(*options: str) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         text = str(value or "").strip().lower()
@@ -134,6 +162,14 @@ SPECS: dict[str, Spec] = {s.key: s for s in [
     Spec("bank_details", MappingProxyType({}), _mapping, FIRM, "Bank details printed on invoices"),
     Spec("currency", "GBP", _text, FIRM, "Currency of all amounts"),
     Spec("default_payment_terms_days", 30, _whole_days, FIRM, "Payment terms for new customers"),
+    Spec("payment_terms_basis", "calendar", _choice("calendar", "business"), FIRM,
+         "Payment terms count 'calendar' days or 'business' days (the firm calendar's)"),
+    Spec("country", "", _country, FIRM,
+         "The firm's country (ISO code such as GB, DE, FR): its public holidays are the firm's"),
+    Spec("region", "", _region, FIRM,
+         "Region for regional public holidays (e.g. ENG, SCT for GB; BY, NW for DE); empty for national only"),
+    Spec("time_zone", "", _zone, FIRM,
+         "The firm's time zone (e.g. Europe/London): what 'today' is on every desk; empty = each workstation's"),
     Spec("refund_target_business_days", 3, _whole_days, FIRM, "Refunds are to be paid within this many business days"),
     Spec("invoice_per", "shipment", _choice("shipment", "order"), FIRM,
          "Invoice each shipment ('shipment') or each order once it has shipped in full ('order')"),
@@ -160,6 +196,10 @@ class FirmSettings:
     bank_details: Mapping[str, Any]
     currency: str
     default_payment_terms_days: int
+    payment_terms_basis: str
+    country: str
+    region: str
+    time_zone: str
     refund_target_business_days: int
     invoice_per: str
     logo_path: str
@@ -213,6 +253,23 @@ def _json(value: Any) -> Any:
     return value
 
 
+def _cross_check(current: FirmSettings, changes: Mapping[str, Any]) -> None:
+    """Rules that tie settings together: the region must be one of the country's."""
+    if "country" not in changes and "region" not in changes:
+        return
+    country = changes.get("country", current.country)
+    region = changes.get("region", current.region)
+    if not region:
+        return
+    from app.services.firm_calendar import supported_countries
+
+    regions = supported_countries().get(country, [])
+    if region not in regions:
+        where = f"for {country}" if country else "without a country"
+        choice = f"one of: {', '.join(regions)}" if regions else "leave it empty"
+        raise ValidationError(Problem(f"unknown region '{region}' {where}; {choice}", field="region", value=region))
+
+
 def set_setting(db: Database, actor: Actor, key: str, value: Any, *, version: int | None = None) -> FirmSettings:
     """Change one firm-wide setting. ``version`` (from ``FirmSettings.versions``) detects a
     concurrent change by another desk. Raises ValidationError naming the key."""
@@ -227,6 +284,7 @@ def set_setting(db: Database, actor: Actor, key: str, value: Any, *, version: in
     stored = _json(parsed)
 
     def run(uow):  # type: ignore[no-untyped-def]
+        _cross_check(load_settings(uow.session), {key: parsed})
         row = uow.session.get(Setting, key)
         if row is None:
             uow.add(Setting(key=key, value=stored, description=spec.description))
@@ -262,6 +320,7 @@ def set_settings(db: Database, actor: Actor, values: Mapping[str, Any], *,
     versions = versions or {}
 
     def run(uow):  # type: ignore[no-untyped-def]
+        _cross_check(load_settings(uow.session), {k: SPECS[k].parse(v) for k, v in parsed.items()})
         for key, stored in parsed.items():
             row = uow.session.get(Setting, key)
             if row is None:
