@@ -20,7 +20,9 @@ class User(IdMixin, CreatedMixin, VersionedMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))  # scrypt$n$r$p$salt$hash
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_sign_in_at: Mapped[dt.datetime | None]
-    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)  # wrong passwords since the last success
+    # no sign-in before this moment (a growing delay after wrong passwords, or the lock); NULL = free
+    locked_until: Mapped[dt.datetime | None]
 
 
 class AuditLog(IdMixin, Base):

@@ -67,6 +67,29 @@ def _whole_days(value: Any) -> int:
     return int(d)
 
 
+def _whole(minimum: int, unit: str) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        d = _dec(value)
+        if d != d.to_integral_value() or d < minimum:
+            raise ValueError(f"must be a whole number of {unit}, {minimum} or more")
+        return int(d)
+
+    return parse
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if text in {"true", "yes", "on", "1"}:
+        return True
+    if text in {"false", "no", "off", "0", ""}:
+        return False
+    raise ValueError("must be true or false")
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("text is required")
@@ -176,6 +199,12 @@ SPECS: dict[str, Spec] = {s.key: s for s in [
     Spec("logo_path", "", _text, FIRM, "Logo printed on documents: a PNG or JPEG file, e.g. on the share"),
     Spec("invoice_template", "", _text, FIRM,
          "An HTML file to print invoices with instead of the built-in layout (see the admin guide)"),
+    # signing in (administration)
+    Spec("sign_in_lock_after", 5, _whole(1, "wrong passwords"), FIRM,
+         "Wrong passwords in a row after which a user's account is locked (from the 3rd, each try waits longer)"),
+    Spec("sign_in_lock_minutes", 15, _whole(1, "minutes"), FIRM,
+         "Minutes an account stays locked after too many wrong passwords (an administrator can unlock it sooner)"),
+    Spec("demo_company", False, _flag, FIRM, "This database is the demo company (the sign-in dialog shows its users)"),
 ]}
 
 
@@ -204,6 +233,9 @@ class FirmSettings:
     invoice_per: str
     logo_path: str
     invoice_template: str
+    sign_in_lock_after: int
+    sign_in_lock_minutes: int
+    demo_company: bool
     # who changed what last (for a settings form's conflict check): key -> version
     versions: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
