@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.db.uow import Actor, Database
@@ -17,8 +18,20 @@ class SignInDialog(QDialog):
         self.actor: Actor | None = None
         self.setObjectName("signInDialog")
         self.setWindowTitle("Sign in to OrderCycle")
+        self.setMinimumWidth(460)  # room for the demo hint and a refusal that says until when
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel(f"Database: {db.location}"))
+        try:
+            hint = auth.sign_in_hint(db)  # the demo company's users; never on a real firm's database
+        except UserError:
+            hint = None
+        self.demo_hint: QLabel | None = None
+        if hint:
+            self.demo_hint = QLabel(hint)
+            self.demo_hint.setObjectName("demoHint")
+            self.demo_hint.setWordWrap(True)
+            self.demo_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            lay.addWidget(self.demo_hint)
         form = QFormLayout()
         self.username = QLineEdit(username)
         self.username.setObjectName("username")

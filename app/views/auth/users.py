@@ -1,4 +1,5 @@
-"""Admin → Users: list users, add one, change role, disable, reset a password."""
+"""Admin → Users: list users, add one, change role, disable, reset a password, unlock after too
+many wrong passwords."""
 
 from __future__ import annotations
 
@@ -40,7 +41,17 @@ class UsersTableModel(RowsTableModel[UserInfo]):
             Column("Role", lambda u: u.role),
             Column("Active", lambda u: "yes" if u.active else "no"),
             Column("Last sign-in", lambda u: fmt.local_time(u.last_sign_in_at)),
+            Column("Sign-in lock", sign_in_state),
         ], parent)
+
+
+def sign_in_state(user: UserInfo) -> str:
+    """"locked until 14:32" while the account must wait, else how many wrong passwords in a row."""
+    if user.locked():
+        return f"locked until {fmt.local_time(user.locked_until)}"
+    if user.failed_sign_ins:
+        return f"{user.failed_sign_ins} wrong password{'s' if user.failed_sign_ins != 1 else ''}"
+    return ""
 
 
 class UserEditDialog(QDialog):
@@ -124,18 +135,44 @@ class UsersDialog(QDialog):
         self.add_button.clicked.connect(self.add_user)
         self.edit_button = QPushButton("&Edit…")
         self.edit_button.clicked.connect(self.edit_selected)
+        self.unlock_button = QPushButton("&Unlock")
+        self.unlock_button.setObjectName("unlockUser")
+        self.unlock_button.setToolTip("Let the selected user sign in again now (clears the wrong passwords)")
+        self.unlock_button.clicked.connect(self.unlock_selected)
         row.addWidget(self.add_button)
         row.addWidget(self.edit_button)
+        row.addWidget(self.unlock_button)
         row.addStretch(1)
         close = QPushButton("Close")
         close.clicked.connect(self.accept)
         row.addWidget(close)
         lay.addLayout(row)
-        self.resize(720, 420)
+        self.resize(820, 420)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.update_buttons())
         self.reload()
 
     def reload(self) -> None:
         self.model.set_rows(auth.list_users(self.db, self.actor))
+        self.update_buttons()
+
+    def selected_user(self) -> UserInfo | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def update_buttons(self) -> None:
+        user = self.selected_user()
+        self.unlock_button.setEnabled(user is not None and (user.locked() or user.failed_sign_ins > 0))
+
+    def unlock_selected(self) -> None:
+        user = self.selected_user()
+        if user is None:
+            return
+        try:
+            auth.unlock_user(self.db, self.actor, user.username)
+        except UserError as exc:
+            show_user_error(self, exc)
+        self.reload()
+        self.select_user(user.id)
 
     def keep_drafts(self, dlg: UserEditDialog, record_id: int | None) -> DraftKeeper:
         """What is typed survives a crash of this desk (never the password)."""

@@ -40,12 +40,26 @@ class LockDialog(QDialog):
     def try_unlock(self) -> None:
         try:
             auth.sign_in(self.db, self.actor.username, self.password.text(), workstation=self.actor.workstation)
-        except UserError:
-            self.error.setText("That is not your password.")
-            self.error.show()
-            self.password.clear()
+        except auth.SignInFailed as exc:
+            # the idle lock obeys the same delay and lock as the sign-in dialog (the service decides)
+            if not exc.wrong:
+                text = exc.message  # refused without checking: too many wrong passwords
+            elif exc.locked and exc.until is not None:
+                text = "That is not your password. " + auth.throttle_message(self.actor.username, exc.until,
+                                                                              locked=True)
+            else:
+                text = "That is not your password."
+            self.show_error(text)
+            return
+        except UserError as exc:  # the database cannot be reached, and the like
+            self.show_error(exc.message)
             return
         self.accept()
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+        self.password.clear()
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # Esc must not unlock
         if event.key() == 0x01000000:  # Qt.Key_Escape
