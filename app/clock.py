@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 ENV = "ORDERCYCLE_CLOCK"
+OFFSET_ENV = "ORDERCYCLE_CLOCK_OFFSET"  # seconds; set by pin() so child processes share the pinned clock
 _lock = threading.Lock()
 _zone: dt.tzinfo | None = None  # None: the workstation's zone
 _zone_name = ""
@@ -84,6 +85,11 @@ def zone_name() -> str:
     return _zone_name or str(getattr(zone(), "key", None) or zone())
 
 
+def system_utcnow() -> dt.datetime:
+    """This workstation's own clock, never pinned: only for comparing it with a server's."""
+    return _real_utc()
+
+
 def utcnow() -> dt.datetime:
     """Now, timezone-aware in UTC (what the database stores)."""
     return _real_utc() + _offset
@@ -134,6 +140,14 @@ def pin(when: dt.date | dt.datetime | str | None) -> None:
     global _offset
     with _lock:
         _offset = dt.timedelta(0) if when is None else _moment(when) - _real_utc()
+        _export()
+
+
+def _export() -> None:
+    if _offset:
+        os.environ[OFFSET_ENV] = repr(_offset.total_seconds())
+    else:
+        os.environ.pop(OFFSET_ENV, None)
 
 
 @contextmanager
@@ -147,6 +161,7 @@ def pinned(when: dt.date | dt.datetime | str | None) -> Iterator[None]:
     finally:
         with _lock:
             _offset = before
+            _export()
 
 
 def skew(reference: dt.datetime) -> dt.timedelta:
@@ -156,9 +171,16 @@ def skew(reference: dt.datetime) -> dt.timedelta:
     return utcnow() - reference
 
 
-_env = os.environ.get(ENV, "").strip()
-if _env:
+def _from_environment() -> None:
+    global _offset
+    text = os.environ.get(ENV, "").strip()
     try:
-        pin(_env)
+        if text:
+            pin(text)
+        elif os.environ.get(OFFSET_ENV):
+            _offset = dt.timedelta(seconds=float(os.environ[OFFSET_ENV]))
     except ValueError:  # a bad value must not stop the program: the real clock applies
         pass
+
+
+_from_environment()

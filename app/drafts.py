@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app import clock
 from app.config import data_dir
 
 
@@ -41,7 +42,7 @@ class DraftStore:
         key = self.make_key(database, username, form, record_id)
         self.folder.mkdir(parents=True, exist_ok=True)
         payload = {"form": form, "record_id": record_id, "username": username, "database": database,
-                   "saved_at": dt.datetime.now(dt.timezone.utc).isoformat(), "title": title, "values": values}
+                   "saved_at": clock.utcnow().isoformat(), "title": title, "values": values}
         target = self.folder / f"{key}.json"
         tmp = self.folder / f".{key}.{os.getpid()}.tmp"
         with open(tmp, "w", encoding="utf-8") as fh:

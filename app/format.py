@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from app import clock
 
 CURRENCY = "£"
 
@@ -31,7 +32,7 @@ def date(value: dt.date | None) -> str:
 def local_time(value: dt.datetime | None) -> str:
     if value is None:
         return ""
-    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def percent(value: Decimal | float | None, digits: int = 1) -> str:

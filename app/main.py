@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", required=True)
     demo.add_argument("--orders", type=int, default=None, help="total orders (history + open)")
     demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--today", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD")
+    demo.add_argument("--today", default=None, help="build it as of this day (YYYY-MM-DD); default: today")
 
     db = sub.add_parser("db", help="database administration")
     dbsub = db.add_subparsers(dest="db_command", required=True)
@@ -96,16 +96,28 @@ def _fail(message: str) -> int:
     return 1
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from app.db.open import open_database
-    from app.services.demo import DEMO_PASSWORD, build_demo
+def cmd_demo(args: argparse.Namespace, log_path: Path | None) -> int:
+    from app import clock
+    from app.errors import UserError
+    from app.services.demo import DEMO_PASSWORD, build_demo_file
 
-    db = open_database(args.db)
+    day = None
+    if args.today:
+        try:
+            day = dt.date.fromisoformat(args.today.strip())
+        except ValueError:
+            return _fail(f"--today '{args.today}' is not a date; use YYYY-MM-DD, e.g. 2026-12-07.")
     try:
-        summary = build_demo(db, orders=args.orders, seed=args.seed, today=args.today)
-    finally:
-        db.dispose()
-    print(f"Demo company written to {db.location}: {summary.products} products, {summary.customers} customers, "
+        with clock.pinned(day):
+            summary = build_demo_file(args.db, orders=args.orders, seed=args.seed)
+    except UserError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - no traceback reaches the user; it goes to the log
+        log.exception("the demo company could not be built")
+        where = f" Details are in {log_path}." if log_path else ""
+        return _fail(f"the demo company could not be built ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
+                     f"nothing was written.{where}")
+    print(f"Demo company written to {args.db}: {summary.products} products, {summary.customers} customers, "
           f"{summary.orders} orders ({summary.open_orders} open), {summary.users} users "
           f"(password '{DEMO_PASSWORD}') in {summary.seconds:.1f} s")
     return 0
@@ -258,10 +270,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from app.errors import UserError
 
-    log_path = _setup_logging(to_file=args.command is None)
+    log_path = _setup_logging(to_file=args.command in (None, "demo"))
     try:
         if args.command == "demo":
-            return cmd_demo(args)
+            return cmd_demo(args, log_path)
         if args.command == "db":
             return cmd_db(args)
         if args.command == "print":

@@ -34,6 +34,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", backends)
 
 
+@pytest.fixture(autouse=True)
+def pinned_clock():
+    """Every test runs on the suite's day (tests/support.TODAY) through the one clock; a test or a
+    module fixture may move it with ``clock.pin(day)`` — it is put back afterwards."""
+    from app import clock
+    from tests.support import TODAY
+
+    with clock.pinned(TODAY):
+        yield clock
+
+
 @pytest.fixture
 def db_url(backend: str, tmp_path) -> str:
     if backend == "sqlite":

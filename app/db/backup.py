@@ -19,6 +19,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from app import clock
 from app.errors import DatabaseError
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def backup_sqlite(src: Path, dest_dir: Path, *, label: str = "backup", now: dt.d
     written, the disk is full, or the copy fails its check; the ``.part`` file is then removed.
     ``src`` is only ever opened read-only.
     """
-    now = now or dt.datetime.now()
+    now = now or clock.now().replace(tzinfo=None)
     src, dest_dir = Path(src), Path(dest_dir)
     if not src.is_file():
         raise DatabaseError(f"There is no database at {src} to back up.")
@@ -264,8 +265,8 @@ def daily_backup(db_path: Path, backup_dir: Path, *, today: dt.date | None = Non
         raise ValueError("keep_daily must be at least 1 and keep_weekly at least 0")
     db_path, backup_dir = Path(db_path), Path(backup_dir)
     if now is None:
-        clock = dt.datetime.now().replace(microsecond=0)
-        now = clock if today is None else dt.datetime.combine(today, clock.time())
+        wall = clock.now().replace(microsecond=0, tzinfo=None)
+        now = wall if today is None else dt.datetime.combine(today, wall.time())
     today = today or now.date()
     ensure_backup_folder(backup_dir)
     made: Path | None = None

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, create_engine, inspect, insert, select, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from app import clock
 from app.db import migrate
 from app.db.backup import backup_sqlite, ensure_backup_folder, is_disk_full, quick_check, sqlite_ro_uri
 from app.db.engine import SQLITE_MAGIC, make_engine, write_engine
@@ -103,7 +104,7 @@ def connected_desks(db_path: Path, *, now: dt.datetime | None = None,
     """Desks with an open, beating session in the database file (read-only query)."""
     from app.models import DeskSession
 
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.utcnow()
     engine = read_only_engine(db_path)
     try:
         with engine.connect() as conn:
@@ -201,7 +202,7 @@ def _announce(db_path: Path, previous_seq: int | None) -> None:
             else:
                 conn.execute(update(ChangeCounter).where(ChangeCounter.id == 1).values(value=seq))
             conn.execute(insert(ChangeFeed).values(
-                seq=seq, at=dt.datetime.now(dt.timezone.utc), username="system",
+                seq=seq, at=clock.utcnow(), username="system",
                 workstation=socket.gethostname()[:80], tables=sorted(Base.metadata.tables), entities={}))
     finally:
         engine.dispose()
@@ -222,7 +223,7 @@ def restore_sqlite(db_path: Path, backup_file: Path, *, force: bool = False, bac
     db_path = Path(db_path).expanduser().resolve()
     backup_file = Path(backup_file).expanduser().resolve()
     backup_dir = Path(backup_dir) if backup_dir is not None else default_backup_dir(db_path)
-    stamp = now or dt.datetime.now()
+    stamp = now or clock.now().replace(tzinfo=None)
     if db_path == backup_file:
         raise DatabaseError("The backup file is the database itself; choose a file from the backups folder.")
     state = backup_schema_state(backup_file)

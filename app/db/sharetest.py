@@ -43,6 +43,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from app import clock
 from app.db.engine import _unlink_probe, journal_mode_for, sqlite_path, to_url
 from app.errors import UserError
 
@@ -103,7 +104,7 @@ class Verdict:
     @property
     def when(self) -> str:
         try:
-            return dt.datetime.fromisoformat(self.tested_at).astimezone().strftime("%Y-%m-%d %H:%M")
+            return dt.datetime.fromisoformat(self.tested_at).astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M")
         except ValueError:
             return self.tested_at
 
@@ -191,7 +192,7 @@ def folder_id(folder: Path, *, create: bool = False) -> str | None:
             continue
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             ident = uuid.uuid4().hex
-            json.dump({"id": ident, "created": dt.datetime.now(dt.timezone.utc).isoformat(),
+            json.dump({"id": ident, "created": clock.utcnow().isoformat(),
                        "what": "OrderCycle's share test: identifies this folder; keep it with the database"}, fh)
         return ident
     raise ShareTestError(f"The folder identity file {path} cannot be read or written.",
@@ -748,7 +749,7 @@ def run_share_test(db: str | os.PathLike[str], *, peer: str | os.PathLike[str] |
         if role == "host":
             fid = folder_id(folder, create=True) or ""
             verdict = _judge(run, outcome["theirs"], outcome["final"], fid=fid, database=path.name,
-                             now=dt.datetime.now(dt.timezone.utc))
+                             now=clock.utcnow())
             vpath = verdict_path(path)
             tmp = vpath.with_name(f".{vpath.name}.{uuid.uuid4().hex[:8]}.tmp")
             try:

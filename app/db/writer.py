@@ -26,6 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from app import clock
 
 RENEW = 20.0  # seconds between renewals by the holder
 STALE_AFTER = 120.0  # a lease not renewed for this long belongs to a desk that is gone
@@ -49,7 +50,7 @@ class Holder:
     def describe(self) -> str:
         who = f"{self.username} at {self.workstation}" if self.username else self.workstation
         try:
-            when = dt.datetime.fromisoformat(self.since).astimezone().strftime("%H:%M")
+            when = dt.datetime.fromisoformat(self.since).astimezone(clock.zone()).strftime("%H:%M")
             return f"{who} (since {when})"
         except ValueError:
             return who
@@ -100,7 +101,7 @@ class WriterLease:
         h = self.holder
         return json.dumps({"workstation": h.workstation, "username": h.username, "pid": h.pid,
                            "since": h.since, "token": h.token,
-                           "renewed": dt.datetime.now(dt.timezone.utc).isoformat()}).encode()
+                           "renewed": clock.utcnow().isoformat()}).encode()
 
     def still_ours(self) -> bool:
         current = read_holder(self.path)
@@ -137,7 +138,7 @@ def claim(db_path: Path, *, username: str = "", workstation: str | None = None) 
     """Take the lease, or return who holds it. A stale lease is taken over."""
     path = lease_path(db_path)
     holder = Holder(workstation or socket.gethostname(), username, os.getpid(),
-                    dt.datetime.now(dt.timezone.utc).isoformat(), uuid.uuid4().hex)
+                    clock.utcnow().isoformat(), uuid.uuid4().hex)
     for _attempt in range(3):
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)

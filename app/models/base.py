@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Integer, MetaData, Numeric, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from app import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -56,7 +57,7 @@ Rate = Numeric(7, 4, asdecimal=True)  # percentages / rates as fractions, e.g. 0
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return clock.utcnow()
 
 
 class Base(DeclarativeBase):

@@ -17,7 +17,7 @@ GROUPS = {
     "Returns": ["return_authorization", "return_line"],
     "Service": ["service_job", "service_debrief", "product_feedback", "lead"],
     "System": ["app_user", "sign_in_event", "audit_log", "change_counter", "change_feed", "setting",
-               "desk_session", "edit_lease"],
+               "desk_session", "edit_lease", "firm_closing_day"],
 }
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from app import clock
 from app import format as fmt
 from app.errors import UserError
 from app.models.base import money
@@ -72,7 +73,7 @@ def order_html(order: Any, firm: Firm, *, kind: str, customer_address: tuple[str
                printed_on: dt.date | None = None) -> str:
     """The quote or the order confirmation. ``order`` is an ``orders.OrderView``."""
     title = "Quotation" if kind == "quote" else "Order confirmation"
-    printed_on = printed_on or dt.date.today()
+    printed_on = printed_on or clock.today()
     rows = [("Date", fmt.date(printed_on)), ("Customer", f"{order.customer_name} ({order.customer_code})")]
     if order.customer_reference:
         rows.append(("Your reference", order.customer_reference))
@@ -106,7 +107,7 @@ def work_list_html(firm: Firm, person: str, day: dt.date, rows: list[tuple[str, 
     """A person's work for one day, in time order: (from, to, machine, order, customer, product,
     operation). Signed off by hand on the shop floor."""
     body = [_letterhead(firm, "Work list", person, [("Day", f"{day:%A %d %B %Y}"),
-                                                    ("Printed", fmt.date(printed_on or dt.date.today()))])]
+                                                    ("Printed", fmt.date(printed_on or clock.today()))])]
     if rows:
         body.append(table([("From", False), ("To", False), ("Machine", False), ("Order", False), ("Customer", False),
                            ("Product", False), ("Operation", False), ("Done", False)],
@@ -212,7 +213,7 @@ def pick_list_html(doc: PickListDoc, firm: Firm, *, printed_on: dt.date | None =
     rows = _meta_rows([("Status", doc.status.replace("_", " ").capitalize()),
                        ("Created by", doc.created_by), ("Created", fmt.local_time(doc.created_at)),
                        ("Picked by", doc.picked_by), ("Picked", fmt.local_time(doc.picked_at)),
-                       ("Printed", fmt.date(printed_on or dt.date.today()))])
+                       ("Printed", fmt.date(printed_on or clock.today()))])
     body = [_letterhead(firm, "Pick list", doc.number, rows)]
     label = "Order" if len(doc.orders) == 1 else f"Orders ({len(doc.orders)})"
     body.append(f"<h2>{esc(label)}</h2><p>{'<br>'.join(esc(o) for o in doc.orders) or '–'}</p>")
@@ -261,7 +262,7 @@ def delivery_note_html(doc: DeliveryNoteDoc, firm: Firm, *, printed_on: dt.date 
     rows = _meta_rows([("Order", doc.order_number), ("Your reference", doc.customer_reference),
                        ("Shipped", fmt.local_time(doc.shipped_at) or "not yet shipped"),
                        ("Carrier", doc.carrier), ("Tracking no.", doc.tracking_number),
-                       ("Printed", fmt.date(printed_on or dt.date.today()))])
+                       ("Printed", fmt.date(printed_on or clock.today()))])
     body = [_letterhead(firm, "Delivery note", doc.number, rows)]
     body.append(f"<h2>Deliver to</h2><p>{esc(doc.customer_name)} ({esc(doc.customer_code)})<br>"
                 f"{address_block(doc.address)}</p>")
@@ -518,10 +519,10 @@ def service_report_html(firm: Firm, job: Any, customer_address: tuple[str, ...],
                         printed_on: dt.date | None = None) -> str:
     """The report the customer signs on site: the job, the work done, time and materials, and —
     once filed — what the debrief records that concerns the customer (not internal leads)."""
-    when = (f"{job.start.astimezone():%a %d %b %Y %H:%M}–{job.end.astimezone():%H:%M}" if job.start and job.end
+    when = (f"{job.start.astimezone(clock.zone()):%a %d %b %Y %H:%M}–{job.end.astimezone(clock.zone()):%H:%M}" if job.start and job.end
             else "not booked")
     rows = [("Job", f"{job.kind.capitalize()}"), ("Order", job.order_number or "—"), ("Technician", job.technician or "—"),
-            ("Booked", when), ("Printed", fmt.date(printed_on or dt.date.today()))]
+            ("Booked", when), ("Printed", fmt.date(printed_on or clock.today()))]
     body = [_letterhead(firm, "Service report", job.number, rows)]
     body.append(f"<h2>{esc(job.customer)}</h2><p>{address_block(customer_address)}</p>")
     body.append(f"<h2>Job</h2><p>{esc(job.description)}</p>")

@@ -47,6 +47,7 @@ from typing import Any, Protocol
 import numpy as np
 from sqlalchemy import select
 
+from app import clock
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import PermissionDenied
 from app.models import DemandHistory, Forecast, Product
@@ -214,10 +215,11 @@ def _round(v: float) -> Decimal:
     return Decimal(str(v)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def compute_baselines(db: Database, actor: Actor, *, today: dt.date, periods: int = 12, state: Progress | None = None,
+def compute_baselines(db: Database, actor: Actor, *, periods: int = 12, state: Progress | None = None,
                       product_ids: Sequence[int] | None = None) -> BaselineResult:
     """Baselines for the board's months, from the full months of history before today's month.
     ``state.progress`` is called once per product and may raise to cancel."""
+    today = clock.today()
     require(actor, "planning.view")
     started = time.perf_counter()
     months = horizon(today, periods)

@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import clock
+from app.services.firm_calendar import load_calendar
 from app import format as fmt
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
@@ -39,7 +41,7 @@ from app.models.enums import InvoiceStatus, OrderStatus, RefundStatus, RmaStatus
 from app.services.numbers import next_value
 from app.services.permissions import require
 from app.services.pricing import line_totals
-from app.services.settings import load_settings
+from app.services.settings import FirmSettings, load_settings
 
 ZERO = Decimal(0)
 INVOICEABLE = (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED)
@@ -176,12 +178,12 @@ def to_invoice(db: Database, actor: Actor) -> list[ToInvoice]:
                 for oid, number, v, cust, st, val in rows]
 
 
-def invoice_order(db: Database, actor: Actor, order_id: int, *, today: dt.date | None = None) -> InvoiceView:
+def invoice_order(db: Database, actor: Actor, order_id: int) -> InvoiceView:
     """Invoice what has shipped and is not yet invoiced. Refused when there is nothing new to
     invoice (no invoicing twice), and — with ``invoice_per = order`` — before the order has
     shipped in full."""
     require(actor, "billing.edit")
-    today = today or dt.date.today()
+    today = clock.today()
 
     def run(uow: UnitOfWork) -> int:
         s = uow.session
@@ -199,7 +201,7 @@ def invoice_order(db: Database, actor: Actor, order_id: int, *, today: dt.date |
                             hint="An invoice is never issued twice for the same goods.")
         cust = s.get(Customer, order.customer_id)
         inv = uow.add(Invoice(number=next_value(s, "invoice"), customer_id=order.customer_id, order_id=order.id,
-                              issue_date=today, due_date=today + dt.timedelta(days=cust.payment_terms_days),
+                              issue_date=today, due_date=due_date(s, today, cust.payment_terms_days, settings),
                               status=InvoiceStatus.ISSUED, net=ZERO, tax=ZERO, paid=ZERO, issued_by=actor.username))
         amounts = invoice_amounts([(_to_invoice_qty(ln), ln.unit_price, ln.tax_rate) for ln in lines])
         for ln, (n, _t) in zip(lines, amounts.lines):
@@ -251,9 +253,9 @@ def invoices(db: Database, actor: Actor, *, open_only: bool = False, customer_id
         return [_view(s, inv) for inv in s.scalars(q)]
 
 
-def overdue(db: Database, actor: Actor, *, today: dt.date | None = None) -> list[InvoiceView]:
+def overdue(db: Database, actor: Actor) -> list[InvoiceView]:
     """Unpaid invoices past their due date, the longest overdue first."""
-    today = today or dt.date.today()
+    today = clock.today()
     rows = [v for v in invoices(db, actor, open_only=True, limit=100_000) if v.days_overdue(today) > 0]
     return sorted(rows, key=lambda v: (-v.days_overdue(today), v.number))
 
@@ -274,7 +276,7 @@ def record_payment(db: Database, actor: Actor, invoice_id: int, amount: Any, *, 
         if value > outstanding:
             raise ValidationError(Problem(f"only {fmt.money(max(outstanding, ZERO))} is outstanding on invoice "
                                           f"{inv.number}", field="amount", value=amount))
-        uow.add(Payment(invoice_id=inv.id, amount=value, received_on=received_on or dt.date.today(),
+        uow.add(Payment(invoice_id=inv.id, amount=value, received_on=received_on or clock.today(),
                         method=method.strip() or "bank transfer", reference=reference.strip() or None,
                         recorded_by=actor.username))
         inv.paid += value
@@ -296,14 +298,14 @@ def record_payment(db: Database, actor: Actor, invoice_id: int, amount: Any, *, 
 
 # --- credit notes and refunds -------------------------------------------------------------------
 def _credit(uow: UnitOfWork, inv: Invoice, net: Decimal, tax: Decimal, reason: str, rma_id: int | None,
-            *, refund_from: dt.datetime | None = None, today: dt.date | None = None) -> CreditNote:
+            *, refund_from: dt.datetime | None = None) -> CreditNote:
     """A credit note on ``inv``; money already paid beyond what is left to pay is queued as a refund."""
     s = uow.session
     credited = _credited(s, inv.id)
     if net + tax > inv.net + inv.tax - credited:
         raise UserError(f"Invoice {inv.number} has only {fmt.money(inv.net + inv.tax - credited)} left to credit.")
     cn = uow.add(CreditNote(number=next_value(s, "credit_note"), invoice_id=inv.id, rma_id=rma_id,
-                            issue_date=today or dt.date.today(), net=net, tax=tax, reason=reason,
+                            issue_date=clock.today(), net=net, tax=tax, reason=reason,
                             issued_by=uow.actor.username))
     uow.flush()
     gross = net + tax
@@ -318,20 +320,18 @@ def _credit(uow: UnitOfWork, inv: Invoice, net: Decimal, tax: Decimal, reason: s
         start = refund_from or utcnow()
         target = load_settings(s).refund_target_business_days
         uow.add(Refund(credit_note_id=cn.id, amount=back, status=RefundStatus.QUEUED, queued_at=utcnow(),
-                       due_by=add_business_days(start.astimezone().date(), target)))
+                       due_by=load_calendar(s).add_business_days(clock.local_date(start), target)))
         _event(uow, order, "refund_queued", f"Refund of {fmt.money(back)} queued to finance (credit note "
                f"{cn.number}), due within {target} business days", ("credit_note", cn.id))
     return cn
 
 
-def add_business_days(day: dt.date, n: int) -> dt.date:
-    """``n`` working days (Mon–Fri) after ``day``."""
-    d = day
-    while n > 0:
-        d += dt.timedelta(days=1)
-        if d.weekday() < 5:
-            n -= 1
-    return d
+def due_date(s: Session, issued: dt.date, terms_days: int, settings: FirmSettings) -> dt.date:
+    """When an invoice issued on ``issued`` falls due: ``terms_days`` calendar days, or business
+    days of the firm calendar when the firm counts its terms that way (``payment_terms_basis``)."""
+    if settings.payment_terms_basis == "business":
+        return load_calendar(s).add_business_days(issued, terms_days)
+    return issued + dt.timedelta(days=terms_days)
 
 
 def credit_note(db: Database, actor: Actor, invoice_id: int, amount_gross: Any, reason: str) -> int:
@@ -388,7 +388,7 @@ def pay_refund(db: Database, actor: Actor, refund_id: int, version: int, referen
         cn = s.get(CreditNote, r.credit_note_id)
         inv = s.get(Invoice, cn.invoice_id)
         order = s.get(SalesOrder, inv.order_id)
-        late = r.paid_at.astimezone().date() > r.due_by
+        late = clock.local_date(r.paid_at) > r.due_by
         _event(uow, order, "refund_paid", f"Refund of {fmt.money(r.amount)} paid (credit note {cn.number})"
                + (f" — after the {fmt.date(r.due_by)} target" if late else " within the target"), ("refund", r.id))
         if cn.rma_id is not None:

@@ -46,6 +46,7 @@ from typing import Any
 
 from sqlalchemy import Table, func, insert, null, select, text, update
 
+from app import clock
 from app.db.engine import write_engine
 from app.db.uow import Database
 from app.errors import UserError, ValidationError
@@ -74,10 +75,12 @@ from app.models.enums import (
     Stage,
 )
 from app.services.auth import hash_password
+from app.services.firm_calendar import FirmCalendar
 
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo1234"  # every demo user's password (documented in the README)
 FIRM_NAME = "Northbeam Steelworks Ltd"
+FIRM_COUNTRY, FIRM_REGION, FIRM_ZONE = "GB", "ENG", "Europe/London"
 DEFAULT_HISTORY_ORDERS = 760
 MIN_ORDERS = 100
 OPEN_STATUSES = (
@@ -367,26 +370,44 @@ def _month_index(d: dt.date) -> int:
     return d.year * 12 + d.month - 1
 
 
+# The demo firm's calendar: England's public holidays (the settings below say GB / ENG). Every
+# date the demo generates for work (promises, shipments, refunds, bookings, overtime) is a
+# business day of this calendar, whatever day the demo is built on.
+FIRM_CALENDAR = FirmCalendar(FIRM_COUNTRY, FIRM_REGION)
+
+
+def _working_days(month: dt.date) -> int:
+    """Business days of the firm calendar in the month starting ``month``."""
+    d, n = month, 0
+    while d.month == month.month:
+        n += FIRM_CALENDAR.is_business_day(d)
+        d += dt.timedelta(days=1)
+    return n
+
+
+def overtime_saturday(today: dt.date) -> dt.date:
+    """The demo's Saturday of overtime: two weeks ahead, moved on past public holidays."""
+    sat = today + dt.timedelta(days=(5 - today.weekday()) % 7 + 14)
+    while FIRM_CALENDAR.holiday(sat) is not None:
+        sat += dt.timedelta(days=7)
+    return sat
+
+
 def _workday(d: dt.date) -> dt.date:
-    """``d`` or the next Monday-Friday."""
+    """``d`` or the next business day of the firm calendar."""
     r = _WORKDAY.get(d)
     if r is None:
-        wd = d.weekday()
-        r = _WORKDAY[d] = d + dt.timedelta(days=7 - wd) if wd >= 5 else d
+        r = _WORKDAY[d] = FIRM_CALENDAR.next_business_day(d)
     return r
 
 
 def _workday_back(d: dt.date) -> dt.date:
-    wd = d.weekday()
-    return d - dt.timedelta(days=wd - 4) if wd >= 5 else d
+    """``d`` or the business day before it."""
+    return FIRM_CALENDAR.previous_business_day(d)
 
 
 def _add_business_days(d: dt.date, n: int) -> dt.date:
-    while n > 0:
-        d += dt.timedelta(days=1)
-        if d.weekday() < 5:
-            n -= 1
-    return d
+    return FIRM_CALENDAR.add_business_days(d, n)
 
 
 def _last_weekday(year: int, month: int, weekday: int) -> dt.date:
@@ -500,6 +521,10 @@ class _Builder:
             ("margin_floor", 0.18, "Orders below this margin need management approval"),
             ("excess_cover_months", 6, "Stock cover above this many months of demand counts as excess"),
             ("refund_target_business_days", 3, "Refunds are to be paid within this many business days"),
+            ("country", FIRM_COUNTRY, "The firm's country: its public holidays are the firm's"),
+            ("region", FIRM_REGION, "Region for regional public holidays"),
+            ("time_zone", FIRM_ZONE, "The firm's time zone"),
+            ("demo_company", True, "This database is the demo company (the sign-in dialog shows its users)"),
         ]
         for key, value, desc in values:  # keyed by name: no id column
             self.rows["setting"].append({"key": key, "value": value, "description": desc, "created_at": t0,
@@ -513,23 +538,11 @@ class _Builder:
         for wd in range(5):
             self.add("calendar_hours", {"calendar_id": 1, "weekday": wd, "start_minute": 420, "end_minute": 960})
             self.add("calendar_hours", {"calendar_id": 2, "weekday": wd, "start_minute": 360, "end_minute": 1320})
-        holidays: list[tuple[dt.date, str]] = []
-        for year in (self.today.year, self.today.year + 1):
-            holidays += [(dt.date(year, 1, 1), "New Year's Day"),
-                         (_first_weekday(year, 5, 0), "Early May bank holiday"),
-                         (_last_weekday(year, 5, 0), "Spring bank holiday"),
-                         (_last_weekday(year, 8, 0), "Summer bank holiday"),
-                         (dt.date(year, 12, 25), "Christmas Day"), (dt.date(year, 12, 26), "Boxing Day")]
-        lo, hi = self.today - dt.timedelta(days=60), self.today + dt.timedelta(days=400)
-        for cal in (1, 2):
-            for day, note in holidays:
-                if lo <= day <= hi:
-                    self.add("calendar_exception", {"calendar_id": cal, "day": day, "working_minutes": 0,
-                                                    "note": note})
-        # one Saturday morning of overtime on the standard calendar, two weeks ahead
-        sat = self.today + dt.timedelta(days=(5 - self.today.weekday()) % 7 + 14)
-        self.add("calendar_exception", {"calendar_id": 1, "day": sat, "working_minutes": 240,
-                                        "note": "Saturday overtime (welding backlog)"})
+        # Public holidays come from the firm calendar (country GB, region ENG), not from here. One
+        # Saturday morning of overtime on the standard calendar, two weeks ahead or the first
+        # Saturday after that which is no public holiday.
+        self.add("calendar_exception", {"calendar_id": 1, "day": overtime_saturday(self.today),
+                                        "working_minutes": 240, "note": "Saturday overtime (welding backlog)"})
         for code, name, rate, cal in WORK_CENTERS:
             self.add("work_center", {"code": code, "name": name, "calendar_id": cal, "hourly_rate": Decimal(rate),
                                      "active": True, **common})
@@ -1186,7 +1199,8 @@ class _Builder:
                     if k > 0 and period.month == 3 and PRODUCTS[pi][0] in SPRING_PROJECTS:
                         # story 1: the warehouse season — system installations peak in March, and
                         # welding (three welders) cannot make their frames in time
-                        baseline = SPRING_PROJECTS[PRODUCTS[pi][0]]
+                        # (sized for a March of 23 working days; Easter takes two of them some years)
+                        baseline = round(SPRING_PROJECTS[PRODUCTS[pi][0]] * _working_days(period) / 23)
                     if k == 0:
                         mkt, prod = round(baseline * 1.18), round(baseline * 0.93)
                     else:
@@ -1761,9 +1775,36 @@ def _has_data(conn: Any) -> bool:
                 or conn.execute(select(func.count()).select_from(Product)).scalar())
 
 
-def build_demo(db: Database, *, orders: int | None = None, seed: int = 7, today: dt.date | None = None,
+def build_rows(today: dt.date, *, orders: int | None = None, seed: int = 7, password_hash: str = "-",
+               progress: Callable[[float], None] | None = None,
+               phase: Callable[[str], None] | None = None) -> _Builder:
+    """Every row of the demo company as of ``today``, in memory (no database): the reference data,
+    order history, open orders, planning data and the stories. ``build_demo`` inserts them; the
+    tests build them for every day of two years and check them against the schema's rules."""
+    b = _Builder(seed, today)
+    b.build_reference(password_hash)
+    open_specs = b.open_specs()
+    pinned = b.pinned_history_specs()
+    n_hist = (orders - len(open_specs) - len(pinned)) if orders is not None else DEFAULT_HISTORY_ORDERS
+    specs = b.history_specs(n_hist) + pinned + open_specs
+    if phase:
+        phase("specs")
+    if progress:
+        progress(0.1)
+    b.materialize(specs, progress)
+    if phase:
+        phase("orders")
+    b.stock_and_planning()
+    b.stories()
+    if phase:
+        phase("planning+stories")
+    return b
+
+
+def build_demo(db: Database, *, orders: int | None = None, seed: int = 7,
                progress: Callable[[float], None] | None = None) -> DemoSummary:
-    """Fill an empty, freshly migrated database with the demo company. Deterministic for (seed, today).
+    """Fill an empty, freshly migrated database with the demo company as of the firm clock's today
+    (``clock.pinned(day)`` builds it as of another day). Deterministic for (seed, today).
 
     ``orders`` is the total number of sales orders, history and open (at least 100); by default
     about 820. ``progress`` gets fractions 0..1 now and then. Raises UserError if the database
@@ -1772,7 +1813,7 @@ def build_demo(db: Database, *, orders: int | None = None, seed: int = 7, today:
     started = time.perf_counter()
     if orders is not None and orders < MIN_ORDERS:
         raise ValidationError(f"the demo company needs at least {MIN_ORDERS:,} orders", field="orders")
-    today = today or dt.date.today()
+    today = clock.today()
     report = _iter_progress(progress)
     refusal = "The database already has data; choose a new file for the demo company."
     with db.engine.connect() as conn:
@@ -1790,20 +1831,8 @@ def build_demo(db: Database, *, orders: int | None = None, seed: int = 7, today:
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of fresh rows: the cyclic collector would rescan them over and over
     try:
-        b = _Builder(seed, today)
-        b.build_reference(hash_password(DEMO_PASSWORD, n=2**14))
-        open_specs = b.open_specs()
-        pinned = b.pinned_history_specs()
-        n_hist = (orders - len(open_specs) - len(pinned)) if orders is not None else DEFAULT_HISTORY_ORDERS
-        specs = b.history_specs(n_hist) + pinned + open_specs
-        phase("specs")
-        if report:
-            report(0.1)
-        b.materialize(specs, report)
-        phase("orders")
-        b.stock_and_planning()
-        b.stories()
-        phase("planning+stories")
+        b = build_rows(today, orders=orders, seed=seed, password_hash=hash_password(DEMO_PASSWORD, n=2**14),
+                       progress=report, phase=phase)
         if report:
             report(0.6)
         with write_engine(db.engine).connect() as conn:
@@ -1832,7 +1861,7 @@ def build_demo(db: Database, *, orders: int | None = None, seed: int = 7, today:
         summary = DemoSummary(products=len(b.rows["product"]), customers=len(b.rows["customer"]),
                               orders=len(b.rows["sales_order"]), open_orders=n_open,
                               users=len(b.rows["app_user"]), seconds=0.0)
-        del b, specs
+        del b
         phase("free")
     finally:
         if gc_was_enabled:
@@ -1844,3 +1873,53 @@ def build_demo(db: Database, *, orders: int | None = None, seed: int = 7, today:
     if report:
         report(1.0)
     return dataclasses.replace(summary, seconds=round(time.perf_counter() - started, 3))
+
+
+def build_demo_file(location: str, *, orders: int | None = None, seed: int = 7,
+                    progress: Callable[[float], None] | None = None) -> DemoSummary:
+    """The demo company in a new database at ``location``, all or nothing.
+
+    A SQLite file is built beside its final place under a temporary name and moved into place
+    only when complete, so a failure (a date rule, a full disk, a crash) leaves no file behind and
+    the next start tries again. A file that exists already is refused: the demo never goes into a
+    firm's data. A PostgreSQL database must be empty; the demo goes in in one transaction.
+    """
+    import os
+    from pathlib import Path
+
+    from app.db.engine import sqlite_path, to_url
+    from app.db.open import open_database
+
+    path = sqlite_path(to_url(location))
+    if path is None:
+        db = open_database(location)
+        try:
+            return build_demo(db, orders=orders, seed=seed, progress=progress)
+        finally:
+            db.dispose()
+    path = Path(path)
+    if path.exists():
+        raise UserError(f"{path} exists already; the demo company is only built into a new file.",
+                        hint="Choose another file name, or delete that file if it is an old demo.")
+    tmp = path.with_name(f".{path.name}.building-{os.getpid()}")
+
+    def clean() -> None:
+        for leftover in path.parent.glob(f"{tmp.name}*"):
+            try:
+                leftover.unlink()
+            except OSError:  # pragma: no cover - best effort
+                log.warning("could not remove %s", leftover)
+
+    clean()
+    try:
+        db = open_database(str(tmp))
+        try:
+            summary = build_demo(db, orders=orders, seed=seed, progress=progress)
+        finally:
+            db.dispose()
+        if path.exists():  # another process made one meanwhile: keep theirs
+            raise UserError(f"{path} was created by another program while the demo was being built.")
+        os.replace(tmp, path)
+    finally:
+        clean()
+    return summary

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.db.uow import Actor, Database
 from app.errors import UserError
 from app.models import (
@@ -103,7 +104,7 @@ def work_list_html(db: Database, actor: Actor, staff_id: int, day: dt.date) -> s
     if plan is None:
         raise UserError("There is no schedule yet: production plans it on the Schedule tab.")
     ops = scheduling.work_list(plan, day=day, staff_id=staff_id)
-    rows = [(f"{o.start.astimezone():%H:%M}", f"{o.end.astimezone():%H:%M}", o.work_center, o.order_number,
+    rows = [(f"{o.start.astimezone(clock.zone()):%H:%M}", f"{o.end.astimezone(clock.zone()):%H:%M}", o.work_center, o.order_number,
              o.customer, o.sku, o.name + (" (locked)" if o.locked else "")) for o in ops]
     return work_list_html_doc(firm(db), name, day, rows)
 
@@ -112,7 +113,7 @@ def _work_list(db: Database, actor: Actor, ref: str) -> str:
     """``CODE@YYYY-MM-DD``: a staff member's work list for a day."""
     code, _, day = ref.partition("@")
     try:
-        when = dt.date.fromisoformat(day.strip()) if day.strip() else dt.date.today()
+        when = dt.date.fromisoformat(day.strip()) if day.strip() else clock.today()
     except ValueError:
         raise UserError(f"'{day}' is not a date; write the work list as CODE@YYYY-MM-DD, e.g. ST04@2026-11-27.")\
             from None

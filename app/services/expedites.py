@@ -26,6 +26,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
@@ -230,11 +231,10 @@ def set_quota(db: Database, actor: Actor, department: str, per_month: object, *,
 
 
 # --- requests ---------------------------------------------------------------------------------
-def request_expedite(db: Database, actor: Actor, order_id: int, requested_date: dt.date | None, reason: str,
-                     *, today: dt.date | None = None) -> ExpediteView:
+def request_expedite(db: Database, actor: Actor, order_id: int, requested_date: dt.date | None, reason: str) -> ExpediteView:
     """Ask production to deliver an order earlier. Beyond the quota the request waits for management."""
     require(actor, "expedite.request")
-    today = today or dt.date.today()
+    today = clock.today()
     problems = []
     if not isinstance(requested_date, dt.date):
         problems.append(Problem("give the date the customer needs the goods", field="requested date"))
@@ -317,26 +317,26 @@ def _impact(s: Session, order_id: int, requested_date: dt.date, today: dt.date, 
     slips = tuple(Slip(oid, number, customer, days, late) for oid, number, customer, days, late in p.slips)
     hours = Decimal(math.ceil(p.overtime_minutes / 30 - 1e-9)) / 2  # in half hours, rounded up
     overtakes = sum(1 for r in q.rows if r.rank < target.rank and r.expedite != "accepted")
-    earliest = p.finish.astimezone().date() if p.finish else None
+    earliest = p.finish.astimezone(clock.zone()).date() if p.finish else None
     return Impact(target.number, overtakes, slips, hours, earliest, requested_date)
 
 
-def impact(db: Database, actor: Actor, request_id: int, *, today: dt.date | None = None) -> Impact:
+def impact(db: Database, actor: Actor, request_id: int) -> Impact:
     """What accepting the request would do to other orders — what production and the requester see."""
     require(actor, "priorities.view")
     with db.read() as s:
         e = s.get(ExpediteRequest, request_id)
         if e is None:
             raise UserError("This expedite request no longer exists.")
-        return _impact(s, e.order_id, e.requested_date, today or dt.date.today(), cache_for(db))
+        return _impact(s, e.order_id, e.requested_date, clock.today(), cache_for(db))
 
 
 def decide(db: Database, actor: Actor, request_id: int, version: int, accept: bool, comment: str = "", *,
-           overtime: bool = False, today: dt.date | None = None) -> ExpediteView:
+           overtime: bool = False) -> ExpediteView:
     """Production accepts (optionally with overtime so nothing slips) or declines with a comment.
     Accepting moves the order's promise date to the requested date and puts it at the top."""
     require(actor, "expedite.decide")
-    today = today or dt.date.today()
+    today = clock.today()
     if not accept and not comment.strip():
         raise ValidationError(Problem("say why the expedite is declined (the requester reads it)", field="comment"))
 
@@ -410,12 +410,12 @@ def requests(db: Database, actor: Actor, *, open_only: bool = False, order_id: i
         return [_view(s, e) for e in s.scalars(q)]
 
 
-def requester_stats(db: Database, actor: Actor, *, today: dt.date | None = None, months: int = 12
+def requester_stats(db: Database, actor: Actor, *, months: int = 12
                     ) -> list[RequesterStats]:
     """Per requester over the last ``months``: requests, decisions, over-quota requests and what
     other orders paid for the accepted ones (slipped orders and days, overtime hours)."""
     require(actor, "priorities.view")
-    today = today or dt.date.today()
+    today = clock.today()
     y, m = today.year, today.month - months + 1
     while m <= 0:
         y, m = y - 1, m + 12
@@ -448,8 +448,8 @@ def open_for_order(s: Session, order_id: int) -> ExpediteRequest | None:
 
 
 
-def my_quota(db: Database, actor: Actor, *, today: dt.date | None = None) -> QuotaUse:
+def my_quota(db: Database, actor: Actor) -> QuotaUse:
     """The quota the signed-in requester is counted against, and this month's use (shown before asking)."""
     require(actor, "priorities.view")
     with db.read() as s:
-        return quota_use(s, actor.username, actor.role, today or dt.date.today())
+        return quota_use(s, actor.username, actor.role, clock.today())

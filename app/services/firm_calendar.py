@@ -210,3 +210,30 @@ def remove_day(db: Database, actor: Actor, day: dt.date) -> None:
 
     db.write(actor, run)
 
+
+
+def production_days(session: Session, start: dt.date, end: dt.date
+                    ) -> tuple[dict[int, dict[dt.date, int]], set[dt.date]]:
+    """The production calendars' exceptions with the firm calendar underneath, from ``start`` to
+    ``end``: per calendar id, day -> working minutes (0 = closed). A firm day off (public holiday
+    or closing day) closes every production calendar unless the calendar has its own exception
+    that day (Saturday overtime on a holiday, say), which wins. Also returns the days on which
+    every calendar is closed: nobody works then (staff shifts, working-day counts)."""
+    from app.models import CalendarException, CalendarHours, WorkCalendar
+
+    off = load_calendar(session).days_off(start, end)
+    cal_ids = set(session.scalars(select(WorkCalendar.id))) | set(
+        session.scalars(select(CalendarHours.calendar_id).distinct()))
+    own: dict[int, dict[dt.date, int]] = {}
+    for cal, day, minutes in session.execute(select(CalendarException.calendar_id, CalendarException.day,
+                                                    CalendarException.working_minutes)):
+        own.setdefault(cal, {})[day] = minutes
+    cal_ids |= set(own)
+    out: dict[int, dict[dt.date, int]] = {}
+    for cal in cal_ids:
+        days = {d: 0 for d in off}
+        days.update(own.get(cal, {}))
+        out[cal] = days
+    closed = [{d for d, m in days.items() if m == 0} for days in out.values()]
+    everyone = set.intersection(*closed) if closed else set(off)
+    return out, everyone

@@ -28,6 +28,7 @@ from decimal import ROUND_FLOOR, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.db.uow import Actor, Database
 from app.models import Customer, DemandHistory, Forecast, Product, ProductFamily, SalesOrder, SalesOrderLine
 from app.models.enums import OrderKind, OrderStatus
@@ -131,10 +132,11 @@ def _best_discount(rules: ProductRules, cost: Decimal, tier: str | None, setting
     return ZERO
 
 
-def hints_for(db: Database, actor: Actor, customer_id: int | None, *, today: dt.date, limit: int = 12,
+def hints_for(db: Database, actor: Actor, customer_id: int | None, *, limit: int = 12,
               order_product_ids: Sequence[int] = ()) -> list[Hint]:
     """Hints for the order entry tab. ``order_product_ids``: products already on the order being
     typed (they are not hinted again; their families count as relevant)."""
+    today = clock.today()
     require(actor, "orders.view")
     with db.read() as s:
         settings = load_settings(s)
@@ -152,7 +154,7 @@ def hints_for(db: Database, actor: Actor, customer_id: int | None, *, today: dt.
         demand = monthly_demand(s, ids, today)
         rules = load_rules(s, ids, today)
         bought, fams, on_order = _relevance(s, customer_id, order_product_ids)
-        ships = ships_text(Calendars(s).next_working_day(today), today)
+        ships = ships_text(Calendars(s, today).next_working_day(today), today)
     floor = pct(settings.margin_floor)
     ranked: list[tuple[tuple, Hint]] = []
     for p, fam in prods:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from app import clock
 from app.db.uow import Actor, Database
 from app.errors import Problem
 from app.services.orders import LineView, _approval_reason
@@ -51,7 +52,8 @@ def _placeholder(s: Any, i: int, ln: LineInput, reason: str) -> LineView:
 
 
 def preview(db: Database, actor: Actor, customer_id: int | None, inputs: list[LineInput], *,
-            today: dt.date, order_id: int | None = None) -> Preview:
+            order_id: int | None = None) -> Preview:
+    today = clock.today()
     require(actor, "orders.view")
     from app.models import Customer
 

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
@@ -249,10 +250,9 @@ def _validate_header(requested_date: Any, customer_reference: Any, order_date: d
 # --------------------------------------------------------------------------------------------
 
 def new_quote(db: Database, actor: Actor, customer: int | str, lines: Sequence[LineInput], *,
-              requested_date: dt.date | None = None, customer_reference: str | None = None,
-              today: dt.date | None = None) -> OrderView:
+              requested_date: dt.date | None = None, customer_reference: str | None = None) -> OrderView:
     require(actor, "orders.edit")
-    today = today or dt.date.today()
+    today = clock.today()
 
     def run(uow: UnitOfWork) -> OrderView:
         s = uow.session
@@ -292,12 +292,11 @@ def _approval_event(uow: UnitOfWork, order: SalesOrder, settings: FirmSettings) 
 
 
 def update_order(db: Database, actor: Actor, order_id: int, version: int, lines: Sequence[LineInput], *,
-                 requested_date: Any = KEEP, customer_reference: Any = KEEP,
-                 today: dt.date | None = None) -> OrderView:
+                 requested_date: Any = KEEP, customer_reference: Any = KEEP) -> OrderView:
     """Replace the lines (and, when given, the requested date / reference; ``None`` clears).
     Quotes always; confirmed orders while nothing is picked or shipped (stock is re-reserved)."""
     require(actor, "orders.edit")
-    today = today or dt.date.today()
+    today = clock.today()
 
     def run(uow: UnitOfWork) -> OrderView:
         s = uow.session
@@ -366,9 +365,9 @@ def approve(db: Database, actor: Actor, order_id: int, version: int) -> OrderVie
     return db.write(actor, run)
 
 
-def confirm(db: Database, actor: Actor, order_id: int, version: int, *, today: dt.date | None = None) -> OrderView:
+def confirm(db: Database, actor: Actor, order_id: int, version: int) -> OrderView:
     require(actor, "orders.edit")
-    today = today or dt.date.today()
+    today = clock.today()
 
     def run(uow: UnitOfWork) -> OrderView:
         s = uow.session

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import PermissionDenied, Problem, ValidationError
 from app.models import DemandHistory, Forecast, Product, ProductFamily, Setting
@@ -178,10 +179,11 @@ def _cell(pid: int, period: dt.date, f: Any, history: Decimal | None, threshold:
                 f.production_signed_by, f.production_signed_at, ratio is not None and ratio > threshold, ratio)
 
 
-def board(db: Database, actor: Actor, *, today: dt.date, periods: int = 12, family_id: int | None = None,
+def board(db: Database, actor: Actor, *, periods: int = 12, family_id: int | None = None,
           granularity: str = "month") -> Board:
     """The planning board in four queries (products, forecasts, last year's actuals, setting);
     ``granularity`` "week" shows ISO weeks (Mondays) instead of months."""
+    today = clock.today()
     require(actor, "planning.view")
     _check_granularity(granularity)
     months = periods_ahead(today, periods, granularity)

@@ -41,8 +41,10 @@ from typing import Generic, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import clock
+from app.services.firm_calendar import production_days
 from app.db.uow import Actor, Database
-from app.models import (CalendarException, CalendarHours, DemandHistory, Forecast, Product, ProductFamily,
+from app.models import (CalendarHours, DemandHistory, Forecast, Product, ProductFamily,
                         RoutingOperation, Skill, Staff, StaffSkill, WorkCalendar)
 from app.services.permissions import require
 
@@ -148,8 +150,9 @@ def _inventory(s: Session, months: list[dt.date], product_id: int | None) -> Pla
     return PlanRows(rows, skipped)
 
 
-def inventory_plan(db: Database, actor: Actor, *, today: dt.date, periods: int = 12,
+def inventory_plan(db: Database, actor: Actor, *, periods: int = 12,
                    product_id: int | None = None) -> PlanRows[InventoryRow]:
+    today = clock.today()
     require(actor, "planning.view")
     with db.read() as s:
         return _inventory(s, horizon(today, periods), product_id)
@@ -163,9 +166,7 @@ def _working_days(s: Session, months: list[dt.date]) -> dict[dt.date, int | None
     weekdays = set(s.scalars(select(CalendarHours.weekday).where(CalendarHours.calendar_id == cal_id))) \
         or {0, 1, 2, 3, 4}
     end = add_months(months[-1], 1)
-    exceptions = dict(s.execute(select(CalendarException.day, CalendarException.working_minutes).where(
-        CalendarException.calendar_id == cal_id, CalendarException.day >= months[0],
-        CalendarException.day < end)).all())
+    exceptions = production_days(s, months[0], end)[0].get(cal_id, {})
     out: dict[dt.date, int | None] = {}
     for m in months:
         days = 0
@@ -181,7 +182,8 @@ def _q2(d: Decimal) -> Decimal:
     return d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def headcount_plan(db: Database, actor: Actor, *, today: dt.date, periods: int = 12) -> PlanRows[HeadcountRow]:
+def headcount_plan(db: Database, actor: Actor, *, periods: int = 12) -> PlanRows[HeadcountRow]:
+    today = clock.today()
     require(actor, "planning.view")
     months = horizon(today, periods)
     with db.read() as s:
@@ -268,11 +270,12 @@ def _bias_row(dept: str, fam_id: int | None, fam_name: str, cells: list[tuple[dt
                    sum(errors, ZERO) / len(errors) if errors else None, months)
 
 
-def bias(db: Database, actor: Actor, *, today: dt.date, months_back: int = 12,
+def bias(db: Database, actor: Actor, *, months_back: int = 12,
          family_id: int | None = None) -> list[BiasRow]:
     """Forecast against actual for the ``months_back`` full months before today's month: per
     series (marketing, production, consensus, baseline), first over all products, then per family.
     A cell counts for a series when the forecast figure and the demand-history row both exist."""
+    today = clock.today()
     require(actor, "planning.view")
     hi = month_start(today)
     lo = add_months(hi, -months_back)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, insert, select, update
 
+from app import clock
 from app import __version__
 from app.db.engine import sqlite_path, write_engine
 from app.db.uow import Actor, Database
@@ -46,7 +47,7 @@ class LeaseInfo:
 
     def describe(self) -> str:
         return f"{self.full_name or self.username} ({self.role}) is editing this since " \
-               f"{self.since.astimezone():%H:%M} at {self.workstation}"
+               f"{self.since.astimezone(clock.zone()):%H:%M} at {self.workstation}"
 
 
 def _plain_write(db: Database, stmt) -> int | None:  # type: ignore[no-untyped-def]
@@ -134,14 +135,14 @@ def clock_skew(db: Database) -> dt.timedelta | None:
         path = sqlite_path(db.url)
         if path is None:
             return None
-        local = utcnow()
+        local = clock.system_utcnow()
         server = dt.datetime.fromtimestamp(os.stat(path).st_mtime, dt.timezone.utc)
         return local - server
     from sqlalchemy import func
 
     with db.read() as s:
         server = s.execute(select(func.now())).scalar_one()
-    return utcnow() - server
+    return clock.system_utcnow() - server
 
 
 def clock_warning(skew: dt.timedelta | None) -> str | None:

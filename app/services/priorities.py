@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
@@ -340,11 +341,11 @@ def compute_queue(s: Session, today: dt.date, cache: FactsCache | None = None) -
 _EXPEDITE_LABEL = {"accepted": "accepted", "needs_management": "needs management", "pending": "requested"}
 
 
-def queue(db: Database, actor: Actor, *, today: dt.date | None = None) -> Queue:
+def queue(db: Database, actor: Actor) -> Queue:
     """Open orders ranked by the active strategy profile, with the parts of each score."""
     require(actor, "priorities.view")
     with db.read() as s:
-        return compute_queue(s, today or dt.date.today(), cache_for(db))
+        return compute_queue(s, clock.today(), cache_for(db))
 
 
 def schedule_weights(q: Queue) -> dict[int, float]:
@@ -440,11 +441,11 @@ def reject_order(db: Database, actor: Actor, order_id: int, version: int, reason
     db.write(actor, run)
 
 
-def rejected_orders(db: Database, actor: Actor, *, days: int = 90, today: dt.date | None = None
+def rejected_orders(db: Database, actor: Actor, *, days: int = 90
                     ) -> list[tuple[int, str, str, str, dt.datetime]]:
     """Orders rejected recently: (id, number, customer, reason, when) — so sales sees them."""
     require(actor, "priorities.view")
-    since = dt.datetime.combine((today or dt.date.today()) - dt.timedelta(days=days), dt.time(), dt.timezone.utc)
+    since = dt.datetime.combine(clock.today() - dt.timedelta(days=days), dt.time(), dt.timezone.utc)
     with db.read() as s:
         rows = s.execute(
             select(SalesOrder.id, SalesOrder.number, Customer.name, SalesOrder.cancel_reason, SalesOrder.updated_at)

@@ -27,9 +27,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.firm_calendar import production_days
 from app.models import (
     BomLine,
-    CalendarException,
     CalendarHours,
     Material,
     Product,
@@ -77,19 +77,13 @@ def ships_text(day: dt.date, today: dt.date) -> str:
 class Calendars:
     """Working minutes per work center and day, loaded once."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, today: dt.date) -> None:
         self.weekly: dict[int, list[int]] = {}
         for cal, wd, start, end in session.execute(
                 select(CalendarHours.calendar_id, CalendarHours.weekday, CalendarHours.start_minute,
                        CalendarHours.end_minute)):
             self.weekly.setdefault(cal, [0] * 7)[wd] += end - start
-        self.exceptions: dict[int, dict[dt.date, int]] = {}
-        for cal, day, minutes in session.execute(
-                select(CalendarException.calendar_id, CalendarException.day, CalendarException.working_minutes)):
-            self.exceptions.setdefault(cal, {})[day] = minutes
-        cals = set(self.weekly) | set(self.exceptions)
-        closed = [{d for d, m in self.exceptions.get(c, {}).items() if m == 0} for c in cals]
-        self.holidays: set[dt.date] = set.intersection(*closed) if closed else set()
+        self.exceptions, self.holidays = production_days(session, today - 7 * DAY, today + HORIZON_DAYS * DAY)
         self.wc_calendar: dict[int, int] = dict(session.execute(select(WorkCenter.id, WorkCenter.calendar_id)).all())
         self.wc_name: dict[int, str] = dict(session.execute(select(WorkCenter.id, WorkCenter.name)).all())
 
@@ -150,7 +144,7 @@ class Planner:
     def __init__(self, session: Session, today: dt.date, *, exclude_order_id: int | None = None) -> None:
         self.session = session
         self.today = today
-        self.cal = Calendars(session)
+        self.cal = Calendars(session, today)
         self.exclude_order_id = exclude_order_id
         self.free: dict[int, Decimal] = {}
         # per work center: (day, minutes already used that day) where new work may start

@@ -29,9 +29,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import Float, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from app.services.firm_calendar import production_days
 from app.models import (
     BomLine,
-    CalendarException,
     CalendarHours,
     ChangeCounter,
     ChangeFeed,
@@ -94,15 +94,9 @@ class WorkingDays:
     BACK, AHEAD = 800, 1100
 
     def __init__(self, s: Session, today: dt.date) -> None:
-        closed: dict[int, set[dt.date]] = {}
-        for cal, day, minutes in s.execute(select(CalendarException.calendar_id, CalendarException.day,
-                                                  CalendarException.working_minutes)):
-            if minutes == 0:
-                closed.setdefault(cal, set()).add(day)
-        cals = set(s.scalars(select(CalendarHours.calendar_id).distinct())) | set(closed)
-        holidays = set.intersection(*[closed.get(c, set()) for c in cals]) if cals else set()
         self.start = today - dt.timedelta(days=self.BACK)
         self.n = self.BACK + self.AHEAD
+        _own, holidays = production_days(s, self.start, self.start + dt.timedelta(days=self.n))
         self.index = [0] * (self.n + 1)
         count = 0
         for i in range(self.n):

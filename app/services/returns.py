@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
@@ -119,7 +120,7 @@ class ClaimView:
     def days_receipt_to_refund(self) -> int | None:
         if self.received_at is None or self.refund_paid_at is None:
             return None
-        return (self.refund_paid_at.astimezone().date() - self.received_at.astimezone().date()).days
+        return (self.refund_paid_at.astimezone(clock.zone()).date() - self.received_at.astimezone(clock.zone()).date()).days
 
 
 def _event(uow: UnitOfWork, rma: ReturnAuthorization, kind: str, summary: str, order_id: int | None = None) -> None:
@@ -166,7 +167,7 @@ def returnable_lines(db: Database, actor: Actor, customer_id: int) -> list[Retur
             left = ln.qty_shipped - claimed.get(ln.id, ZERO)
             when = shipped_on.get(ln.id)
             out.append(ReturnableLine(ln.id, number, sku, name, ln.qty_shipped, max(left, ZERO),
-                                      when.astimezone().date() if when else None))
+                                      when.astimezone(clock.zone()).date() if when else None))
         return out
 
 
@@ -234,7 +235,7 @@ def open_claim(db: Database, actor: Actor, customer_id: int, lines: Sequence[tup
 
 
 def decide_claim(db: Database, actor: Actor, rma_id: int, version: int, approve: bool, *, reason: str = "",
-                 return_method: str | None = None, pickup_details: str = "", today: dt.date | None = None
+                 return_method: str | None = None, pickup_details: str = ""
                  ) -> ClaimView:
     """Approve (with how the goods come back, or "no return") or reject with a reason."""
     require(actor, "returns.decide")
@@ -274,7 +275,7 @@ def decide_claim(db: Database, actor: Actor, rma_id: int, version: int, approve:
             for ln in rma.lines:
                 ln.disposition = Disposition.SCRAP
                 ln.condition = "not returned"
-            _queue_refund(uow, rma, utcnow(), today)
+            _queue_refund(uow, rma, utcnow())
         return rma.id
 
     return claim(db, actor, db.write(actor, run))
@@ -318,7 +319,7 @@ def receive(db: Database, actor: Actor, rma_id: int, version: int) -> ClaimView:
 
 
 def inspect(db: Database, actor: Actor, rma_id: int, version: int,
-            findings: Mapping[int, tuple[str, str]], *, today: dt.date | None = None) -> ClaimView:
+            findings: Mapping[int, tuple[str, str]]) -> ClaimView:
     """Per claim line: (disposition, condition found). Restock puts the goods back in stock; repair
     opens a repair service job; replace makes a no-charge replacement order; restock and scrap
     are credited (and refunded where paid), queued to finance."""
@@ -361,13 +362,13 @@ def inspect(db: Database, actor: Actor, rma_id: int, version: int,
                 uow.flush()
                 text = f"{fmt.quantity(ln.quantity)} × {p.sku} to repair (service job {job.number})"
             elif ln.disposition is Disposition.REPLACE:
-                rep = _replacement(uow, order, ol, ln.quantity, rma, today or dt.date.today())
+                rep = _replacement(uow, order, ol, ln.quantity, rma, clock.today())
                 text = f"{fmt.quantity(ln.quantity)} × {p.sku} replaced free of charge ({rep.number})"
             else:
                 text = f"{fmt.quantity(ln.quantity)} × {p.sku} scrapped"
             _event(uow, rma, "return_inspected", f"{rma.number}: {text}", order.id)
         if any(ln.disposition in (Disposition.RESTOCK, Disposition.SCRAP) for ln in rma.lines):
-            _queue_refund(uow, rma, rma.received_at or utcnow(), today)
+            _queue_refund(uow, rma, rma.received_at or utcnow())
         else:
             rma.status = RmaStatus.CLOSED
         return rma.id
@@ -401,7 +402,7 @@ def _replacement(uow: UnitOfWork, order: SalesOrder, ol: SalesOrderLine, qty: De
     return rep
 
 
-def _queue_refund(uow: UnitOfWork, rma: ReturnAuthorization, clock_from: dt.datetime, today: dt.date | None) -> None:
+def _queue_refund(uow: UnitOfWork, rma: ReturnAuthorization, clock_from: dt.datetime) -> None:
     """Credit the restocked and scrapped lines on the invoices that billed them (one credit note
     per invoice); where those invoices were paid, the money back is queued to finance."""
     from app.services.billing import _credit, invoice_lines_for
@@ -422,8 +423,7 @@ def _queue_refund(uow: UnitOfWork, rma: ReturnAuthorization, clock_from: dt.date
         inv = s.get(Invoice, inv_id)
         net = sum((n for _l, n, _t in items), ZERO)
         tax = sum((t for _l, _n, t in items), ZERO)
-        _credit(uow, inv, net, tax, f"Return {rma.number}: {rma.complaint}", rma.id, refund_from=clock_from,
-                today=today)
+        _credit(uow, inv, net, tax, f"Return {rma.number}: {rma.complaint}", rma.id, refund_from=clock_from)
     for ln in unbilled:  # shipped but not invoiced yet: those units are never billed
         ol = s.get(SalesOrderLine, ln.order_line_id)
         waived = min(ln.quantity, ol.qty_shipped - ol.qty_invoiced)

@@ -31,11 +31,12 @@ from decimal import Decimal
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from app import clock
+from app.services.firm_calendar import production_days
 from app import format as fmt
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import UserError
 from app.models import (
-    CalendarException,
     CalendarHours,
     Customer,
     Product,
@@ -149,7 +150,7 @@ class ScheduleView:
 
 # --- building the problem ---------------------------------------------------------------------
 def _local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time()).astimezone()
+    return clock.at(day)
 
 
 def _machine_windows(s: Session, today: dt.date, days: int) -> tuple[dict[int, tuple[tuple[int, int], ...]],
@@ -158,13 +159,7 @@ def _machine_windows(s: Session, today: dt.date, days: int) -> tuple[dict[int, t
     for cal, wd, start, end in s.execute(select(CalendarHours.calendar_id, CalendarHours.weekday,
                                                 CalendarHours.start_minute, CalendarHours.end_minute)):
         weekly.setdefault(cal, {}).setdefault(wd, []).append((start, end))
-    exc: dict[int, dict[dt.date, int]] = {}
-    for cal, day, minutes in s.execute(select(CalendarException.calendar_id, CalendarException.day,
-                                              CalendarException.working_minutes)):
-        exc.setdefault(cal, {})[day] = minutes
-    cals = set(weekly) | set(exc)
-    closed = [{d for d, m in exc.get(c, {}).items() if m == 0} for c in cals]
-    holidays = set.intersection(*closed) if closed else set()
+    exc, holidays = production_days(s, today, today + dt.timedelta(days=days))
     out: dict[int, tuple[tuple[int, int], ...]] = {}
     for wc, cal in s.execute(select(WorkCenter.id, WorkCenter.calendar_id).where(WorkCenter.active.is_(True))):
         wins: list[tuple[int, int]] = []
@@ -326,11 +321,11 @@ def _solve_fast(built: Built) -> Solution:
     return fast_plan(built.problem)
 
 
-def compute(db: Database, actor: Actor, *, today: dt.date | None = None,
+def compute(db: Database, actor: Actor, *,
             solver: Callable[[Built], Solution] | None = None, method: str | None = None) -> ScheduleView:
     """A new schedule version from the dispatching rules (or ``solver``), keeping every lock."""
     require(actor, "schedule.edit")
-    today = today or dt.date.today()
+    today = clock.today()
 
     def run(uow: UnitOfWork) -> int:
         s = uow.session
@@ -339,29 +334,28 @@ def compute(db: Database, actor: Actor, *, today: dt.date | None = None,
         return _save(uow, built, sol, method or f"rule:{sol.method}")
 
     vid = db.write(actor, run)
-    return view(db, actor, vid, today=today)
+    return view(db, actor, vid)
 
 
-def save_solution(db: Database, actor: Actor, built: Built, sol: Solution, method: str, *,
-                  today: dt.date | None = None) -> ScheduleView:
+def save_solution(db: Database, actor: Actor, built: Built, sol: Solution, method: str) -> ScheduleView:
     """Save a plan computed elsewhere (the improve step in its background process)."""
     require(actor, "schedule.edit")
     vid = db.write(actor, lambda uow: _save(uow, built, sol, method))
-    return view(db, actor, vid, today=today)
+    return view(db, actor, vid)
 
 
-def problem_for(db: Database, actor: Actor, *, today: dt.date | None = None) -> Built:
+def problem_for(db: Database, actor: Actor) -> Built:
     """The problem as it stands (for the improve step, which runs in another process)."""
     require(actor, "schedule.view")
-    today = today or dt.date.today()
+    today = clock.today()
     with db.read() as s:
         return build(s, today, weights=_weights(s, today))
 
 
-def view(db: Database, actor: Actor, version_id: int | None = None, *, today: dt.date | None = None
-         ) -> ScheduleView | None:
+def view(db: Database, actor: Actor, version_id: int | None = None) -> ScheduleView | None:
     """A schedule version (default: the newest) with names, lateness and what could not be planned."""
     require(actor, "schedule.view")
+    today = clock.today()
     with db.read() as s:
         vid = version_id or _latest_version_id(s)
         if vid is None:
@@ -409,13 +403,12 @@ def view(db: Database, actor: Actor, version_id: int | None = None, *, today: dt
                                               .order_by(Staff.code))]
         # what the engine could not place (bad data), recomputed from the problem as it stands
         unscheduled: list[str] = []
-        if today is not None:
-            built = build(s, today)
-            placed = {(o.line_id, o.routing_operation_id) for o in ops}
-            missing = {(ref.line_id, ref.routing_operation_id): ref for ref in built.refs.values()}
-            for key, ref in missing.items():
-                if key not in placed:
-                    unscheduled.append(f"{ref.order_number} {ref.sku} {ref.name}")
+        built = build(s, today)
+        placed = {(o.line_id, o.routing_operation_id) for o in ops}
+        missing = {(ref.line_id, ref.routing_operation_id): ref for ref in built.refs.values()}
+        for key, ref in missing.items():
+            if key not in placed:
+                unscheduled.append(f"{ref.order_number} {ref.sku} {ref.name}")
         return ScheduleView(v.id, v.method, v.created_at, v.created_by, v.published_at, v.published_by,
                             v.weighted_tardiness, v.makespan_minutes, ops, machines, staff, sorted(set(unscheduled)),
                             late)
@@ -429,12 +422,12 @@ def _alternatives(codes: dict[int, str], wc: int) -> set[int]:
 
 
 def move(db: Database, actor: Actor, op_id: int, op_version: int, start: dt.datetime, work_center_id: int | None = None,
-         *, staff_id: int | None = None, today: dt.date | None = None) -> ScheduleView:
+         *, staff_id: int | None = None) -> ScheduleView:
     """Move an operation to ``start`` (and another work center of the same kind), lock it there,
     and reschedule everything else around the locks. Refused, with nothing saved, when the place
     breaks a rule (hours, shift, skill, precedence, another lock)."""
     require(actor, "schedule.edit")
-    today = today or dt.date.today()
+    today = clock.today()
 
     def run(uow: UnitOfWork) -> int:
         s = uow.session
@@ -472,12 +465,12 @@ def move(db: Database, actor: Actor, op_id: int, op_version: int, start: dt.date
         order = uow.get(SalesOrder, ref.order_id)
         uow.add(TimelineEvent(customer_id=order.customer_id, order_id=order.id, stage=Stage.SCHEDULE, kind="scheduled",
                               summary=f"{ref.name} for {order.number} moved to "
-                                      f"{start.astimezone():%a %d %b %H:%M} on {built.machine_names.get(wc)} and locked",
+                                      f"{start.astimezone(clock.zone()):%a %d %b %H:%M} on {built.machine_names.get(wc)} and locked",
                               user=actor.username, ref_table="schedule_version", ref_id=vid))
         return vid
 
     vid = db.write(actor, run)
-    return view(db, actor, vid, today=today)  # type: ignore[return-value]
+    return view(db, actor, vid)  # type: ignore[return-value]
 
 
 def _free_person(s: Session, built: Built, op: ScheduledOperation, o: Operation, minute: int) -> int | None:
@@ -512,11 +505,11 @@ def set_locked(db: Database, actor: Actor, op_id: int, op_version: int, locked: 
     db.write(actor, run)
 
 
-def publish(db: Database, actor: Actor, version_id: int, *, today: dt.date | None = None) -> int:
+def publish(db: Database, actor: Actor, version_id: int) -> int:
     """Publish a version (what the shop floor works to) and release the week: confirmed orders whose
     work starts within ``RELEASE_DAYS`` go into production. Returns how many orders were released."""
     require(actor, "schedule.edit")
-    today = today or dt.date.today()
+    today = clock.today()
 
     def run(uow: UnitOfWork) -> int:
         s = uow.session
@@ -545,7 +538,7 @@ def publish(db: Database, actor: Actor, version_id: int, *, today: dt.date | Non
 def work_list(sv: ScheduleView, *, day: dt.date, staff_id: int | None = None, work_center_id: int | None = None
               ) -> list[PlannedOp]:
     """A person's (or a machine's) operations starting on ``day`` (local), in time order."""
-    return [o for o in sv.ops if o.start.astimezone().date() == day
+    return [o for o in sv.ops if o.start.astimezone(clock.zone()).date() == day
             and (staff_id is None or o.staff_id == staff_id)
             and (work_center_id is None or o.work_center_id == work_center_id)]
 

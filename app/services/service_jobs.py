@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
@@ -269,12 +270,12 @@ def assign(db: Database, actor: Actor, job_id: int, version: int, technician_id:
             ServiceJob.scheduled_start < end, ServiceJob.scheduled_end > start)).first()
         if clash is not None:
             raise ValidationError(Problem(
-                f"{tech.name} is booked on {clash.number} {clash.scheduled_start.astimezone():%a %d %b %H:%M}–"
-                f"{clash.scheduled_end.astimezone():%H:%M}", field="technician"))
+                f"{tech.name} is booked on {clash.number} {clash.scheduled_start.astimezone(clock.zone()):%a %d %b %H:%M}–"
+                f"{clash.scheduled_end.astimezone(clock.zone()):%H:%M}", field="technician"))
         j.technician_id, j.scheduled_start, j.scheduled_end = technician_id, start, end
         j.status = ServiceStatus.SCHEDULED
         _event(uow, j.customer_id, j.order_id, "service_booked",
-               f"{KIND_LABEL[j.kind]} {j.number} booked: {tech.name}, {start.astimezone():%a %d %b %Y %H:%M}",
+               f"{KIND_LABEL[j.kind]} {j.number} booked: {tech.name}, {start.astimezone(clock.zone()):%a %d %b %Y %H:%M}",
                ("service_job", j.id))
         return j.id
 
@@ -308,9 +309,9 @@ def complete(db: Database, actor: Actor, job_id: int, version: int, minutes_spen
                                      recurrence_months=j.recurrence_months, technician_id=j.technician_id))
             uow.flush()
             due = _add_months(base, j.recurrence_months)
-            nxt.description = f"{j.description} (next visit due {due.astimezone():%d %b %Y})"
+            nxt.description = f"{j.description} (next visit due {due.astimezone(clock.zone()):%d %b %Y})"
             _event(uow, j.customer_id, j.order_id, "service_job",
-                   f"Next {KIND_LABEL[j.kind].lower()} {nxt.number} due {due.astimezone():%d %b %Y}",
+                   f"Next {KIND_LABEL[j.kind].lower()} {nxt.number} due {due.astimezone(clock.zone()):%d %b %Y}",
                    ("service_job", nxt.id))
         return j.id
 
@@ -502,11 +503,11 @@ def feedback_summary(db: Database, actor: Actor, *, since: dt.date | None = None
         return [FeedbackRow(sku, name, getattr(tag, "value", tag), n, latest) for sku, name, tag, n, latest in s.execute(q)]
 
 
-def feedback_by_month(db: Database, actor: Actor, *, months: int = 12, today: dt.date | None = None
+def feedback_by_month(db: Database, actor: Actor, *, months: int = 12
                       ) -> tuple[list[dt.date], dict[str, list[int]]]:
     """Feedback counts per month per tag over the last ``months`` (the trend chart)."""
     require(actor, "service.view")
-    today = today or dt.date.today()
+    today = clock.today()
     starts = []
     y, m = today.year, today.month
     for _ in range(months):

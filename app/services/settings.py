@@ -366,3 +366,16 @@ def set_settings(db: Database, actor: Actor, values: Mapping[str, Any], *,
         return load_settings(uow.session)
 
     return db.write(actor, run)
+
+
+def use_firm_clock(db: Database) -> str:
+    """Set the one clock to the firm's time zone (the workstation's if the firm has set none);
+    returns the zone's name. Called once a desk or command has opened the database."""
+    from app import clock
+
+    try:
+        zone = get_settings(db).time_zone
+        clock.set_zone(zone)
+    except ValueError:  # a zone this workstation's zone data does not know: its own zone applies
+        clock.set_zone(None)
+    return clock.zone_name()

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
@@ -277,13 +278,12 @@ def open_pick_lists(db: Database, actor: Actor) -> list[PickListView]:
     return [pick_list(db, actor, i) for i in ids]
 
 
-def confirm_pick(db: Database, actor: Actor, pick_list_id: int, version: int, picked: Mapping[int, Any], *,
-                 today: dt.date | None = None) -> PickListView:
+def confirm_pick(db: Database, actor: Actor, pick_list_id: int, version: int, picked: Mapping[int, Any]) -> PickListView:
     """Record what was picked per pick-list line. Less than asked is a short pick: the missing
     quantity leaves the line (and the reservation; stock on hand is corrected), goes to a
     backorder, and sales is told on the order."""
     require(actor, "shipping.edit")
-    today = today or dt.date.today()
+    today = clock.today()
 
     def run(uow: UnitOfWork) -> int:
         s = uow.session

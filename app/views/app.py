@@ -16,6 +16,7 @@ from app.db.open import open_database
 from app.db.uow import Actor, Database
 from app.errors import DatabaseError, UserError
 from app.services import auth
+from app.services.settings import use_firm_clock
 from app.views.common.messages import install_excepthook, show_user_error
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,11 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def open_or_create(location: str, *, create: bool = True, username: str = "") -> Database:
-    """Open ``location``; the embedded default gets the demo company the first time."""
+def open_or_create(location: str, *, create: bool = True, username: str = "",
+                   log_path: Path | None = None) -> Database:
+    """Open ``location``; the embedded default gets the demo company the first time. The demo is
+    built all or nothing (``build_demo_file``): if it fails, no file is left and the next start
+    tries again."""
     is_default = Path(location) == default_db_path()
     if is_default:
         try:
@@ -41,13 +45,40 @@ def open_or_create(location: str, *, create: bool = True, username: str = "") ->
                 f"({exc.strerror or exc}).",
                 hint="Choose the firm's database on the shared folder, or ask your administrator for write "
                 "access to that folder.") from exc
-    fresh = is_default and not default_db_path().exists()
+    if is_default and not default_db_path().exists():
+        _build_first_demo(location, log_path)
     db = open_database(location, create=create, username=username, workstation=socket.gethostname())
-    if fresh:
-        from app.services.demo import build_demo
-
-        build_demo(db)
+    use_firm_clock(db)
     return db
+
+
+def _build_first_demo(location: str, log_path: Path | None) -> None:
+    from PySide6.QtWidgets import QProgressDialog
+
+    from app.services.demo import build_demo_file
+
+    dlg = QProgressDialog("Setting up the demo company (Northbeam Steelworks)…", "", 0, 100)
+    dlg.setCancelButton(None)  # type: ignore[arg-type]
+    dlg.setWindowTitle("OrderCycle — first start")
+    dlg.setMinimumDuration(0)
+    dlg.setValue(0)
+
+    def progress(fraction: float) -> None:
+        dlg.setValue(int(fraction * 100))
+        QApplication.processEvents()
+
+    try:
+        build_demo_file(location, progress=progress)
+    except UserError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a plain message, the details in the log
+        log.exception("building the demo company failed")
+        where = f"The details are in {log_path}." if log_path else "The details are in OrderCycle's log."
+        raise DatabaseError(
+            f"The demo company could not be set up ({type(exc).__name__}). Nothing was written: "
+            "OrderCycle will try again the next time it starts.", hint=where) from exc
+    finally:
+        dlg.close()
 
 
 def sign_in_flow(db: Database, settings: WorkstationSettings) -> Actor | None:
@@ -76,7 +107,7 @@ def run_gui(db_arg: str | None, *, log_path: Path | None = None) -> int:
     location, create = (db_arg or settings.database_or_default()), True
     while True:
         try:
-            db = open_or_create(location, create=create, username=settings.last_username)
+            db = open_or_create(location, create=create, username=settings.last_username, log_path=log_path)
         except UserError as exc:
             show_user_error(None, exc)
             path, _ = QFileDialog.getOpenFileName(None, "Choose an OrderCycle database", "",

@@ -9,6 +9,7 @@ from PySide6.QtCore import QByteArray, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
+from app import clock
 from app.config import WorkstationSettings
 from app.drafts import DraftStore
 from app.db.backup import backup_sqlite, daily_backup
@@ -25,7 +26,7 @@ from app.services.changes import Changes
 from app.views.common.idle import IdleLock
 from app.views.common.live import LiveUpdates
 from app.views.common.messages import error_label, show_user_error
-from app.views.tabs import tab_registry
+from app.views.tabs import home_tab, tab_registry
 
 
 class MainWindow(QMainWindow):
@@ -68,8 +69,11 @@ class MainWindow(QMainWindow):
                 self._pages[title] = page
                 self.tabs.addTab(page, title)
         self.tabs.currentChanged.connect(lambda i: self.ensure_tab(self.tabs.tabText(i)))
+        home = home_tab(actor.role)
+        if home in self._pages:  # each role opens on its own tab
+            self.tabs.setCurrentWidget(self._pages[home])
         if self.tabs.count():
-            self.ensure_tab(self.tabs.tabText(0))
+            self.ensure_tab(self.tabs.tabText(self.tabs.currentIndex()))
         self.actions: dict[str, QAction] = {}
         self.draft_handlers = {"user": self._reopen_user_draft, "order": self._reopen_order_draft}
         self._build_actions()
@@ -137,7 +141,7 @@ class MainWindow(QMainWindow):
         self.desks_label.setText(f"{len(desks)} signed in" + (f": also {names}{more}" if others else "")
                                  if desks else "")
         self.desks_label.setToolTip("\n".join(
-            f"{d.full_name or d.username} ({d.role}) at {d.workstation} since {d.since.astimezone():%H:%M}"
+            f"{d.full_name or d.username} ({d.role}) at {d.workstation} since {d.since.astimezone(clock.zone()):%H:%M}"
             for d in desks))
         self.desks_label.setProperty("others", len(others))
         self.maybe_ask_for_share_test(desks)
@@ -172,6 +176,8 @@ class MainWindow(QMainWindow):
                      enabled=allowed(self.actor.role, "audit.view"))
         self._action("settings", "Firm &settings…", self.show_settings, "Ctrl+,",
                      enabled=allowed(self.actor.role, "orders.settings") or allowed(self.actor.role, "settings.edit"))
+        self._action("calendar", "Firm &calendar…", self.show_calendar,
+                     enabled=allowed(self.actor.role, "calendar.edit"))
         self._action("timeline", "Customer &timeline…", self.show_timeline, "Ctrl+Shift+T")
         self._action("about", "&About OrderCycle", self.show_about, QKeySequence.StandardKey.HelpContents)
 
@@ -184,7 +190,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.actions["quit"])
         bar.addMenu("&Customer").addAction(self.actions["timeline"])
         admin_items = [k for k, perm in (("users", "users.manage"), ("audit", "audit.view"),
-                                         ("settings", "orders.settings"), ("settings", "settings.edit"))
+                                         ("settings", "orders.settings"), ("settings", "settings.edit"),
+                                         ("calendar", "calendar.edit"))
                        if allowed(self.actor.role, perm)]
         admin_items = list(dict.fromkeys(admin_items))
         if admin_items:
@@ -312,7 +319,7 @@ class MainWindow(QMainWindow):
         store = store or DraftStore()
         reopened = 0
         for draft in store.pending(database=self.db.location, username=self.actor.username):
-            question = (f"You have unsaved work from {draft.saved_at.astimezone():%Y-%m-%d %H:%M}: "
+            question = (f"You have unsaved work from {draft.saved_at.astimezone(clock.zone()):%Y-%m-%d %H:%M}: "
                         f"{draft.title}.\nOpen it again to finish it? (No discards it.)")
             yes = ask(question) if ask else self.confirm("Unsaved work", question)
             if not yes:
@@ -356,6 +363,13 @@ class MainWindow(QMainWindow):
             AuditDialog(self.db, self.actor, self).exec()
         except UserError as exc:
             show_user_error(self, exc)
+
+    def show_calendar(self) -> QDialog:
+        from app.views.admin.calendar import FirmCalendarDialog
+
+        dlg = FirmCalendarDialog(self.db, self.actor, self)
+        dlg.open()
+        return dlg
 
     def show_settings(self) -> None:
         from app.views.admin.settings import SettingsDialog

@@ -25,6 +25,23 @@ TABS: list[tuple[str, str, str]] = [
 ]
 
 
+# Each role opens on the tab where its work is (story order: who does what first).
+HOME_TAB: dict[str, str] = {
+    "marketing": "Planning board",
+    "sales": "Order entry",
+    "production": "Schedule",
+    "shipping": "Shipping/returns",
+    "finance": "Shipping/returns",
+    "service": "Service",
+    "management": "Overview",
+    "admin": "Overview",
+}
+
+
+def home_tab(role: str) -> str:
+    return HOME_TAB.get(str(getattr(role, "value", role)), TABS[0][0])
+
+
 def _lazy(target: str) -> Callable[[Database, Actor], QWidget]:
     def build(db: Database, actor: Actor) -> QWidget:
         module, cls = target.split(":")

@@ -6,7 +6,6 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-import datetime as dt
 
 from sqlalchemy import select
 
@@ -15,7 +14,6 @@ from app.models import User
 from app.services import auth
 from app.services.demo import build_demo
 
-TODAY = dt.date(2026, 11, 26)  # the demo company's "today" in the story tests
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +33,7 @@ def admin(sqlite_db: Database) -> Actor:
 @pytest.fixture
 def demo(sqlite_db: Database) -> Database:
     """The demo company (Northbeam Steelworks) on a real SQLite file, as of TODAY."""
-    build_demo(sqlite_db, today=TODAY)
+    build_demo(sqlite_db)
     return sqlite_db
 
 

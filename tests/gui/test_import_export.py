@@ -12,13 +12,13 @@ from app.db.uow import Database
 from app.models import Product
 from app.views.common.export import export_table
 from app.views.common.import_dialog import ImportDialog
-from tests.gui.conftest import TODAY, actor_for
+from tests.gui.conftest import actor_for
 
 
 def test_a_table_exports_what_it_shows_with_real_types(qtbot, demo, tmp_path) -> None:
     from app.views.priorities.tab import PrioritiesTab
 
-    tab = PrioritiesTab(demo, actor_for(demo, "production"), today=TODAY)
+    tab = PrioritiesTab(demo, actor_for(demo, "production"))
     qtbot.addWidget(tab)
     assert any(a.text() == "Export to Excel…" for a in tab.table.actions())
     task = export_table(tab, tab.table, "Priority queue", tmp_path / "queue.xlsx")

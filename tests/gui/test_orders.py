@@ -16,12 +16,13 @@ from app.drafts import DraftStore
 from app.models import Product
 from app.services import orders
 from app.views.orders.tab import OrdersTab
-from tests.gui.conftest import TODAY, actor_for
+from tests.support import TODAY
+from tests.gui.conftest import actor_for
 
 
 
 def make_tab(qtbot, db: Database, role: str, tmp_path: Path) -> OrdersTab:
-    tab = OrdersTab(db, actor_for(db, role), drafts=DraftStore(tmp_path / "drafts"), today=TODAY)
+    tab = OrdersTab(db, actor_for(db, role), drafts=DraftStore(tmp_path / "drafts"))
     qtbot.addWidget(tab)
     # The offscreen platform cannot raise a popup or grab the keyboard (it warns, and Qt warnings
     # fail tests), so the completers complete inline here; their models are the same.

@@ -12,11 +12,12 @@ from app.models import ExpediteRequest, SalesOrder
 from app.services.changes import Changes
 from app.views.priorities.dialogs import DecisionDialog, ExpediteRequestDialog, ProfilesDialog, ReasonDialog
 from app.views.priorities.tab import PrioritiesTab
-from tests.gui.conftest import TODAY, actor_for, when_modal
+from tests.support import TODAY
+from tests.gui.conftest import actor_for, when_modal
 
 
 def make_tab(qtbot, db: Database, who: str) -> PrioritiesTab:
-    tab = PrioritiesTab(db, actor_for(db, who), today=TODAY)
+    tab = PrioritiesTab(db, actor_for(db, who))
     qtbot.addWidget(tab)
     tab.resize(1400, 860)
     tab.show()

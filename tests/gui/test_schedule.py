@@ -8,11 +8,12 @@ from pypdf import PdfReader
 
 from app.db.uow import Database
 from app.views.schedule.tab import ScheduleTab
-from tests.gui.conftest import TODAY, actor_for
+from tests.support import TODAY
+from tests.gui.conftest import actor_for
 
 
 def make_tab(qtbot, db: Database, who: str) -> ScheduleTab:
-    tab = ScheduleTab(db, actor_for(db, who), today=TODAY)
+    tab = ScheduleTab(db, actor_for(db, who))
     qtbot.addWidget(tab)
     tab.resize(1400, 860)
     tab.show()

@@ -13,11 +13,12 @@ from app.models import Customer, SalesOrder
 from app.views.main_window import MainWindow
 from app.views.service.dialogs import BookDialog, DebriefDialog, DoneDialog
 from app.views.service.tab import ServiceTab
-from tests.gui.conftest import TODAY, actor_for, when_modal
+from tests.support import TODAY
+from tests.gui.conftest import actor_for, when_modal
 
 
 def make_tab(qtbot, db: Database, who: str) -> ServiceTab:
-    tab = ServiceTab(db, actor_for(db, who), today=TODAY)
+    tab = ServiceTab(db, actor_for(db, who))
     qtbot.addWidget(tab)
     tab.resize(1400, 860)
     tab.show()
@@ -27,7 +28,7 @@ def make_tab(qtbot, db: Database, who: str) -> ServiceTab:
 def test_story7_technician_debriefs_an_installation_and_the_salesperson_sees_the_lead(qtbot, demo, tmp_path) -> None:
     from app.views.orders.tab import OrdersTab
 
-    sales = OrdersTab(demo, actor_for(demo, "sales"), today=TODAY)
+    sales = OrdersTab(demo, actor_for(demo, "sales"))
     qtbot.addWidget(sales)
     leads_before = sales.leads_button.text()
     tab = make_tab(qtbot, demo, "service")

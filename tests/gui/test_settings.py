@@ -10,7 +10,7 @@ from app.services import order_preview, orders
 from app.services import settings as svc
 from app.services.pricing import LineInput
 from app.views.admin.settings import SettingsDialog
-from tests.gui.conftest import TODAY, actor_for
+from tests.gui.conftest import actor_for
 
 
 
@@ -28,7 +28,7 @@ def test_management_raises_the_margin_floor_and_order_entry_applies_it(qtbot, de
     sales = actor_for(demo, "sales")
     cust = orders.search_customers(demo, sales, "")[0][0]
     prod = orders.search_products(demo, sales, "WB-")[0][0]
-    view = order_preview.preview(demo, sales, cust, [LineInput(prod, Decimal(1))], today=TODAY)
+    view = order_preview.preview(demo, sales, cust, [LineInput(prod, Decimal(1))])
     assert view.margin_floor == Decimal("0.25")
 
 

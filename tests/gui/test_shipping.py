@@ -20,11 +20,12 @@ from app.views.shipping.dialogs import (
     TextDialog,
 )
 from app.views.shipping.tab import ShippingTab
-from tests.gui.conftest import TODAY, actor_for, when_modal
+from tests.support import TODAY
+from tests.gui.conftest import actor_for, when_modal
 
 
 def make_tab(qtbot, db: Database, who: str) -> ShippingTab:
-    tab = ShippingTab(db, actor_for(db, who), today=TODAY)
+    tab = ShippingTab(db, actor_for(db, who))
     qtbot.addWidget(tab)
     tab.resize(1400, 860)
     tab.show()

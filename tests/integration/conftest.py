@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from sqlalchemy import select
@@ -11,13 +10,12 @@ from app.db.uow import Actor
 from app.models import User
 from app.services.demo import build_demo
 
-DEMO_TODAY = dt.date(2026, 11, 26)  # a Thursday
 
 
 @pytest.fixture
 def demo(db):
     """The demo company in the test database, and ``actor(username)`` for its people."""
-    build_demo(db, today=DEMO_TODAY)
+    build_demo(db)
     with db.read() as s:
         users = {u.username: u for u in s.scalars(select(User))}
 

@@ -21,6 +21,7 @@ import pytest
 from alembic import command
 from sqlalchemy import func, select, text
 
+from app import clock
 from app.db import backup as backup_module
 from app.db import migrate
 from app.db.backup import backup_sqlite, daily_backup, list_backups, quick_check
@@ -551,7 +552,8 @@ def test_copy_of_the_demo_company(tmp_path: Path, db_url: str) -> None:
     src = tmp_path / "demo.db"
     db = open_database(src)
     try:
-        build_demo(db, today=dt.date(2026, 11, 2))
+        with clock.pinned(dt.date(2026, 11, 2)):
+            build_demo(db)
     finally:
         db.dispose()
     out = copy_database(src, db_url)

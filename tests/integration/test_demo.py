@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from app import clock
 from app.db.open import open_database
 from app.db.uow import SYSTEM
 from app.errors import UserError, ValidationError
@@ -63,12 +64,17 @@ from app.models.enums import (
 from app.services.auth import sign_in
 from app.services.demo import DEMO_PASSWORD, OPEN_STATUSES, build_demo
 
-TODAY = dt.date(2026, 3, 11)  # a Wednesday
+TODAY = dt.date(2026, 3, 11)  # a Wednesday: these tests read the demo as of that day
+
+
+@pytest.fixture(autouse=True)
+def _as_of_today(pinned_clock):
+    pinned_clock.pin(TODAY)
 
 
 @pytest.fixture
 def demo_db(db):
-    summary = build_demo(db, today=TODAY)
+    summary = build_demo(db)
     return db, summary
 
 
@@ -135,7 +141,7 @@ def test_deterministic_for_seed_and_day(demo_db, tmp_path):
     # shows both backends store the same values)
     again = open_database(tmp_path / "again.db")
     try:
-        build_demo(again, today=TODAY)
+        build_demo(again)
         second = _dump(again)
     finally:
         again.dispose()
@@ -143,7 +149,7 @@ def test_deterministic_for_seed_and_day(demo_db, tmp_path):
         assert first[name] == second[name], f"table {name} differs"
     other = open_database(tmp_path / "other.db")
     try:
-        build_demo(other, today=TODAY, seed=8)
+        build_demo(other, seed=8)
         third = _dump(other)
     finally:
         other.dispose()
@@ -154,7 +160,7 @@ def test_deterministic_for_seed_and_day(demo_db, tmp_path):
 def test_refuses_a_database_with_data(demo_db):
     db, _ = demo_db
     with pytest.raises(UserError, match="already has data"):
-        build_demo(db, today=TODAY)
+        build_demo(db)
 
 
 def test_refuses_a_database_with_only_a_user(tmp_path):
@@ -164,7 +170,7 @@ def test_refuses_a_database_with_only_a_user(tmp_path):
     try:
         create_first_admin(db, "boss", "The Boss", "correct horse")
         with pytest.raises(UserError, match="already has data"):
-            build_demo(db, today=TODAY)
+            build_demo(db)
         with db.read() as s:  # nothing was added
             assert _scalar(s, select(func.count()).select_from(Product)) == 0
     finally:
@@ -462,13 +468,14 @@ def test_after_the_demo_the_app_works_normally(demo_db):
 
 def test_progress_reports(db):
     seen: list[float] = []
-    build_demo(db, today=TODAY, progress=seen.append)
+    build_demo(db, progress=seen.append)
     assert seen[0] == 0.0 and seen[-1] == 1.0
     assert seen == sorted(seen) and len(seen) >= 5
 
 
 def test_sized_by_order_count(db):
-    summary = build_demo(db, orders=3000, today=dt.date(2025, 12, 31), seed=3)
+    with clock.pinned(dt.date(2025, 12, 31)):
+        summary = build_demo(db, orders=3000, seed=3)
     with db.read() as s:
         assert _scalar(s, select(func.count()).select_from(SalesOrder)) == 3000 == summary.orders
         assert summary.open_orders >= 55
@@ -479,7 +486,7 @@ def test_sized_by_order_count(db):
 
 def test_too_few_orders_is_refused(db):
     with pytest.raises(ValidationError, match="at least 100"):
-        build_demo(db, orders=10, today=TODAY)
+        build_demo(db, orders=10)
     with db.read() as s:
         assert _scalar(s, select(func.count()).select_from(User)) == 0
 
@@ -487,7 +494,8 @@ def test_too_few_orders_is_refused(db):
 @pytest.mark.parametrize("today", [dt.date(2026, 2, 1), dt.date(2028, 2, 29), dt.date(2026, 12, 27)])
 def test_awkward_days(sqlite_db, today):
     """Month starts, leap days and weekends around the holidays still give a complete company."""
-    summary = build_demo(sqlite_db, today=today)
+    with clock.pinned(today):
+        summary = build_demo(sqlite_db)
     assert summary.open_orders >= 55
     with sqlite_db.read() as s:
         latest = s.execute(select(func.max(SalesOrder.order_date))).scalar()
@@ -527,7 +535,7 @@ def test_sqlite_fast_path_stores_what_plain_core_stores(tmp_path, monkeypatch):
         path = tmp_path / f"fast-{fast}.db"
         db = open_database(path)
         try:
-            build_demo(db, today=TODAY)
+            build_demo(db)
         finally:
             db.dispose()
         files.append(raw(path))

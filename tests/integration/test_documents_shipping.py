@@ -4,7 +4,6 @@ whose text is read back with pypdf; and ``ordercycle print`` for these kinds."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from decimal import Decimal as D
 from pathlib import Path
@@ -38,13 +37,12 @@ from app.services import documents
 from app.services.demo import build_demo
 from app.services.settings import set_setting
 
-TODAY = dt.date(2026, 11, 26)
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def demo(sqlite_db: Database) -> Database:
-    build_demo(sqlite_db, today=TODAY)
+    build_demo(sqlite_db)
     return sqlite_db
 
 

@@ -19,7 +19,6 @@ from app.exchange.kinds import IMPORT_KINDS, KINDS
 from app.exchange.reading import BadFile
 from app.models import AuditLog, Customer, DemandHistory, Product, SalesOrder, SalesOrderLine, StockMovement
 
-TODAY = dt.date(2026, 11, 26)
 WHO = {"products": "production", "customers": "sales", "stock": "production", "prices": "management",
        "orders": "sales", "history": "management", "forecasts": "marketing"}
 

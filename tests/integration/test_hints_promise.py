@@ -30,9 +30,11 @@ def _add_months(d: dt.date, n: int) -> dt.date:
 
 
 @pytest.fixture
-def world(db):
+def world(db, pinned_clock):
     """Two work centers (8 h a day), welders at 20 and 30 an hour (and an inactive one at 100),
-    an assembler at 16; a custom bench made to order, a standard bench, shelves, bolts."""
+    an assembler at 16; a custom bench made to order, a standard bench, shelves, bolts. The firm
+    is hand-built as of Wednesday WED: the clock is pinned there."""
+    pinned_clock.pin(WED)
     ids: dict[str, int] = {}
 
     def run(uow):  # type: ignore[no-untyped-def]
@@ -203,7 +205,7 @@ def test_order_lines_share_stock_and_queues(db, world) -> None:
 # --- hints -------------------------------------------------------------------------------------
 
 def test_hints_excess_versus_on_shelf_and_relevance_to_the_customer(db, world) -> None:
-    hints = hints_for(db, SALES, world["C1"], today=WED)
+    hints = hints_for(db, SALES, world["C1"])
     assert [(h.sku, h.kind) for h in hints] == [
         ("STD", "on_shelf"), ("BOLT", "on_shelf"),  # bought before (STD twice)
         ("SHELF", "excess"), ("THIN", "excess"), ("OLD", "excess"),  # their family, by size of excess
@@ -219,8 +221,8 @@ def test_hints_excess_versus_on_shelf_and_relevance_to_the_customer(db, world) -
 
 
 def test_suggested_discount_keeps_the_margin_above_the_floor(db, world) -> None:
-    b = {h.sku: h for h in hints_for(db, SALES, world["C1"], today=WED)}  # tier B: 98.00 before the offer
-    a = {h.sku: h for h in hints_for(db, SALES, world["C2"], today=WED)}  # tier A: 95.00
+    b = {h.sku: h for h in hints_for(db, SALES, world["C1"])}  # tier B: 98.00 before the offer
+    a = {h.sku: h for h in hints_for(db, SALES, world["C2"])}  # tier A: 95.00
     assert (b["SHELF"].suggested_discount, b["SHELF"].unit_price_after) == (D("0.12"), D("86.24"))
     assert (a["SHELF"].suggested_discount, a["SHELF"].unit_price_after) == (D("0.10"), D("85.50"))
     for h in (b["SHELF"], a["SHELF"]):
@@ -234,26 +236,26 @@ def test_suggested_discount_keeps_the_margin_above_the_floor(db, world) -> None:
 
 
 def test_hints_without_history_rank_by_excess_and_follow_the_order_being_typed(db, world) -> None:
-    plain = hints_for(db, SALES, world["C2"], today=WED)
+    plain = hints_for(db, SALES, world["C2"])
     assert [h.sku for h in plain] == ["SHELF", "THIN", "OLD", "STD", "BOLT"]
-    typing = hints_for(db, SALES, world["C2"], today=WED, order_product_ids=[world["CUST"]])
+    typing = hints_for(db, SALES, world["C2"], order_product_ids=[world["CUST"]])
     assert [h.sku for h in typing] == ["STD", "SHELF", "THIN", "OLD", "BOLT"]  # a bench on the order: benches first
-    both = hints_for(db, SALES, world["C2"], today=WED, order_product_ids=[world["CUST"], world["THIN"]])
+    both = hints_for(db, SALES, world["C2"], order_product_ids=[world["CUST"], world["THIN"]])
     assert [h.sku for h in both] == ["SHELF", "OLD", "STD", "BOLT"]  # THIN is on the order already
-    assert [h.sku for h in hints_for(db, SALES, None, today=WED, limit=2)] == ["SHELF", "THIN"]
+    assert [h.sku for h in hints_for(db, SALES, None, limit=2)] == ["SHELF", "THIN"]
 
 
 # --- the demo company, story 2 -----------------------------------------------------------------
 
-TODAY = dt.date(2026, 11, 26)  # a Thursday
+from tests.support import TODAY  # noqa: E402
 
 
 def test_story_hints_for_a_workbench_customer(db) -> None:
-    build_demo(db, today=TODAY)
+    build_demo(db)
     with db.read() as s:
         cust = s.execute(select(Customer.id).where(Customer.code == "SHOWCS")).scalar_one()
         wb_cust = s.execute(select(Product.id).where(Product.sku == "WB-CUST")).scalar_one()
-    hints = hints_for(db, SALES, cust, today=TODAY, order_product_ids=[wb_cust])
+    hints = hints_for(db, SALES, cust, order_product_ids=[wb_cust])
     shelving = [h for h in hints if h.kind == "excess" and h.family == "Shelving units"]
     assert shelving, hints
     top = max(shelving, key=lambda h: h.cover_months or 0)
@@ -264,7 +266,7 @@ def test_story_hints_for_a_workbench_customer(db) -> None:
 
 
 def test_story_promise_for_ten_custom_workbenches(db) -> None:
-    build_demo(db, today=TODAY)
+    build_demo(db)
     with db.read() as s:
         wb_cust = s.execute(select(Product.id).where(Product.sku == "WB-CUST")).scalar_one()
         p = promise_line(s, wb_cust, 10, today=TODAY)

@@ -353,9 +353,10 @@ def test_an_older_desk_refuses_a_database_upgraded_by_a_newer_one_and_writes_not
     assert "not changed" in gui_messages[0]
     with pytest.raises(DatabaseTooNew):
         open_database(path, create=False)
-    for argv in (["db", "upgrade", "--db", str(path)], ["db", "check", "--db", str(path)],
-                 ["demo", "--db", str(path)]):
+    for argv in (["db", "upgrade", "--db", str(path)], ["db", "check", "--db", str(path)]):
         assert app_main(argv) == 1, argv
         assert "newer" in capsys.readouterr().err
+    assert app_main(["demo", "--db", str(path)]) == 1  # the demo goes only into a new file
+    assert "exists already" in capsys.readouterr().err
     assert digest(path) == before
     assert sorted(p.name for p in path.parent.iterdir()) == ["ordercycle.db"]  # no journal, no backup

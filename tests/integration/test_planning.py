@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, insert, select
 
+from app import clock
 from app.db.uow import SYSTEM, Actor
 from app.errors import ConflictError, PermissionDenied, ValidationError
 from app.models import (AuditLog, CalendarException, CalendarHours, DemandHistory, Forecast, Product, ProductFamily,
@@ -18,7 +19,7 @@ from app.models import (AuditLog, CalendarException, CalendarHours, DemandHistor
 from app.models.enums import ForecastStatus
 from app.services import baseline, planning, plans
 
-TODAY = dt.date(2026, 11, 26)
+from tests.support import TODAY  # noqa: E402
 DEC, JAN, FEB, MAR = dt.date(2026, 12, 1), dt.date(2027, 1, 1), dt.date(2027, 2, 1), dt.date(2027, 3, 1)
 MKT = Actor("mia", "marketing", "Mia Marketing")
 PROD = Actor("pete", "production", "Pete Production")
@@ -155,7 +156,7 @@ def test_set_figures_is_all_or_nothing(db) -> None:
         planning.set_figures(db, MKT, "production", [(pid, DEC, 1)])
     cells[5], cells[7] = (pid, months[5], "15"), (pid, months[7], 17)
     assert planning.set_figures(db, PROD, "production", cells) == 12
-    row = planning.board(db, SALES, today=TODAY).rows[0]
+    row = planning.board(db, SALES).rows[0]
     assert [c.production for c in row.cells] == [D(10 + k) for k in range(12)]
     assert planning.set_figures(db, PROD, "production", cells) == 0  # nothing changed
 
@@ -171,7 +172,7 @@ def test_board_flags_the_gap_and_shows_last_years_actual(db) -> None:
     planning.set_figure(db, MKT, a, JAN, "marketing", 110)   # |110-100|/110 = 0.091
     planning.set_figure(db, PROD, a, JAN, "production", 100)
     planning.set_figure(db, MKT, a, FEB, "marketing", 50)    # production missing: no gap
-    b = planning.board(db, SALES, today=TODAY)
+    b = planning.board(db, SALES)
     assert b.periods[0] == DEC and len(b.periods) == 12 and b.gap_threshold == D("0.15")
     row = next(r for r in b.rows if r.product_id == a)
     assert [c.gap for c in row.cells[:3]] == [True, False, False]
@@ -179,7 +180,7 @@ def test_board_flags_the_gap_and_shows_last_years_actual(db) -> None:
     assert row.cells[0].gap_ratio == pytest.approx(D(20) / D(120)) and row.gaps == 1
     assert row.cells[3].forecast_id is None and row.cells[3].status == "open"
     _rows(db, Setting(key="planning_gap_threshold", value=0.05))
-    b = planning.board(db, SALES, today=TODAY, periods=3, family_id=row.family_id)
+    b = planning.board(db, SALES, periods=3, family_id=row.family_id)
     assert [r.sku for r in b.rows] == ["SH-1"] and [c.gap for c in b.rows[0].cells] == [True, True, False]
 
 
@@ -197,7 +198,7 @@ def test_board_for_500_products_has_every_cell_and_gap(db) -> None:
                                          "status": ForecastStatus.OPEN} for i in range(499) for m in months])
         conn.execute(insert(DemandHistory), [{"product_id": 1000 + i, "period_start": planning.add_months(m, -12),
                                               "quantity": D(90)} for i in range(499) for m in months])
-    b = planning.board(db, SALES, today=TODAY)
+    b = planning.board(db, SALES)
     assert len(b.rows) == 500 and sum(len(r.cells) for r in b.rows) == 6000
     assert sum(r.gaps for r in b.rows) == 12 * sum(1 for i in range(499) if (i % 30) / (100 + i % 30) > 0.15)
 
@@ -220,7 +221,7 @@ def test_bias_and_mape_match_hand_computed_values(db) -> None:
           Forecast(product_id=b, period_start=octo, marketing_qty=D(30), production_qty=D(18), baseline_qty=D(25)),
           Forecast(product_id=a, period_start=nov, marketing_qty=D(1)))
     rows = {(r.department, r.family_id is None and "all" or r.family_name): r
-            for r in planning.bias(db, SALES, today=TODAY, months_back=3)}
+            for r in planning.bias(db, SALES, months_back=3)}
     m = rows[("marketing", "all")]
     # forecast 120+60+5+30 = 215, actual 100+50+0+20 = 170: (215-170)/170
     assert (m.cells, m.forecast_total, m.actual_total) == (4, D(215), D(170))
@@ -254,7 +255,7 @@ def test_inventory_plan_builds_to_safety_stock(db) -> None:
           Forecast(product_id=a, period_start=FEB, baseline_qty=D(5)),
           Forecast(product_id=b, period_start=DEC, marketing_qty=D(15)),
           Forecast(product_id=b, period_start=JAN, marketing_qty=D(30)))
-    plan = plans.inventory_plan(db, SALES, today=TODAY, periods=4)
+    plan = plans.inventory_plan(db, SALES, periods=4)
     got = {(r.sku, r.period_start): (r.opening, r.demand, r.demand_source, r.planned_production, r.closing)
            for r in plan}
     assert got[("A", DEC)] == (D(25), D(40), "consensus", D(25), D(10))
@@ -264,7 +265,7 @@ def test_inventory_plan_builds_to_safety_stock(db) -> None:
     assert got[("B", DEC)] == (D(50), D(15), "marketing", D(0), D(35))
     assert got[("B", JAN)] == (D(35), D(30), "marketing", D(5), D(10))
     assert plan.skipped == ((ids["C"], "C", "no forecast and no demand history"),)
-    only = plans.inventory_plan(db, SALES, today=TODAY, periods=2, product_id=b)
+    only = plans.inventory_plan(db, SALES, periods=2, product_id=b)
     assert [r.closing for r in only] == [D(35), D(10)]
 
 
@@ -293,7 +294,7 @@ def test_headcount_plan_hours_and_people(db) -> None:
         uow.add(Forecast(product_id=ids["W"], period_start=DEC, consensus_qty=D(2000)))
         uow.add(Forecast(product_id=ids["N"], period_start=DEC, consensus_qty=D(5)))  # no routing
     db.write(SYSTEM, setup)
-    plan = plans.headcount_plan(db, SALES, today=TODAY, periods=2)
+    plan = plans.headcount_plan(db, SALES, periods=2)
     rows = {(r.skill_code, r.period_start): r for r in plan}
     w = rows[("welding", DEC)]
     # December 2026: 23 weekdays - Christmas Day = 22 working days = 4.4 weeks; 70 h/week -> 308 h
@@ -310,8 +311,8 @@ def test_headcount_plan_hours_and_people(db) -> None:
 
 def test_plans_without_calendar_staff_or_routing_do_not_crash(db) -> None:
     _products(db, ("A", "F", {"target_stock": D(3)}))
-    assert plans.headcount_plan(db, SALES, today=TODAY) == []
-    inv = plans.inventory_plan(db, SALES, today=TODAY)
+    assert plans.headcount_plan(db, SALES) == []
+    inv = plans.inventory_plan(db, SALES)
     assert inv == [] and inv.skipped[0][2] == "no forecast and no demand history"
 
 
@@ -339,7 +340,7 @@ def test_compute_and_save_baselines(db) -> None:
                           quantity=D(v)) for k, v in enumerate([4, 6, 5])],
           Forecast(product_id=ids["SEAS"], period_start=DEC, marketing_qty=D(77), status=ForecastStatus.SIGNED_OFF))
     state = _State()
-    result = baseline.compute_baselines(db, SALES, today=TODAY, state=state)
+    result = baseline.compute_baselines(db, SALES, state=state)
     assert [c[1] for c in state.calls] == ["NEW", "NONE", "SEAS", ""] and state.calls[-1][0] == 1.0
     assert result.skipped == ((ids["NONE"], "NONE", "no demand history"),)
     by = {p.sku: p for p in result.products}
@@ -358,23 +359,23 @@ def test_compute_and_save_baselines(db) -> None:
     assert (f.marketing_qty, f.status) == (D(77), ForecastStatus.SIGNED_OFF)  # the baseline reopens nothing
     assert baseline.save_baselines(db, MGMT, result) == 0
     with pytest.raises(RuntimeError, match="cancelled"):
-        baseline.compute_baselines(db, SALES, today=TODAY, state=_State(stop_after=1))
+        baseline.compute_baselines(db, SALES, state=_State(stop_after=1))
 
 
 # --- the demo company, story 1 -----------------------------------------------------------------
 
 def test_story_one_on_the_demo_company(db) -> None:
     from app.services.demo import build_demo
-    build_demo(db, today=TODAY)
-    rows = {(r.department, r.family_id): r for r in planning.bias(db, SALES, today=TODAY)}
+    build_demo(db)
+    rows = {(r.department, r.family_id): r for r in planning.bias(db, SALES)}
     assert 0.15 < float(rows[("marketing", None)].bias) < 0.21  # "marketing ran +18 % over actual"
     assert -0.10 < float(rows[("production", None)].bias) < -0.04  # "production -7 % under"
-    b = planning.board(db, MKT, today=TODAY)
+    b = planning.board(db, MKT)
     shelving = [r for r in b.rows if r.family_code in ("SHU", "SHS")]
     assert shelving and sum(c.gap for r in shelving for c in r.cells[:3]) > 0
-    hc = plans.headcount_plan(db, MGMT, today=TODAY)
+    hc = plans.headcount_plan(db, MGMT)
     assert {r.skill_code for r in hc} >= {"welding", "laser"} and all(r.required_hours >= 0 for r in hc)
-    assert len(plans.inventory_plan(db, MGMT, today=TODAY)) == 40 * 12
+    assert len(plans.inventory_plan(db, MGMT)) == 40 * 12
 
 
 def test_the_board_by_week_keeps_its_own_figures_and_last_years_orders(db) -> None:
@@ -388,16 +389,17 @@ def test_the_board_by_week_keeps_its_own_figures_and_last_years_orders(db) -> No
     from app.services.demo import build_demo
 
     today = dt.date(2026, 11, 26)  # a Thursday
-    build_demo(db, today=today)
+    clock.pin(today)
+    build_demo(db)
     mkt = Actor("marketing", "marketing", "Maya")
-    week = planning.board(db, mkt, today=today, granularity="week")
+    week = planning.board(db, mkt, granularity="week")
     assert week.granularity == "week" and len(week.periods) == 12
     assert week.periods[0] == dt.date(2026, 11, 30) and all(p.weekday() == 0 for p in week.periods)
     row = week.rows[0]
     planning.set_figure(db, mkt, row.product_id, week.periods[2], "marketing", 7, granularity="week")
-    again = planning.board(db, mkt, today=today, granularity="week")
+    again = planning.board(db, mkt, granularity="week")
     assert again.rows[0].cells[2].marketing == D(7)
-    month = planning.board(db, mkt, today=today)
+    month = planning.board(db, mkt)
     assert all(c.marketing != D(7) or c.period_start.day == 1 for c in month.rows[0].cells)
     # history: a year earlier, from orders that went ahead
     with db.read() as s:
@@ -422,4 +424,4 @@ def test_the_board_by_week_keeps_its_own_figures_and_last_years_orders(db) -> No
                                granularity="week")
     assert cell.period_start == week.periods[3]
     with pytest.raises(ValidationError):
-        planning.board(db, mkt, today=today, granularity="fortnight")
+        planning.board(db, mkt, granularity="fortnight")

@@ -14,19 +14,19 @@ from app.db.uow import Actor, Database
 from app.errors import PermissionDenied, UserError
 from app.models import AuditLog
 from app.models.enums import Role
-from app.services import audit, auth, orders, overview, planning, settings
+from app.services import audit, auth, firm_calendar, orders, overview, planning, settings
 from app.services.audit import AuditFilter
 from app.services.demo import build_demo
 from app.services.permissions import MATRIX
 from app.services.pricing import LineInput
+from tests.support import TODAY
 
-TODAY = dt.date(2026, 11, 26)
 
 
 def _quote(db: Database, actor: Actor) -> None:
     cust = orders.search_customers(db, Actor("m", "management"), "")[0][0]
     prod = orders.search_products(db, Actor("m", "management"), "WB-")[0][0]
-    orders.new_quote(db, actor, cust, [LineInput(prod, Decimal(1))], today=TODAY)
+    orders.new_quote(db, actor, cust, [LineInput(prod, Decimal(1))])
 
 
 def _first_quote(db: Database) -> orders.OrderView:
@@ -48,10 +48,10 @@ def _first_product(db: Database) -> int:
     return orders.search_products(db, Actor("m", "management"), "SH-")[0][0]
 
 
-NEXT_MONTH = dt.date(2027, 1, 1)
+NEXT_MONTH = (TODAY.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 ACTIONS: dict[str, Callable[[Database, Actor], object]] = {
-    "planning.view": lambda db, a: planning.board(db, a, today=TODAY),
+    "planning.view": lambda db, a: planning.board(db, a),
     "planning.edit_marketing": lambda db, a: planning.set_figure(db, a, _first_product(db), NEXT_MONTH,
                                                                  "marketing", 10),
     "planning.edit_production": lambda db, a: planning.set_figure(db, a, _first_product(db), NEXT_MONTH,
@@ -66,6 +66,7 @@ ACTIONS: dict[str, Callable[[Database, Actor], object]] = {
     "notes.add": _note,
     "orders.settings": lambda db, a: settings.set_setting(db, a, "margin_floor", "0.2"),
     "settings.edit": lambda db, a: settings.set_setting(db, a, "firm_name", "Northbeam Steel"),
+    "calendar.edit": lambda db, a: firm_calendar.add_day(db, a, TODAY + dt.timedelta(days=40), "Stocktaking"),
 }
 
 
@@ -75,7 +76,7 @@ def demo_file(tmp_path_factory) -> str:
 
     path = tmp_path_factory.mktemp("matrix") / "demo.db"
     db = open_database(path)
-    build_demo(db, today=TODAY)
+    build_demo(db)
     db.dispose()
     return str(path)
 

@@ -16,7 +16,7 @@ from app.scheduling.model import Assignment
 from app.scheduling.validate import violations
 from app.services import priorities, scheduling
 
-TODAY = dt.date(2026, 11, 26)  # a Thursday
+from tests.support import TODAY  # noqa: E402
 
 
 def _as_solution(built: scheduling.Built, plan: scheduling.ScheduleView):
@@ -33,10 +33,10 @@ def test_the_plan_respects_machines_staff_calendars_and_routing_order(demo) -> N
     db, actor = demo
     prod = actor("production")
     with pytest.raises(PermissionDenied):
-        scheduling.compute(db, actor("marketing"), today=TODAY)
-    plan = scheduling.compute(db, prod, today=TODAY)
+        scheduling.compute(db, actor("marketing"))
+    plan = scheduling.compute(db, prod)
     assert plan.ops and plan.method.startswith("rule:") and not plan.unscheduled
-    built = scheduling.problem_for(db, prod, today=TODAY)
+    built = scheduling.problem_for(db, prod)
     assert built.problem.operation_count == len(plan.ops)
     assert violations(built.problem, _as_solution(built, plan)) == []
     # welding operations are done by welders on their shift, 07:00–16:00 on working days
@@ -47,7 +47,7 @@ def test_the_plan_respects_machines_staff_calendars_and_routing_order(demo) -> N
         assert local.weekday() < 5 and 7 * 60 <= local.hour * 60 + local.minute
         assert o.end.astimezone().hour * 60 + o.end.astimezone().minute <= 16 * 60
     # the queue's weights feed the schedule: accepted expedites weigh most
-    q = priorities.queue(db, prod, today=TODAY)
+    q = priorities.queue(db, prod)
     w = priorities.schedule_weights(q)
     by_order = {}
     for job in built.problem.jobs:
@@ -61,18 +61,18 @@ def test_the_plan_respects_machines_staff_calendars_and_routing_order(demo) -> N
 def test_move_locks_and_rescheduling_keeps_the_lock(demo) -> None:
     db, actor = demo
     prod = actor("production")
-    plan = scheduling.compute(db, prod, today=TODAY)
+    plan = scheduling.compute(db, prod)
     weld = next(o for o in plan.ops if "Weld" in o.name)
     tomorrow_8 = dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(8, 0)).astimezone()
-    moved_plan = scheduling.move(db, prod, weld.id, weld.version, tomorrow_8, today=TODAY)
+    moved_plan = scheduling.move(db, prod, weld.id, weld.version, tomorrow_8)
     moved = next(o for o in moved_plan.ops if (o.line_id, o.routing_operation_id) == (weld.line_id,
                                                                                       weld.routing_operation_id))
     assert moved.locked and moved.start == tomorrow_8.astimezone(dt.timezone.utc)
-    again = scheduling.compute(db, prod, today=TODAY)  # rescheduling keeps the lock
+    again = scheduling.compute(db, prod)  # rescheduling keeps the lock
     kept = next(o for o in again.ops if (o.line_id, o.routing_operation_id) == (weld.line_id,
                                                                                 weld.routing_operation_id))
     assert kept.locked and kept.start == moved.start and kept.staff_id == moved.staff_id
-    built = scheduling.problem_for(db, prod, today=TODAY)
+    built = scheduling.problem_for(db, prod)
     assert violations(built.problem, _as_solution(built, again)) == []
     # unlock: the next plan may move it again
     scheduling.set_locked(db, prod, kept.id, kept.version, False)
@@ -88,7 +88,7 @@ def test_move_locks_and_rescheduling_keeps_the_lock(demo) -> None:
 def test_a_move_that_breaks_a_rule_is_refused_and_nothing_is_saved(demo, where, reason) -> None:
     db, actor = demo
     prod = actor("production")
-    plan = scheduling.compute(db, prod, today=TODAY)
+    plan = scheduling.compute(db, prod)
     weld = next(o for o in plan.ops if "Weld" in o.name)
     wc = weld.work_center_id
     sunday = dt.datetime.combine(TODAY + dt.timedelta(days=3), dt.time(9, 0)).astimezone()
@@ -101,7 +101,7 @@ def test_a_move_that_breaks_a_rule_is_refused_and_nothing_is_saved(demo, where, 
         before = (s.scalar(select(func.count()).select_from(ScheduleVersion)),
                   s.scalar(select(func.count()).select_from(ScheduledOperation)))
     with pytest.raises(UserError, match=reason):
-        scheduling.move(db, prod, weld.id, weld.version, start, wc, today=TODAY)
+        scheduling.move(db, prod, weld.id, weld.version, start, wc)
     with db.read() as s:
         after = (s.scalar(select(func.count()).select_from(ScheduleVersion)),
                  s.scalar(select(func.count()).select_from(ScheduledOperation)))
@@ -111,7 +111,7 @@ def test_a_move_that_breaks_a_rule_is_refused_and_nothing_is_saved(demo, where, 
 def test_a_move_before_the_work_that_must_come_first_is_refused(demo) -> None:
     db, actor = demo
     prod = actor("production")
-    plan = scheduling.compute(db, prod, today=TODAY)
+    plan = scheduling.compute(db, prod)
     # the last operation of a line whose earlier work takes hours, locked at 07:00 today: the shop
     # opens at 06:00, so the work that must come first cannot be done by then
     lines = {}
@@ -122,17 +122,17 @@ def test_a_move_before_the_work_that_must_come_first_is_refused(demo) -> None:
                > 3 * 3600)
     seven = dt.datetime.combine(TODAY, dt.time(7, 0)).astimezone()
     with pytest.raises(UserError, match="before its earlier operations|cannot go there"):
-        scheduling.move(db, prod, ops[-1].id, ops[-1].version, seven, today=TODAY)
+        scheduling.move(db, prod, ops[-1].id, ops[-1].version, seven)
 
 
 def test_publish_releases_the_week_and_work_lists_are_per_person_and_day(demo) -> None:
     db, actor = demo
     prod = actor("production")
-    plan = scheduling.compute(db, prod, today=TODAY)
+    plan = scheduling.compute(db, prod)
     with db.read() as s:
         confirmed = {o.id for o in s.scalars(select(SalesOrder).where(SalesOrder.status == OrderStatus.CONFIRMED))}
     starting = {o.order_id for o in plan.ops if o.start.astimezone().date() < TODAY + dt.timedelta(days=7)}
-    released = scheduling.publish(db, prod, plan.version_id, today=TODAY)
+    released = scheduling.publish(db, prod, plan.version_id)
     assert released == len(confirmed & starting) > 0
     with db.read() as s:
         for oid in confirmed & starting:
@@ -163,7 +163,7 @@ def test_production_finished_makes_a_made_to_order_line_pickable(demo) -> None:
 
     db, actor = demo
     prod = actor("production")
-    plan = scheduling.compute(db, prod, today=TODAY)
+    plan = scheduling.compute(db, prod)
     with db.read() as s:
         order = s.scalars(select(SalesOrder).where(SalesOrder.customer_reference == "NEC stand - Logistics Show")).one()
     before = {r.order_id: r for r in shipping.ready_orders(db, actor("shipping"))}

@@ -13,7 +13,7 @@ from app.errors import PermissionDenied, UserError, ValidationError
 from app.models import Customer, Lead, ProductFeedback, ServiceDebrief, ServiceJob, Staff
 from app.services import service_jobs, shipping, timeline
 
-TODAY = dt.date(2026, 11, 26)
+from tests.support import TODAY  # noqa: E402
 
 
 def _at(day: int, hour: int) -> dt.datetime:
@@ -42,12 +42,12 @@ def test_shipping_a_system_that_needs_installing_creates_one_installation_job(de
 
     db, actor = demo
     v = orders.new_quote(db, actor("sales"), "HALDEN", [LineInput("SP-ANCHOR-M12", D(3)),
-                                                        LineInput("SYS-ARC-10", D(2))], today=TODAY)
-    v = orders.confirm(db, actor("sales"), v.id, v.version, today=TODAY)
+                                                        LineInput("SYS-ARC-10", D(2))])
+    v = orders.confirm(db, actor("sales"), v.id, v.version)
     scheduling.finish_production(db, actor("production"), v.id)
     sh = actor("shipping")
     pl = shipping.create_pick_list(db, sh, [v.id])
-    pl = shipping.confirm_pick(db, sh, pl.id, pl.version, {r.pick_line_id: r.to_pick for r in pl.rows}, today=TODAY)
+    pl = shipping.confirm_pick(db, sh, pl.id, pl.version, {r.pick_line_id: r.to_pick for r in pl.rows})
     line = {r.sku: r.order_line_id for r in pl.rows}
 
     def installs() -> list[service_jobs.JobView]:
@@ -129,7 +129,7 @@ def test_debrief_routes_opportunities_to_the_salesperson_and_feedback_to_managem
     assert lead.status == "new" and lead.estimated_value == D("60000") and lead.technician == "Ben Ford"
     after = {(r.sku, r.tag): r.count for r in service_jobs.feedback_summary(db, actor("management"))}
     assert after[("SP-ANCHOR-M12", "usability")] == before.get(("SP-ANCHOR-M12", "usability"), 0) + 1
-    months, per_tag = service_jobs.feedback_by_month(db, actor("management"), today=TODAY)
+    months, per_tag = service_jobs.feedback_by_month(db, actor("management"))
     assert per_tag["usability"][-1] >= 1 and len(months) == 12
     assert service_jobs.job(db, svc, job.id).status == "debriefed"
     with pytest.raises(PermissionDenied):

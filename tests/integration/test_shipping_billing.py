@@ -14,6 +14,8 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import func, select
 
+from app import clock
+from app.services.firm_calendar import get_calendar
 from app.db.open import open_database
 from app.db.uow import Actor
 from app.errors import PermissionDenied, UserError, ValidationError
@@ -37,7 +39,7 @@ from app.services.demo import build_demo
 from app.services.settings import set_setting
 from tests.integration import billing_worker
 
-TODAY = dt.date(2026, 11, 26)
+from tests.support import TODAY  # noqa: E402
 FORK = multiprocessing.get_context("fork" if hasattr(os, "fork") else None)
 
 
@@ -59,7 +61,7 @@ def _picked_order(db, actor, *, short: bool = False):
     ready = next(r for r in shipping.ready_orders(db, sh) if r.status == "ready")
     pl = shipping.create_pick_list(db, sh, [ready.order_id])
     picked = {r.pick_line_id: r.to_pick - (1 if short and i == 0 else 0) for i, r in enumerate(pl.rows)}
-    return ready, shipping.confirm_pick(db, sh, pl.id, pl.version, picked, today=TODAY)
+    return ready, shipping.confirm_pick(db, sh, pl.id, pl.version, picked)
 
 
 def test_a_batched_pick_list_walks_by_location_and_groups_identical_items(demo) -> None:
@@ -144,8 +146,8 @@ def test_invoice_payment_overdue_and_never_invoicing_twice(demo) -> None:
     todo = billing.to_invoice(db, fin)
     row = todo[0]
     with pytest.raises(PermissionDenied):
-        billing.invoice_order(db, actor("sales"), row.order_id, today=TODAY)
-    inv = billing.invoice_order(db, fin, row.order_id, today=TODAY)
+        billing.invoice_order(db, actor("sales"), row.order_id)
+    inv = billing.invoice_order(db, fin, row.order_id)
     with db.read() as s:
         invoice = s.get(Invoice, inv.id)
         amounts = billing.invoice_amounts([(ln.quantity, ln.unit_price, ln.tax_rate) for ln in invoice.lines])
@@ -154,7 +156,7 @@ def test_invoice_payment_overdue_and_never_invoicing_twice(demo) -> None:
     assert inv.due_date > inv.issue_date == TODAY
     counts = _counts(db)
     with pytest.raises(UserError, match="invoiced already"):
-        billing.invoice_order(db, fin, row.order_id, today=TODAY)
+        billing.invoice_order(db, fin, row.order_id)
     with pytest.raises(ValidationError, match="outstanding"):
         billing.record_payment(db, fin, inv.id, inv.gross + D("0.01"))
     with pytest.raises(ValidationError, match="positive amount"):
@@ -162,8 +164,10 @@ def test_invoice_payment_overdue_and_never_invoicing_twice(demo) -> None:
     assert _counts(db) == counts
     part = billing.record_payment(db, fin, inv.id, D("10.00"), received_on=TODAY)
     assert part.status == "partially_paid" and part.outstanding == inv.gross - 10
-    assert inv.id in {v.id for v in billing.overdue(db, fin, today=inv.due_date + dt.timedelta(days=1))}
-    assert inv.id not in {v.id for v in billing.overdue(db, fin, today=inv.due_date)}
+    with clock.pinned(inv.due_date + dt.timedelta(days=1)):
+        assert inv.id in {v.id for v in billing.overdue(db, fin)}
+    with clock.pinned(inv.due_date):
+        assert inv.id not in {v.id for v in billing.overdue(db, fin)}
     paid = billing.record_payment(db, fin, inv.id, part.outstanding, received_on=TODAY)
     assert paid.status == "paid" and paid.outstanding == 0
     assert cust_terms  # the order's customer terms set the due date (checked above)
@@ -178,14 +182,14 @@ def test_per_order_invoicing_waits_for_the_whole_order(demo) -> None:
     with db.read() as s:
         oid = s.scalars(select(SalesOrder.id).where(SalesOrder.status == "partially_shipped")).first()
     with pytest.raises(UserError, match="has not shipped in full"):
-        billing.invoice_order(db, fin, oid, today=TODAY)
+        billing.invoice_order(db, fin, oid)
 
 
 def test_credit_notes_and_refunds_never_exceed_what_was_paid(demo) -> None:
     db, actor = demo
     fin = actor("finance")
     row = billing.to_invoice(db, fin)[0]
-    inv = billing.invoice_order(db, fin, row.order_id, today=TODAY)
+    inv = billing.invoice_order(db, fin, row.order_id)
     # unpaid: a credit lowers what is owed, no money goes back
     billing.credit_note(db, fin, inv.id, "20.00", "price error")
     after = billing.invoice(db, fin, inv.id)
@@ -196,7 +200,7 @@ def test_credit_notes_and_refunds_never_exceed_what_was_paid(demo) -> None:
     billing.credit_note(db, fin, inv.id, "5.00", "goodwill")
     refund = next(r for r in billing.refunds(db, fin) if r.invoice_number == inv.number)
     assert refund.amount == D("5.00") and refund.status == "queued"
-    assert refund.due_by == billing.add_business_days(refund.queued_at.astimezone().date(), 3)
+    assert refund.due_by == get_calendar(db).add_business_days(clock.local_date(refund.queued_at), 3)
     counts = _counts(db)
     with pytest.raises(UserError, match="left to credit"):
         billing.credit_note(db, fin, inv.id, str(inv.gross), "too much")
@@ -242,8 +246,7 @@ def test_rma_state_machine_per_role_with_restock_scrap_and_refund(demo) -> None:
     claim = returns.receive(db, actor("shipping"), claim.id, claim.version)
     sku = claim.lines[0].sku
     before = _product(db, sku).stock_on_hand
-    claim = returns.inspect(db, actor("shipping"), claim.id, claim.version, {claim.lines[0].id: ("restock", "ok")},
-                            today=TODAY)
+    claim = returns.inspect(db, actor("shipping"), claim.id, claim.version, {claim.lines[0].id: ("restock", "ok")})
     assert claim.status == "refund_queued" and claim.refund_due is not None
     assert _product(db, sku).stock_on_hand == before + 1
     with db.read() as s:
@@ -283,7 +286,7 @@ def test_claims_over_several_orders_repair_replace_and_refund_without_return(dem
     claim = returns.receive(db, actor("shipping"), claim.id, claim.version)
     claim = returns.inspect(db, actor("shipping"), claim.id, claim.version,
                             {claim.lines[0].id: ("repair", "scratch on the top"),
-                             claim.lines[1].id: ("replace", "")}, today=TODAY)
+                             claim.lines[1].id: ("replace", "")})
     assert claim.status == "closed"  # nothing to credit: repaired and replaced
     with db.read() as s:
         job = s.scalars(select(ServiceJob).where(ServiceJob.rma_id == claim.id)).one()
@@ -325,7 +328,7 @@ def test_invoice_and_credit_note_numbers_stay_gap_free_with_several_desks(db_url
         pytest.skip("needs fork")
     db = open_database(db_url)
     try:
-        build_demo(db, today=TODAY)
+        build_demo(db)
         fin = Actor("finance", "finance", "Finance")
         order_ids = [r.order_id for r in billing.to_invoice(db, fin)]
         invoice_ids = [v.id for v in billing.invoices(db, fin, open_only=True)][:10]

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.billing import add_business_days, invoice_amounts
+from app.services.billing import invoice_amounts
 
 CENT = Decimal("0.01")
 quantities = st.decimals(min_value=Decimal("0.001"), max_value=Decimal("10000"), places=3)
@@ -42,11 +42,3 @@ def test_tax_by_rate_adds_up(items) -> None:
 def test_half_cents_round_up() -> None:
     a = invoice_amounts([(Decimal("1"), Decimal("0.125"), Decimal("0.2"))])
     assert a.lines[0] == (Decimal("0.13"), Decimal("0.03"))
-
-
-def test_business_days_skip_weekends() -> None:
-    from datetime import date
-
-    assert add_business_days(date(2026, 11, 26), 3) == date(2026, 12, 1)  # Thu → Tue
-    assert add_business_days(date(2026, 11, 28), 1) == date(2026, 11, 30)  # Sat → Mon
-    assert add_business_days(date(2026, 11, 26), 0) == date(2026, 11, 26)

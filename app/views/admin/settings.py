@@ -123,6 +123,8 @@ class SettingsDialog(QDialog):
             return
         try:
             self.current = svc.set_settings(self.db, self.actor, values, versions=self.current.versions)
+            if "time_zone" in values:
+                svc.use_firm_clock(self.db)
         except ConflictError as exc:
             show_user_error(self, exc)  # what was typed stays in the form
             return

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database
 from app.drafts import DraftStore
@@ -61,10 +62,9 @@ class OrderForm(QWidget):
     saved = Signal(int)  # order id
 
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
-                 drafts: DraftStore | None = None, today: dt.date | None = None) -> None:
+                 drafts: DraftStore | None = None) -> None:
         super().__init__(parent)
         self.db, self.actor = db, actor
-        self.today = today or dt.date.today()
         self.drafts = drafts or DraftStore()
         self.order: Any = None  # orders.OrderView as saved
         self.version: int | None = None
@@ -420,8 +420,7 @@ class OrderForm(QWidget):
         messages: list[str] = []
         self.view = None
         if self.customer_id is not None or self.inputs:
-            self.view = order_preview.preview(self.db, self.actor, self.customer_id, self.inputs,
-                                              today=self.today, order_id=self.order.id if self.order else None)
+            self.view = order_preview.preview(self.db, self.actor, self.customer_id, self.inputs, order_id=self.order.id if self.order else None)
             for p in self.view.problems:
                 row = order_preview.line_index(p.field)
                 if row is not None:
@@ -437,7 +436,7 @@ class OrderForm(QWidget):
         self._show_state()
         if self.customer_id is not None or self.order is None:
             on_order = tuple(ln.product_id for ln in lines if ln.product_id)
-            self.hints.set_hints(hints_service.hints_for(self.db, self.actor, self.customer_id, today=self.today,
+            self.hints.set_hints(hints_service.hints_for(self.db, self.actor, self.customer_id,
                                                          order_product_ids=on_order))
 
     def _show_totals(self) -> None:
@@ -507,7 +506,7 @@ class OrderForm(QWidget):
                     raise ValidationError("choose a customer first (type its code or name)", field="customer")
                 saved = orders.new_quote(self.db, self.actor, self.customer_id, self.inputs,
                                          requested_date=self._requested(),
-                                         customer_reference=self.reference.text().strip() or None, today=self.today)
+                                         customer_reference=self.reference.text().strip() or None)
             else:
                 saved = orders.update_order(self.db, self.actor, self.order.id, self.version, self.inputs,
                                             requested_date=self._requested(),
@@ -557,7 +556,7 @@ class OrderForm(QWidget):
         if self.dirty and not self.save():
             return
         try:
-            confirmed = orders.confirm(self.db, self.actor, self.order.id, self.version, today=self.today)
+            confirmed = orders.confirm(self.db, self.actor, self.order.id, self.version)
         except ConflictError as exc:
             show_user_error(self, exc)
             self.load(self.order.id)
@@ -611,7 +610,7 @@ class OrderForm(QWidget):
     def document_html(self) -> str:
         from app.services import documents
 
-        return documents.order_document_html(self.db, self.actor, self.order.id, printed_on=self.today)
+        return documents.order_document_html(self.db, self.actor, self.order.id, printed_on=clock.today())
 
     def print_preview(self) -> None:
         from app.printing.render import preview

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.db.uow import Actor, Database
 from app.services import orders, queries
 from app.services.changes import Changes
@@ -64,9 +65,9 @@ class OrdersListPanel(QWidget):
                 self.salesperson.addItem(name, uid)
         self.use_dates = QCheckBox("From")
         self.use_dates.setToolTip("Only orders dated in this range")
-        self.date_from = QDateEdit(QDate.currentDate().addMonths(-3))
+        self.date_from = QDateEdit(_qdate(clock.today()).addMonths(-3))
         self.date_from.setCalendarPopup(True)
-        self.date_to = QDateEdit(QDate.currentDate())
+        self.date_to = QDateEdit(_qdate(clock.today()))
         self.date_to.setCalendarPopup(True)
         self.search.setMinimumWidth(100)
         self.status.setMinimumContentsLength(10)
@@ -159,3 +160,5 @@ class OrdersListPanel(QWidget):
             self.model.refresh_ids(changed)
 
 
+def _qdate(day) -> QDate:  # type: ignore[no-untyped-def]
+    return QDate(day.year, day.month, day.day)

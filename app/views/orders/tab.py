@@ -20,7 +20,7 @@ TITLE = "Order entry"
 
 class OrdersTab(QWidget):
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
-                 drafts: DraftStore | None = None, today: dt.date | None = None) -> None:
+                 drafts: DraftStore | None = None) -> None:
         super().__init__(parent)
         self.db, self.actor = db, actor
         self.setObjectName("ordersTab")
@@ -41,7 +41,7 @@ class OrdersTab(QWidget):
         lay.addLayout(top)
         split = QSplitter(Qt.Orientation.Horizontal)
         self.list = OrdersListPanel(db, actor)
-        self.form = OrderForm(db, actor, drafts=drafts, today=today)
+        self.form = OrderForm(db, actor, drafts=drafts)
         self.list.setMinimumWidth(260)  # narrow screens squeeze the list first (its filters wrap)
         split.addWidget(self.list)
         split.addWidget(self.form)

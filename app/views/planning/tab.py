@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database
 from app.errors import ConflictError, UserError
@@ -53,11 +54,9 @@ def _editable_lines(role: str) -> set[str]:
 
 
 class PlanningTab(QWidget):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
-                 today: dt.date | None = None) -> None:
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db, self.actor = db, actor
-        self.today = today or dt.date.today()
         self.setObjectName("planningTab")
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
@@ -221,7 +220,7 @@ class PlanningTab(QWidget):
         fam = self.family.currentData()
         current = self.table.currentIndex()
         gran = self.granularity.currentData()
-        self.board = planning.board(self.db, self.actor, today=self.today, family_id=fam, granularity=gran)
+        self.board = planning.board(self.db, self.actor, family_id=fam, granularity=gran)
         self.import_button.setEnabled(gran == "month")  # department sheets are monthly
         self.model.set_board(self.board, _editable_lines(self.actor.role))
         self.table.setColumnWidth(0, 260)
@@ -239,16 +238,16 @@ class PlanningTab(QWidget):
         self.stale.discard(index)
         fam = self.family.currentData()
         if index == 1:
-            self.bias_rows = planning.bias(self.db, self.actor, today=self.today, family_id=fam)
+            self.bias_rows = planning.bias(self.db, self.actor, family_id=fam)
             self.bias_model.set_rows(list(self.bias_rows))
             self.show_bias_chart()
         elif index == 2:
-            rows = plans.inventory_plan(self.db, self.actor, today=self.today)
+            rows = plans.inventory_plan(self.db, self.actor)
             self.inventory_model.set_rows(list(rows))
             self.inventory_table.resizeColumnsToContents()
             self.inventory_skipped.setText(_skipped_text(rows.skipped))
         elif index == 3:
-            self.headcount = plans.headcount_plan(self.db, self.actor, today=self.today)
+            self.headcount = plans.headcount_plan(self.db, self.actor)
             self.headcount_model.set_rows(list(self.headcount))
             load: dict[str, Decimal] = {}
             for r in self.headcount:
@@ -330,7 +329,7 @@ class PlanningTab(QWidget):
         self.baseline_button.setEnabled(False)
 
         def work(state):  # type: ignore[no-untyped-def]
-            result = baseline.compute_baselines(self.db, self.actor, today=self.today, state=state)
+            result = baseline.compute_baselines(self.db, self.actor, state=state)
             return result, baseline.save_baselines(self.db, self.actor, result)
 
         def done(out) -> None:  # type: ignore[no-untyped-def]
@@ -365,7 +364,7 @@ class PlanningTab(QWidget):
 
         if target is None:
             name, _ = QFileDialog.getSaveFileName(self, "Export the planning board",
-                                                  f"planning-{self.today}.xlsx", "Excel workbook (*.xlsx)")
+                                                  f"planning-{clock.today()}.xlsx", "Excel workbook (*.xlsx)")
             if not name:
                 return None
             target = Path(name)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database
 from app.errors import UserError
@@ -50,11 +51,9 @@ def _table(name: str, model: Any) -> QTableView:
 
 
 class PrioritiesTab(QWidget):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
-                 today: dt.date | None = None) -> None:
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db, self.actor = db, actor
-        self.today = today or dt.date.today()
         self.setObjectName("prioritiesTab")
         self.queue: priorities.Queue | None = None
         lay = QVBoxLayout(self)
@@ -197,7 +196,7 @@ class PrioritiesTab(QWidget):
 
     def reload(self) -> None:
         current = self.selected_row()
-        self.queue = priorities.queue(self.db, self.actor, today=self.today)
+        self.queue = priorities.queue(self.db, self.actor)
         q = self.queue
         weights = ", ".join(f"{priorities.PART_LABEL[k]} {float(v) * 100 / float(sum(q.profile.weights.values())):.0f} %"
                             for k, v in q.profile.weights.items() if v)
@@ -206,12 +205,12 @@ class PrioritiesTab(QWidget):
                                  "parts × 100. Accepted expedites go first.")
         self.model.set_rows(q.rows)
         self.held_model.set_rows(q.held)
-        self.rejected_model.set_rows(priorities.rejected_orders(self.db, self.actor, today=self.today))
+        self.rejected_model.set_rows(priorities.rejected_orders(self.db, self.actor))
         late = sum(1 for r in q.rows if r.late)
         self.summary.setText(f"{len(q.rows)} orders in the queue, {late} late, {len(q.held)} on hold · "
                              f"ranked in {q.seconds * 1000:.0f} ms")
         self.reload_requests()
-        self.stats.set_rows(expedites.requester_stats(self.db, self.actor, today=self.today))
+        self.stats.set_rows(expedites.requester_stats(self.db, self.actor))
         if current is not None:
             self.select_order(current.order_id)
         elif q.rows:
@@ -275,7 +274,7 @@ class PrioritiesTab(QWidget):
         r = self.selected_row()
         if not self._need(r, "an order in the queue"):
             return
-        use = expedites.my_quota(self.db, self.actor, today=self.today)
+        use = expedites.my_quota(self.db, self.actor)
         if use.limit is None:
             quota = f"No quota is set for your {use.scope}."
         elif use.over:
@@ -285,8 +284,8 @@ class PrioritiesTab(QWidget):
             quota = f"Request {use.used + 1} of {use.limit} this month for your {use.scope}."
         dlg = ExpediteRequestDialog(self, f"{r.number} — {r.customer}", r.promise_date, quota,
                                     lambda day, reason: expedites.request_expedite(
-                                        self.db, self.actor, r.order_id, day, reason, today=self.today),
-                                    self.today)
+                                        self.db, self.actor, r.order_id, day, reason),
+                                    clock.today())
         if dlg.exec():
             e = dlg.result_value
             self.message.setText(f"Expedite requested for {e.order_number}: {e.status_label.lower()}.")
@@ -297,19 +296,16 @@ class PrioritiesTab(QWidget):
         if not self._need(e, "an expedite request"):
             return
         try:
-            imp, err = expedites.impact(self.db, self.actor, e.id, today=self.today), None
+            imp, err = expedites.impact(self.db, self.actor, e.id), None
         except UserError as exc:
             imp, err = None, str(exc)
         choices: list[tuple[str, str, Any]] = []
         if e.status == "pending" and allowed(self.actor.role, "expedite.decide"):
             choices = [
-                ("accept", "&Accept", lambda c: expedites.decide(self.db, self.actor, e.id, e.version, True, c,
-                                                                  today=self.today)),
+                ("accept", "&Accept", lambda c: expedites.decide(self.db, self.actor, e.id, e.version, True, c)),
                 ("acceptOvertime", "Accept with &overtime",
-                 lambda c: expedites.decide(self.db, self.actor, e.id, e.version, True, c, overtime=True,
-                                            today=self.today)),
-                ("decline", "D&ecline", lambda c: expedites.decide(self.db, self.actor, e.id, e.version, False, c,
-                                                                   today=self.today)),
+                 lambda c: expedites.decide(self.db, self.actor, e.id, e.version, True, c, overtime=True)),
+                ("decline", "D&ecline", lambda c: expedites.decide(self.db, self.actor, e.id, e.version, False, c)),
             ]
         elif e.status == "needs_management" and allowed(self.actor.role, "expedite.over_quota"):
             choices = [

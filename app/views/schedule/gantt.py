@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app import format as fmt
 
 ROW_H = 34
@@ -112,7 +113,7 @@ class GanttChart(QGraphicsView):
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.px_per_min = 0.25  # 360 px per day
         self.editable = False
-        self.origin = dt.datetime.now().astimezone()
+        self.origin = clock.now()
         self.days = 14
         self.rows: list[tuple[int, str]] = []
         self.bars: list[Bar] = []
@@ -250,7 +251,7 @@ def tooltip(order: str, customer: str, op: str, machine: str, staff: str | None,
     slack = f"{slack_minutes / 60:.1f} h" if abs(slack_minutes) < 2 * 1440 else f"{slack_minutes / 1440:.1f} days"
     return "\n".join([
         f"{order} — {customer}", op, f"{machine}" + (f", {staff}" if staff else ""),
-        f"{start.astimezone():%a %d %b %H:%M} – {end.astimezone():%H:%M}",
+        f"{start.astimezone(clock.zone()):%a %d %b %H:%M} – {end.astimezone(clock.zone()):%H:%M}",
         f"Promised {fmt.date(due)}; " + (f"LATE by {slack[1:] if slack.startswith('-') else slack}" if late
                                          else f"slack {slack}"),
         "Locked" if locked else ("Drag to move (it is then locked)" if editable else "Planned"),

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database
 from app.errors import ConflictError, UserError
@@ -42,16 +43,14 @@ WATCHED = ("schedule_version", "scheduled_operation", "sales_order", "sales_orde
            "staff", "work_center", "calendar_exception", "calendar_hours", "shift")
 LATE_COLUMNS: list[Column[tuple]] = [
     Column("Order", lambda r: r[0]), Column("Customer", lambda r: r[1]),
-    Column("Promised", lambda r: fmt.date(r[2])), Column("Finishes", lambda r: f"{r[3].astimezone():%a %d %b %H:%M}"),
+    Column("Promised", lambda r: fmt.date(r[2])), Column("Finishes", lambda r: f"{r[3].astimezone(clock.zone()):%a %d %b %H:%M}"),
 ]
 
 
 class ScheduleTab(QWidget):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
-                 today: dt.date | None = None) -> None:
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db, self.actor = db, actor
-        self.today = today or dt.date.today()
         self.setObjectName("scheduleTab")
         self.plan: scheduling.ScheduleView | None = None
         self.editable = allowed(actor.role, "schedule.edit")
@@ -128,7 +127,7 @@ class ScheduleTab(QWidget):
         self.day = QDateEdit()
         self.day.setObjectName("workListDay")
         self.day.setDisplayFormat("yyyy-MM-dd")
-        self.day.setDate(QDate(self.today.year, self.today.month, self.today.day))
+        self.day.setDate(QDate(clock.today().year, clock.today().month, clock.today().day))
         print_button = QPushButton("&Work list…")
         print_button.setObjectName("printWorkList")
         print_button.clicked.connect(lambda: self.print_work_list())
@@ -150,7 +149,7 @@ class ScheduleTab(QWidget):
 
     # --- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
-        self.plan = scheduling.view(self.db, self.actor, today=self.today)
+        self.plan = scheduling.view(self.db, self.actor)
         self.show_plan()
 
     def show_plan(self) -> None:
@@ -158,7 +157,7 @@ class ScheduleTab(QWidget):
         if p is None:
             self.summary.setText("No schedule yet." + (" Press <b>Plan now</b>." if self.editable else
                                                        " Production computes it."))
-            self.gantt.set_plan(scheduling._local_midnight(self.today), 14, [], [], False)
+            self.gantt.set_plan(scheduling._local_midnight(clock.today()), 14, [], [], False)
             self.late_model.set_rows([])
             return
         if self.person.count() == 0:
@@ -172,7 +171,7 @@ class ScheduleTab(QWidget):
                             o.due, o.slack_minutes, o.late, o.locked, self.editable), o.late, o.locked) for o in p.ops]
         last = max((self._minute(o.end) for o in p.ops), default=0)
         days = max(14, last // 1440 + 2)
-        self.gantt.set_plan(scheduling._local_midnight(self.today), days, rows, bars, self.editable)
+        self.gantt.set_plan(scheduling._local_midnight(clock.today()), days, rows, bars, self.editable)
         self.late_model.set_rows(p.late_orders)
         self.late_table.resizeColumnsToContents()
         published = (f"published {fmt.local_time(p.published_at)} by {p.published_by}" if p.published_at
@@ -184,7 +183,7 @@ class ScheduleTab(QWidget):
                                                      f"{'; '.join(p.unscheduled[:5])}</span>" if p.unscheduled else ""))
 
     def _minute(self, when: dt.datetime) -> int:
-        return int((when - scheduling._local_midnight(self.today)).total_seconds() // 60)
+        return int((when - scheduling._local_midnight(clock.today())).total_seconds() // 60)
 
     def on_changes(self, changes: Changes) -> None:
         if changes.touches(*WATCHED):
@@ -193,7 +192,7 @@ class ScheduleTab(QWidget):
     # --- actions -----------------------------------------------------------------------------
     def compute(self) -> None:
         try:
-            self.plan = scheduling.compute(self.db, self.actor, today=self.today)
+            self.plan = scheduling.compute(self.db, self.actor)
         except UserError as exc:
             show_user_error(self, exc)
             return
@@ -208,7 +207,7 @@ class ScheduleTab(QWidget):
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(300)
         self.improve_button.setEnabled(False)
-        built = scheduling.problem_for(self.db, self.actor, today=self.today)
+        built = scheduling.problem_for(self.db, self.actor)
 
         def work(state):  # type: ignore[no-untyped-def]
             from app.scheduling.cpsat import improve_in_process
@@ -226,8 +225,7 @@ class ScheduleTab(QWidget):
             self.improve_button.setEnabled(True)
             seed, sol = out
             try:
-                self.plan = scheduling.save_solution(self.db, self.actor, built, sol, f"cp-sat {seconds}s",
-                                                     today=self.today)
+                self.plan = scheduling.save_solution(self.db, self.actor, built, sol, f"cp-sat {seconds}s")
             except UserError as exc:
                 show_user_error(self, exc)
                 return
@@ -269,12 +267,12 @@ class ScheduleTab(QWidget):
         op = self._op(op_id)
         if op is None:
             return
-        start = (scheduling._local_midnight(self.today) + dt.timedelta(minutes=minute))
+        start = (scheduling._local_midnight(clock.today()) + dt.timedelta(minutes=minute))
         by_machine = self.by.currentData() == "machine"
         try:
             self.plan = scheduling.move(self.db, self.actor, op.id, op.version, start,
                                         row_id if by_machine else op.work_center_id,
-                                        staff_id=None if by_machine else row_id, today=self.today)
+                                        staff_id=None if by_machine else row_id)
         except (UserError, ConflictError) as exc:
             self.message.setText(str(exc))
             self.show_plan()  # the bar snaps back
@@ -285,7 +283,7 @@ class ScheduleTab(QWidget):
         if moved is not None:
             self.gantt.select(moved.id)
             self.message.setText(f"{moved.order_number} {moved.name} moved to "
-                                 f"{moved.start.astimezone():%a %d %b %H:%M} on {moved.work_center}"
+                                 f"{moved.start.astimezone(clock.zone()):%a %d %b %H:%M} on {moved.work_center}"
                                  + (f" ({moved.staff})" if moved.staff else "") + " and locked; the rest was "
                                  "rescheduled around it.")
 
@@ -319,7 +317,7 @@ class ScheduleTab(QWidget):
         if self.plan is None:
             return
         try:
-            released = scheduling.publish(self.db, self.actor, self.plan.version_id, today=self.today)
+            released = scheduling.publish(self.db, self.actor, self.plan.version_id)
         except UserError as exc:
             show_user_error(self, exc)
             return

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.services.service_jobs import KIND_LABEL, OPPORTUNITY_LABEL, TAG_LABEL
 from app.views.shipping.dialogs import SubmitDialog
 
@@ -97,7 +98,7 @@ class BookDialog(SubmitDialog):
 
     def send(self) -> None:
         d, t = self.day.date(), self.start.time()
-        start = dt.datetime(d.year(), d.month(), d.day(), t.hour(), t.minute()).astimezone()
+        start = dt.datetime(d.year(), d.month(), d.day(), t.hour(), t.minute()).astimezone(clock.zone())
         end = start + dt.timedelta(hours=self.hours.value())
         self.attempt(lambda: self.submit(self.technician.currentData(), start, end))
 

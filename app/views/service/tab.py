@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database
 from app.errors import UserError
@@ -38,7 +39,7 @@ JOB_COLUMNS: list[Column[service_jobs.JobView]] = [
     Column("Job", lambda j: j.number), Column("Kind", lambda j: j.kind.capitalize()),
     Column("Status", lambda j: j.status.replace("_", " ")), Column("Customer", lambda j: j.customer),
     Column("Order", lambda j: j.order_number or ""), Column("Technician", lambda j: j.technician or ""),
-    Column("When", lambda j: f"{j.start.astimezone():%a %d %b %H:%M}" if j.start else "not booked"),
+    Column("When", lambda j: f"{j.start.astimezone(clock.zone()):%a %d %b %H:%M}" if j.start else "not booked"),
     Column("Every", lambda j: f"{j.recurrence_months} months" if j.recurrence_months else ""),
     Column("Description", lambda j: j.description),
 ]
@@ -52,11 +53,9 @@ def _table(name: str, model: Any) -> QTableView:
 
 
 class ServiceTab(QWidget):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
-                 today: dt.date | None = None) -> None:
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db, self.actor = db, actor
-        self.today = today or dt.date.today()
         self.setObjectName("serviceTab")
         self.editable = allowed(actor.role, "service.edit")
         lay = QVBoxLayout(self)
@@ -129,19 +128,19 @@ class ServiceTab(QWidget):
         self.jobs_model.set_rows(service_jobs.jobs(self.db, self.actor, open_only=self.open_only.isChecked()))
         self.jobs_table.resizeColumnsToContents()
         techs = service_jobs.technicians(self.db, self.actor)
-        origin = dt.datetime.combine(self.today, dt.time()).astimezone()
+        origin = clock.at(clock.today())
         bars = []
         for j in service_jobs.jobs(self.db, self.actor, open_only=False):
             if j.start and j.end and j.technician_id and j.end >= origin:
                 bars.append(Bar(j.id, j.technician_id, int((j.start - origin).total_seconds() // 60),
                                 int((j.end - origin).total_seconds() // 60), f"{j.number} {j.customer}",
                                 f"{j.number} {j.kind} — {j.customer}\n{j.description}\n"
-                                f"{j.start.astimezone():%a %d %b %H:%M}–{j.end.astimezone():%H:%M}",
+                                f"{j.start.astimezone(clock.zone()):%a %d %b %H:%M}–{j.end.astimezone(clock.zone()):%H:%M}",
                                 False, False))
         self.calendar.set_plan(origin, 21, techs, bars, False)
         self.feedback_model.set_rows(service_jobs.feedback_summary(self.db, self.actor))
         self.feedback_table.resizeColumnsToContents()
-        months, counts = service_jobs.feedback_by_month(self.db, self.actor, today=self.today)
+        months, counts = service_jobs.feedback_by_month(self.db, self.actor)
         self.chart.show([f"{m:%b %y}" for m in months], {k: v for k, v in counts.items()})
         self.debriefs_model.set_rows(service_jobs.debriefs(self.db, self.actor, limit=100))
 
@@ -185,14 +184,14 @@ class ServiceTab(QWidget):
         if j is None:
             return
         dlg = BookDialog(self, j, service_jobs.technicians(self.db, self.actor),
-                         self.today + dt.timedelta(days=1),
+                         clock.today() + dt.timedelta(days=1),
                          lambda tech, start, end: service_jobs.assign(self.db, self.actor, j.id, j.version, tech,
                                                                       start, end))
         if dlg.exec():
             v = dlg.result_value
             self.reload()
             self.select_job(v.id)
-            self.message.setText(f"{v.number} booked: {v.technician}, {v.start.astimezone():%a %d %b %H:%M}.")
+            self.message.setText(f"{v.number} booked: {v.technician}, {v.start.astimezone(clock.zone()):%a %d %b %H:%M}.")
 
     def done(self) -> None:
         j = self.selected()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import format as fmt
+from app import clock
 from app.errors import UserError
 from app.views.common.messages import error_label
 
@@ -167,8 +168,7 @@ class AmountDialog(SubmitDialog):
     """A payment (amount, date, method, reference) or a credit note (amount, reason)."""
 
     def __init__(self, parent: QWidget | None, title: str, name: str, intro: str, amount: Decimal,
-                 submit: Callable[[str, dt.date, str, str], Any], *, with_date: bool, text_label: str,
-                 today: dt.date) -> None:
+                 submit: Callable[[str, dt.date, str, str], Any], *, with_date: bool, text_label: str) -> None:
         super().__init__(parent, title, name)
         self.submit = submit
         form = QFormLayout(self)
@@ -176,6 +176,7 @@ class AmountDialog(SubmitDialog):
         self.amount = QLineEdit(f"{amount:.2f}")
         self.amount.setObjectName("amount")
         form.addRow("Amount", self.amount)
+        today = clock.today()
         self.date = QDateEdit(QDate(today.year, today.month, today.day))
         self.date.setObjectName("receivedOn")
         self.date.setDisplayFormat("yyyy-MM-dd")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database
 from app.errors import UserError
@@ -76,11 +77,9 @@ def _button(text: str, name: str, action: Any, visible: bool, row: QHBoxLayout) 
 
 
 class ShippingTab(QWidget):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
-                 today: dt.date | None = None) -> None:
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db, self.actor = db, actor
-        self.today = today or dt.date.today()
         self.setObjectName("shippingTab")
         role = actor.role
         self.can_ship = allowed(role, "shipping.edit")
@@ -181,8 +180,8 @@ class ShippingTab(QWidget):
             Column("Paid", lambda v: fmt.money(v.paid), True), Column("Credited", lambda v: fmt.money(v.credited), True),
             Column("Outstanding", lambda v: fmt.money(v.outstanding), True),
             Column("Status", lambda v: v.status.replace("_", " ") + (
-                f" · {v.days_overdue(self.today)} days overdue" if v.days_overdue(self.today) else ""))],
-            self, key=lambda v: v.id, flag=lambda v: v.days_overdue(self.today) > 0)
+                f" · {v.days_overdue(clock.today())} days overdue" if v.days_overdue(clock.today()) else ""))],
+            self, key=lambda v: v.id, flag=lambda v: v.days_overdue(clock.today()) > 0)
         self.invoices_table = _table("invoicesTable", self.invoices_model)
         bl.addWidget(self.invoices_table, 2)
         row = QHBoxLayout()
@@ -206,7 +205,7 @@ class ShippingTab(QWidget):
             Column("Receipt → refund", lambda c: "" if c.days_receipt_to_refund() is None
                    else f"{c.days_receipt_to_refund()} days"),
             Column("Complaint", lambda c: c.complaint)], self, key=lambda c: c.id,
-            flag=lambda c: c.refund_overdue(self.today))
+            flag=lambda c: c.refund_overdue(clock.today()))
         self.claims_table = _table("claimsTable", self.claims_model)
         rl.addWidget(self.claims_table, 2)
         row = QHBoxLayout()
@@ -228,9 +227,9 @@ class ShippingTab(QWidget):
             Column("Invoice", lambda r: str(r.invoice_number), True), Column("Customer", lambda r: r.customer),
             Column("Claim", lambda r: r.rma_number or ""), Column("Amount", lambda r: fmt.money(r.amount), True),
             Column("Queued", lambda r: fmt.local_time(r.queued_at)), Column("Due by", lambda r: fmt.date(r.due_by)),
-            Column("Status", lambda r: ("overdue" if r.overdue(self.today) else r.status)
+            Column("Status", lambda r: ("overdue" if r.overdue(clock.today()) else r.status)
                    + (f" {fmt.local_time(r.paid_at)}" if r.paid_at else ""))],
-            self, key=lambda r: r.id, flag=lambda r: r.overdue(self.today))
+            self, key=lambda r: r.id, flag=lambda r: r.overdue(clock.today()))
         self.refunds_table = _table("refundsTable", self.refunds_model)
         rl.addWidget(self.refunds_table, 1)
         row = QHBoxLayout()
@@ -254,7 +253,7 @@ class ShippingTab(QWidget):
             t.resizeColumnsToContents()
 
     def reload_invoices(self) -> None:
-        rows = (billing.overdue(self.db, self.actor, today=self.today) if self.overdue_only.isChecked()
+        rows = (billing.overdue(self.db, self.actor) if self.overdue_only.isChecked()
                 else billing.invoices(self.db, self.actor, limit=300))
         self.invoices_model.set_rows(rows)
         self.invoices_table.resizeColumnsToContents()
@@ -266,7 +265,7 @@ class ShippingTab(QWidget):
                                     [r for r in refunds if r.status != "queued"][-50:][::-1])
         self.claims_table.resizeColumnsToContents()
         self.refunds_table.resizeColumnsToContents()
-        late = sum(1 for r in refunds if r.overdue(self.today))
+        late = sum(1 for r in refunds if r.overdue(clock.today()))
         if late and (self.can_bill or allowed(self.actor.role, "returns.decide")):
             self.message.setText(f"<span style='color:{ERROR_COLOUR}'>{late} refund{'s' if late != 1 else ''} "
                                  "overdue against the target.</span>")
@@ -333,7 +332,7 @@ class ShippingTab(QWidget):
         if pl is None:
             return
         dlg = ConfirmPickDialog(self, pl, lambda picked: shipping.confirm_pick(self.db, self.actor, pl.id, pl.version,
-                                                                               picked, today=self.today))
+                                                                               picked))
         if dlg.exec():
             self.reload()
             self.message.setText(f"{pl.number} picked. " + ("A short pick made a backorder; sales is told on the "
@@ -360,7 +359,7 @@ class ShippingTab(QWidget):
     def invoice_selected(self) -> None:
         row = self._one(self.to_invoice_table, self.to_invoice_model, "an order to invoice")
         if row is not None:
-            self._run(lambda: billing.invoice_order(self.db, self.actor, row.order_id, today=self.today),
+            self._run(lambda: billing.invoice_order(self.db, self.actor, row.order_id),
                       "Invoice {out.number} issued for {out.order_number}.")
 
     def payment_selected(self) -> None:
@@ -371,7 +370,7 @@ class ShippingTab(QWidget):
                            f"{inv.customer}: {fmt.money(inv.outstanding)} outstanding of {fmt.money(inv.gross)}",
                            inv.outstanding, lambda amount, day, method, ref: billing.record_payment(
                                self.db, self.actor, inv.id, amount, received_on=day, method=method, reference=ref),
-                           with_date=True, text_label="Reference", today=self.today)
+                           with_date=True, text_label="Reference")
         if dlg.exec():
             self.reload()
             v = dlg.result_value
@@ -385,7 +384,7 @@ class ShippingTab(QWidget):
                            f"{inv.customer}: invoice total {fmt.money(inv.gross)}", inv.gross - inv.credited,
                            lambda amount, _d, _m, reason: billing.credit_note(self.db, self.actor, inv.id, amount,
                                                                               reason),
-                           with_date=False, text_label="Reason", today=self.today)
+                           with_date=False, text_label="Reason")
         if dlg.exec():
             self.reload()
             self.message.setText(f"Credit note {dlg.result_value} issued on invoice {inv.number}.")
@@ -413,7 +412,7 @@ class ShippingTab(QWidget):
             self, c,
             lambda method, details, reason: returns.decide_claim(self.db, self.actor, c.id, c.version, True,
                                                                  reason=reason, return_method=method,
-                                                                 pickup_details=details, today=self.today),
+                                                                 pickup_details=details),
             lambda reason: returns.decide_claim(self.db, self.actor, c.id, c.version, False, reason=reason))
         if dlg.exec():
             self.reload()
@@ -440,8 +439,7 @@ class ShippingTab(QWidget):
         c = self._claim()
         if c is None:
             return
-        dlg = InspectDialog(self, c, lambda findings: returns.inspect(self.db, self.actor, c.id, c.version, findings,
-                                                                      today=self.today))
+        dlg = InspectDialog(self, c, lambda findings: returns.inspect(self.db, self.actor, c.id, c.version, findings))
         if dlg.exec():
             self.reload()
             v = dlg.result_value
@@ -458,7 +456,7 @@ class ShippingTab(QWidget):
             self.reload()
             v = dlg.result_value
             self.message.setText(f"Refund of {fmt.money(v.amount)} to {v.customer} paid"
-                                 + (" — after the target." if v.paid_at and v.paid_at.astimezone().date() > v.due_by
+                                 + (" — after the target." if v.paid_at and v.paid_at.astimezone(clock.zone()).date() > v.due_by
                                     else " within the target."))
 
     # --- printing ----------------------------------------------------------------------------------

@@ -1,0 +1,144 @@
+"""Admin → Firm calendar: the public holidays of the firm's country and region (from the firm
+settings) and the firm's own closing days, by year. Management and administrators add a closing
+day (or open on a public holiday) and remove their own entries; everyone else reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import clock
+from app.db.uow import Actor, Database
+from app.errors import UserError, ValidationError
+from app.services import firm_calendar as svc
+from app.services.permissions import allowed
+from app.services.settings import get_settings
+from app.views.common.messages import error_label, show_user_error
+from app.views.common.table import Column, RowsTableModel, list_view
+
+COLUMNS: list[Column[svc.CalendarDay]] = [
+    Column("Date", lambda d: d.day.isoformat()),
+    Column("Day", lambda d: f"{d.day:%A}"),
+    Column("What", lambda d: d.name),
+    Column("Kind", lambda d: d.source),
+]
+
+
+class FirmCalendarDialog(QDialog):
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.actor = db, actor
+        self.setObjectName("firmCalendarDialog")
+        self.setWindowTitle("Firm calendar")
+        self.editable = allowed(actor.role, svc.EDIT)
+        lay = QVBoxLayout(self)
+        settings = get_settings(db)
+        where = (f"Public holidays of {settings.country}" + (f" ({settings.region})" if settings.region else "")
+                 if settings.country else "No country is set in the firm settings: no public holidays apply")
+        zone = settings.time_zone or f"each workstation's own ({clock.zone_name()})"
+        self.intro = QLabel(f"{where}, plus the firm's own closing days. Business days are Monday to Friday "
+                            f"except these. Time zone: {zone}. Country, region and time zone are set in "
+                            "Firm settings.")
+        self.intro.setWordWrap(True)
+        lay.addWidget(self.intro)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Year"))
+        self.year = QSpinBox()
+        self.year.setObjectName("year")
+        self.year.setRange(1990, 2100)
+        self.year.setValue(clock.today().year)
+        self.year.valueChanged.connect(self.reload)
+        top.addWidget(self.year)
+        top.addStretch(1)
+        lay.addLayout(top)
+        self.model: RowsTableModel[svc.CalendarDay] = RowsTableModel(COLUMNS, self, key=lambda d: d.day)
+        self.table = list_view("calendarDays", self.model, "Firm calendar")
+        lay.addWidget(self.table, 1)
+        # add a day: date, note, open-on-a-holiday
+        add = QHBoxLayout()
+        today = clock.today()
+        self.day = QDateEdit(QDate(today.year, today.month, today.day))
+        self.day.setObjectName("day")
+        self.day.setCalendarPopup(True)
+        self.day.setDisplayFormat("yyyy-MM-dd")
+        self.note = QLineEdit()
+        self.note.setObjectName("note")
+        self.note.setPlaceholderText("Why (e.g. Stocktaking, Works holiday)")
+        self.open = QCheckBox("Open on this public holiday")
+        self.open.setObjectName("openOnHoliday")
+        self.add_button = QPushButton("Add day")
+        self.add_button.setObjectName("addDay")
+        self.add_button.clicked.connect(self.add_day)
+        self.remove_button = QPushButton("Remove the firm's entry")
+        self.remove_button.setObjectName("removeDay")
+        self.remove_button.clicked.connect(self.remove_selected)
+        for w in (QLabel("Date"), self.day, self.note, self.open, self.add_button, self.remove_button):
+            add.addWidget(w)
+            w.setEnabled(self.editable)
+        add.setStretch(2, 1)
+        lay.addLayout(add)
+        self.error = error_label()
+        lay.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.resize(760, 560)
+        self.reload()
+
+    def reload(self) -> None:
+        self.model.set_rows(svc.holidays_of(self.db, self.actor, self.year.value()))
+        self.table.resizeColumnsToContents()
+
+    def add_day(self) -> None:
+        d = self.day.date()
+        day = dt.date(d.year(), d.month(), d.day())
+        self.error.hide()
+        try:
+            svc.add_day(self.db, self.actor, day, self.note.text(), open=self.open.isChecked())
+        except ValidationError as exc:
+            self.error.setText("\n".join(p.reason for p in exc.problems))
+            self.error.show()
+            return
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self.note.clear()
+        self.open.setChecked(False)
+        if self.year.value() != day.year:
+            self.year.setValue(day.year)
+        else:
+            self.reload()
+
+    def remove_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self.error.setText("Choose one of the firm's own days in the list first.")
+            self.error.show()
+            return
+        entry = self.model.row_at(rows[0].row())
+        if entry.source == "public holiday":
+            self.error.setText(f"{entry.day.isoformat()} is a public holiday of the firm's country; to work on it, "
+                               "add it with 'Open on this public holiday'.")
+            self.error.show()
+            return
+        try:
+            svc.remove_day(self.db, self.actor, entry.day)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self.error.hide()
+        self.reload()
