@@ -117,6 +117,19 @@ def at(day: dt.date, hour: int = 0, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone())
 
 
+def wall_minutes(origin: dt.datetime, moment: dt.datetime) -> int:
+    """Minutes of wall-clock time in the firm's zone from ``origin`` to ``moment`` (a plan's axis:
+    08:00 the day after a DST change is still 1,920 minutes after midnight the day before)."""
+    local = moment.astimezone(origin.tzinfo)
+    return int(round((local.replace(tzinfo=None) - origin.replace(tzinfo=None)).total_seconds() / 60))
+
+
+def wall_plus(origin: dt.datetime, minutes: float) -> dt.datetime:
+    """``origin`` plus ``minutes`` of wall-clock time, as an aware UTC moment."""
+    naive = origin.replace(tzinfo=None) + dt.timedelta(minutes=minutes)
+    return naive.replace(tzinfo=origin.tzinfo).astimezone(dt.timezone.utc)
+
+
 def is_pinned() -> bool:
     return _offset != dt.timedelta(0)
 

@@ -95,10 +95,10 @@ class Built:
     order_customer: dict[int, str] = field(default_factory=dict)
 
     def at(self, minute: int) -> dt.datetime:
-        return (self.origin + dt.timedelta(minutes=minute)).astimezone(dt.timezone.utc)
+        return clock.wall_plus(self.origin, minute)
 
     def minute(self, when: dt.datetime) -> int:
-        return int(round((when - self.origin).total_seconds() / 60))
+        return clock.wall_minutes(self.origin, when)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.services.firm_calendar import FirmCalendar, load_calendar
 from app import format as fmt
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
@@ -264,6 +265,13 @@ def assign(db: Database, actor: Actor, job_id: int, version: int, technician_id:
         if TECHNICIAN_SKILL not in skills:
             raise ValidationError(Problem(f"{tech.name} does not have the {TECHNICIAN_SKILL} skill",
                                           field="technician"))
+        cal = load_calendar(s)
+        first, last = clock.local_date(start), clock.local_date(end - dt.timedelta(microseconds=1))
+        closed = next((d for d in (first, last) if not cal.is_business_day(d)), None)
+        if closed is not None:
+            why = cal.holiday(closed) or f"a {closed:%A}"
+            raise ValidationError(Problem(f"the firm is closed on {closed:%a %d %b %Y} ({why}); book a business day",
+                                          field="start"))
         clash = s.scalars(select(ServiceJob).where(
             ServiceJob.technician_id == technician_id, ServiceJob.id != j.id,
             ServiceJob.status.in_([ServiceStatus.SCHEDULED, ServiceStatus.IN_PROGRESS]),
@@ -280,6 +288,11 @@ def assign(db: Database, actor: Actor, job_id: int, version: int, technician_id:
         return j.id
 
     return job(db, actor, db.write(actor, run))
+
+
+def next_visit(cal: FirmCalendar, last: dt.datetime, months: int) -> dt.date:
+    """A recurring job's next visit: ``months`` after the last one, on the firm's next business day."""
+    return cal.next_business_day(clock.local_date(_add_months(last, months)))
 
 
 def complete(db: Database, actor: Actor, job_id: int, version: int, minutes_spent: Any, materials_used: str = ""
@@ -308,11 +321,10 @@ def complete(db: Database, actor: Actor, job_id: int, version: int, minutes_spen
                                      customer_id=j.customer_id, order_id=j.order_id, description=j.description,
                                      recurrence_months=j.recurrence_months, technician_id=j.technician_id))
             uow.flush()
-            due = _add_months(base, j.recurrence_months)
-            nxt.description = f"{j.description} (next visit due {due.astimezone(clock.zone()):%d %b %Y})"
+            due = next_visit(load_calendar(s), base, j.recurrence_months)
+            nxt.description = f"{j.description} (next visit due {due:%d %b %Y})"
             _event(uow, j.customer_id, j.order_id, "service_job",
-                   f"Next {KIND_LABEL[j.kind].lower()} {nxt.number} due {due.astimezone(clock.zone()):%d %b %Y}",
-                   ("service_job", nxt.id))
+                   f"Next {KIND_LABEL[j.kind].lower()} {nxt.number} due {due:%d %b %Y}", ("service_job", nxt.id))
         return j.id
 
     return job(db, actor, db.write(actor, run))

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from app.db.uow import Database
 from app.views.planning.board_model import KINDS
 from app.views.planning.tab import PlanningTab
+from tests.support import TODAY
 from tests.gui.conftest import actor_for
 
 
@@ -195,7 +196,8 @@ def test_the_board_by_week(qtbot, demo: Database) -> None:
     tab = make_tab(qtbot, demo, "marketing")
     tab.granularity.setCurrentIndex(1)  # Weeks
     assert tab.board.granularity == "week"
-    assert tab.model.headerData(2, Qt.Orientation.Horizontal) == "W49 30 Nov"
+    monday = TODAY + dt.timedelta(days=7 - TODAY.weekday())  # the first week after this one
+    assert tab.model.headerData(2, Qt.Orientation.Horizontal) == f"W{monday.isocalendar()[1]:02d} {monday:%d %b}"
     assert not tab.import_button.isEnabled()
     edit(tab, 0, 0, "marketing", "12")
     assert value(tab, 0, 0, "marketing") == Decimal(12)

@@ -6,7 +6,9 @@ import datetime as dt
 
 from pypdf import PdfReader
 
+from app import clock
 from app.db.uow import Database
+from app.services.demo import FIRM_CALENDAR
 from app.views.schedule.tab import ScheduleTab
 from tests.support import TODAY
 from tests.gui.conftest import actor_for
@@ -38,16 +40,15 @@ def test_story4_plan_improve_drag_lock_reschedule_and_print_the_welders_day(qtbo
     qtbot.waitUntil(lambda: tab.improve_task.done, timeout=90_000)
     assert done["sol"].weighted_tardiness <= done["sol"].stats["seed"][0]
     assert tab.plan.method == "cp-sat 2s" and tab.plan.version_id > first.version_id
-    # drag a welding operation to tomorrow 08:00 on the other welding station
+    # drag a welding operation to the next working day, 08:00, on the other welding station
     weld = next(o for o in tab.plan.ops if "Weld" in o.name)
     other = next(m for m, name in tab.plan.machines if name.startswith("Welding") and m != weld.work_center_id)
-    tomorrow_8 = (dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(8))
-                  - dt.datetime.combine(TODAY, dt.time())).total_seconds() // 60
+    tomorrow = FIRM_CALENDAR.add_business_days(TODAY, 1)
+    tomorrow_8 = (tomorrow - TODAY).days * 1440 + 8 * 60
     tab.gantt.drag(weld.id, int(tomorrow_8), other)
     moved = next(o for o in tab.plan.ops if key(o) == key(weld))
     assert moved.locked and moved.work_center_id == other
-    assert moved.start.astimezone().replace(tzinfo=None) == dt.datetime.combine(TODAY + dt.timedelta(days=1),
-                                                                                dt.time(8))
+    assert moved.start == clock.at(tomorrow, 8)
     assert "locked" in tab.message.text()
     assert tab.gantt.items[moved.id].isSelected()
     # rescheduling keeps the lock
@@ -56,19 +57,19 @@ def test_story4_plan_improve_drag_lock_reschedule_and_print_the_welders_day(qtbo
     assert kept.locked and kept.start == moved.start and kept.work_center_id == other
     # a drop on Sunday is refused, the bar snaps back, nothing is saved
     version = tab.plan.version_id
-    sunday_9 = 3 * 1440 + 9 * 60
+    sunday_9 = ((6 - TODAY.weekday()) % 7 or 7) * 1440 + 9 * 60
     tab.gantt.drag(kept.id, sunday_9, other)
     assert "cannot go there" in tab.message.text() and tab.plan.version_id == version
     assert tab.gantt.items[kept.id].pos().x() == tab.gantt.x_of(tab._minute(kept.start))
     # the welder's work list for the day, printed to PDF
     welder = kept.staff
     tab.person.setCurrentIndex(tab.person.findText(welder))
-    tab.day.setDate(tab.day.date().addDays(1))
+    tab.day.setDate(tab.day.date().addDays((tomorrow - TODAY).days))
     pdf = tab.print_work_list(tmp_path / "work-list.pdf")
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(str(pdf)).pages).split())
     assert "Work list" in text and welder in text and kept.order_number in text and "08:00" in text
     day_ops = [o for o in tab.plan.ops if o.staff == welder
-               and o.start.astimezone().date() == TODAY + dt.timedelta(days=1)]
+               and clock.local_date(o.start) == tomorrow]
     assert f"{len(day_ops)} operations" in text
 
 

@@ -19,13 +19,18 @@ from app.models import (AuditLog, CalendarException, CalendarHours, DemandHistor
 from app.models.enums import ForecastStatus
 from app.services import baseline, planning, plans
 
-from tests.support import TODAY  # noqa: E402
+TODAY = dt.date(2026, 11, 26)  # a Thursday: the hand-built firms below are worked out as of this day
 DEC, JAN, FEB, MAR = dt.date(2026, 12, 1), dt.date(2027, 1, 1), dt.date(2027, 2, 1), dt.date(2027, 3, 1)
 MKT = Actor("mia", "marketing", "Mia Marketing")
 PROD = Actor("pete", "production", "Pete Production")
 SALES = Actor("sam", "sales")
 MGMT = Actor("meg", "management")
 D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _as_of_today(pinned_clock):
+    pinned_clock.pin(TODAY)
 
 
 def _products(db, *specs: tuple[str, str, dict]) -> dict[str, int]:

@@ -9,6 +9,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from app import clock
+from app.services.demo import FIRM_CALENDAR
 from app.errors import PermissionDenied, UserError
 from app.models import ScheduledOperation, ScheduleVersion, SalesOrder
 from app.models.enums import OrderStatus
@@ -91,10 +93,10 @@ def test_a_move_that_breaks_a_rule_is_refused_and_nothing_is_saved(demo, where, 
     plan = scheduling.compute(db, prod)
     weld = next(o for o in plan.ops if "Weld" in o.name)
     wc = weld.work_center_id
-    sunday = dt.datetime.combine(TODAY + dt.timedelta(days=3), dt.time(9, 0)).astimezone()
-    start = {"sunday": sunday, "night": dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(2, 0)).astimezone(),
-             "laser": dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(9, 0)).astimezone(),
-             "past": dt.datetime.combine(TODAY - dt.timedelta(days=1), dt.time(9, 0)).astimezone()}[where]
+    sunday = TODAY + dt.timedelta(days=(6 - TODAY.weekday()) % 7 or 7)
+    workday = FIRM_CALENDAR.add_business_days(TODAY, 1)
+    start = {"sunday": clock.at(sunday, 9), "night": clock.at(workday, 2), "laser": clock.at(workday, 9),
+             "past": clock.at(TODAY - dt.timedelta(days=1), 9)}[where]
     if where == "laser":
         wc = next(m for m, name in plan.machines if name == "Laser cutter")
     with db.read() as s:

@@ -9,6 +9,8 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import func, select
 
+from app import clock
+from app.services.demo import FIRM_CALENDAR
 from app.errors import PermissionDenied, UserError, ValidationError
 from app.models import Customer, Lead, ProductFeedback, ServiceDebrief, ServiceJob, Staff
 from app.services import service_jobs, shipping, timeline
@@ -17,7 +19,8 @@ from tests.support import TODAY  # noqa: E402
 
 
 def _at(day: int, hour: int) -> dt.datetime:
-    return dt.datetime.combine(TODAY + dt.timedelta(days=day), dt.time(hour)).astimezone()
+    """``hour`` o'clock on the ``day``-th business day after today (the demo firm's calendar)."""
+    return clock.at(FIRM_CALENDAR.add_business_days(TODAY, day), hour)
 
 
 def _staff(db, name: str) -> int:
@@ -91,7 +94,8 @@ def test_booking_completion_recurrence_and_bad_input(demo) -> None:
     nxt = [j for j in service_jobs.jobs(db, svc, open_only=True) if j.description.startswith("Six-monthly")
            and j.id != job.id]
     assert len(nxt) == 1 and nxt[0].status == "planned" and nxt[0].recurrence_months == 6
-    assert "next visit due 27 May 2027" in nxt[0].description
+    due = FIRM_CALENDAR.next_business_day(_add_months(clock.local_date(_at(1, 8)), 6))
+    assert f"next visit due {due:%d %b %Y}" in nxt[0].description
 
 
 def _customer(db, code: str) -> int:
@@ -153,3 +157,26 @@ def test_the_customer_timeline_has_every_department_in_time_order(demo) -> None:
     assert all(e.order_number is None or e.order_number.startswith(("SO-", "Q-")) for e in t.entries)
     other = timeline.customer_timeline(db, actor("sales"), _customer(db, "PENNIN"))
     assert not set(e.summary for e in other.entries) & set(e.summary for e in t.entries if e.kind != "note")
+
+
+def _add_months(day: dt.date, n: int) -> dt.date:
+    import calendar
+
+    y, m = divmod(day.month - 1 + n, 12)
+    y, m = day.year + y, m + 1
+    return day.replace(year=y, month=m, day=min(day.day, calendar.monthrange(y, m)[1]))
+
+
+def test_no_booking_on_a_day_the_firm_is_closed(demo) -> None:
+    db, actor = demo
+    svc = actor("service")
+    job = service_jobs.create_job(db, svc, _customer(db, "PENNIN"), "repair", "Bent upright")
+    year = TODAY.year + 1
+    xmas = clock.at(dt.date(year, 12, 25), 9)
+    with pytest.raises(ValidationError, match="closed on .* 25 Dec .*Christmas Day"):
+        service_jobs.assign(db, svc, job.id, job.version, _staff(db, "Ben Ford"), xmas, xmas + dt.timedelta(hours=3))
+    saturday = FIRM_CALENDAR.add_business_days(TODAY, 3)
+    saturday += dt.timedelta(days=(5 - saturday.weekday()) % 7)
+    with pytest.raises(ValidationError, match="a Saturday"):
+        service_jobs.assign(db, svc, job.id, job.version, _staff(db, "Ben Ford"), clock.at(saturday, 9),
+                            clock.at(saturday, 12))

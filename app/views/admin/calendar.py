@@ -77,16 +77,16 @@ class FirmCalendarDialog(QDialog):
         self.day.setDisplayFormat("yyyy-MM-dd")
         self.note = QLineEdit()
         self.note.setObjectName("note")
-        self.note.setPlaceholderText("Why (e.g. Stocktaking, Works holiday)")
-        self.open = QCheckBox("Open on this public holiday")
-        self.open.setObjectName("openOnHoliday")
+        self.note.setPlaceholderText("Why, e.g. Stocktaking")
+        self.open_day = QCheckBox("Open on this public holiday")
+        self.open_day.setObjectName("openOnHoliday")
         self.add_button = QPushButton("Add day")
         self.add_button.setObjectName("addDay")
         self.add_button.clicked.connect(self.add_day)
         self.remove_button = QPushButton("Remove the firm's entry")
         self.remove_button.setObjectName("removeDay")
         self.remove_button.clicked.connect(self.remove_selected)
-        for w in (QLabel("Date"), self.day, self.note, self.open, self.add_button, self.remove_button):
+        for w in (QLabel("Date"), self.day, self.note, self.open_day, self.add_button, self.remove_button):
             add.addWidget(w)
             w.setEnabled(self.editable)
         add.setStretch(2, 1)
@@ -108,7 +108,7 @@ class FirmCalendarDialog(QDialog):
         day = dt.date(d.year(), d.month(), d.day())
         self.error.hide()
         try:
-            svc.add_day(self.db, self.actor, day, self.note.text(), open=self.open.isChecked())
+            svc.add_day(self.db, self.actor, day, self.note.text(), open=self.open_day.isChecked())
         except ValidationError as exc:
             self.error.setText("\n".join(p.reason for p in exc.problems))
             self.error.show()
@@ -117,7 +117,7 @@ class FirmCalendarDialog(QDialog):
             show_user_error(self, exc)
             return
         self.note.clear()
-        self.open.setChecked(False)
+        self.open_day.setChecked(False)
         if self.year.value() != day.year:
             self.year.setValue(day.year)
         else:

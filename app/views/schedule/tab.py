@@ -183,7 +183,7 @@ class ScheduleTab(QWidget):
                                                      f"{'; '.join(p.unscheduled[:5])}</span>" if p.unscheduled else ""))
 
     def _minute(self, when: dt.datetime) -> int:
-        return int((when - scheduling._local_midnight(clock.today())).total_seconds() // 60)
+        return clock.wall_minutes(scheduling._local_midnight(clock.today()), when)
 
     def on_changes(self, changes: Changes) -> None:
         if changes.touches(*WATCHED):
@@ -267,7 +267,7 @@ class ScheduleTab(QWidget):
         op = self._op(op_id)
         if op is None:
             return
-        start = (scheduling._local_midnight(clock.today()) + dt.timedelta(minutes=minute))
+        start = clock.wall_plus(scheduling._local_midnight(clock.today()), minute)
         by_machine = self.by.currentData() == "machine"
         try:
             self.plan = scheduling.move(self.db, self.actor, op.id, op.version, start,

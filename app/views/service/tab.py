@@ -132,8 +132,8 @@ class ServiceTab(QWidget):
         bars = []
         for j in service_jobs.jobs(self.db, self.actor, open_only=False):
             if j.start and j.end and j.technician_id and j.end >= origin:
-                bars.append(Bar(j.id, j.technician_id, int((j.start - origin).total_seconds() // 60),
-                                int((j.end - origin).total_seconds() // 60), f"{j.number} {j.customer}",
+                bars.append(Bar(j.id, j.technician_id, clock.wall_minutes(origin, j.start),
+                                clock.wall_minutes(origin, j.end), f"{j.number} {j.customer}",
                                 f"{j.number} {j.kind} — {j.customer}\n{j.description}\n"
                                 f"{j.start.astimezone(clock.zone()):%a %d %b %H:%M}–{j.end.astimezone(clock.zone()):%H:%M}",
                                 False, False))
