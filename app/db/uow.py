@@ -111,7 +111,19 @@ class UnitOfWork:
     # --- helpers services use -------------------------------------------------------------
     def get(self, cls: type[T], ident: Any, *, expected_version: int | None = None) -> T:
         """Load a row for editing; if the user saw an older version, raise ConflictError now."""
-        obj = self.session.get(cls, ident)
+        return self._checked(cls, ident, self.session.get(cls, ident), expected_version)
+
+    def lock(self, cls: type[T], ident: Any, *, expected_version: int | None = None) -> T:
+        """Load a row that this unit of work reads in order to decide what it writes (an amount
+        still owed, a quantity not yet invoiced) and hold it until the commit: ``SELECT … FOR
+        UPDATE`` on PostgreSQL, so another desk doing the same waits here and then reads what this
+        one wrote; on SQLite the write transaction (``BEGIN IMMEDIATE``) already excludes every
+        other writer and this is a plain read inside it. The row is read afresh even when the
+        session holds it already (call it before changing the object)."""
+        obj = self.session.get(cls, ident, with_for_update=True, populate_existing=True)
+        return self._checked(cls, ident, obj, expected_version)
+
+    def _checked(self, cls: type[T], ident: Any, obj: T | None, expected_version: int | None) -> T:
         if obj is None:
             raise ConflictError(cls.__tablename__, ident, None, None, deleted=True)  # type: ignore[attr-defined]
         if expected_version is not None and isinstance(obj, VersionedMixin) and obj.version != expected_version:

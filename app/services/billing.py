@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from app import clock
-from app.services.firm_calendar import load_calendar
 from app import format as fmt
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
@@ -38,7 +38,9 @@ from app.models import (
 )
 from app.models.base import money, utcnow
 from app.models.enums import InvoiceStatus, OrderStatus, RefundStatus, RmaStatus, Stage
+from app.services.firm_calendar import load_calendar
 from app.services.numbers import next_value
+from app.services.orders import ApprovalRequired
 from app.services.permissions import require
 from app.services.pricing import line_totals
 from app.services.settings import FirmSettings, load_settings
@@ -119,6 +121,21 @@ def _credited(s: Session, invoice_id: int) -> Decimal:
                             .where(CreditNote.invoice_id == invoice_id)) or 0)
 
 
+def lock_invoice(uow: UnitOfWork, invoice_id: int) -> Invoice:
+    """The one way a unit of work reaches an invoice whose money it changes (a payment, a credit
+    note — from billing or a return —, a refund paid). Money invariants: credited ≤ invoiced;
+    paid + credited − invoiced, when positive, is exactly what was queued as refunds; the status
+    follows the amounts. Each rule reads what is paid and credited and writes on that basis,
+    so the invoice row is held (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's write
+    transaction already excludes other writers) before anything is read, and its version is
+    bumped with every change, so a desk that read the invoice without this lock fails with a
+    ConflictError instead of writing on stale amounts. Lock order, so that desks queue rather
+    than deadlock: a claim, then its invoices by id, then the order, then the number counters."""
+    inv = uow.lock(Invoice, invoice_id)
+    flag_modified(inv, "updated_at")  # an UPDATE (and so a new version) even when only credit notes change
+    return inv
+
+
 def _view(s: Session, inv: Invoice) -> InvoiceView:
     number, cust = s.execute(select(SalesOrder.number, Customer.name).join(Customer, Customer.id == SalesOrder.customer_id)
                              .where(SalesOrder.id == inv.order_id)).one()
@@ -187,8 +204,11 @@ def invoice_order(db: Database, actor: Actor, order_id: int) -> InvoiceView:
 
     def run(uow: UnitOfWork) -> int:
         s = uow.session
-        order = uow.get(SalesOrder, order_id)
+        order = uow.lock(SalesOrder, order_id)  # what is shipped and not yet invoiced is read under the lock
         settings = load_settings(s)
+        if order.needs_approval and not order.approved_by:
+            raise ApprovalRequired(f"{order.number} is priced below the margin floor and management has not approved "
+                                   "it: it is not invoiced.", hint="Ask management to approve it first.")
         if order.status not in INVOICEABLE and order.status is not OrderStatus.INVOICED:
             raise UserError(f"{order.number} is {order.status.value.replace('_', ' ')}: only shipped goods are "
                             "invoiced.")
@@ -271,18 +291,19 @@ def record_payment(db: Database, actor: Actor, invoice_id: int, amount: Any, *, 
 
     def run(uow: UnitOfWork) -> int:
         s = uow.session
-        inv = uow.get(Invoice, invoice_id)
+        inv = lock_invoice(uow, invoice_id)
         outstanding = inv.net + inv.tax - inv.paid - _credited(s, inv.id)
         if value > outstanding:
-            raise ValidationError(Problem(f"only {fmt.money(max(outstanding, ZERO))} is outstanding on invoice "
-                                          f"{inv.number}", field="amount", value=amount))
+            raise ValidationError(Problem(
+                f"only {fmt.money(outstanding)} is outstanding on invoice {inv.number}" if outstanding > 0
+                else f"nothing is outstanding on invoice {inv.number}", field="amount", value=amount))
         uow.add(Payment(invoice_id=inv.id, amount=value, received_on=received_on or clock.today(),
                         method=method.strip() or "bank transfer", reference=reference.strip() or None,
                         recorded_by=actor.username))
         inv.paid += value
         inv.status = InvoiceStatus.PAID if inv.paid + _credited(s, inv.id) >= inv.net + inv.tax \
             else InvoiceStatus.PARTIALLY_PAID
-        order = s.get(SalesOrder, inv.order_id)
+        order = uow.lock(SalesOrder, inv.order_id)  # two invoices of one order paid at once: one closes it
         if order.status is OrderStatus.INVOICED and all(
                 i.status in (InvoiceStatus.PAID, InvoiceStatus.CREDITED)
                 for i in s.scalars(select(Invoice).where(Invoice.order_id == order.id))):
@@ -301,9 +322,12 @@ def _credit(uow: UnitOfWork, inv: Invoice, net: Decimal, tax: Decimal, reason: s
             *, refund_from: dt.datetime | None = None) -> CreditNote:
     """A credit note on ``inv``; money already paid beyond what is left to pay is queued as a refund."""
     s = uow.session
+    inv = lock_invoice(uow, inv.id)
     credited = _credited(s, inv.id)
-    if net + tax > inv.net + inv.tax - credited:
-        raise UserError(f"Invoice {inv.number} has only {fmt.money(inv.net + inv.tax - credited)} left to credit.")
+    left = inv.net + inv.tax - credited
+    if net + tax > left:
+        raise UserError(f"Invoice {inv.number} has only {fmt.money(left)} left to credit." if left > 0
+                        else f"Nothing is left to credit on invoice {inv.number}.")
     cn = uow.add(CreditNote(number=next_value(s, "credit_note"), invoice_id=inv.id, rma_id=rma_id,
                             issue_date=clock.today(), net=net, tax=tax, reason=reason,
                             issued_by=uow.actor.username))
@@ -348,7 +372,7 @@ def credit_note(db: Database, actor: Actor, invoice_id: int, amount_gross: Any, 
         raise ValidationError(problems)
 
     def run(uow: UnitOfWork) -> int:
-        inv = uow.get(Invoice, invoice_id)
+        inv = lock_invoice(uow, invoice_id)
         gross = inv.net + inv.tax
         tax = money(value * inv.tax / gross) if gross else ZERO
         return _credit(uow, inv, value - tax, tax, reason.strip(), None).number
@@ -380,13 +404,15 @@ def pay_refund(db: Database, actor: Actor, refund_id: int, version: int, referen
 
     def run(uow: UnitOfWork) -> None:
         s = uow.session
-        r = uow.get(Refund, refund_id, expected_version=version)
+        r = uow.lock(Refund, refund_id, expected_version=version)
         if r.status is not RefundStatus.QUEUED:
             raise UserError("This refund is paid already.")
+        cn = s.get(CreditNote, r.credit_note_id)
+        if cn.rma_id is not None:  # the claim closes with its last refund: two paid at once, one closes it
+            uow.lock(ReturnAuthorization, cn.rma_id)
+        inv = lock_invoice(uow, cn.invoice_id)
         r.status, r.paid_at, r.paid_by, r.reference = RefundStatus.PAID, utcnow(), actor.username, \
             reference.strip() or None
-        cn = s.get(CreditNote, r.credit_note_id)
-        inv = s.get(Invoice, cn.invoice_id)
         order = s.get(SalesOrder, inv.order_id)
         late = clock.local_date(r.paid_at) > r.due_by
         _event(uow, order, "refund_paid", f"Refund of {fmt.money(r.amount)} paid (credit note {cn.number})"

@@ -34,7 +34,6 @@ from app.errors import Problem, UserError, ValidationError
 from app.models import (
     CreditNote,
     Customer,
-    Invoice,
     Product,
     Refund,
     ReturnAuthorization,
@@ -405,7 +404,7 @@ def _replacement(uow: UnitOfWork, order: SalesOrder, ol: SalesOrderLine, qty: De
 def _queue_refund(uow: UnitOfWork, rma: ReturnAuthorization, clock_from: dt.datetime) -> None:
     """Credit the restocked and scrapped lines on the invoices that billed them (one credit note
     per invoice); where those invoices were paid, the money back is queued to finance."""
-    from app.services.billing import _credit, invoice_lines_for
+    from app.services.billing import _credit, invoice_lines_for, lock_invoice
 
     s = uow.session
     lines = [ln for ln in rma.lines if ln.disposition in (Disposition.RESTOCK, Disposition.SCRAP)]
@@ -419,8 +418,9 @@ def _queue_refund(uow: UnitOfWork, rma: ReturnAuthorization, clock_from: dt.date
             continue
         net, tax = line_totals(ln.quantity, il.unit_price, il.tax_rate)
         per_invoice.setdefault(il.invoice_id, []).append((ln, net, tax))
+    invoices = {inv_id: lock_invoice(uow, inv_id) for inv_id in sorted(per_invoice)}  # all, by id, before any number
     for inv_id, items in sorted(per_invoice.items()):
-        inv = s.get(Invoice, inv_id)
+        inv = invoices[inv_id]
         net = sum((n for _l, n, _t in items), ZERO)
         tax = sum((t for _l, _n, t in items), ZERO)
         _credit(uow, inv, net, tax, f"Return {rma.number}: {rma.complaint}", rma.id, refund_from=clock_from)
