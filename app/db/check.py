@@ -1,9 +1,14 @@
-"""``ordercycle db check``: is this database sound and at the current schema?"""
+"""``ordercycle db check``: is this database sound and at the current schema, and do its money
+invariants hold (see docs/multi-user.md, *Money invariants*)?"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.exc import DBAPIError
 
 from app.db import migrate
@@ -51,6 +56,10 @@ def check_database(db: str) -> CheckResult:
     engine = make_engine(url)
     try:
         state = migrate.schema_state(engine)
+        if state == "current":
+            with engine.connect() as conn:
+                result.problems += money_problems(conn)
+                conn.rollback()
     except DBAPIError as exc:
         result.problems.append(f"The database cannot be read: {str(exc.orig).splitlines()[0]}")
         return result
@@ -66,3 +75,112 @@ def check_database(db: str) -> CheckResult:
     elif state == "empty":
         result.problems.append("The database is empty (no OrderCycle schema yet).")
     return result
+
+
+# --- money invariants -----------------------------------------------------------------------------
+CENT = Decimal("0.01")
+TOLERANCE = 0.005  # SQLite keeps amounts as binary floats: compare in SQL with half a cent to spare
+# Series whose every number stays on its row: gap-free from 1, unique, and the counter at the next
+# one. Orders are not among them (a quote takes an order number when confirmed; imported orders keep
+# the numbers of the system they came from); their numbers are unique by constraint.
+SERIES = (("invoice", "invoice", "Invoice"), ("credit_note", "credit note", "CreditNote"),
+          ("shipment", "shipment", "Shipment"), ("pick_list", "pick list", "PickList"),
+          ("rma", "claim", "ReturnAuthorization"), ("service_job", "service job", "ServiceJob"))
+
+
+def _cents(value: Any) -> Decimal:
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def money_problems(conn: Connection) -> list[str]:
+    """The first break of each money rule, naming the row: per invoice credited ≤ invoiced, paid
+    equal to its payments, paid + credited − invoiced (when positive) exactly what is recorded as
+    refunds; every document series gap-free from 1, unique, with its counter at the next number."""
+    return _invoice_problems(conn) + _series_problems(conn)
+
+
+def _invoice_problems(conn: Connection) -> list[str]:
+    from app.models import CreditNote, Invoice, Payment, Refund
+
+    cr = (select(CreditNote.invoice_id.label("iid"), func.sum(CreditNote.net + CreditNote.tax).label("amount"))
+          .group_by(CreditNote.invoice_id).subquery())
+    rf = (select(CreditNote.invoice_id.label("iid"), func.sum(Refund.amount).label("amount"))
+          .join(CreditNote, CreditNote.id == Refund.credit_note_id).group_by(CreditNote.invoice_id).subquery())
+    pm = (select(Payment.invoice_id.label("iid"), func.sum(Payment.amount).label("amount"))
+          .group_by(Payment.invoice_id).subquery())
+    gross = Invoice.net + Invoice.tax
+    credited, refunded, payments = (func.coalesce(q.c.amount, 0) for q in (cr, rf, pm))
+    surplus = Invoice.paid + credited - gross
+    rows = conn.execute(
+        select(Invoice.id, Invoice.number, Invoice.net, Invoice.tax, Invoice.paid, credited, refunded, payments)
+        .outerjoin(cr, cr.c.iid == Invoice.id).outerjoin(rf, rf.c.iid == Invoice.id)
+        .outerjoin(pm, pm.c.iid == Invoice.id)
+        .where(or_(credited > gross + TOLERANCE, func.abs(Invoice.paid - payments) > TOLERANCE,
+                   surplus > refunded + TOLERANCE, (refunded > TOLERANCE) & (refunded > surplus + TOLERANCE)))
+        .order_by(Invoice.number))
+    found: dict[str, list[str]] = {}
+    for iid, number, net, tax, paid, c, r, p in rows:
+        g, paid, c, r, p = _cents(net) + _cents(tax), _cents(paid), _cents(c), _cents(r), _cents(p)
+        over = paid + c - g
+        where = f"invoice {number} (id {iid})"
+        if c > g:
+            found.setdefault("credited", []).append(
+                f"{where}: credited {_amount(c)} is more than invoiced {_amount(g)}")
+        if paid != p:
+            found.setdefault("payments", []).append(
+                f"{where}: paid {_amount(paid)} but its payments add up to {_amount(p)}")
+        if over > r:
+            found.setdefault("surplus", []).append(
+                f"{where}: paid {_amount(paid)} and credited {_amount(c)} are {_amount(over)} more than invoiced "
+                f"{_amount(g)}, but {_amount(r)} is recorded as refunds due")
+        elif r > max(over, Decimal(0)):
+            found.setdefault("refunds", []).append(
+                f"{where}: refunds of {_amount(r)} are more than the {_amount(max(over, Decimal(0)))} paid beyond "
+                "what was owed")
+    return [f"Money: {breaks[0]}" + (f" (and {len(breaks) - 1} more invoice(s) like it)" if len(breaks) > 1 else "")
+            for breaks in found.values()]
+
+
+def _series_problems(conn: Connection) -> list[str]:
+    from app import models
+    from app.models import NumberSequence
+
+    out: list[str] = []
+    counters = dict(conn.execute(select(NumberSequence.name, NumberSequence.next_value)).all())
+    for name, label, model in SERIES:
+        cls = getattr(models, model)
+        table = cls.__tablename__
+        by_number: dict[int, int] = {}
+        problem = None
+        for ident, raw in conn.execute(select(cls.id, cls.number).order_by(cls.id)):
+            m = re.fullmatch(r"\D*(\d+)", str(raw).strip())
+            if m is None:
+                problem = f"{table} id {ident}: '{raw}' is not a {label} number"
+                break
+            n = int(m.group(1))
+            if n in by_number:
+                problem = f"{label} number {raw} is used twice ({table} ids {by_number[n]} and {ident})"
+                break
+            by_number[n] = ident
+        if problem is None and by_number:
+            top = max(by_number)
+            missing = next((n for n in range(1, top + 1) if n not in by_number), None)
+            if missing is not None:
+                after = next(n for n in range(missing + 1, top + 1) if n in by_number)
+                problem = (f"{label} numbers are not gap-free: {missing} is missing "
+                           f"(the next is {after}, {table} id {by_number[after]})")
+        if problem is None:
+            top = max(by_number, default=0)
+            counter = counters.get(name)
+            if counter is None and top:
+                problem = f"the {label} counter is missing, yet {label} numbers go up to {top}"
+            elif counter is not None and counter != top + 1:
+                problem = (f"the {label} counter stands at {counter}, but the highest {label} number is {top} "
+                           + ("(the next would repeat one)" if counter <= top else "(the next would leave a gap)"))
+        if problem is not None:
+            out.append(f"Numbers: {problem}")
+    return out
