@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export QT_QPA_PLATFORM ?= offscreen
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
-.PHONY: run test test-pg bench screenshots venv clean roles-doc
+.PHONY: run test test-dates test-pg bench screenshots venv clean roles-doc
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,17 @@ run: $(STAMP)
 ## The whole test suite (SQLite files, Qt offscreen).
 test: $(STAMP)
 	$(PYTEST)
+
+## The whole suite on awkward days through the one clock: a December Monday whose second Saturday
+## ahead is Boxing Day, a December Saturday, a leap day, and the spring DST change in the firm's
+## zone (Europe/London). `make test` itself runs on the real date.
+TEST_DATES ?= 2026-12-07 2027-12-11 2028-02-29 2027-03-28@Europe/London
+test-dates: $(STAMP)
+	@for spec in $(TEST_DATES); do \
+		day=$${spec%%@*}; zone=$$(echo "$$spec" | sed -n 's/.*@//p'); \
+		echo "== make test as of $$day $${zone:+in $$zone} =="; \
+		ORDERCYCLE_TEST_TODAY=$$day ORDERCYCLE_TEST_ZONE=$$zone $(PYTEST) || exit 1; \
+	done
 
 ## The data-layer tests against PostgreSQL: ORDERCYCLE_TEST_PG_URL=postgresql+psycopg://… make test-pg
 test-pg: $(STAMP)

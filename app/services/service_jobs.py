@@ -290,6 +290,12 @@ def assign(db: Database, actor: Actor, job_id: int, version: int, technician_id:
     return job(db, actor, db.write(actor, run))
 
 
+def next_booking_day(db: Database) -> dt.date:
+    """The first day a technician can be booked from today: the firm's next business day."""
+    with db.read() as s:
+        return load_calendar(s).add_business_days(clock.today(), 1)
+
+
 def next_visit(cal: FirmCalendar, last: dt.datetime, months: int) -> dt.date:
     """A recurring job's next visit: ``months`` after the last one, on the firm's next business day."""
     return cal.next_business_day(clock.local_date(_add_months(last, months)))

@@ -59,4 +59,12 @@ def when_modal(qtbot, action: Callable[[QWidget], None], kind: type = QWidget, *
             return
         action(widget)
 
+        def unstick() -> None:  # a dialog that refused the input stays open: fail, don't hang the suite
+            import shiboken6
+
+            if shiboken6.isValid(widget) and widget.isVisible() and hasattr(widget, "reject"):
+                widget.reject()
+
+        QTimer.singleShot(int(seconds * 2000), unstick)
+
     QTimer.singleShot(0, poll)

@@ -13,6 +13,7 @@ from app.models import Customer, SalesOrder
 from app.views.main_window import MainWindow
 from app.views.service.dialogs import BookDialog, DebriefDialog, DoneDialog
 from app.views.service.tab import ServiceTab
+from app.services.demo import FIRM_CALENDAR
 from tests.support import TODAY
 from tests.gui.conftest import actor_for, when_modal
 
@@ -37,7 +38,7 @@ def test_story7_technician_debriefs_an_installation_and_the_salesperson_sees_the
 
     def book(dlg: BookDialog) -> None:
         dlg.technician.setCurrentIndex(dlg.technician.findText("Ben Ford"))
-        d = TODAY + dt.timedelta(days=1)
+        d = FIRM_CALENDAR.add_business_days(TODAY, 1)
         dlg.day.setDate(QDate(d.year, d.month, d.day))
         dlg.start.setTime(QTime(8, 0))
         dlg.hours.setValue(8)

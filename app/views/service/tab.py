@@ -3,7 +3,6 @@ the debrief after each job, and management's product-feedback list with its tren
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +183,7 @@ class ServiceTab(QWidget):
         if j is None:
             return
         dlg = BookDialog(self, j, service_jobs.technicians(self.db, self.actor),
-                         clock.today() + dt.timedelta(days=1),
+                         service_jobs.next_booking_day(self.db),
                          lambda tech, start, end: service_jobs.assign(self.db, self.actor, j.id, j.version, tech,
                                                                       start, end))
         if dlg.exec():
