@@ -19,9 +19,11 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from app import clock
 from app import gcpause
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
+from app.exchange import guard
 from app.exchange import values as v
 from app.exchange.reading import HeaderMatch, SheetData, column_letter, find_header, read_sheet, sheet_problems
 from app.exchange.spec import LIMITS, QUANTUM, Diff, Kind, Rows, parse
@@ -30,6 +32,7 @@ from app.models.base import utcnow
 from app.services.permissions import require
 
 CANCELLED = "cancelled"
+UNSAVED_FORMULA = "a formula with no saved value (open and save the file in Excel, or type the value)"
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Plan:
     diff: Diff | None = field(default=None, repr=False)
     lookups: dict[str, Any] | None = field(default=None, repr=False)
     seq: int | None = None  # the change counter the comparison was made at
+    cell_budget: int = guard.CELL_BUDGET  # the most cells a sheet may span (firm setting import_cell_budget)
 
     @property
     def ok(self) -> bool:
@@ -204,6 +208,8 @@ def _convert(k: Kind, sheet: SheetData, header: HeaderMatch, state: Any = None) 
     n = len(data)
     first = header.row + 2  # Excel row number of data[0]
     errors = sheet.errors
+    unsaved = sheet.unsaved  # formula cells without a saved value read as blank: never taken for blank
+    flagged = errors or unsaved
     narrow = min(map(len, data), default=0)
     converted: list[list[Any]] = []
     marked_columns: list[int] = []
@@ -217,7 +223,8 @@ def _convert(k: Kind, sheet: SheetData, header: HeaderMatch, state: Any = None) 
             marked_columns.append(c)
             for i, x in enumerate(out):
                 if x.__class__ is _Mark and (x is not BLANK or f.required or
-                                             (errors and (header.row + 1 + i, j) in errors)):
+                                             (flagged and ((header.row + 1 + i, j) in errors or
+                                                           (header.row + 1 + i, j) in unsaved))):
                     special.add(i)
         converted.append(out)
     problems: list[Problem] = []
@@ -228,7 +235,8 @@ def _convert(k: Kind, sheet: SheetData, header: HeaderMatch, state: Any = None) 
         marks = [(j, f, converted[c][i]) for c, (j, f) in enumerate(cols) if converted[c][i].__class__ is _Mark]
         if all(m is BLANK for _j, _f, m in marks) and len(marks) == len(cols) and \
                 not any(c is not None and (not isinstance(c, str) or c.strip()) for c in raw) and \
-                not (errors and any((header.row + 1 + i, j) in errors for j, _f, _m in marks)):
+                not (flagged and any((header.row + 1 + i, j) in errors or (header.row + 1 + i, j) in unsaved
+                                     for j, _f, _m in marks)):
             skip.add(i)  # blank rows between blocks are skipped
             continue
         # every problem of the row at once, so one round of fixing the sheet is enough
@@ -237,6 +245,9 @@ def _convert(k: Kind, sheet: SheetData, header: HeaderMatch, state: Any = None) 
                 code = errors[(header.row + 1 + i, j)]
                 problems.append(Problem(f"formula error {code}: fix the formula or type the value", sheet=sheet.name,
                                         row=number, column=column_letter(j), field=f.label, value=code))
+            elif m is BLANK and unsaved and (header.row + 1 + i, j) in unsaved:
+                problems.append(Problem(UNSAVED_FORMULA, sheet=sheet.name, row=number, column=column_letter(j),
+                                        field=f.label))
             elif m is not BLANK:
                 problems.append(Problem(m.reason or "", sheet=sheet.name, row=number, column=column_letter(j),
                                         value=_shown(raw[j] if j < len(raw) else None), field=f.label))
@@ -260,6 +271,13 @@ def _convert(k: Kind, sheet: SheetData, header: HeaderMatch, state: Any = None) 
     return Rows(names, converted, range(first, first + n)), problems
 
 
+def cell_budget(db: Database) -> int:
+    """The most cells (rows × columns) a sheet may span to be read: the firm's setting."""
+    from app.services.settings import get_settings
+
+    return int(getattr(get_settings(db), "import_cell_budget", guard.CELL_BUDGET))
+
+
 def dry_run(db: Database, actor: Actor, kind_name: str, source: Path | str, *, sheet: str | None = None,
             mapping: dict[str, str] | None = None, state: Any = None) -> Plan:
     """Read, check and compare with the database; write nothing. ``mapping``: header text →
@@ -279,7 +297,8 @@ def _dry_run(db: Database, actor: Actor, kind_name: str, source: Path | str, *, 
     source = Path(source)
     if state is not None:
         state.progress(0.02, "reading the workbook")
-    data = read_sheet(source, sheet)
+    budget = cell_budget(db)
+    data = read_sheet(source, sheet, budget=budget)
     known = remembered(k.name)
     if mapping:
         known.update(mapping)
@@ -287,7 +306,7 @@ def _dry_run(db: Database, actor: Actor, kind_name: str, source: Path | str, *, 
     problems = sheet_problems(data, header)
     plan = Plan(k.name, source, data.name, (header.row + 1) if header else 0,
                 {name: column_letter(j) for j, name in (header.columns.items() if header else [])},
-                list(header.unmatched.values()) if header else [], [], problems)
+                list(header.unmatched.values()) if header else [], [], problems, cell_budget=budget)
     if header is None or any(p.row is None or p.row <= plan.header_row for p in problems):
         return plan
     rows, row_problems = _convert(k, data, header, state)
@@ -389,6 +408,7 @@ def write_report(plan: Plan, target: Path | str) -> Path:
     from openpyxl.styles import Font, PatternFill
 
     target = Path(target)
+    guard.check_workbook(plan.source, plan.cell_budget)  # openpyxl reads every part and every sheet
     wb = load_workbook(plan.source)
     ws = wb[plan.sheet] if plan.sheet in wb.sheetnames else wb.worksheets[0]
     red = PatternFill("solid", fgColor="F8D7DA")
@@ -418,4 +438,4 @@ def write_report(plan: Plan, target: Path | str) -> Path:
 
 
 def report_name(source: Path) -> Path:
-    return source.with_name(f"{source.stem} — problems {dt.date.today().isoformat()}.xlsx")
+    return source.with_name(f"{source.stem} — problems {clock.today().isoformat()}.xlsx")

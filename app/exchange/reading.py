@@ -2,7 +2,8 @@
 
 The file is checked before anything is parsed: empty, a CSV or text file renamed .xlsx, an old
 .xls, a password-protected workbook, an OpenDocument file, random bytes — each gets a plain
-message saying what it is and what to do. Cells are read with python-calamine (about ten times
+message saying what it is and what to do — and so are files that would make a parser run out of
+memory (zip bombs, a cell at XFD1048576, more cells than the budget: ``guard``). Cells are read with python-calamine (about ten times
 faster than openpyxl's read-only mode); hidden rows and columns, which calamine does not report,
 are found in the sheet's XML directly.
 """
@@ -15,15 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.errors import Problem, UserError
+from app.errors import Problem
+from app.exchange import guard
+from app.exchange.guard import BadFile  # noqa: F401 - the file checks' error, imported from here
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 HEADER_SCAN_ROWS = 30
-
-
-class BadFile(UserError):
-    title = "This file cannot be imported"
 
 
 @dataclass
@@ -34,6 +33,8 @@ class SheetData:
     hidden_rows: set[int] = field(default_factory=set)  # 1-based Excel row numbers
     hidden_cols: set[int] = field(default_factory=set)  # 1-based Excel column numbers
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row 0-based, col 0-based) → "#REF!"
+    # formula cells without a saved value (calamine reads them as empty), (row 0-based, col 0-based)
+    unsaved: set[tuple[int, int]] = field(default_factory=set)
 
 
 def column_letter(index: int) -> str:
@@ -45,8 +46,10 @@ def column_letter(index: int) -> str:
     return s
 
 
-def check_file(path: Path) -> None:
-    """Refuse what is not an .xlsx workbook, saying what it is."""
+def check_file(path: Path, budget: int = guard.CELL_BUDGET) -> dict[str, zipfile.ZipInfo]:
+    """Refuse what is not an .xlsx workbook, saying what it is, and a workbook that would not fit
+    (``guard``: the zip directory and the parts read on opening, unpacked in bounded steps).
+    Returns the zip directory."""
     if not path.exists():
         raise BadFile(f"{path} does not exist.")
     if path.is_dir():
@@ -70,21 +73,19 @@ def check_file(path: Path) -> None:
             raise BadFile(f"{path.name} is a text file (CSV?), not an Excel workbook.",
                           hint="Open it in Excel and save it as an Excel Workbook (.xlsx).")
         raise BadFile(f"{path.name} is not an Excel workbook.", hint="Choose an .xlsx file saved by Excel.")
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = set(z.namelist())
-    except zipfile.BadZipFile:
-        raise BadFile(f"{path.name} is damaged (not a complete workbook).",
-                      hint="Save it again from Excel.") from None
-    if "xl/workbook.xml" not in names:
-        if "content.xml" in names:
+    parts = guard.directory(path)
+    if "xl/workbook.xml" not in parts:
+        if "content.xml" in parts:
             raise BadFile(f"{path.name} is an OpenDocument spreadsheet.",
                           hint="Save it as an Excel Workbook (.xlsx) in LibreOffice: File → Save As.")
         raise BadFile(f"{path.name} is not an Excel workbook (it is another kind of zip file).")
+    guard.check_directory(path, parts, budget)
+    guard.check_parts(path, parts, budget)
+    return parts
 
 
-def sheet_names(path: Path) -> list[str]:
-    check_file(path)
+def sheet_names(path: Path, budget: int = guard.CELL_BUDGET) -> list[str]:
+    check_file(path, budget)
     from python_calamine import CalamineWorkbook
 
     try:
@@ -94,8 +95,9 @@ def sheet_names(path: Path) -> list[str]:
     return [m.name for m in wb.sheets_metadata if getattr(m.typ, "name", str(m.typ)) == "WorkSheet"]
 
 
-def read_sheet(path: Path, sheet: str | None = None) -> SheetData:
-    check_file(path)
+def read_sheet(path: Path, sheet: str | None = None, *, budget: int = guard.CELL_BUDGET) -> SheetData:
+    """One sheet's cells. ``budget``: the most cells (rows × columns from A1) it may span."""
+    parts = check_file(path, budget)
     from concurrent.futures import ThreadPoolExecutor
 
     from python_calamine import CalamineWorkbook
@@ -106,44 +108,43 @@ def read_sheet(path: Path, sheet: str | None = None) -> SheetData:
         name = sheet if sheet is not None else names[0]
         if name not in names:
             raise BadFile(f"{path.name} has no sheet '{name}' (it has: {', '.join(names)}).")
+        # before calamine builds the grid: how far the sheet's cells reach (a grid to XFD1048576
+        # is 512 GiB, and running out of memory aborts the process, past any except)
+        member = guard.sheet_part(path, names.index(name))
+        if member in parts:
+            guard.sheet_extent(path, parts[member], budget, name)
+        else:  # the relations do not say (calamine may still find it): every part that may be a sheet
+            for part, info in parts.items():
+                if part.startswith("xl/") and part.endswith(".xml") and part not in guard.OPENING_PARTS:
+                    guard.sheet_extent(path, info, budget, name)
         # the sheet's XML is scanned for hidden rows/columns and formula errors while calamine
         # parses it (both spend their time in C with the GIL released: inflate and the parser)
         with ThreadPoolExecutor(1) as pool:
-            facts = pool.submit(_xml_facts, path, names.index(name))
+            facts = pool.submit(_xml_facts, path, member if member in parts else None)
             sh = wb.get_sheet_by_name(name)
             # the whole grid from A1, so rows[i] is Excel row i + 1 and column j is j + 1
             rows = sh.to_python(skip_empty_area=False)
             merged = list(sh.merged_cell_ranges or [])
-            hidden_rows, hidden_cols, errors = facts.result()
+            hidden_rows, hidden_cols, errors, unsaved = facts.result()
     except BadFile:
         raise
     except Exception as exc:  # noqa: BLE001
         raise BadFile(f"{path.name} could not be read: {exc}") from None
-    return SheetData(name, rows, merged, hidden_rows, hidden_cols, errors)
+    return SheetData(name, rows, merged, hidden_rows, hidden_cols, errors, unsaved)
 
 
-def _xml_facts(path: Path, index: int) -> tuple[set[int], set[int], dict[tuple[int, int], str]]:
-    """Hidden rows and columns, and formula-error cells (calamine reads those as empty), of the
-    ``index``-th sheet, from its XML (scanned as bytes: most sheets have none of them)."""
+def _xml_facts(path: Path, member: str | None
+               ) -> tuple[set[int], set[int], dict[tuple[int, int], str], set[tuple[int, int]]]:
+    """Hidden rows and columns, formula-error cells and formula cells without a saved value
+    (calamine reads both as empty) of a sheet, from its XML part ``member`` (scanned as bytes:
+    most sheets have none of them; the part's size was checked before)."""
+    if member is None:
+        return set(), set(), {}, set()
     with zipfile.ZipFile(path) as z:
-        try:
-            wb = z.read("xl/workbook.xml").decode("utf-8", "replace")
-            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        except KeyError:
-            return set(), set(), {}
-        ids = re.findall(r"<(?:\w+:)?sheet\b[^>]*?r:id=\"([^\"]+)\"", wb)
-        if index >= len(ids):
-            return set(), set(), {}
-        target = re.search(r"<Relationship\b[^>]*Id=\"%s\"[^>]*Target=\"([^\"]+)\"" % re.escape(ids[index]), rels) \
-            or re.search(r"<Relationship\b[^>]*Target=\"([^\"]+)\"[^>]*Id=\"%s\"" % re.escape(ids[index]), rels)
-        if target is None:
-            return set(), set(), {}
-        t = target.group(1)
-        member = t.lstrip("/") if t.startswith("/") else f"xl/{t}"
         try:
             xml = z.read(member)
         except KeyError:
-            return set(), set(), {}
+            return set(), set(), {}, set()
     hidden = b'hidden="1"' in xml or b'hidden="true"' in xml  # most sheets: skip the scans
     rows = {int(m.group(1)) for m in re.finditer(rb"<(?:\w+:)?row\b(?=[^>]*\bhidden=\"(?:1|true)\")[^>]*\br=\"(\d+)\"",
                                                   xml)} if hidden else set()
@@ -161,7 +162,37 @@ def _xml_facts(path: Path, index: int) -> tuple[set[int], set[int], dict[tuple[i
     if b't="e"' in xml:
         for m in re.finditer(rb"<(?:\w+:)?c\b[^>]*\br=\"([A-Z]+)(\d+)\"[^>]*\bt=\"e\"[^>]*>.*?<(?:\w+:)?v>([^<]*)<", xml):
             errors[(int(m.group(2)) - 1, _col_index(m.group(1).decode()))] = m.group(3).decode("utf-8", "replace")
-    return rows, cols, errors
+    return rows, cols, errors, _unsaved_formulas(xml)
+
+
+_FORMULA = re.compile(rb"<f[\s>/]")
+_CELL_HEAD = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]+)(\d+)\"[^>]*>")
+_TYPE = re.compile(rb"\bt=\"([^\"]*)\"")
+_VALUE = re.compile(rb"<v(?:\s[^>]*)?(?:/>|>([^<]*)<)")
+
+
+def _unsaved_formulas(xml: bytes) -> set[tuple[int, int]]:
+    """Cells holding a formula but no saved value (written by a program that does not calculate,
+    such as a script, or saved with calculation off): calamine reads them as empty. A formula
+    whose saved result is empty text (t="str" with an empty <v>) has a value."""
+    out: set[tuple[int, int]] = set()
+    if b"<f" not in xml:
+        return out
+    for m in _FORMULA.finditer(xml):
+        start = xml.rfind(b"<c ", 0, m.start())  # cells do not nest: the last one opened holds it
+        end = xml.find(b"</c>", m.end())
+        head = _CELL_HEAD.match(xml, start) if start >= 0 and end >= 0 else None
+        if head is None or head.end() > m.start():
+            continue
+        body = xml[head.end():end]
+        if b"<is>" in body or b"<is " in body:
+            continue  # an inline text
+        v = _VALUE.search(body)
+        t = _TYPE.search(head.group(0))
+        if v is not None and (v.group(1) or (t is not None and t.group(1) == b"str")):
+            continue
+        out.add((int(head.group(2)) - 1, _col_index(head.group(1).decode())))
+    return out
 
 
 def _col_index(letters: str) -> int:

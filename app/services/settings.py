@@ -205,6 +205,9 @@ SPECS: dict[str, Spec] = {s.key: s for s in [
     Spec("sign_in_lock_minutes", 15, _whole(1, "minutes"), FIRM,
          "Minutes an account stays locked after too many wrong passwords (an administrator can unlock it sooner)"),
     Spec("demo_company", False, _flag, FIRM, "This database is the demo company (the sign-in dialog shows its users)"),
+    # Excel import (administration)
+    Spec("import_cell_budget", 5_000_000, _whole(1, "cells"), FIRM,
+         "Largest sheet an import reads, in cells (rows × columns from A1); bigger workbooks are refused unread"),
 ]}
 
 
@@ -236,6 +239,7 @@ class FirmSettings:
     sign_in_lock_after: int
     sign_in_lock_minutes: int
     demo_company: bool
+    import_cell_budget: int
     # who changed what last (for a settings form's conflict check): key -> version
     versions: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
