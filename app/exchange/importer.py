@@ -407,6 +407,8 @@ def write_report(plan: Plan, target: Path | str) -> Path:
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
+    from app.exchange.writing import safe_row
+
     target = Path(target)
     guard.check_workbook(plan.source, plan.cell_budget)  # openpyxl reads every part and every sheet
     wb = load_workbook(plan.source)
@@ -426,8 +428,9 @@ def write_report(plan: Plan, target: Path | str) -> Path:
     out.append(["Sheet", "Row", "Column", "Field", "Value", "Problem"])
     for c in out[1]:
         c.font = Font(bold=True)
-    for p in plan.problems:
-        out.append([p.sheet or plan.sheet, p.row, p.column, p.field, "" if p.value is None else str(p.value), p.reason])
+    for p in plan.problems:  # the values are the user's: text that looks like a formula stays text
+        out.append(safe_row(out, [p.sheet or plan.sheet, p.row, p.column, p.field,
+                                  "" if p.value is None else str(p.value), p.reason]))
     for col, width in zip("ABCDEF", (14, 8, 8, 18, 24, 80)):
         out.column_dimensions[col].width = width
     out.freeze_panes = "A2"

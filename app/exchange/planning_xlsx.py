@@ -26,6 +26,8 @@ def export_board(board: Any, target: Path) -> Path:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from app.exchange.writing import safe_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Planning board"
@@ -41,7 +43,7 @@ def export_board(board: Any, target: Path) -> Path:
     for row in board.rows:
         for line in LINES:
             values = [getattr(c, line) for c in row.cells]
-            ws.append([row.sku, row.name, row.family_name, LABELS[line]] +
+            ws.append(safe_row(ws, [row.sku, row.name, row.family_name, LABELS[line]]) +
                       [float(v) if v is not None else None for v in values])
             if line in ("marketing", "production"):
                 for i, c in enumerate(row.cells):

