@@ -30,6 +30,7 @@ _lock = threading.Lock()
 _zone: dt.tzinfo | None = None  # None: the workstation's zone
 _zone_name = ""
 _offset = dt.timedelta(0)  # pinned clock = real clock + offset
+_followed = dt.timedelta(0)  # the part of the offset that follows the database server (follow())
 
 
 def _real_utc() -> dt.datetime:
@@ -175,6 +176,17 @@ def pinned(when: dt.date | dt.datetime | str | None) -> Iterator[None]:
         with _lock:
             _offset = before
             _export()
+
+
+def follow(skew: dt.timedelta) -> None:
+    """This workstation's clock is ``skew`` ahead of the firm's reference (the database server):
+    from now on dates and times follow the reference, so documents carry the firm's date even on
+    a desk whose clock is wrong by days. ``follow(timedelta(0))`` undoes it."""
+    global _offset, _followed
+    with _lock:
+        _offset = _offset + _followed - skew
+        _followed = skew
+        _export()
 
 
 def skew(reference: dt.datetime) -> dt.timedelta:

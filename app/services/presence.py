@@ -149,6 +149,17 @@ def clock_warning(skew: dt.timedelta | None) -> str | None:
     if skew is None or abs(skew) <= CLOCK_TOLERANCE:
         return None
     minutes = round(abs(skew).total_seconds() / 60)
+    amount = f"{minutes} minutes" if minutes < 120 else (f"{minutes // 60} hours" if minutes < 2880
+                                                           else f"{minutes // 1440} days")
     direction = "ahead of" if skew > dt.timedelta(0) else "behind"
-    return (f"This workstation's clock is about {minutes} minutes {direction} the database server's. "
-            "Times shown to other desks may be wrong: ask your administrator to set the clock.")
+    return (f"This workstation's clock is about {amount} {direction} the database server's. OrderCycle "
+            "dates orders and documents by the server's time meanwhile: ask your administrator to set the clock.")
+
+
+def check_clock(db: Database) -> str | None:
+    """Compare this workstation's clock with the database server's; beyond the tolerance the one
+    clock follows the server (documents keep the firm's date) and the warning to show is returned."""
+    skew = clock_skew(db)
+    warning = clock_warning(skew)
+    clock.follow(skew if warning and skew is not None else dt.timedelta(0))
+    return warning

@@ -87,3 +87,21 @@ def test_a_counter_that_went_backwards_means_reload_everything(db: Database) -> 
     make_product(db)
     ch = changes_since(db, db.change_seq() + 50)
     assert ch.everything and ch.touches("anything")
+
+
+def test_a_desk_whose_clock_is_days_off_dates_by_the_servers_time(db: Database, monkeypatch) -> None:
+    from app import clock
+
+    presence.start_session(db, PETE)  # a write: the file's time (or the server's now) is the reference
+    real_today = clock.today()
+    three_days = dt.timedelta(days=3)
+    real = clock._real_utc
+    monkeypatch.setattr(clock, "_real_utc", lambda: real() + three_days)  # this desk's clock runs 3 days ahead
+    try:
+        warning = presence.check_clock(db)
+        assert warning and "3 days ahead of the database server's" in warning and "server's time" in warning
+        assert clock.today() == real_today  # the firm's date, not the wrong clock's
+    finally:
+        clock.follow(dt.timedelta(0))
+    monkeypatch.undo()
+    assert presence.check_clock(db) is None and clock.today() == real_today

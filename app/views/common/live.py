@@ -48,7 +48,7 @@ class LiveUpdates(QObject):
         self.session_id = presence.start_session(self.db, self.actor)
         LiveUpdates.current = self
         try:
-            self.clock_warning = presence.clock_warning(presence.clock_skew(self.db))
+            self.clock_warning = presence.check_clock(self.db)
         except Exception:  # the check is advisory; never let it stop the desk
             self.clock_warning = None
         self.desks = presence.active_desks(self.db)
