@@ -288,24 +288,26 @@ _PREFIXED = re.compile(rb"<[A-Za-z_][\w.\-]*:c$")
 
 
 def _up_to_letters(s: str) -> str:
-    """A pattern for column letters (1 to 3) up to ``s``."""
-    alts = [f"[A-Z]{{1,{len(s) - 1}}}"] if len(s) > 1 else []
-    for i, ch in enumerate(s):
-        if ch > "A":
-            alts.append(s[:i] + f"[A-{chr(ord(ch) - 1)}]" + (f"[A-Z]{{{len(s) - i - 1}}}" if i < len(s) - 1 else ""))
-    alts.append(s)
+    """A pattern for column letters (1 to 3) up to ``s``: those of its length first, then the
+    shorter ones (so 'AA' is not taken for 'A' followed by something else)."""
+    alts = [s[:i] + f"[A-{chr(ord(ch) - 1)}]" + (f"[A-Z]{{{len(s) - i - 1}}}" if i < len(s) - 1 else "")
+            for i, ch in enumerate(s[:-1]) if ch > "A"]
+    alts.append(s[:-1] + f"[A-{s[-1]}]")
+    if len(s) > 1:
+        alts.append(f"[A-Z]{{1,{len(s) - 1}}}+")
     return "|".join(alts)
 
 
 def _up_to_number(n: int) -> str:
-    """A pattern for row numbers (no leading zero) up to ``n``."""
+    """A pattern for row numbers (no leading zero) up to ``n``: the shorter ones first (most rows
+    of a sheet), possessive, so a longer number fails it at once."""
     s = str(n)
-    alts = [f"[1-9][0-9]{{0,{len(s) - 2}}}"] if len(s) > 1 else []
-    for i, ch in enumerate(s):
+    alts = [f"[1-9][0-9]{{0,{len(s) - 2}}}+"] if len(s) > 1 else []
+    for i, ch in enumerate(s[:-1]):
         lo = 1 if i == 0 else 0
         if int(ch) > lo:
-            alts.append(s[:i] + f"[{lo}-{int(ch) - 1}]" + (f"[0-9]{{{len(s) - i - 1}}}" if i < len(s) - 1 else ""))
-    alts.append(s)
+            alts.append(s[:i] + f"[{lo}-{int(ch) - 1}]" + f"[0-9]{{{len(s) - i - 1}}}")
+    alts.append(s[:-1] + f"[{1 if len(s) == 1 else 0}-{s[-1]}]")
     return "|".join(alts)
 
 

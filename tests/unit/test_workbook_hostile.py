@@ -310,3 +310,17 @@ def test_the_precheck_reads_no_more_than_a_megabyte_or_so_at_a_time(tmp_path) ->
     assert info.file_size > 6 * guard.MB
     assert max(map(len, guard.unpack(path, info, 1 << 30))) <= guard.CHUNK
     assert guard.sheet_extent(path, info) == (199_999, 2)
+
+
+def test_the_scan_patterns_for_columns_and_rows_up_to_a_bound_are_exact() -> None:
+    import re
+
+    letters = [guard._letters(i) for i in range(1, 18_279)]  # A … ZZZ
+    for claim in ("A", "J", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA", "ABC", "XFD", "ZZZ"):
+        p = re.compile(("(?:" + guard._up_to_letters(claim) + ')1"').encode())
+        n = guard.column_number(claim)
+        assert [i for i, col in enumerate(letters, 1) if p.fullmatch(col.encode() + b'1"')] == list(range(1, n + 1))
+    for n in (1, 9, 10, 11, 99, 100, 101, 1000, 100001, 123456, 199999, 987654, 1048576):
+        p = re.compile(("A(?:" + guard._up_to_number(n) + ')"').encode())
+        probe = [k for k in (*range(1, 2500), n - 1, n, n + 1, 2 * n, 10 * n, 10 ** len(str(n))) if 0 < k < 10 ** 7]
+        assert all(bool(p.fullmatch(b'A%d"' % k)) == (k <= n) for k in probe), n
