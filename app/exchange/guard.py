@@ -459,12 +459,17 @@ def _no_column(where: str, ref: bytes) -> None:
                   hint="This is not a workbook Excel wrote; save it again from Excel.")
 
 
-_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c)(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c)(?=[\s/>])((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>")
 _ATTR = re.compile(rb"([^\s=/\"'<>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+
+
+_MAYBE_R = re.compile(rb"(?:^|[\s\"'])r\s*=")
 
 
 def _last_r(attrs: bytes) -> bytes | None:
     """The value of the tag's last attribute named exactly r (calamine takes the last)."""
+    if _MAYBE_R.search(attrs) is None:
+        return None
     value = None
     for a in _ATTR.finditer(attrs):
         if a.group(1) == b"r":
@@ -496,8 +501,7 @@ def _slow_extent(chunks: Iterator[bytes], budget: int, where: str) -> tuple[int,
             first = False
             _first_checks(data, where)
         cut = _cut(data, where)
-        for m in _TAG.finditer(data, 0, cut):
-            end, name, attrs = m.group(1), m.group(2), m.group(3)
+        for end, name, attrs in _TAG.findall(data, 0, cut):
             empty = attrs.endswith(b"/")
             # calamine reads <x/> as <x></x>: an empty row or cell counts like any other
             if name == b"row":
