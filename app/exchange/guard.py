@@ -29,7 +29,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from app.errors import UserError
@@ -335,10 +335,14 @@ def sheet_extent(path: Path, info: zipfile.ZipInfo, budget: int = CELL_BUDGET, s
     the cell budget."""
     limit = _scaled(MAX_UNPACKED, budget)
     where = f"Sheet '{sheet}' of {path.name}" if sheet else f"A sheet of {path.name}"
+    return _extent(lambda: unpack(path, info, limit, SHEET_CHUNK), budget, where)
+
+
+def _extent(chunks: Callable[[], Iterator[bytes]], budget: int, where: str) -> tuple[int, int]:
     try:
-        return _fast_extent(unpack(path, info, limit, SHEET_CHUNK), budget, where)
+        return _fast_extent(chunks(), budget, where)
     except _Slow:
-        return _slow_extent(unpack(path, info, limit, SHEET_CHUNK), budget, where)
+        return _slow_extent(chunks(), budget, where)
 
 
 def _refuse_extent(where: str, rows: int, cols: int, budget: int, ref: str | None = None) -> None:
@@ -412,21 +416,31 @@ def _fast_extent(chunks: Iterator[bytes], budget: int, where: str) -> tuple[int,
             rows, cols = _grow(where, budget, rows, cols, int(m.group(2)), column_number(m.group(1).decode()))
         if pattern is None or built != (rows, cols):
             pattern, built = _unusual(max(cols, 1), max(rows, 1)), (rows, cols)
-        if tail:
+        if tail:  # the tag cut in two, whole again
             edge = tail + data[:4096]
             rows, cols = _unusual_cells(pattern, edge, 0, len(edge), rows, cols, budget, where, before=len(tail))
+            _prefixed_cells(edge, len(edge), before=len(tail))
             _cut(tail, where)
         rows, cols = _unusual_cells(pattern, data, 0, cut, rows, cols, budget, where)
-        for m in _COLON_C.finditer(data, 0, cut):  # a cell with a namespace prefix (<x:c …>)
-            j = data.rfind(b"<", max(0, m.start() - 200), m.start())
-            if j >= 0 and _PREFIXED.match(data, j, m.start() + 2):
-                raise _Slow
+        _prefixed_cells(data, cut)
         _refuse_extent(where, rows, cols, budget)
         tail = data[cut:]
     if tail:
         rows, cols = _unusual_cells(pattern or _unusual(1, 1), tail, 0, len(tail), rows, cols, budget, where)
+        _prefixed_cells(tail, len(tail))
         _refuse_extent(where, rows, cols, budget)
     return rows, cols
+
+
+def _prefixed_cells(data: bytes, end: int, before: int | None = None) -> None:
+    """A cell with a namespace prefix (<x:c …>) in ``data[:end]`` (starting before ``before``):
+    the sheet is followed tag by tag."""
+    for m in _COLON_C.finditer(data, 0, end):
+        j = data.rfind(b"<", max(0, m.start() - 200), m.start())
+        if before is not None and j >= before:
+            return
+        if j >= 0 and _PREFIXED.match(data, j, m.start() + 2):
+            raise _Slow
 
 
 def _unusual_cells(pattern: re.Pattern[bytes], data: bytes, pos: int, end: int, rows: int, cols: int, budget: int,

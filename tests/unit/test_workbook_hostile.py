@@ -324,3 +324,18 @@ def test_the_scan_patterns_for_columns_and_rows_up_to_a_bound_are_exact() -> Non
         p = re.compile(("A(?:" + guard._up_to_number(n) + ')"').encode())
         probe = [k for k in (*range(1, 2500), n - 1, n, n + 1, 2 * n, 10 * n, 10 ** len(str(n))) if 0 < k < 10 ** 7]
         assert all(bool(p.fullmatch(b'A%d"' % k)) == (k <= n) for k in probe), n
+
+
+@pytest.mark.parametrize("cell", [
+    f'<c r="{FAR}"><v>1</v></c>', f'<c r="A3" r="{FAR}"><v>1</v></c>', f'<c r="A3" x=">" r="{FAR}"><v>1</v></c>',
+    f'<x:c r="{FAR}"><x:v>1</x:v></x:c>', f"<c r='{FAR}'><v>1</v></c>",
+])
+def test_a_far_cell_is_found_wherever_the_stream_is_cut(cell) -> None:
+    """The sheet streams past the scan in chunks: a tag cut in two is read whole, at every cut."""
+    rows = "".join(f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>x</t></is></c></row>' for i in range(2, 40))
+    xml = sheet_xml(HEAD + rows + f'<row r="1048576">{cell}</row>').encode()
+    at = xml.index(cell.encode())
+    for k in range(at - 3, at + len(cell) + 3):
+        with pytest.raises(BadFile, match="too big to import|beyond"):
+            guard._extent(lambda k=k: iter([xml[:k], xml[k:]]), guard.CELL_BUDGET, "Sheet 'x'")
+    assert guard._extent(lambda: iter([xml[:at], xml[at:at + 2], xml[at + 2:]]), 10 ** 12, "x") == (1_048_576, 16_384)
