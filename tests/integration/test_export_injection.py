@@ -170,3 +170,20 @@ def test_a_formula_without_a_saved_value_is_named_at_its_cell(demo, tmp_path) ->
             z.writestr(n, sheet if n == "xl/worksheets/sheet1.xml" else raw)
     plan = importer.dry_run(db, actor("production"), "products", saved)
     assert plan.ok and plan.created == 3, [str(p) for p in plan.problems]
+
+
+def test_the_import_command_refuses_a_cell_at_xfd1048576_and_exits_1(demo, db_url, tmp_path) -> None:
+    """`ordercycle import` in a process of its own, as a desk or a script runs it: a 1.8 KB file
+    with one cell at XFD1048576 is refused with the reason (exit 1), not a crash (exit 134)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.unit.test_workbook_hostile import FAR, HEAD, book
+
+    far = book(tmp_path / "far.xlsx", HEAD + f'<row r="1048576"><c r="{FAR}"><v>1</v></c></row>')
+    res = subprocess.run([sys.executable, "-m", "app", "import", "--db", db_url, "--kind", "stock", "--dry-run",
+                          str(far)], capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[2],
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert res.returncode == 1, (res.returncode, res.stderr[-2000:])
+    assert "far.xlsx is too big to import: it spans 1,048,576 rows × 16,384 columns" in res.stderr
