@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.db.engine import DatabaseReadOnly, describe, is_sqlite, make_engine, write_engine
+from app.db.hygiene import check_flush
 from app.errors import ConflictError, DatabaseError, DatabaseLocked, DatabaseTooNew
 from app.models import AuditLog, ChangeCounter, ChangeFeed
 from app.models.base import VersionedMixin, utcnow
@@ -213,6 +214,7 @@ class UnitOfWork:
         return self.seq
 
     def _before_flush(self, session: Session) -> None:
+        check_flush(session)  # input hygiene (app/db/hygiene.py): lengths, control characters, e-mail
         now = utcnow()
         for obj in list(session.dirty) + list(session.new):
             if isinstance(obj, VersionedMixin):

@@ -21,6 +21,7 @@ from sqlalchemy import insert, select
 
 from app import clock
 from app import gcpause
+from app.db.hygiene import cell_ok
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
 from app.exchange import guard
@@ -139,7 +140,7 @@ def _distinct_results(f: Any, distinct: set[Any]) -> tuple[dict[Any, Any], bool]
         for c in distinct:
             if c.__class__ is str:
                 s = " ".join(c.split())
-                if s and s[0] != "#":
+                if s and s[0] != "#" and cell_ok(f.name, s.upper() if upper else s):  # else parse() says why
                     out[c] = s.upper() if upper else s
                     continue
             rest.append(c)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from app.db.hygiene import cell_text
 from app.exchange import values as v
 from app.exchange.reading import normalise
 from app.models.base import utcnow
@@ -42,10 +43,8 @@ QUANTUM = {"money": Decimal("0.01"), "qty": Decimal("0.001"), "rate": Decimal("0
 def parse(f: Field, raw: Any) -> Any:
     """One cell → a typed value, or ValueError with the reason."""
     t = f.type
-    if t == "code":
-        return v.code(raw)
-    if t == "text":
-        return v.text(raw)
+    if t in ("code", "text"):  # the database's own rule for text (length, control characters, e-mail)
+        return cell_text(f.name, v.code(raw) if t == "code" else v.text(raw))
     if t == "date":
         return v.date(raw)
     if t == "bool":

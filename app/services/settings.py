@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db.hygiene import email_address
 from app.db.uow import Actor, Database
 from app.errors import Problem, ValidationError
 from app.models import Setting
@@ -179,7 +180,7 @@ SPECS: dict[str, Spec] = {s.key: s for s in [
     Spec("firm_name", "", _text, FIRM, "Name printed on documents"),
     Spec("firm_address", MappingProxyType({}), _mapping, FIRM, "Address printed on documents"),
     Spec("firm_phone", "", _text, FIRM, "Telephone printed on documents"),
-    Spec("firm_email", "", _text, FIRM, "E-mail printed on documents"),
+    Spec("firm_email", "", email_address, FIRM, "E-mail printed on documents"),
     Spec("company_number", "", _text, FIRM, "Companies House registration number"),
     Spec("vat_number", "", _text, FIRM, "VAT registration number"),
     Spec("bank_details", MappingProxyType({}), _mapping, FIRM, "Bank details printed on invoices"),
