@@ -1,9 +1,13 @@
-"""Small, escaping HTML builders shared by every document. All text passes through ``esc``."""
+"""Small, escaping HTML builders shared by every document. All text passes through ``esc``, which
+also removes bidirectional controls (``app.db.hygiene.without_bidi``): a name holding a
+right-to-left override must not reverse the address printed after it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from html import escape
+
+from app.db.hygiene import without_bidi
 
 STYLE = """
 body { font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 9.5pt; color: #111; }
@@ -19,7 +23,9 @@ td.num, th.num { text-align: right; }
 
 
 def esc(value: object) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    """``value`` as HTML text: escaped, and without bidirectional controls (U+202A–U+202E,
+    U+2066–U+2069, U+200E/U+200F, U+061C), so no value can reorder its neighbours on paper."""
+    return escape("" if value is None else without_bidi(str(value)), quote=True)
 
 
 def page(title: str, body: str) -> str:
