@@ -4,7 +4,9 @@ a copy taken mid-commit can be torn), verified with ``quick_check`` on the copy.
 Backup files are named ``<stem>-<label>-YYYYMMDD-HHMMSS[-n].db``; labels in use: ``backup`` (made by
 hand), ``daily`` (automatic, pruned by :func:`daily_backup`), ``before-upgrade`` and
 ``before-restore`` (safety copies, never pruned). A copy is written to ``<name>.db.part`` first
-and renamed only once it passed ``quick_check``, so a half-written backup never looks like one.
+and renamed only once it passed ``quick_check``, so a half-written backup never looks like one; a
+``.part`` left by a backup that was killed midway is removed by the next backup into that folder
+once it has not changed for ``STALE_PART_AGE`` (:func:`remove_stale_parts`).
 PostgreSQL is backed up with ``pg_dump`` (see docs/multi-user.md), not here.
 """
 
@@ -27,6 +29,11 @@ log = logging.getLogger(__name__)
 DAILY = "daily"
 _NAME = r"-(?P<label>[a-z]+(?:-[a-z]+)*)-(?P<date>\d{8})-(?P<time>\d{6})(?:-(?P<n>\d+))?\.db"
 _SQLITE_FULL = 13
+#: a ``.part`` (or its journal) untouched for this long is a killed backup's, not one being written:
+#: the copy touches its file at every step; the longest quiet stretch is the ``quick_check`` of a
+#: large copy on a slow share, which takes minutes, not a quarter of an hour
+STALE_PART_AGE = dt.timedelta(minutes=15)
+_PART = re.compile(r".+" + _NAME + r"\.part(?:-journal)?")
 
 
 def sqlite_ro_uri(path: Path) -> str:
@@ -133,6 +140,7 @@ def backup_sqlite(src: Path, dest_dir: Path, *, label: str = "backup", now: dt.d
     if not src.is_file():
         raise DatabaseError(f"There is no database at {src} to back up.")
     ensure_backup_folder(dest_dir)
+    remove_stale_parts(dest_dir)
     dest = dest_dir / f"{src.stem}-{label}-{now:%Y%m%d-%H%M%S}.db"
     n = 1
     while dest.exists() or dest.with_suffix(".db.part").exists():
@@ -172,6 +180,50 @@ def backup_sqlite(src: Path, dest_dir: Path, *, label: str = "backup", now: dt.d
         raise DatabaseError(f"The backup could not be saved in {dest_dir}: {exc.strerror or exc}.",
                             hint="Check that the folder is writable and has free space.") from exc
     return dest
+
+
+def _folder_now(folder: Path) -> float:
+    """Now, by the clock that stamps files in ``folder``: a share's server may be minutes off this
+    workstation, and a ``.part`` another desk is writing must never look old. The modification time
+    of a probe file just written there; this workstation's clock if the probe cannot be written."""
+    probe = folder / f".ordercycle-clock-{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+        try:
+            return probe.stat().st_mtime
+        finally:
+            probe.unlink(missing_ok=True)
+    except OSError:
+        return clock.system_utcnow().timestamp()
+
+
+def remove_stale_parts(folder: Path, *, max_age: dt.timedelta = STALE_PART_AGE) -> list[Path]:
+    """Remove the ``.db.part`` files (and their journals) that backups killed midway left in
+    ``folder``: those unchanged for ``max_age``. A ``.part`` changed more recently may be a backup
+    another desk is writing now, and stays. Each removal is logged; returns what was removed."""
+    try:
+        candidates = [p for p in Path(folder).iterdir() if _PART.fullmatch(p.name)]
+    except OSError:
+        return []
+    if not candidates:
+        return []
+    now = _folder_now(Path(folder))
+    removed: list[Path] = []
+    for p in sorted(candidates):
+        try:
+            age = now - p.stat().st_mtime
+            if age < max_age.total_seconds() or not p.is_file():
+                continue
+            p.unlink()
+        except FileNotFoundError:  # another desk cleaned it up first
+            continue
+        except OSError as exc:  # still open on another desk (Windows), or no right to delete
+            log.warning("could not remove the stale partial backup %s: %s", p, exc)
+            continue
+        removed.append(p)
+        log.warning("removed %s: a partial backup left by a backup that was interrupted "
+                    "(unchanged for %d minutes)", p, age // 60)
+    return removed
 
 
 def _remove(path: Path) -> None:
