@@ -17,10 +17,11 @@ part. So before either runs:
   cell budget (``CELL_BUDGET``, raised by the firm setting ``import_cell_budget``).
 
 The sheet scan has a fast path for the XML every spreadsheet program writes (each cell
-``<c r="B7" …>``): a regular expression per megabyte that finds only cells beyond the farthest one
-seen so far (none, in a sheet written top to bottom). Anything else — cells without a reference,
-namespace prefixes, other quoting — is followed tag by tag, counting positions the way calamine
-does. Nothing here builds more than a megabyte at a time.
+``<c r="B7" …>``): one regular expression per few megabytes that finds only the cell tags beyond
+the farthest cell seen so far or not in that form (none, in a sheet written top to bottom); those
+are read exactly. A sheet with cells that have no reference, or with namespace prefixes, is
+followed tag by tag, counting positions the way calamine does. Nothing here holds more than a few
+megabytes of a part at a time.
 """
 
 from __future__ import annotations
@@ -108,10 +109,15 @@ def entry_count(path: Path) -> int:
     return max(total, cd_size // 46)
 
 
-def directory(path: Path) -> dict[str, zipfile.ZipInfo]:
-    """The zip directory by part name: the entry count is read from the end record first (a
-    directory of a million entries is refused before it is loaded); no part twice."""
+def directory(path: Path, budget: int = CELL_BUDGET) -> dict[str, zipfile.ZipInfo]:
+    """The zip directory by part name: the file's size and the entry count in the end record are
+    checked first (a directory of a million entries is refused before it is loaded); no part
+    twice."""
     name = path.name
+    limit = _scaled(MAX_UNPACKED, budget)
+    if path.stat().st_size > limit:
+        raise BadFile(f"{name} is too big to import ({_mb(path.stat().st_size)}; the limit is {_mb(limit)}).",
+                      hint="Split it into smaller workbooks, or delete the sheets and pictures not needed.")
     count = entry_count(path)
     if count > MAX_PARTS:
         raise BadFile(f"{name} is not a normal Excel workbook: it holds {count:,} parts (a workbook has a few "
@@ -137,9 +143,6 @@ def check_directory(path: Path, parts: dict[str, zipfile.ZipInfo], budget: int =
     as the directory declares them (``unpack`` holds what is actually read to the declarations)."""
     name = path.name
     limit = _scaled(MAX_UNPACKED, budget)
-    if path.stat().st_size > limit:
-        raise BadFile(f"{name} is too big to import ({_mb(path.stat().st_size)}; the limit is {_mb(limit)}).",
-                      hint="Split it into smaller workbooks, or delete the sheets and pictures not needed.")
     total = 0
     for info in parts.values():
         if info.flag_bits & 1:
@@ -243,16 +246,19 @@ def _check_shared_strings(path: Path, info: zipfile.ZipInfo, budget: int) -> Non
     where = f"The list of shared texts in {name}"
     announced = present = 0
     tail = b""
-    first = True
+    first, head = True, False
     for chunk in unpack(path, info, limit):
         data = tail + chunk if tail else chunk
         if first:
             first = False
             _first_checks(data, where)
-            m = _SST_HEAD.search(data, 0, 65536)
-            u = _UNIQUE.search(m.group(0)) if m else None
-            announced = int(u.group(1)) if u else 0
         cut = _cut(data, where)
+        if not head:  # the <sst …> tag, wherever it starts (a long comment may come first)
+            m = _SST_HEAD.search(data, 0, cut)
+            if m:
+                head = True
+                u = _UNIQUE.search(m.group(0))
+                announced = int(u.group(1)) if u else 0
         if announced > budget:  # only then are the texts worth counting
             present += len(_SI.findall(data, 0, cut))
         tail = data[cut:]
@@ -551,7 +557,7 @@ def _slow_extent(chunks: Iterator[bytes], budget: int, where: str) -> tuple[int,
 # --- everything together ----------------------------------------------------------------------------
 def check_workbook(path: Path, budget: int = CELL_BUDGET) -> dict[str, zipfile.ZipInfo]:
     """The whole package, and every worksheet in it, for a parser that reads them all (openpyxl)."""
-    parts = directory(path)
+    parts = directory(path, budget)
     check_directory(path, parts, budget)
     check_parts(path, parts, budget, everything=True)
     for part, info in parts.items():

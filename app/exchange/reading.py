@@ -73,7 +73,7 @@ def check_file(path: Path, budget: int = guard.CELL_BUDGET) -> dict[str, zipfile
             raise BadFile(f"{path.name} is a text file (CSV?), not an Excel workbook.",
                           hint="Open it in Excel and save it as an Excel Workbook (.xlsx).")
         raise BadFile(f"{path.name} is not an Excel workbook.", hint="Choose an .xlsx file saved by Excel.")
-    parts = guard.directory(path)
+    parts = guard.directory(path, budget)
     if "xl/workbook.xml" not in parts:
         if "content.xml" in parts:
             raise BadFile(f"{path.name} is an OpenDocument spreadsheet.",

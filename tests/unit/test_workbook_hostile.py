@@ -85,6 +85,8 @@ ABORTING = {
     "cells without references, far row": HEAD + '<row r="1048576">' + "<c><v>1</v></c>" * 16384 + "</row>",
     "announces four billion shared texts": (
         HEAD, None, f'<sst {NS} count="1" uniqueCount="4000000000"><si><t>x</t></si></sst>'),
+    "announces them after a long comment": (
+        HEAD, None, f'<!--{"x" * 200_000}--><sst {NS} uniqueCount="4000000000"><si><t>x</t></si></sst>'),
 }
 
 CHILD = r"""
