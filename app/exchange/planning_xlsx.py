@@ -84,11 +84,13 @@ def read_figures(db: Database, source: Path, department: str) -> list[tuple[int,
     from openpyxl.utils import get_column_letter
 
     from app.exchange import guard
+    from app.exchange.importer import cell_budget
     from app.exchange.reading import check_file
 
     source = Path(source)
-    check_file(source)  # what is not an .xlsx, or would not fit, is refused before openpyxl reads it
-    guard.check_workbook(source)
+    budget = cell_budget(db)
+    check_file(source, budget)  # what is not an .xlsx, or would not fit, is refused before openpyxl reads it
+    guard.check_workbook(source, budget)
     try:
         wb = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for files that are not xlsx

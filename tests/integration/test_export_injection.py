@@ -191,3 +191,15 @@ def test_the_import_command_refuses_a_cell_at_xfd1048576_and_exits_1(demo, db_ur
                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert res.returncode == 1, (res.returncode, res.stderr[-2000:])
     assert "far.xlsx is too big to import: it spans 1,048,576 rows × 16,384 columns" in res.stderr
+
+
+def test_the_planning_import_refuses_a_hostile_workbook_before_openpyxl_reads_it(demo, tmp_path) -> None:
+    """openpyxl's read-only rows run from A1 to the farthest cell: one cell at XFD1048576 would be
+    a million rows of 16,384 cells each. The same checks as the import refuse it first."""
+    from app.exchange.guard import BadFile
+    from tests.unit.test_workbook_hostile import FAR, HEAD, book
+
+    db, _actor = demo
+    far = book(tmp_path / "far.xlsx", HEAD + f'<row r="1048576"><c r="{FAR}"><v>1</v></c></row>')
+    with pytest.raises(BadFile, match="spans 1,048,576 rows × 16,384 columns"):
+        planning_xlsx.read_figures(db, far, "marketing")
