@@ -16,6 +16,7 @@ from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QTableView, QWidget
 
+from app import clock
 from app.exchange.writing import typed_text, write_table
 from app.tasks import Cancelled, Task, run_task
 from app.views.common.lazy import LazyTableModel
@@ -86,7 +87,7 @@ def export_table(parent: QWidget, table: QTableView, title: str, target: Path | 
     model = table.model()
     if target is None:
         name, _ = QFileDialog.getSaveFileName(parent, f"Export {title} to Excel",
-                                              f"{title.lower().replace(' ', '-')}-{dt.date.today().isoformat()}.xlsx",
+                                              f"{title.lower().replace(' ', '-')}-{clock.today().isoformat()}.xlsx",
                                               "Excel workbook (*.xlsx)")
         if not name:
             return None
