@@ -423,7 +423,7 @@ def _populated_source(path: Path) -> None:
             uow.add(staff)
             uow.flush()
             uow.add(StaffSkill(staff_id=staff.id, skill_id=skill.id, level=3))
-            uow.add(Customer(code="C-Ü", name="Müller & Söhne — “quotes”, tabs\tand\nnewlines"))
+            uow.add(Customer(code="C-Ü", name="Müller & Söhne — “quotes”", notes="tabs\tand\nnewlines"))
 
         db.write(ANN, more)
         with db.engine.begin() as conn:
