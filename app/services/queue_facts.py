@@ -107,8 +107,12 @@ class WorkingDays:
         self.index[self.n] = count
 
     def between(self, day: dt.date) -> int:
-        """Working days from today (exclusive) to ``day`` (inclusive); negative when ``day`` is past."""
+        """Working days from today (exclusive) to ``day`` (inclusive). A day already past counts
+        back: minus the working days from ``day`` (inclusive) to today (exclusive), at least one —
+        a Friday promise seen on Saturday is a day late, not due "in 0 working days"."""
         i = min(max((day - self.start).days, 0), self.n - 1)
+        if i < self.BACK:
+            return -max(1, self.index[self.BACK] - self.index[i])
         return self.index[i + 1] - self.index[self.BACK + 1]
 
 

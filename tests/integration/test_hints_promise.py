@@ -18,7 +18,8 @@ from app.models.enums import CustomerTier, OrderKind, OrderStatus
 from app.services.demo import build_demo
 from app.services.hints import hints_for
 from app.services.pricing import cost_estimate, price_for
-from app.services.promise import promise_line, promise_order
+from app.services.demo import FIRM_CALENDAR
+from app.services.promise import promise_line, promise_order, ships_text
 
 WED = dt.date(2026, 11, 25)  # a Wednesday; Monday 30 November is a holiday in this firm
 SALES = Actor("sales", "sales", "Sam Carter")
@@ -262,7 +263,8 @@ def test_story_hints_for_a_workbench_customer(db) -> None:
     assert top.cover_months > 6 and top.suggested_discount > 0 and top.margin_after >= D("0.18")
     assert "margin stays above the 18% floor" in top.reason
     benches = [h for h in hints if h.kind == "on_shelf" and h.sku in ("WB-1500-STD", "WB-1800-STD")]
-    assert benches and all(h.ships == "ships tomorrow" for h in benches)
+    ships = ships_text(FIRM_CALENDAR.add_business_days(TODAY, 1), TODAY)  # "ships tomorrow" on a weekday
+    assert benches and all(h.ships == ships for h in benches)
 
 
 def test_story_promise_for_ten_custom_workbenches(db) -> None:

@@ -20,6 +20,7 @@ from app.services.demo import build_demo
 from app.services.orders import LineInput
 from app.services.settings import get_settings, set_setting
 
+from app.services.demo import FIRM_CALENDAR
 from tests.support import TODAY  # noqa: E402
 
 
@@ -76,7 +77,7 @@ def test_quote_then_confirm_numbers_the_order_reserves_stock_and_promises(demo) 
     bench, shelf = q.lines
     assert shelf.extra_discount == D("0.12") and shelf.explanation[-1] == "extra \u221212%"
     assert "tier B \u22122%" in shelf.explanation and "Shelving season offer \u22128%" in shelf.explanation
-    assert bench.unit_cost > 0 and bench.promise_date > shelf.promise_date == TODAY + dt.timedelta(days=1)
+    assert bench.unit_cost > 0 and bench.promise_date > shelf.promise_date == FIRM_CALENDAR.add_business_days(TODAY, 1)
     assert q.promise_date == bench.promise_date and q.bottleneck.startswith("Welding")
     assert q.totals.net == bench.net + shelf.net and q.totals.gross == q.totals.net + q.totals.tax
     assert shelf.qty_reserved == 0 and _product(db, "SH-1200-5").stock_reserved == shelf0.stock_reserved

@@ -45,9 +45,9 @@ def test_the_plan_respects_machines_staff_calendars_and_routing_order(demo) -> N
     welds = [o for o in plan.ops if "Weld" in o.name]
     assert welds and all(o.staff in ("Mick Rowe", "Jas Singh", "Ryan Cole") for o in welds)
     for o in welds:
-        local = o.start.astimezone()
+        local = o.start.astimezone(clock.zone())
         assert local.weekday() < 5 and 7 * 60 <= local.hour * 60 + local.minute
-        assert o.end.astimezone().hour * 60 + o.end.astimezone().minute <= 16 * 60
+        assert o.end.astimezone(clock.zone()).hour * 60 + o.end.astimezone(clock.zone()).minute <= 16 * 60
     # the queue's weights feed the schedule: accepted expedites weigh most
     q = priorities.queue(db, prod)
     w = priorities.schedule_weights(q)
@@ -65,7 +65,7 @@ def test_move_locks_and_rescheduling_keeps_the_lock(demo) -> None:
     prod = actor("production")
     plan = scheduling.compute(db, prod)
     weld = next(o for o in plan.ops if "Weld" in o.name)
-    tomorrow_8 = dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(8, 0)).astimezone()
+    tomorrow_8 = clock.at(FIRM_CALENDAR.add_business_days(TODAY, 1), 8)
     moved_plan = scheduling.move(db, prod, weld.id, weld.version, tomorrow_8)
     moved = next(o for o in moved_plan.ops if (o.line_id, o.routing_operation_id) == (weld.line_id,
                                                                                       weld.routing_operation_id))
@@ -122,7 +122,7 @@ def test_a_move_before_the_work_that_must_come_first_is_refused(demo) -> None:
     ops = next(sorted(v, key=lambda o: o.seq) for v in lines.values()
                if len(v) >= 3 and sum((o.end - o.start).total_seconds() for o in sorted(v, key=lambda o: o.seq)[:-1])
                > 3 * 3600)
-    seven = dt.datetime.combine(TODAY, dt.time(7, 0)).astimezone()
+    seven = clock.at(TODAY, 7, 0)
     with pytest.raises(UserError, match="before its earlier operations|cannot go there"):
         scheduling.move(db, prod, ops[-1].id, ops[-1].version, seven)
 
@@ -133,7 +133,7 @@ def test_publish_releases_the_week_and_work_lists_are_per_person_and_day(demo) -
     plan = scheduling.compute(db, prod)
     with db.read() as s:
         confirmed = {o.id for o in s.scalars(select(SalesOrder).where(SalesOrder.status == OrderStatus.CONFIRMED))}
-    starting = {o.order_id for o in plan.ops if o.start.astimezone().date() < TODAY + dt.timedelta(days=7)}
+    starting = {o.order_id for o in plan.ops if o.start.astimezone(clock.zone()).date() < TODAY + dt.timedelta(days=7)}
     released = scheduling.publish(db, prod, plan.version_id)
     assert released == len(confirmed & starting) > 0
     with db.read() as s:
@@ -142,9 +142,9 @@ def test_publish_releases_the_week_and_work_lists_are_per_person_and_day(demo) -
     view = scheduling.view(db, prod)
     assert view.published_at is not None and view.published_by == "production"
     welder = next(o.staff_id for o in plan.ops if o.staff == "Mick Rowe")
-    day = next(o.start.astimezone().date() for o in plan.ops if o.staff_id == welder)
+    day = next(o.start.astimezone(clock.zone()).date() for o in plan.ops if o.staff_id == welder)
     mine = scheduling.work_list(view, day=day, staff_id=welder)
-    assert mine and all(o.staff_id == welder and o.start.astimezone().date() == day for o in mine)
+    assert mine and all(o.staff_id == welder and o.start.astimezone(clock.zone()).date() == day for o in mine)
     assert [o.start for o in mine] == sorted(o.start for o in mine)
 
 
