@@ -279,8 +279,9 @@ def sheet_part(path: Path, index: int) -> str | None:
     ids = re.findall(r"<(?:\w+:)?sheet\b[^>]*?r:id=\"([^\"]+)\"", wb)
     if index >= len(ids):
         return None
-    target = re.search(r"<Relationship\b[^>]*Id=\"%s\"[^>]*Target=\"([^\"]+)\"" % re.escape(ids[index]), rels) \
-        or re.search(r"<Relationship\b[^>]*Target=\"([^\"]+)\"[^>]*Id=\"%s\"" % re.escape(ids[index]), rels)
+    rid = re.escape(ids[index])
+    target = re.search(rf"<Relationship\b[^>]*Id=\"{rid}\"[^>]*Target=\"([^\"]+)\"", rels) \
+        or re.search(rf"<Relationship\b[^>]*Target=\"([^\"]+)\"[^>]*Id=\"{rid}\"", rels)
     if target is None:
         return None
     t = target.group(1)

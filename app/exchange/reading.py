@@ -3,9 +3,9 @@
 The file is checked before anything is parsed: empty, a CSV or text file renamed .xlsx, an old
 .xls, a password-protected workbook, an OpenDocument file, random bytes — each gets a plain
 message saying what it is and what to do — and so are files that would make a parser run out of
-memory (zip bombs, a cell at XFD1048576, more cells than the budget: ``guard``). Cells are read with python-calamine (about ten times
-faster than openpyxl's read-only mode); hidden rows and columns, which calamine does not report,
-are found in the sheet's XML directly.
+memory (zip bombs, a cell at XFD1048576, more cells than the budget: ``guard``). Cells are read
+with python-calamine (about ten times faster than openpyxl's read-only mode); hidden rows and
+columns, which calamine does not report, are found in the sheet's XML directly.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from app.errors import Problem
 from app.exchange import guard
-from app.exchange.guard import BadFile  # noqa: F401 - the file checks' error, imported from here
+from app.exchange.guard import BadFile  # the file checks' error, also imported from here
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")

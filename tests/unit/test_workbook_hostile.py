@@ -106,7 +106,7 @@ for name, path in json.loads(sys.argv[1]):
 
 
 def _in_child(files: list[tuple[str, Path]]) -> dict[str, str]:
-    res = subprocess.run([sys.executable, "-c", CHILD, json.dumps([(n, str(p)) for n, p in files])], cwd=ROOT,
+    res = subprocess.run([sys.executable, "-c", CHILD, json.dumps([(n, str(p)) for n, p in files])], check=False, cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
     assert res.returncode in (0, 1), (f"the reader died ({res.returncode}) on: "
                                       f"{[ln for ln in res.stdout.splitlines() if ln.startswith('START')][-1:]}\n"
