@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from app import __version__
+from app.cli_auth import PASSWORD_ENV, USER_ENV
 
 log = logging.getLogger("ordercycle")
 
@@ -31,9 +32,13 @@ def _parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database administration")
     dbsub = db.add_subparsers(dest="db_command", required=True)
-    for name, text in (("check", "quick_check and schema version"), ("upgrade", "upgrade the schema")):
+    for name, text in (("check", "quick_check, schema version, money invariants and the audit chain"),
+                       ("upgrade", "upgrade the schema (an administrator signs in)")):
         c = dbsub.add_parser(name, help=text)
         c.add_argument("--db", required=True)
+        if name == "upgrade":
+            c.add_argument("--user", help=f"administrator to sign in as (or {USER_ENV}); password from a prompt "
+                                          f"or {PASSWORD_ENV}")
     b = dbsub.add_parser("backup", help="online backup of a SQLite database")
     b.add_argument("--db", required=True)
     b.add_argument("--to", required=True, type=Path)
@@ -42,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--db", required=True)
     r.add_argument("--from", dest="source", required=True, type=Path)
     r.add_argument("--force", action="store_true", help="even while other desks are connected")
+    r.add_argument("--user", help=f"administrator to sign in as (or {USER_ENV}); password from a prompt or "
+                                  f"{PASSWORD_ENV}")
     st = dbsub.add_parser("share-test", help="is this shared folder safe for several desks? run on two desks at once")
     st.add_argument("--db", required=True)
     st.add_argument("--peer", help="another path to the same folder: run the second desk from here")
@@ -50,6 +57,17 @@ def _parser() -> argparse.ArgumentParser:
     cp = dbsub.add_parser("copy", help="copy a firm's data to an empty database (e.g. SQLite -> PostgreSQL)")
     cp.add_argument("--from", dest="source", required=True)
     cp.add_argument("--to", dest="target", required=True)
+    cp.add_argument("--user", help=f"administrator of the source to sign in as (or {USER_ENV})")
+
+    st_ = sub.add_parser("settings", help="list or change the firm settings (changing signs in)")
+    st_.add_argument("--db", required=True)
+    st_.add_argument("--user", help=f"user to sign in as for 'set' (or {USER_ENV}); password from a prompt or "
+                                    f"{PASSWORD_ENV}")
+    stsub = st_.add_subparsers(dest="settings_command", required=True)
+    stsub.add_parser("list", help="every setting with its value and what it does")
+    ss = stsub.add_parser("set", help="change one setting (same checks and audit as the settings window)")
+    ss.add_argument("key")
+    ss.add_argument("value", help="text, a number, or JSON for settings with several fields")
 
     pr = sub.add_parser("print", help="print a document to PDF: quote, confirmation, pick-list, delivery-note, invoice, credit-note, service-report, work-list (NUMBER = STAFFCODE@YYYY-MM-DD)")
     pr.add_argument("--db", required=True)
@@ -144,6 +162,9 @@ def cmd_db(args: argparse.Namespace) -> int:
         from app.db import migrate
         from app.db.open import open_database
 
+        from app.cli_auth import admin_before_upgrade
+
+        admin_before_upgrade(args.db, args.user)  # on the old schema, before anything changes
         db = open_database(args.db, create=False, allow_wal=True)  # an explicit admin action may leave WAL
         state = migrate.schema_state(db.engine)
         db.dispose()
@@ -167,6 +188,9 @@ def cmd_db(args: argparse.Namespace) -> int:
         path = sqlite_path(to_url(args.db))
         if path is None:
             return _fail("restore a PostgreSQL database with pg_restore (see docs/multi-user.md).")
+        from app.cli_auth import admin_for_restore
+
+        admin_for_restore(path, args.source, args.user)
         outcome = restore_sqlite(path, args.source, force=args.force)
         print(f"Restored {path} from {outcome.restored_from}; the previous state was saved as {outcome.safety_backup}")
         return 0
@@ -176,11 +200,58 @@ def cmd_db(args: argparse.Namespace) -> int:
         def report(fraction: float, text: str) -> None:
             print(f"\r{fraction:6.1%} {text[:60]:<60}", end="", file=sys.stderr, flush=True)
 
+        from app.cli_auth import command_actor
+        from app.db.open import open_database
+
+        source = open_database(args.source, create=False)
+        try:
+            command_actor(source, "db.admin", username=args.user, what="copy the firm's database")
+        finally:
+            source.dispose()
         outcome = copy_database(args.source, args.target, progress=report)
         print(file=sys.stderr)
         print(f"Copied {outcome.total_rows:,} rows in {len(outcome.tables)} tables in {outcome.seconds:.1f} s")
         return 0
     return _fail("unknown db command")
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    import json
+
+    from app.db.open import open_database
+    from app.services import settings as svc
+
+    db = open_database(args.db, create=False)
+    try:
+        if args.settings_command == "list":
+            current = svc.get_settings(db)
+            for key, spec in svc.SPECS.items():
+                value = getattr(current, key)
+                shown = json.dumps(svc._json(value), ensure_ascii=False) if not isinstance(value, str) else value
+                print(f"{key} = {shown}    # {spec.description}")
+            return 0
+        spec = svc.SPECS.get(args.key)
+        if spec is None:
+            return _fail(f"unknown setting '{args.key}'; 'ordercycle settings --db … list' shows them all.")
+        from app.cli_auth import command_actor
+
+        actor = command_actor(db, spec.permission, username=args.user, what=f"change {args.key}")
+        try:
+            value = json.loads(args.value)
+        except ValueError:
+            value = args.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and spec.parse is svc._text:
+            value = args.value  # a VAT number of digits stays text
+        from app.errors import ValidationError
+
+        try:
+            svc.set_setting(db, actor, args.key, value)
+        except ValidationError as exc:
+            return _fail("; ".join(p.reason for p in exc.problems))
+        print(f"{args.key} set by {actor.username}.")
+        return 0
+    finally:
+        db.dispose()
 
 
 def cmd_share_test(args: argparse.Namespace) -> int:
@@ -276,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_demo(args, log_path)
         if args.command == "db":
             return cmd_db(args)
+        if args.command == "settings":
+            return cmd_settings(args)
         if args.command == "print":
             return cmd_print(args)
         if args.command in ("export", "import", "template"):

@@ -117,6 +117,7 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     from app.models import User
     from app.models.enums import Role
     from app.views.about import AboutDialog
+    from app.views.admin.calendar import FirmCalendarDialog
     from app.views.app import make_application
     from app.views.auth.sign_in import SignInDialog
     from app.views.auth.users import UsersDialog
@@ -125,6 +126,9 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     app = make_application()
     out.mkdir(parents=True, exist_ok=True)
     db = open_database(db_arg, create=False)
+    from app.services.settings import use_firm_clock
+
+    use_firm_clock(db)
     with db.read() as s:
         users = {u.role: u for u in s.execute(select(User).where(User.active.is_(True))).scalars()}
     if Role.ADMIN not in users:
@@ -180,7 +184,8 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
         for name, dialog in (("sign-in", SignInDialog(db, username=admin.username)),
                              ("users", UsersDialog(db, actor)), ("about", AboutDialog(db)),
                              ("customer-timeline", CustomerTimelineDialog(db, sales_actor, story)),
-                             ("import", _import_dialog(db, sales_actor, scratch))):
+                             ("import", _import_dialog(db, sales_actor, scratch)),
+                             ("firm-calendar", FirmCalendarDialog(db, windows[Role.MANAGEMENT].actor))):
             dialog.show()
             app.processEvents()
             path = out / f"dialog-{name}.png"
