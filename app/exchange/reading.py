@@ -160,9 +160,21 @@ def _xml_facts(path: Path, member: str | None
                     cols.update(range(int(lo.group(1)), min(int(hi.group(1)), 16384) + 1))
     errors: dict[tuple[int, int], str] = {}
     if b't="e"' in xml:
-        for m in re.finditer(rb"<(?:\w+:)?c\b[^>]*\br=\"([A-Z]+)(\d+)\"[^>]*\bt=\"e\"[^>]*>.*?<(?:\w+:)?v>([^<]*)<", xml):
-            errors[(int(m.group(2)) - 1, _col_index(m.group(1).decode()))] = m.group(3).decode("utf-8", "replace")
+        done = 0  # where the searches have reached: each byte is looked at a bounded number of times
+        for m in _ERROR_CELL.finditer(xml):  # the value is looked for within the cell only
+            if m.start() < done:
+                continue
+            end = xml.find(b"</c>", m.end(), m.end() + _NEAR)
+            done = end if end >= 0 else m.end() + _NEAR
+            v = _ERROR_VALUE.search(xml, m.end(), end) if end >= 0 else None
+            if v:
+                errors[(int(m.group(2)) - 1, _col_index(m.group(1).decode()))] = v.group(1).decode("utf-8", "replace")
     return rows, cols, errors, _unsaved_formulas(xml)
+
+
+_NEAR = 65536  # how far a cell's own parts are looked for (each search bounded: no file makes it quadratic)
+_ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*\br=\"([A-Z]+)(\d+)\"[^>]*\bt=\"e\"[^>]*>")
+_ERROR_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
 
 
 _FORMULA = re.compile(rb"<f[\s>/]")
@@ -178,9 +190,14 @@ def _unsaved_formulas(xml: bytes) -> set[tuple[int, int]]:
     out: set[tuple[int, int]] = set()
     if b"<f" not in xml:
         return out
+    done = 0  # where the searches have reached: each byte is looked at a bounded number of times
     for m in _FORMULA.finditer(xml):
-        start = xml.rfind(b"<c ", 0, m.start())  # cells do not nest: the last one opened holds it
-        end = xml.find(b"</c>", m.end())
+        if m.start() < done:
+            continue  # a second formula element in the same cell (or no cell around it)
+        # cells do not nest: the last one opened since the one before ended holds it
+        start = xml.rfind(b"<c ", max(done, m.start() - _NEAR), m.start())
+        end = xml.find(b"</c>", m.end(), m.end() + _NEAR)
+        done = end if end >= 0 else m.end() + _NEAR
         head = _CELL_HEAD.match(xml, start) if start >= 0 and end >= 0 else None
         if head is None or head.end() > m.start():
             continue

@@ -345,3 +345,26 @@ def test_a_far_cell_is_found_wherever_the_stream_is_cut(cell) -> None:
         with pytest.raises(BadFile, match="too big to import|beyond"):
             guard._extent(lambda k=k: iter([xml[:k], xml[k:]]), guard.CELL_BUDGET, "Sheet 'x'")
     assert guard._extent(lambda: iter([xml[:at], xml[at:at + 2], xml[at + 2:]]), 10 ** 12, "x") == (1_048_576, 16_384)
+
+
+def test_the_sheet_facts_scan_is_linear_on_hostile_xml(tmp_path) -> None:
+    """Formula errors and formulas without a saved value are looked for within their cell, each
+    search bounded: cells without an end or a value cannot make the scan quadratic."""
+    import time
+
+    from app.exchange.reading import _xml_facts
+
+    for i, xml in enumerate((b'<c r="A1">' + b"<f>1</f>" * 200_000 + b"</c>", b"<f>1</f></c>" * 200_000,
+                             b'<row r="1">' + b'<c r="A1" t="e">' * 200_000 + b"</row>")):
+        path = tmp_path / f"x{i}.xlsx"
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("s.xml", xml)
+        t = time.perf_counter()
+        _xml_facts(path, "s.xml")
+        assert time.perf_counter() - t < 5, i  # quadratic, it took minutes
+    legit = (b'<row r="2"><c r="A2" t="e"><v>#REF!</v></c><c r="B2"><f>1+1</f><v></v></c><c r="C2"><f>1</f><v>1</v>'
+             b'</c><c r="D2" t="str"><f>""</f><v></v></c><c r="E2"><f t="shared" si="0"/></c></row>')
+    with zipfile.ZipFile(tmp_path / "ok.xlsx", "w") as z:
+        z.writestr("s.xml", legit)
+    _rows, _cols, errors, unsaved = _xml_facts(tmp_path / "ok.xlsx", "s.xml")
+    assert errors == {(1, 0): "#REF!"} and unsaved == {(1, 1), (1, 4)}
