@@ -454,12 +454,16 @@ def _unusual_cells(pattern: re.Pattern[bytes], data: bytes, pos: int, end: int, 
                    where: str, before: int | None = None) -> tuple[int, int]:
     """The extent with the cells ``pattern`` finds in ``data[pos:end]`` (those starting before
     ``before``), each read exactly: beyond the farthest so far, or not in the usual form."""
+    done = pos  # the end of the last tag read: a <c inside it is in an attribute's value, not a tag
     for m in pattern.finditer(data, pos, end):
         if before is not None and m.start() >= before:
             break
-        t = _TAG.match(data, m.start())
+        if m.start() < done:
+            continue
+        t = _TAG.match(data, m.start(), m.start() + _LONGEST_TAG)
         if t is None:
             raise BadFile(f"{where} is damaged (a cell's tag does not end).", hint="Save it again from Excel.")
+        done = t.end()
         ref = _last_r(t.group(3))
         if ref is None:
             raise _Slow  # a cell without a reference: its place is counted
@@ -480,6 +484,7 @@ def _no_column(where: str, ref: bytes) -> None:
                   hint="This is not a workbook Excel wrote; save it again from Excel.")
 
 
+_LONGEST_TAG = 65536  # a cell's start tag is a few dozen bytes; one longer than this is refused
 _TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c)(?=[\s/>])((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>")
 _ATTR = re.compile(rb"([^\s=/\"'<>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 
