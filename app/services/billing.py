@@ -40,7 +40,7 @@ from app.models.base import money, utcnow
 from app.models.enums import InvoiceStatus, OrderStatus, RefundStatus, RmaStatus, Stage
 from app.services.firm_calendar import load_calendar
 from app.services.numbers import next_value
-from app.services.orders import ApprovalRequired
+from app.services.orders import require_approved
 from app.services.permissions import require
 from app.services.pricing import line_totals
 from app.services.settings import FirmSettings, load_settings
@@ -206,9 +206,7 @@ def invoice_order(db: Database, actor: Actor, order_id: int) -> InvoiceView:
         s = uow.session
         order = uow.lock(SalesOrder, order_id)  # what is shipped and not yet invoiced is read under the lock
         settings = load_settings(s)
-        if order.needs_approval and not order.approved_by:
-            raise ApprovalRequired(f"{order.number} is priced below the margin floor and management has not approved "
-                                   "it: it is not invoiced.", hint="Ask management to approve it first.")
+        require_approved(order, "it is not invoiced")
         if order.status not in INVOICEABLE and order.status is not OrderStatus.INVOICED:
             raise UserError(f"{order.number} is {order.status.value.replace('_', ' ')}: only shipped goods are "
                             "invoiced.")

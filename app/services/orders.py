@@ -28,14 +28,35 @@ from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
-from app.models import (Customer, Note, NumberSequence, PickList, PickListLine, Product, SalesOrder, SalesOrderLine,
-                        TimelineEvent, User)
+from app.models import (
+    Customer,
+    Note,
+    NumberSequence,
+    PickList,
+    PickListLine,
+    Product,
+    SalesOrder,
+    SalesOrderLine,
+    TimelineEvent,
+    User,
+)
 from app.models.base import utcnow
 from app.models.enums import OrderKind, OrderStatus, PickListStatus, Stage
 from app.services.paging import ListColumn, ListQuery
 from app.services.permissions import require
-from app.services.pricing import (MINUS, EnteredLine, LineInput, Totals, combined_discount, load_rules, order_totals,
-                                  pct, price_entered_lines, quote_from_rules, recover_extra_discount)
+from app.services.pricing import (
+    MINUS,
+    EnteredLine,
+    LineInput,
+    Totals,
+    combined_discount,
+    load_rules,
+    order_totals,
+    pct,
+    price_entered_lines,
+    quote_from_rules,
+    recover_extra_discount,
+)
 from app.services.promise import promise_order
 from app.services.settings import FirmSettings, load_settings
 
@@ -189,6 +210,23 @@ def _apply(uow: UnitOfWork, order: SalesOrder, priced: list[EnteredLine]) -> Non
     uow.flush()
 
 
+def awaiting_approval(order: SalesOrder) -> bool:
+    """Priced below the margin floor (or a line below cost) and not approved by management since:
+    nothing downstream — production release, picking, invoicing — proceeds past such an order."""
+    return bool(order.needs_approval and not order.approved_by)
+
+
+# the same rule in SQL, for lists and bulk steps
+AWAITING_APPROVAL = and_(SalesOrder.needs_approval.is_(True), SalesOrder.approved_by.is_(None))
+
+
+def require_approved(order: SalesOrder, doing: str) -> None:
+    """ApprovalRequired naming the order when ``awaiting_approval``; ``doing`` says what waits."""
+    if awaiting_approval(order):
+        raise ApprovalRequired(f"{order.number} is priced below the margin floor and management has not approved it: "
+                               f"{doing}.", hint="Ask management to approve it, or change the prices.")
+
+
 def _approval_reason(totals: Totals, lines: Sequence[Any], floor: Decimal) -> str | None:
     below_cost = [str(getattr(ln, "line_no", i + 1)) for i, ln in enumerate(lines) if ln.unit_price < ln.unit_cost]
     if totals.margin is None or totals.margin < floor:
@@ -322,6 +360,10 @@ def update_order(db: Database, actor: Actor, order_id: int, version: int, lines:
         _refresh(uow, order, settings, today, repriced=True)
         _event(uow, order, "changed", f"{order.number} changed: {len(order.lines)} line(s), net {order.total_net:,} "
                                       f"(was {before:,})")
+        if confirmed and awaiting_approval(order):
+            _event(uow, order, "back_to_approval", f"{order.number} is confirmed, but the change takes it below the "
+                                                   "margin floor: it waits for management's approval before "
+                                                   "production, picking or invoicing")
         if reserved:
             _event(uow, order, "stock_reserved", "Stock reserved again: " + "; ".join(reserved))
         _approval_event(uow, order, settings)

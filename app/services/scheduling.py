@@ -32,7 +32,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.services.firm_calendar import production_days
 from app import format as fmt
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import UserError
@@ -54,8 +53,18 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.enums import OrderStatus, Stage
-from app.scheduling.model import Assignment, Job, Lock, Machine, Operation, Problem, Solution
+from app.scheduling.model import (
+    Assignment,
+    Job,
+    Lock,
+    Machine,
+    Operation,
+    Problem,
+    Solution,
+)
 from app.scheduling.model import Staff as StaffRes
+from app.services.firm_calendar import production_days
+from app.services.orders import AWAITING_APPROVAL
 from app.services.permissions import require
 
 SCHEDULED_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.IN_PRODUCTION, OrderStatus.PARTIALLY_SHIPPED)
@@ -522,7 +531,7 @@ def publish(db: Database, actor: Actor, version_id: int) -> int:
                              .where(ScheduledOperation.schedule_version_id == v.id,
                                     ScheduledOperation.start_at < until)))
         released = 0
-        for order in s.scalars(select(SalesOrder).where(SalesOrder.id.in_(oids),
+        for order in s.scalars(select(SalesOrder).where(SalesOrder.id.in_(oids), ~AWAITING_APPROVAL,
                                                         SalesOrder.status == OrderStatus.CONFIRMED)):
             order.status = OrderStatus.IN_PRODUCTION
             order.updated_at = utcnow()

@@ -40,8 +40,15 @@ from app.models import (
     TimelineEvent,
 )
 from app.models.base import utcnow
-from app.models.enums import OrderKind, OrderStatus, PickListStatus, ShipmentStatus, Stage
+from app.models.enums import (
+    OrderKind,
+    OrderStatus,
+    PickListStatus,
+    ShipmentStatus,
+    Stage,
+)
 from app.services.numbers import next_number
+from app.services.orders import AWAITING_APPROVAL, require_approved
 from app.services.permissions import require
 
 ZERO = Decimal(0)
@@ -184,7 +191,8 @@ def ready_orders(db: Database, actor: Actor, *, order_ids: Sequence[int] | None 
     require(actor, "shipping.view")
     with db.read() as s:
         q = (select(SalesOrder, Customer.name).join(Customer, Customer.id == SalesOrder.customer_id)
-             .where(SalesOrder.status.in_(PICKABLE_STATUSES)).order_by(SalesOrder.promise_date, SalesOrder.number))
+             .where(SalesOrder.status.in_(PICKABLE_STATUSES), ~AWAITING_APPROVAL)
+             .order_by(SalesOrder.promise_date, SalesOrder.number))
         if order_ids is not None:
             q = q.where(SalesOrder.id.in_(list(order_ids)))
         orders = s.execute(q).all()
@@ -227,6 +235,7 @@ def create_pick_list(db: Database, actor: Actor, order_ids: Sequence[int]) -> Pi
         for order in sorted(orders, key=lambda o: o.number):
             if order.status not in PICKABLE_STATUSES:
                 raise UserError(f"{order.number} is {order.status.value.replace('_', ' ')}: nothing to pick.")
+            require_approved(order, "it is not picked")
             on_lists = _on_open_lists(s, [ln.id for ln in order.lines])
             added = 0
             for ln in order.lines:
