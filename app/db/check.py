@@ -1,5 +1,6 @@
-"""``ordercycle db check``: is this database sound and at the current schema, and do its money
-invariants hold (see docs/multi-user.md, *Money invariants*)?"""
+"""``ordercycle db check``: is this database sound and at the current schema, do its money
+invariants hold (see docs/multi-user.md, *Money invariants*), and is its audit log intact — the
+hash chain unbroken and every protected row as last audited (app/db/audit_chain.py)?"""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ class CheckResult:
     problems: list[str] = field(default_factory=list)
     schema: str = "unknown"
     share: str = ""  # the share test's verdict (SQLite files only)
+    audit: str = ""  # the audit chain's verdict in one line (app/db/audit_chain.py)
+    chain_head: str = ""  # the last audit row's hash: written down elsewhere, it makes a rebuilt chain visible
 
     @property
     def ok(self) -> bool:
@@ -58,7 +61,10 @@ def check_database(db: str) -> CheckResult:
         state = migrate.schema_state(engine)
         if state == "current":
             with engine.connect() as conn:
+                if conn.dialect.name == "postgresql":  # one snapshot: saves committed meanwhile are not half seen
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 result.problems += money_problems(conn)
+                result.problems += audit_problems(conn, result)
                 conn.rollback()
     except DBAPIError as exc:
         result.problems.append(f"The database cannot be read: {str(exc.orig).splitlines()[0]}")
@@ -75,6 +81,19 @@ def check_database(db: str) -> CheckResult:
     elif state == "empty":
         result.problems.append("The database is empty (no OrderCycle schema yet).")
     return result
+
+
+# --- the audit chain --------------------------------------------------------------------------------------
+def audit_problems(conn: Connection, result: CheckResult | None = None) -> list[str]:
+    """The first break of the audit log's hash chain (an audit row changed, deleted or written
+    outside OrderCycle), and the first invoice, payment, credit note, refund or user whose money
+    or security fields differ from the state last recorded on the chain."""
+    from app.db import audit_chain
+
+    verdict = audit_chain.verify(conn)
+    if result is not None:
+        result.audit, result.chain_head = verdict.summary(), verdict.head
+    return verdict.problems()
 
 
 # --- money invariants -----------------------------------------------------------------------------

@@ -27,10 +27,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.db import audit_chain
 from app.db.engine import DatabaseReadOnly, describe, is_sqlite, make_engine, write_engine
 from app.db.hygiene import check_flush
 from app.errors import ConflictError, DatabaseError, DatabaseLocked, DatabaseTooNew
-from app.models import AuditLog, ChangeCounter, ChangeFeed
+from app.models import ChangeCounter, ChangeFeed
 from app.models.base import VersionedMixin, utcnow
 
 log = logging.getLogger(__name__)
@@ -146,10 +147,9 @@ class UnitOfWork:
         if self.touched:
             self._check_schema()
             seq = self._ensure_seq()
-            if self.pending_audit:
-                for r in self.pending_audit:
-                    r["change_seq"] = seq
-                self.session.execute(insert(AuditLog), self.pending_audit)
+            # the audit rows, then the states of the protected rows touched, onto the hash chain
+            audit_chain.append_unit(self.session.connection(), self.actor.username, self.actor.workstation,
+                                    self.touched, self.pending_audit, seq)
             self.session.execute(
                 insert(ChangeFeed),
                 [{
@@ -241,6 +241,8 @@ class UnitOfWork:
                 ident = pk[0] if len(pk) == 1 else None
                 if ident is not None and not isinstance(ident, int):
                     ident = None
+                # a row known by a text key (a firm setting): the key goes with each changed field
+                keyed = None if ident is not None or not pk else ",".join(map(str, pk))
                 if action == "update" and not session.is_modified(obj, include_collections=False):
                     continue
                 self.touched.setdefault(table, set())
@@ -257,7 +259,8 @@ class UnitOfWork:
                             old = hist.deleted[0] if hist.deleted else None
                             new = hist.added[0] if hist.added else None
                             if _text(old) != _text(new):
-                                rows.append({**base, "field": attr.key, "old_value": _text(old), "new_value": _text(new)})
+                                rows.append({**base, "field": attr.key if keyed is None else f"{keyed}.{attr.key}"[:60],
+                                             "old_value": _text(old), "new_value": _text(new)})
                 elif action == "insert":
                     rows.append({**base, "field": None, "old_value": None, "new_value": _summary(obj)})
                 else:
@@ -269,6 +272,8 @@ def _summary(obj: Any) -> str:
     for name in ("number", "sku", "code", "username", "name", "key"):
         value = getattr(obj, name, None)
         if value is not None:
+            if name == "key" and hasattr(obj, "value"):  # a firm setting: the value set, too
+                return f"key={_text(value)}, value={_text(obj.value)}"
             return f"{name}={_text(value)}"
     return ""
 

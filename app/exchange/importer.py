@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from app import clock
 from app import gcpause
@@ -28,8 +28,9 @@ from app.exchange import guard
 from app.exchange import values as v
 from app.exchange.reading import HeaderMatch, SheetData, column_letter, find_header, read_sheet, sheet_problems
 from app.exchange.spec import LIMITS, QUANTUM, Diff, Kind, Rows, parse
-from app.models import AuditLog, ChangeCounter
+from app.models import ChangeCounter
 from app.models.base import utcnow
+from app.services.audit import import_rows
 from app.services.permissions import require
 
 CANCELLED = "cancelled"
@@ -370,11 +371,13 @@ def _run_import(db: Database, actor: Actor, plan: Plan, *, state: Any) -> Plan:
         touched = k.apply(s, diff, lk, actor.username)
         for table, ids in touched.items():
             uow.touched.setdefault(table, set()).update(ids[:600] if len(ids) > 600 else ids)
-        s.execute(insert(AuditLog), [{"at": utcnow(), "username": actor.username, "workstation": actor.workstation,
-                                       "action": "import", "entity": k.name, "entity_id": None, "field": None,
-                                       "old_value": None, "new_value": f"{plan.source.name}: {diff.created} new, "
-                                                                       f"{diff.updated} changed, {diff.unchanged} "
-                                                                       "unchanged"}])
+        # the summary, and one row per record written (hashed onto the audit chain at the commit)
+        uow.pending_audit.extend([{"at": utcnow(), "username": actor.username, "workstation": actor.workstation,
+                                   "action": "import", "entity": k.name, "entity_id": None, "field": None,
+                                   "old_value": None, "new_value": f"{plan.source.name}: {diff.created} new, "
+                                                                   f"{diff.updated} changed, {diff.unchanged} "
+                                                                   "unchanged"},
+                                  *import_rows(actor, plan.source.name, touched, diff.payload)])
         return diff
 
     # every reference written was checked inside the transaction (codes looked up under the

@@ -16,7 +16,7 @@ GROUPS = {
     "Billing": ["number_sequence", "invoice", "invoice_line", "payment", "credit_note", "refund"],
     "Returns": ["return_authorization", "return_line"],
     "Service": ["service_job", "service_debrief", "product_feedback", "lead"],
-    "System": ["app_user", "sign_in_event", "audit_log", "change_counter", "change_feed", "setting",
+    "System": ["app_user", "sign_in_event", "audit_log", "audit_chain", "change_counter", "change_feed", "setting",
                "desk_session", "edit_lease", "firm_closing_day"],
 }
 

@@ -45,6 +45,20 @@ class AuditLog(IdMixin, Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     change_seq: Mapped[int | None] = mapped_column(BigInteger)
+    # the hash chain (app/db/audit_chain.py): the previous row's hash, and SHA-256 over it and this row
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChain(Base):
+    """The head of the audit log's hash chain: one row (id 1) with the last audit row's id and hash.
+    Every save that appends audit rows locks it first, so appends are serialised."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int | None] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 class ChangeCounter(Base):

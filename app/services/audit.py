@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
+from app import clock
 from app.db.uow import Actor, Database
 from app.models import AuditLog
 from app.services.permissions import require
@@ -36,6 +38,32 @@ class AuditRow:
     new_value: str | None
 
 
+def import_rows(actor: Actor, source: str, touched: dict[str, list[int]], payload: Any = None) -> list[dict[str, Any]]:
+    """One audit row per record an Excel import wrote (action ``imported``, the record's table and
+    id, the file's name), next to the import's summary row: the bulk write goes around the unit of
+    work's field-by-field audit. Records the import cannot name by id (new historic-sales rows,
+    written with one ``executemany``) get a row naming their key instead; an order's lines are
+    covered by the order's row."""
+    now = clock.utcnow()
+    base = {"at": now, "username": actor.username, "workstation": actor.workstation, "action": "imported",
+            "field": None, "old_value": None}
+    rows = [{**base, "entity": table, "entity_id": ident, "new_value": source}
+            for table, ids in touched.items() for ident in dict.fromkeys(ids)]
+    unnamed = [t for t, ids in touched.items() if not ids]
+    if not rows and len(unnamed) == 1 and isinstance(payload, tuple) and len(payload) == 2 \
+            and all(isinstance(p, list) for p in payload):
+        ins, upd = payload  # the kind wrote one table and named none of its rows: (inserts, updates)
+        table = unnamed[0]
+        for u in upd:
+            if isinstance(u, dict) and "_id" in u:
+                rows.append({**base, "entity": table, "entity_id": u["_id"], "new_value": source})
+        for r in ins:
+            if isinstance(r, dict):
+                key = ", ".join(f"{k}={v}" for k, v in r.items() if k.endswith(("_id", "_start")))
+                rows.append({**base, "entity": table, "entity_id": None, "new_value": f"{source}: new {key}"})
+    return rows
+
+
 def _where(q, f: AuditFilter):  # type: ignore[no-untyped-def]
     if f.username:
         q = q.where(AuditLog.username == f.username)
@@ -58,6 +86,21 @@ def search(db: Database, actor: Actor, f: AuditFilter, *, limit: int = 500, offs
         rows = s.execute(_where(select(AuditLog), f).order_by(AuditLog.id.desc()).limit(limit).offset(offset)).scalars()
         return [AuditRow(r.id, r.at, r.username, r.workstation, r.action, r.entity, r.entity_id, r.field,
                          r.old_value, r.new_value) for r in rows], int(total)
+
+
+def chain_verdict(db: Database, actor: Actor, *, progress: Any = None) -> Any:
+    """The audit chain's verdict (``app.db.audit_chain.Verdict``): intact, or its first break and
+    the protected rows changed outside OrderCycle — what ``ordercycle db check`` reports."""
+    require(actor, "audit.view")
+    from app.db import audit_chain
+
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":  # one snapshot of the log and the rows it vouches for
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        try:
+            return audit_chain.verify(conn, progress=progress)
+        finally:
+            conn.rollback()
 
 
 def choices(db: Database, actor: Actor) -> tuple[list[str], list[str]]:

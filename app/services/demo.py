@@ -74,7 +74,6 @@ from app.models.enums import (
     ShipmentStatus,
     Stage,
 )
-from app.services.auth import hash_password
 from app.services.firm_calendar import FirmCalendar
 
 log = logging.getLogger(__name__)
@@ -1801,6 +1800,22 @@ def build_rows(today: dt.date, *, orders: int | None = None, seed: int = 7, pass
     return b
 
 
+def _demo_password_hash(seed: int) -> str:
+    """The demo users' password hash (``DEMO_PASSWORD``, scrypt as ``auth.hash_password`` writes it)
+    with a salt made from the seed, not a random one: the audit chain records a digest of each
+    user's hash, and the same seed and day must give the same database, chain included."""
+    import base64
+    import hashlib
+
+    from app.services.auth import SCRYPT_P, SCRYPT_R
+
+    n = 2**14
+    salt = hashlib.sha256(f"OrderCycle demo company, seed {seed}".encode()).digest()[:16]
+    digest = hashlib.scrypt(DEMO_PASSWORD.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    b64 = base64.b64encode
+    return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
 def build_demo(db: Database, *, orders: int | None = None, seed: int = 7,
                progress: Callable[[float], None] | None = None) -> DemoSummary:
     """Fill an empty, freshly migrated database with the demo company as of the firm clock's today
@@ -1831,7 +1846,7 @@ def build_demo(db: Database, *, orders: int | None = None, seed: int = 7,
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of fresh rows: the cyclic collector would rescan them over and over
     try:
-        b = build_rows(today, orders=orders, seed=seed, password_hash=hash_password(DEMO_PASSWORD, n=2**14),
+        b = build_rows(today, orders=orders, seed=seed, password_hash=_demo_password_hash(seed),
                        progress=report, phase=phase)
         if report:
             report(0.6)
@@ -1852,6 +1867,10 @@ def build_demo(db: Database, *, orders: int | None = None, seed: int = 7,
                     _announce(conn, b)
                     if conn.dialect.name == "postgresql":
                         _reset_pg_sequences(conn)
+                    # written without the unit of work: record the protected rows' state on the audit chain
+                    from app.db import audit_chain
+
+                    audit_chain.seal(conn, at=b.now_ts)
             finally:
                 if cache_size is not None:
                     conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
