@@ -61,6 +61,12 @@ class AuditDialog(QDialog):
         self.setObjectName("auditDialog")
         self.setWindowTitle("Audit log")
         lay = QVBoxLayout(self)
+        # the audit chain's verdict (what 'ordercycle db check' says), computed off the GUI thread
+        self.verdict = QLabel("Checking the audit chain…")
+        self.verdict.setObjectName("chainVerdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.verdict)
         bar = QHBoxLayout()
         users, entities = audit.choices(db, actor)
         self.user = QComboBox()
@@ -121,6 +127,24 @@ class AuditDialog(QDialog):
         lay.addLayout(nav)
         self.resize(1100, 600)
         self.apply()
+        self.check_chain()
+
+    def check_chain(self) -> None:
+        """Verify the hash chain and the protected rows on a worker thread; the line at the top says
+        "Audit chain intact (N rows)" or names the first break in red."""
+        self.verdict_ok: bool | None = None
+        self.chain_task = run_task(lambda state: audit.chain_verdict(self.db, self.actor, progress=state.progress),
+                                   on_success=self._show_verdict, on_error=self._verdict_failed)
+
+    def _show_verdict(self, verdict) -> None:  # type: ignore[no-untyped-def]
+        self.verdict_ok = verdict.ok
+        self.verdict.setText(verdict.summary())
+        self.verdict.setStyleSheet("" if verdict.ok else "color: #b00020; font-weight: bold;")
+
+    def _verdict_failed(self, exc: BaseException) -> None:
+        self.verdict_ok = False
+        self.verdict.setText(f"The audit chain could not be checked: {exc}")
+        self.verdict.setStyleSheet("color: #b00020;")
 
     def current_filter(self) -> AuditFilter:
         text = self.entity_id.text().strip()
