@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database
 from app.errors import UserError
@@ -81,7 +82,8 @@ class AuditDialog(QDialog):
         self.entity_id.setMaximumWidth(70)
         self.use_dates = QCheckBox("from")
         self.use_dates.setObjectName("useDates")
-        today = QDate.currentDate()
+        now = clock.today()
+        today = QDate(now.year, now.month, now.day)
         self.since = QDateEdit(today.addDays(-30))
         self.since.setCalendarPopup(True)
         self.until = QDateEdit(today)
@@ -181,7 +183,7 @@ class AuditDialog(QDialog):
 
     def export(self, target: Path | None = None) -> None:
         if target is None:
-            name, _ = QFileDialog.getSaveFileName(self, "Export the audit log", f"audit-{dt.date.today()}.xlsx",
+            name, _ = QFileDialog.getSaveFileName(self, "Export the audit log", f"audit-{clock.today()}.xlsx",
                                                   "Excel workbook (*.xlsx)")
             if not name:
                 return
