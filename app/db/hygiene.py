@@ -142,6 +142,9 @@ def email_address(value: Any) -> str:
     return text
 
 
+find_bidi = _BIDI.search  # a match when ``text`` holds a bidirectional control (fast test for writers)
+
+
 def without_bidi(text: str) -> str:
     """``text`` without bidirectional control characters, so it cannot reorder what it is printed
     next to (strong right-to-left letters still show right to left, as they should)."""

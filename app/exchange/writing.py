@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app import clock
+from app.db.hygiene import find_bidi, without_bidi
 from app.exchange.reading import column_letter
 
 FORMATS = {"money": "#,##0.00", "qty": "#,##0.###", "rate": "0.0%", "date": "yyyy-mm-dd", "month": "yyyy-mm",
@@ -44,8 +45,10 @@ def text_cell(ws: Any, value: str) -> Any:
 def safe(ws: Any, value: Any) -> Any:
     """``value``, or a text cell when it is text that a spreadsheet would take as a formula. The
     one test every writer uses (numbers pass untouched: a negative number is a number)."""
-    if isinstance(value, str) and value[:1] in FORMULA_START:
-        return text_cell(ws, value)
+    if isinstance(value, str):
+        value = without_bidi(value)
+        if value[:1] in FORMULA_START:
+            return text_cell(ws, value)
     return value
 
 
@@ -55,6 +58,8 @@ def safe_row(ws: Any, values: Sequence[Any]) -> list[Any]:
 
 def put_text(cell: Any, value: Any) -> None:
     """Set an existing cell (normal mode: ``ws.cell``, ``ws["B2"]``) the same safe way."""
+    if isinstance(value, str):
+        value = without_bidi(value)
     cell.value = value
     if isinstance(value, str) and value[:1] in FORMULA_START:
         cell.data_type = "s"
@@ -130,12 +135,14 @@ def write_table(target: Path | str, title: str, columns: Sequence[tuple[str, str
             styled[i] = WriteOnlyCell(ws)
             styled[i].number_format = FORMATS[k]
     n = 0
-    risky = FORMULA_START
+    risky, bidi = FORMULA_START, find_bidi
     for row in rows:
         out = []
         for i, value in enumerate(row):
             cls = value.__class__
             if cls is str:  # text that would be a formula goes in as text (numbers skip this test)
+                if bidi(value):  # a right-to-left override cannot reorder what Excel shows after it
+                    value = without_bidi(value)
                 if value[:1] in risky:
                     out.append(text_cell(ws, value))
                     continue

@@ -204,3 +204,17 @@ def test_the_planning_import_refuses_a_hostile_workbook_before_openpyxl_reads_it
     far = book(tmp_path / "far.xlsx", HEAD + f'<row r="1048576"><c r="{FAR}"><v>1</v></c></row>')
     with pytest.raises(BadFile, match="spans 1,048,576 rows × 16,384 columns"):
         planning_xlsx.read_figures(db, far, "marketing")
+
+
+def test_bidirectional_controls_never_reach_an_export(demo, tmp_path) -> None:
+    """A right-to-left override in a name would reverse what Excel shows after it: exports drop
+    bidirectional controls (as printed documents do); the letters themselves stay."""
+    db, actor = demo
+    code = _first_customer(db)
+    _set(db, actor("sales"), Customer, Customer.code == code, name="ACME\u202e Ltd 12 Harbour Road")
+    path = tmp_path / "customers.xlsx"
+    api.export_kind(db, actor("sales"), "customers", path)
+    ws = load_workbook(path).active
+    heads = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == code)
+    assert row[heads.index("Name")].value == "ACME Ltd 12 Harbour Road"
