@@ -63,7 +63,12 @@ def check_database(db: str) -> CheckResult:
             with engine.connect() as conn:
                 if conn.dialect.name == "postgresql":  # one snapshot: saves committed meanwhile are not half seen
                     conn = conn.execution_options(isolation_level="REPEATABLE READ")
-                result.problems += money_problems(conn)
+                try:
+                    result.problems += money_problems(conn)
+                except (TypeError, ValueError, ArithmeticError) as exc:  # text where an amount belongs
+                    result.problems.append(f"Money: an amount in the invoices, payments, credit notes or refunds "
+                                           f"is not a number ({type(exc).__name__}): the file was changed outside "
+                                           "OrderCycle. Restore the latest backup.")
                 result.problems += audit_problems(conn, result)
                 conn.rollback()
     except DBAPIError as exc:
