@@ -232,7 +232,7 @@ def test_failures_locks_refusals_and_password_changes_are_audited_without_the_ha
         hashes = s.execute(select(User.password_hash)).scalars().all()
     sales_id = info.id
     got = [(r.username, r.action, r.entity_id, r.field, r.old_value, r.new_value) for r in rows
-           if r.action not in {"insert"}]
+           if r.action not in {"insert", "state"}]  # "state": the audit chain's digests, tested on their own
     assert got == [
         ("sales", "sign_in_failed", sales_id, "failed_sign_ins", "0", "1"),
         ("sales", "sign_in_failed", sales_id, "failed_sign_ins", "1", "2"),
