@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export QT_QPA_PLATFORM ?= offscreen
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
-.PHONY: run test test-dates test-pg bench screenshots venv clean roles-doc
+.PHONY: run lint test test-dates test-pg bench screenshots venv clean roles-doc
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,9 +22,13 @@ run: QT_QPA_PLATFORM =
 run: $(STAMP)
 	$(PY) -m app
 
-## The whole test suite (SQLite files, Qt offscreen).
-test: $(STAMP)
+## The whole test suite (SQLite files, Qt offscreen), after the lint that catches undefined names,
+## redefinitions and unused variables (pyflakes' rules; unused imports are left for later).
+test: lint
 	$(PYTEST)
+
+lint: $(STAMP)
+	$(PY) -m ruff check --quiet --select F --ignore F401 app tests bench installer
 
 ## The whole suite on awkward days through the one clock: a December Monday whose second Saturday
 ## ahead is Boxing Day, a December Saturday, a leap day, and the spring DST change in the firm's
