@@ -188,6 +188,11 @@ def open_claim(db: Database, actor: Actor, customer_id: int, lines: Sequence[tup
         cust = s.get(Customer, customer_id)
         if cust is None:
             raise UserError("This customer no longer exists.")
+        ids = [lid for lid, _q, _r in lines if isinstance(lid, int)]
+        # what is already claimed decides what may be claimed now: hold the orders (in id order,
+        # the same on every desk) so two desks taking the same call cannot both claim the last unit
+        for oid in sorted(set(s.scalars(select(SalesOrderLine.order_id).where(SalesOrderLine.id.in_(ids))))):
+            uow.lock(SalesOrder, oid)
         claimed = _claimed(s, [lid for lid, _q, _r in lines])
         errs = []
         rma = uow.add(ReturnAuthorization(number=next_number(s, "rma"), customer_id=cust.id, status=RmaStatus.OPENED,
