@@ -13,12 +13,26 @@ import sys
 from pathlib import Path
 
 from app import __version__
-from app.cli_auth import PASSWORD_ENV, USER_ENV
 
 log = logging.getLogger("ordercycle")
+# app.cli_auth's names, spelled here so that building the parser imports no database layer
+USER_ENV, PASSWORD_ENV = "ORDERCYCLE_USER", "ORDERCYCLE_PASSWORD"
 
 
-def _parser() -> argparse.ArgumentParser:
+def _gui_start(argv: list[str] | None) -> bool:
+    """True when the command line names no command (only --db): the GUI starts, and the parser
+    need not know the exchange commands, whose module imports SQLAlchemy and the models — the
+    sign-in dialog paints before those load."""
+    pre = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    pre.add_argument("--db")
+    try:
+        _known, rest = pre.parse_known_args(sys.argv[1:] if argv is None else argv)
+    except (argparse.ArgumentError, SystemExit):  # e.g. --db without a value: the full parser says what is wrong
+        return False
+    return not rest
+
+
+def _parser(*, exchange: bool = True) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ordercycle", description="OrderCycle order management.")
     p.add_argument("--version", action="version", version=f"OrderCycle {__version__}")
     p.add_argument("--db", help="database: a file path or a SQLAlchemy URL (postgresql+psycopg://…)")
@@ -80,9 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     js.add_argument("instance")
     js.add_argument("--seconds", type=float, default=10.0)
 
-    from app.exchange.cli import add_parsers as exchange_parsers
+    if exchange:
+        from app.exchange.cli import add_parsers as exchange_parsers
 
-    exchange_parsers(sub)  # export, import, template (issue 10)
+        exchange_parsers(sub)  # export, import, template (issue 10)
     shots = sub.add_parser("screenshots", help="render the main window and every tab to PNG files")
     shots.add_argument("--db", required=True)
     shots.add_argument("--out", required=True, type=Path)
@@ -338,7 +353,7 @@ def cmd_jobshop(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser(exchange=not _gui_start(argv)).parse_args(argv)
     from app.errors import UserError
 
     log_path = _setup_logging(to_file=args.command in (None, "demo"))

@@ -7,17 +7,18 @@ import logging
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 
 from app.config import WorkstationSettings, default_db_path
-from app.db.open import open_database
-from app.db.uow import Actor, Database
 from app.errors import DatabaseError, UserError
-from app.services import auth
-from app.services.settings import use_firm_clock
 from app.views.common.messages import install_excepthook, show_user_error
+
+if TYPE_CHECKING:  # SQLAlchemy and the models load on the worker that opens the database
+    from app.db.uow import Actor, Database
+    from app.views.auth.sign_in import SignInDialog
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,13 @@ def open_or_create(location: str, *, create: bool = True, username: str = "",
     """Open ``location``; the embedded default gets the demo company the first time. The demo is
     built all or nothing (``build_demo_file``): if it fails, no file is left and the next start
     tries again."""
+    prepare_location(location, log_path)
+    return open_location(location, create=create, username=username)
+
+
+def prepare_location(location: str, log_path: Path | None = None) -> None:
+    """On the GUI thread, before the sign-in dialog: the embedded default's folder, and the demo
+    company on a first start (with its own progress window)."""
     is_default = Path(location) == default_db_path()
     if is_default:
         try:
@@ -47,9 +55,79 @@ def open_or_create(location: str, *, create: bool = True, username: str = "",
                 "access to that folder.") from exc
     if is_default and not default_db_path().exists():
         _build_first_demo(location, log_path)
+
+
+def open_location(location: str, *, create: bool = True, username: str = "") -> Database:
+    """Open the database (any thread: the GUI start runs it on a worker). Imports SQLAlchemy."""
+    from app.db.open import open_database
+    from app.services.settings import use_firm_clock
+
     db = open_database(location, create=create, username=username, workstation=socket.gethostname())
     use_firm_clock(db)
     return db
+
+
+class Opened(NamedTuple):
+    """What the worker hands the sign-in dialog: the open database, whether it has no users yet
+    (the first administrator is created instead of signing in) and the demo company's hint."""
+
+    db: Database
+    first_admin: bool
+    hint: str | None
+
+
+def open_for_sign_in(location: str, *, create: bool = True, username: str = "") -> Opened:
+    """The worker's part of the start: open, then what the sign-in dialog shows."""
+    db = open_location(location, create=create, username=username)
+    try:
+        from app.services import auth
+        from app.views.auth.sign_in import SignInDialog
+
+        first_admin = auth.needs_first_admin(db)
+        return Opened(db, first_admin, None if first_admin else SignInDialog.read_hint(db))
+    except BaseException:
+        db.dispose()
+        raise
+
+
+def open_behind(dialog: SignInDialog, location: str, *, create: bool = True, username: str = "") -> Opened | None:
+    """Show ``dialog`` and open the database on a worker once it has painted; wait (the dialog
+    takes typing meanwhile) for the result. None if the dialog was cancelled while opening (the
+    database is closed again as soon as it is open); the worker's error is raised here."""
+    from app.tasks import run_task
+
+    loop = QEventLoop()
+    box: dict[str, object] = {}
+
+    def arrived(key: str, value: object) -> None:
+        box[key] = value
+        loop.quit()
+
+    def start() -> None:
+        if "task" in box or "cancelled" in box:
+            return
+        box["task"] = run_task(lambda _state: open_for_sign_in(location, create=create, username=username),
+                               on_success=lambda r: arrived("opened", r),
+                               on_error=lambda e: arrived("error", e))
+
+    dialog.first_painted.connect(start)  # painting first: the worker's imports would slow the paint
+    QTimer.singleShot(300, start)  # a window that never paints (minimised) still opens the database
+    dialog.rejected.connect(loop.quit)
+    dialog.setModal(True)
+    dialog.show()
+    if "opened" not in box and "error" not in box:
+        loop.exec()
+    dialog.rejected.disconnect(loop.quit)
+    if "opened" not in box and "error" not in box:  # cancelled while opening
+        box["cancelled"] = True
+        while "task" in box and "opened" not in box and "error" not in box:
+            loop.exec()
+        if "opened" in box:
+            box["opened"].db.dispose()  # type: ignore[attr-defined]
+        return None
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["opened"]  # type: ignore[return-value]
 
 
 def _build_first_demo(location: str, log_path: Path | None) -> None:
@@ -81,20 +159,44 @@ def _build_first_demo(location: str, log_path: Path | None) -> None:
         dlg.close()
 
 
-def sign_in_flow(db: Database, settings: WorkstationSettings) -> Actor | None:
+def sign_in_flow(db: Database, settings: WorkstationSettings, dialog: SignInDialog | None = None,
+                 opened: Opened | None = None) -> Actor | None:
+    """Sign in on the open ``db``: in ``dialog`` (already on screen while it opened) or a new one;
+    the first administrator is created instead on a database without users."""
     from app.views.auth.sign_in import FirstAdminDialog, SignInDialog
 
-    if auth.needs_first_admin(db):
-        dlg = FirstAdminDialog(db)
+    if opened is None:
+        from app.services import auth
+
+        opened = Opened(db, auth.needs_first_admin(db), None)
+    if opened.first_admin:
+        if dialog is not None:
+            dialog.close()
+        dlg: QDialog = FirstAdminDialog(db)
+    elif dialog is not None:
+        dialog.set_database(db, opened.hint)
+        dlg = dialog
     else:
         dlg = SignInDialog(db, username=settings.last_username)
-    if dlg.exec() != QDialog.DialogCode.Accepted or dlg.actor is None:
-        return None
-    settings.last_username = dlg.actor.username
-    return dlg.actor
+    try:
+        if dlg.exec() != QDialog.DialogCode.Accepted or dlg.actor is None:  # type: ignore[attr-defined]
+            return None
+    finally:
+        dlg.close()
+    settings.last_username = dlg.actor.username  # type: ignore[attr-defined]
+    return dlg.actor  # type: ignore[attr-defined]
+
+
+def choose_database(parent: QDialog | None) -> str:
+    path, _ = QFileDialog.getOpenFileName(parent, "Choose an OrderCycle database", "",
+                                          "OrderCycle database (*.db *.sqlite);;All files (*)")
+    return path
 
 
 def run_gui(db_arg: str | None, *, log_path: Path | None = None) -> int:
+    """The start, in paint order: the sign-in dialog is on screen (and takes typing) before
+    SQLAlchemy and the models are imported; the database opens on a worker meanwhile. Only a first
+    start's demo company is built before it, behind its own progress window."""
     app = make_application()
     install_excepthook(log_path)
     settings = WorkstationSettings.load()
@@ -105,19 +207,32 @@ def run_gui(db_arg: str | None, *, log_path: Path | None = None) -> int:
             "your user name on this workstation. Ask your administrator for write access to that folder "
             "(or set ORDERCYCLE_CONFIG_DIR to a writable one)."))
     location, create = (db_arg or settings.database_or_default()), True
+    from app.views.auth.sign_in import SignInDialog
+
     while True:
+        dialog: SignInDialog | None = None
         try:
-            db = open_or_create(location, create=create, username=settings.last_username, log_path=log_path)
+            prepare_location(location, log_path)
+            dialog = SignInDialog(None, location=location, username=settings.last_username)
+            opened = open_behind(dialog, location, create=create, username=settings.last_username)
         except UserError as exc:
-            show_user_error(None, exc)
-            path, _ = QFileDialog.getOpenFileName(None, "Choose an OrderCycle database", "",
-                                                  "OrderCycle database (*.db *.sqlite);;All files (*)")
+            if dialog is not None:
+                dialog.show_open_error(exc)
+            show_user_error(dialog, exc)
+            path = choose_database(dialog)
+            if dialog is not None:
+                dialog.close()
             if not path:
                 return 1
             location, create = path, False
             continue
-        actor = sign_in_flow(db, settings)
+        if opened is None:  # cancelled while the database was opening
+            dialog.close()
+            return 0
+        db = opened.db
+        actor = sign_in_flow(db, settings, dialog, opened)
         if actor is None:
+            dialog.close()
             db.dispose()
             return 0
         if db_arg is None or location != db_arg:
@@ -139,5 +254,3 @@ def run_gui(db_arg: str | None, *, log_path: Path | None = None) -> int:
         if "to" not in switch:
             return 0
         location, create = str(switch["to"]), bool(switch["create"])
-
-

@@ -44,7 +44,7 @@ def test_a_failed_first_start_leaves_no_database_and_the_next_start_builds_the_d
     # the next start tries again and gets the demo company (the sign-in dialog is cancelled)
     monkeypatch.setattr(demo_module, "build_demo", real)
     signed_in: list[object] = []
-    monkeypatch.setattr(gui, "sign_in_flow", lambda db, _s: signed_in.append(db) or None)
+    monkeypatch.setattr(gui, "sign_in_flow", lambda db, _s, *_shown: signed_in.append(db) or None)
     assert gui.run_gui(None, log_path=log) == 0
     assert default.exists() and signed_in
     from app.services.settings import get_settings

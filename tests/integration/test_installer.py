@@ -260,7 +260,7 @@ def gui_messages(monkeypatch) -> list[str]:
     shown: list[str] = []
     monkeypatch.setattr(gui, "show_user_error", lambda _p, exc: shown.append(f"{exc.message}\n{exc.hint or ''}"))
     monkeypatch.setattr(gui.QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: ("", "")))
-    monkeypatch.setattr(gui, "sign_in_flow", lambda db, settings: None)  # a person would sign in here
+    monkeypatch.setattr(gui, "sign_in_flow", lambda db, settings, *_shown: None)  # a person would sign in here
     return shown
 
 
