@@ -17,6 +17,7 @@ Qt-free and database-free: the desk sets the zone once it has read the firm's se
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import threading
 import time
@@ -37,8 +38,13 @@ def _real_utc() -> dt.datetime:
     return dt.datetime.fromtimestamp(time.time(), dt.timezone.utc)
 
 
+@functools.lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())  # a scan of the zone files: once per process
+
+
 def valid_zones() -> list[str]:
-    return sorted(zoneinfo.available_timezones())
+    return sorted(_zone_names())
 
 
 def parse_zone(name: str) -> dt.tzinfo | None:
@@ -49,7 +55,7 @@ def parse_zone(name: str) -> dt.tzinfo | None:
     if name.upper() == "UTC":
         return dt.timezone.utc
     try:
-        if name not in zoneinfo.available_timezones():
+        if name not in _zone_names():
             raise zoneinfo.ZoneInfoNotFoundError(name)
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
