@@ -14,18 +14,39 @@ PREFIXES = {"order": "SO-", "quote": "Q-", "invoice": "", "credit_note": "", "sh
             "pick_list": "PL-", "rma": "RMA-", "service_job": "SJ-"}
 
 
-def next_value(s: Session, name: str) -> int:
+def next_values(s: Session, name: str, count: int) -> range:
+    """The next ``count`` values of a sequence, taken in one statement (a bulk import numbers its
+    documents as a block; the same series the screens draw from one at a time)."""
+    if count <= 0:
+        return range(0)
     bumped = s.execute(update(NumberSequence).where(NumberSequence.name == name)
-                       .values(next_value=NumberSequence.next_value + 1))
+                       .values(next_value=NumberSequence.next_value + count))
     if not bumped.rowcount:
-        s.add(NumberSequence(name=name, prefix=PREFIXES.get(name, ""), next_value=2))
+        s.add(NumberSequence(name=name, prefix=PREFIXES.get(name, ""), next_value=count + 1))
         s.flush()
-        return 1
-    return int(s.execute(select(NumberSequence.next_value).where(NumberSequence.name == name)).scalar_one()) - 1
+        return range(1, count + 1)
+    after = int(s.execute(select(NumberSequence.next_value).where(NumberSequence.name == name)).scalar_one())
+    return range(after - count, after)
+
+
+def next_value(s: Session, name: str) -> int:
+    return next_values(s, name, 1)[0]
+
+
+def formatted(prefix: str, value: int) -> str:
+    """A document number as printed: the sequence's prefix, six digits: ``SH-000013``."""
+    return f"{prefix}{value:06d}"
+
+
+def next_numbers(s: Session, name: str, count: int) -> list[str]:
+    """The next ``count`` numbers of a sequence, in order, with its prefix."""
+    values = next_values(s, name, count)
+    if not values:
+        return []
+    prefix = s.execute(select(NumberSequence.prefix).where(NumberSequence.name == name)).scalar_one()
+    return [formatted(prefix, v) for v in values]
 
 
 def next_number(s: Session, name: str) -> str:
     """The next number with the sequence's prefix, six digits: ``SH-000013``."""
-    value = next_value(s, name)
-    prefix = s.execute(select(NumberSequence.prefix).where(NumberSequence.name == name)).scalar_one()
-    return f"{prefix}{value:06d}"
+    return next_numbers(s, name, 1)[0]

@@ -11,17 +11,23 @@ discount), applied on top of tier, quantity-break and promotion discounts; the s
 ``discount`` column is the combined discount off list price. ``price_override`` replaces the
 computed price and needs a reason. An order whose margin falls below the floor, or with a line
 priced below its unit cost, needs management's approval before it can be confirmed.
+
+The rules are pure functions, shared with the Excel import of orders (``app/exchange/kinds.py``),
+which confirms thousands of orders at once on plain tuples: ``pricing.price_lines`` (prices),
+``pricing.line_amounts``/``totals_of`` (rounding and totals), ``approval_reason`` (the margin
+floor), ``allocate_reservations`` (free stock to lines), ``promise.Planner`` (promise dates) and
+``numbers`` (the one number series).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -31,7 +37,6 @@ from app.errors import Problem, UserError, ValidationError
 from app.models import (
     Customer,
     Note,
-    NumberSequence,
     PickList,
     PickListLine,
     Product,
@@ -42,6 +47,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.enums import OrderKind, OrderStatus, PickListStatus, Stage
+from app.services import numbers
 from app.services.paging import ListColumn, ListQuery
 from app.services.permissions import require
 from app.services.pricing import (
@@ -62,7 +68,7 @@ from app.services.settings import FirmSettings, load_settings
 
 ZERO = Decimal(0)
 KEEP: Any = type("Keep", (), {"__repr__": lambda self: "KEEP"})()  # "leave this field as it is"
-PREFIXES = {"order": "SO-", "quote": "Q-"}
+PREFIXES = {name: numbers.PREFIXES[name] for name in ("order", "quote")}
 STATUS_LABEL = {s: s.value.replace("_", " ").capitalize() for s in OrderStatus}
 ROLE_STAGE = {"marketing": Stage.PLANNING, "production": Stage.SCHEDULE, "shipping": Stage.SHIPPING,
               "finance": Stage.BILLING, "service": Stage.SERVICE, "admin": Stage.ADMIN}
@@ -181,16 +187,41 @@ def _release(uow: UnitOfWork, order: SalesOrder) -> None:
             ln.qty_reserved = ZERO
 
 
+def allocate_reservations(free: dict[int, Decimal], lines: Iterable[tuple[int, Decimal]]) -> list[Decimal]:
+    """Pure: free stock to an order's lines, in line order. ``lines`` are (product id, quantity
+    still to ship); each line takes what is free of its product, never more than it needs and
+    never below zero; ``free`` (product id → on hand − reserved) is reduced by what is taken, so
+    the next line (or the next order) sees what is left."""
+    out = []
+    append = out.append
+    for pid, need in lines:
+        have = free.get(pid, ZERO)
+        take = min(need, have)
+        if take > ZERO:
+            free[pid] = have - take
+        else:
+            take = ZERO
+        append(take)
+    return out
+
+
+def reservation_text(sku: str, take: Decimal, need: Decimal, quantity: Decimal) -> str:
+    """One line of a 'Stock reserved' timeline entry: "SH-1200-5 3 of 5 (rest to make)"."""
+    rest = " (rest to make)" if take < need else ""
+    return f"{sku} {fmt.quantity(take)} of {fmt.quantity(quantity)}{rest}"
+
+
 def _reserve(uow: UnitOfWork, order: SalesOrder) -> list[str]:
     products = _lock_products(uow, {ln.product_id for ln in order.lines})
+    free = {pid: p.stock_on_hand - p.stock_reserved for pid, p in products.items()}
+    needs = [ln.quantity - ln.qty_shipped for ln in order.lines]
+    takes = allocate_reservations(free, [(ln.product_id, need) for ln, need in zip(order.lines, needs, strict=True)])
     done = []
-    for ln in order.lines:
+    for ln, need, take in zip(order.lines, needs, takes, strict=True):
         p = products[ln.product_id]
-        take = max(ZERO, min(ln.quantity - ln.qty_shipped, p.stock_on_hand - p.stock_reserved))
         ln.qty_reserved = take
         p.stock_reserved += take
-        rest = " (rest to make)" if take < ln.quantity - ln.qty_shipped else ""
-        done.append(f"{p.sku} {fmt.quantity(take)} of {fmt.quantity(ln.quantity)}{rest}")
+        done.append(reservation_text(p.sku, take, need, ln.quantity))
     return done
 
 
@@ -227,14 +258,34 @@ def require_approved(order: SalesOrder, doing: str) -> None:
                                f"{doing}.", hint="Ask management to approve it, or change the prices.")
 
 
-def _approval_reason(totals: Totals, lines: Sequence[Any], floor: Decimal) -> str | None:
-    below_cost = [str(getattr(ln, "line_no", i + 1)) for i, ln in enumerate(lines) if ln.unit_price < ln.unit_cost]
-    if totals.margin is None or totals.margin < floor:
-        margin = "no margin" if totals.margin is None else f"the margin is {pct(totals.margin)}"
-        return f"{margin[0].upper()}{margin[1:]}, below the {pct(floor)} floor: management must approve"
+WAITS = "it waits for management's approval before production, picking or invoicing"
+
+
+def approval_reason(margin: Decimal | None, below_cost: Sequence[int], floor: Decimal) -> str | None:
+    """Pure: why an order needs management's approval, or None. ``margin`` is the order's
+    (``Totals.margin``: None when there is no net), ``below_cost`` the numbers of the lines priced
+    below their unit cost, ``floor`` the firm's margin floor."""
+    if margin is None or margin < floor:
+        text = "no margin" if margin is None else f"the margin is {pct(margin)}"
+        return f"{text[0].upper()}{text[1:]}, below the {pct(floor)} floor: management must approve"
     if below_cost:
-        return f"Line(s) {', '.join(below_cost)} priced below unit cost: management must approve"
+        return f"Line(s) {', '.join(map(str, below_cost))} priced below unit cost: management must approve"
     return None
+
+
+def approval_reason_of(totals: Totals, lines: Sequence[Any], floor: Decimal) -> str | None:
+    """``approval_reason`` of lines with unit_price and unit_cost (and line_no) attributes."""
+    return approval_reason(totals.margin, [getattr(ln, "line_no", i + 1) for i, ln in enumerate(lines)
+                                           if ln.unit_price < ln.unit_cost], floor)
+
+
+_approval_reason = approval_reason_of  # the order form's preview calls it by this name
+
+
+def promise_text(promise_date: dt.date | None, bottleneck: str | None) -> str:
+    """", promised for 04 Dec 2026 (bottleneck: Welding)" for confirmation entries."""
+    promised = f", promised for {promise_date:%d %b %Y}" if promise_date else ""
+    return promised + (f" (bottleneck: {bottleneck})" if bottleneck else "")
 
 
 def _refresh(uow: UnitOfWork, order: SalesOrder, settings: FirmSettings, today: dt.date, *,
@@ -243,7 +294,7 @@ def _refresh(uow: UnitOfWork, order: SalesOrder, settings: FirmSettings, today: 
     approval."""
     totals = order_totals(order.lines)
     order.total_net, order.total_tax, order.total_cost = totals.net, totals.tax, totals.cost
-    needs = _approval_reason(totals, order.lines, settings.margin_floor) is not None
+    needs = approval_reason_of(totals, order.lines, settings.margin_floor) is not None
     if repriced or not needs:
         order.approved_by = order.approved_at = None
     order.needs_approval = needs
@@ -261,16 +312,9 @@ def _event(uow: UnitOfWork, order: SalesOrder, kind: str, summary: str) -> None:
 
 
 def _next_number(s: Session, name: str) -> str:
-    """Gap-free: bumped inside the caller's transaction (row-locked until it commits)."""
-    bumped = s.execute(update(NumberSequence).where(NumberSequence.name == name)
-                       .values(next_value=NumberSequence.next_value + 1))
-    if not bumped.rowcount:
-        s.add(NumberSequence(name=name, prefix=PREFIXES[name], next_value=2))
-        s.flush()
-        return f"{PREFIXES[name]}{1:06d}"
-    prefix, value = s.execute(select(NumberSequence.prefix, NumberSequence.next_value)
-                              .where(NumberSequence.name == name)).one()
-    return f"{prefix}{value - 1:06d}"
+    """Gap-free: bumped inside the caller's transaction (row-locked until it commits); the one
+    number service (``numbers``), which the Excel import draws its block of numbers from."""
+    return numbers.next_number(s, name)
 
 
 def _validate_header(requested_date: Any, customer_reference: Any, order_date: dt.date) -> list[Problem]:
@@ -325,7 +369,7 @@ def new_quote(db: Database, actor: Actor, customer: int | str, lines: Sequence[L
 
 def _approval_event(uow: UnitOfWork, order: SalesOrder, settings: FirmSettings) -> None:
     if order.needs_approval:
-        reason = _approval_reason(order_totals(order.lines), order.lines, settings.margin_floor)
+        reason = approval_reason_of(order_totals(order.lines), order.lines, settings.margin_floor)
         _event(uow, order, "needs_approval", f"{order.number}: {reason}")
 
 
@@ -362,8 +406,7 @@ def update_order(db: Database, actor: Actor, order_id: int, version: int, lines:
                                       f"(was {before:,})")
         if confirmed and awaiting_approval(order):
             _event(uow, order, "back_to_approval", f"{order.number} is confirmed, but the change takes it below the "
-                                                   "margin floor: it waits for management's approval before "
-                                                   "production, picking or invoicing")
+                                                   f"margin floor: {WAITS}")
         if reserved:
             _event(uow, order, "stock_reserved", "Stock reserved again: " + "; ".join(reserved))
         _approval_event(uow, order, settings)
@@ -392,7 +435,7 @@ def approve(db: Database, actor: Actor, order_id: int, version: int) -> OrderVie
         s = uow.session
         order = uow.get(SalesOrder, order_id, expected_version=version)
         settings = load_settings(s)
-        reason = _approval_reason(order_totals(order.lines), order.lines, settings.margin_floor)
+        reason = approval_reason_of(order_totals(order.lines), order.lines, settings.margin_floor)
         if order.status not in (OrderStatus.QUOTE, OrderStatus.CONFIRMED):
             raise UserError(f"{order.number} is {STATUS_LABEL[order.status].lower()}: there is nothing to approve.")
         if not order.needs_approval or reason is None:
@@ -417,7 +460,7 @@ def confirm(db: Database, actor: Actor, order_id: int, version: int) -> OrderVie
         order = uow.get(SalesOrder, order_id, expected_version=version)
         if order.status is not OrderStatus.QUOTE:
             raise UserError(f"{order.number} is {STATUS_LABEL[order.status].lower()}, not a quote to confirm.")
-        reason = _approval_reason(order_totals(order.lines), order.lines, settings.margin_floor)
+        reason = approval_reason_of(order_totals(order.lines), order.lines, settings.margin_floor)
         if order.needs_approval and not order.approved_by:
             raise ApprovalRequired(f"{order.number} cannot be confirmed yet. {reason}.",
                                    hint="Ask management to approve it, or change the prices.")
@@ -427,9 +470,8 @@ def confirm(db: Database, actor: Actor, order_id: int, version: int) -> OrderVie
         reserved = _reserve(uow, order)
         uow.flush()
         _refresh(uow, order, settings, today, repriced=False)
-        promised = f", promised for {order.promise_date:%d %b %Y}" if order.promise_date else ""
-        why = f" (bottleneck: {order.bottleneck})" if order.bottleneck else ""
-        _event(uow, order, "confirmed", f"Quote {quote_number} confirmed as order {order.number}{promised}{why}")
+        _event(uow, order, "confirmed", f"Quote {quote_number} confirmed as order {order.number}"
+                                        f"{promise_text(order.promise_date, order.bottleneck)}")
         _event(uow, order, "stock_reserved", "Stock reserved: " + "; ".join(reserved))
         uow.flush()
         return _view(s, order)
@@ -542,7 +584,7 @@ def _view(s: Session, order: SalesOrder) -> OrderView:
     totals = order_totals(order.lines)
     notes = tuple(_note_item(n) for n in s.execute(select(Note).where(Note.order_id == order.id)
                                                    .order_by(Note.created_at, Note.id)).scalars())
-    reason = _approval_reason(totals, order.lines, settings.margin_floor) if order.needs_approval else None
+    reason = approval_reason_of(totals, order.lines, settings.margin_floor) if order.needs_approval else None
     editable = order.status is OrderStatus.QUOTE or (order.status is OrderStatus.CONFIRMED and not any(
         ln.qty_picked or ln.qty_shipped for ln in order.lines))
     return OrderView(order.id, order.number, order.kind.value, order.status.value, order.version, cust.id, cust.code,

@@ -14,14 +14,19 @@ through a session.
   breaks, the highest one reached.
 - ``price_entered_lines`` turns what the salesperson typed (``LineInput``) into priced lines or
   problems naming ``lines[i].<field>`` (0-based).
+
+The order screen and the Excel import of orders price through the same functions: ``price_lines``
+(the rules, or a price set by hand, for many lines at once on plain tuples — each distinct line is
+priced once), ``line_amounts``/``totals_of`` (the rounding) and ``CostBook`` (unit costs, loaded
+once for many products).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -36,6 +41,8 @@ from app.services.settings import FirmSettings, load_settings
 ZERO = Decimal(0)
 ONE = Decimal(1)
 RATE = Decimal("0.0001")
+CENT = Decimal("0.01")
+MAX_DISCOUNT = Decimal("0.9999")  # what the discount column holds (numeric(7, 4), below 1)
 MINUS = "\u2212"  # the minus sign used in explanations: "tier B −2%"
 
 
@@ -66,10 +73,19 @@ def combined_discount(*discounts: Decimal) -> Decimal:
     return ONE - factor
 
 
+def line_amounts(quantity: Decimal, unit_price: Decimal, tax_rate: Decimal,
+                 unit_cost: Decimal = ZERO) -> tuple[Decimal, Decimal, Decimal]:
+    """(net, tax, cost) of one line, each rounded half-up to cents: net = quantity × unit price,
+    tax = net × rate, cost = quantity × unit cost. Pure; arguments are Decimals."""
+    net = (quantity * unit_price).quantize(CENT, ROUND_HALF_UP)
+    return (net, (net * tax_rate).quantize(CENT, ROUND_HALF_UP),
+            (quantity * unit_cost).quantize(CENT, ROUND_HALF_UP))
+
+
 def line_totals(quantity: Decimal, unit_price: Decimal, tax_rate: Decimal) -> tuple[Decimal, Decimal]:
     """(net, tax) of one line, each rounded half-up to cents."""
-    net = money(Decimal(quantity) * Decimal(unit_price))
-    return net, money(net * Decimal(tax_rate))
+    net, tax, _cost = line_amounts(Decimal(quantity), Decimal(unit_price), Decimal(tax_rate))
+    return net, tax
 
 
 def margin_of(net: Decimal, cost: Decimal) -> Decimal | None:
@@ -96,15 +112,20 @@ class Totals:
     margin: Decimal | None  # fraction of net; None when net is 0
 
 
-def order_totals(lines: Iterable[Any]) -> Totals:
-    """Totals of anything with quantity, unit_price, tax_rate (and unit_cost) attributes."""
+def totals_of(amounts: Iterable[tuple[Decimal, Decimal, Decimal]]) -> Totals:
+    """An order's totals from its lines' ``line_amounts``: sums of the rounded line figures."""
     net = tax = cost = ZERO
-    for ln in lines:
-        n, t = line_totals(ln.quantity, ln.unit_price, ln.tax_rate)
+    for n, t, c in amounts:
         net += n
         tax += t
-        cost += money(Decimal(ln.quantity) * Decimal(getattr(ln, "unit_cost", ZERO) or ZERO))
+        cost += c
     return Totals(net=net, tax=tax, gross=net + tax, cost=cost, margin=margin_of(net, cost))
+
+
+def order_totals(lines: Iterable[Any]) -> Totals:
+    """Totals of anything with quantity, unit_price, tax_rate (and unit_cost) attributes."""
+    return totals_of(line_amounts(Decimal(ln.quantity), Decimal(ln.unit_price), Decimal(ln.tax_rate),
+                                  Decimal(getattr(ln, "unit_cost", ZERO) or ZERO)) for ln in lines)
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,62 +162,103 @@ def staff_rates(session: Session) -> tuple[dict[int, Decimal], Decimal]:
             Decimal(str(overall)) if overall is not None else ZERO)
 
 
+class CostBook:
+    """What cost estimates need — products' costs, routings with their work centers' rates, bills
+    of material, staff rates — read once for many products; ``estimate`` and ``unit_cost`` are
+    then pure (the order screen reads a book for the lines of one order, the Excel import one for
+    the whole sheet)."""
+
+    def __init__(self, session: Session, product_ids: Iterable[int], *, settings: FirmSettings | None = None) -> None:
+        ids = sorted(set(product_ids))
+        self.products: dict[int, tuple[Decimal, Decimal, bool]] = {
+            pid: (std, mat, mts) for pid, std, mat, mts in session.execute(
+                select(Product.id, Product.standard_cost, Product.material_cost, Product.make_to_stock)
+                .where(Product.id.in_(ids)))} if ids else {}
+        self.ops: dict[int, list[tuple[str, Decimal, Decimal, int | None, str, Decimal]]] = {}
+        self.bom: dict[int, list[tuple[Decimal, str, Decimal]]] = {}
+        if ids:
+            for pid, name, setup, run, skill, wc_name, wc_rate in session.execute(
+                    select(RoutingOperation.product_id, RoutingOperation.name, RoutingOperation.setup_minutes,
+                           RoutingOperation.run_minutes, RoutingOperation.skill_id, WorkCenter.name,
+                           WorkCenter.hourly_rate)
+                    .join(WorkCenter, WorkCenter.id == RoutingOperation.work_center_id)
+                    .where(RoutingOperation.product_id.in_(ids))
+                    .order_by(RoutingOperation.product_id, RoutingOperation.seq)):
+                self.ops.setdefault(pid, []).append((name, setup, run, skill, wc_name, wc_rate))
+        routed = sorted(self.ops)
+        if routed:
+            for pid, q, code, unit_cost in session.execute(
+                    select(BomLine.product_id, BomLine.quantity, Material.code, Material.unit_cost)
+                    .join(Material, Material.id == BomLine.material_id).where(BomLine.product_id.in_(routed))
+                    .order_by(BomLine.product_id, Material.code)):
+                self.bom.setdefault(pid, []).append((q, code, unit_cost))
+            self.rates, self.overall = staff_rates(session)
+            self.settings = settings or load_settings(session)
+        else:
+            self.rates, self.overall = {}, ZERO
+            self.settings = settings  # type: ignore[assignment]
+        self._unit: dict[tuple[int, Decimal], Decimal] = {}
+
+    def estimate(self, product_id: int, quantity: Decimal | int) -> CostEstimate:
+        """Cost per unit of making ``quantity`` units (see ``cost_estimate``)."""
+        if product_id not in self.products:
+            raise LookupError(f"product {product_id} does not exist")
+        qty = Decimal(quantity)
+        if qty <= 0:
+            raise ValueError("quantity must be positive")
+        standard_cost, material_cost, _mts = self.products[product_id]
+        ops = self.ops.get(product_id)
+        if not ops:
+            std = money(standard_cost)
+            return CostEstimate(product_id, qty, std, ZERO, ZERO, ZERO, std,
+                                (CostLine("standard", "bought in / from stock: standard cost", std),))
+        lines: list[CostLine] = []
+        bom = self.bom.get(product_id)
+        if bom:
+            material_raw = ZERO
+            for q, code, unit_cost in bom:
+                amount = q * unit_cost
+                material_raw += amount
+                lines.append(CostLine("material", f"{code}: {_num(q)} × {unit_cost.normalize():f}", money(amount)))
+            material = money(material_raw)
+        else:
+            material = money(material_cost)
+            lines.append(CostLine("material", "material cost (no bill of material)", material))
+        labour_raw = machine_raw = ZERO
+        for name, setup, run, skill, wc_name, wc_rate in ops:
+            minutes = setup / qty + run
+            rate = self.rates.get(skill, self.overall)  # type: ignore[arg-type]
+            lab = minutes / 60 * rate
+            mach = minutes / 60 * wc_rate
+            labour_raw += lab
+            machine_raw += mach
+            lines.append(CostLine("labour", f"{name}: {_num(minutes)} min × {money(rate)}/h staff", money(lab)))
+            lines.append(CostLine("machine", f"{name} on {wc_name}: {_num(minutes)} min × {money(wc_rate)}/h",
+                                  money(mach)))
+        labour, machine = money(labour_raw), money(machine_raw)
+        overhead = money(self.settings.overhead_rate * (material + labour + machine))
+        lines.append(CostLine("overhead", f"overhead {pct(self.settings.overhead_rate)} of material, labour and "
+                                          "machine", overhead))
+        return CostEstimate(product_id, qty, material, labour, machine, overhead,
+                            material + labour + machine + overhead, tuple(lines))
+
+    def unit_cost(self, product_id: int, quantity: Decimal) -> Decimal:
+        """Standard cost for stock items; the estimate for the quantity of made-to-order ones."""
+        key = (product_id, quantity)
+        cost = self._unit.get(key)
+        if cost is None:
+            standard_cost, _mat, mts = self.products[product_id]
+            cost = self._unit[key] = money(standard_cost) if mts else self.estimate(product_id, quantity).unit_cost
+        return cost
+
+
 def cost_estimate(session: Session, product_id: int, quantity: Decimal | int,
                   *, settings: FirmSettings | None = None) -> CostEstimate:
     """Cost per unit of making ``quantity`` units: material from the bill of material (or the
     product's material cost), labour and machine time from the routing (set-up spread over the
     quantity), overhead on the three. A product without a routing is bought in or taken from
     stock: its standard cost."""
-    product = session.get(Product, product_id)
-    if product is None:
-        raise LookupError(f"product {product_id} does not exist")
-    qty = Decimal(quantity)
-    if qty <= 0:
-        raise ValueError("quantity must be positive")
-    ops = session.execute(
-        select(RoutingOperation, WorkCenter.name, WorkCenter.hourly_rate)
-        .join(WorkCenter, WorkCenter.id == RoutingOperation.work_center_id)
-        .where(RoutingOperation.product_id == product_id).order_by(RoutingOperation.seq)
-    ).all()
-    if not ops:
-        std = money(product.standard_cost)
-        return CostEstimate(product_id, qty, std, ZERO, ZERO, ZERO, std,
-                            (CostLine("standard", "bought in / from stock: standard cost", std),))
-    settings = settings or load_settings(session)
-    lines: list[CostLine] = []
-    bom = session.execute(
-        select(BomLine.quantity, Material.code, Material.unit_cost)
-        .join(Material, Material.id == BomLine.material_id).where(BomLine.product_id == product_id)
-        .order_by(Material.code)
-    ).all()
-    if bom:
-        material_raw = ZERO
-        for q, code, unit_cost in bom:
-            amount = q * unit_cost
-            material_raw += amount
-            lines.append(CostLine("material", f"{code}: {_num(q)} × {unit_cost.normalize():f}", money(amount)))
-        material = money(material_raw)
-    else:
-        material = money(product.material_cost)
-        lines.append(CostLine("material", "material cost (no bill of material)", material))
-    rates, overall = staff_rates(session)
-    labour_raw = machine_raw = ZERO
-    for op, wc_name, wc_rate in ops:
-        minutes = op.setup_minutes / qty + op.run_minutes
-        rate = rates.get(op.skill_id, overall)
-        lab = minutes / 60 * rate
-        mach = minutes / 60 * wc_rate
-        labour_raw += lab
-        machine_raw += mach
-        lines.append(CostLine("labour", f"{op.name}: {_num(minutes)} min × {money(rate)}/h staff", money(lab)))
-        lines.append(CostLine("machine", f"{op.name} on {wc_name}: {_num(minutes)} min × {money(wc_rate)}/h",
-                              money(mach)))
-    labour, machine = money(labour_raw), money(machine_raw)
-    overhead = money(settings.overhead_rate * (material + labour + machine))
-    lines.append(CostLine("overhead", f"overhead {pct(settings.overhead_rate)} of material, labour and machine",
-                          overhead))
-    return CostEstimate(product_id, qty, material, labour, machine, overhead,
-                        material + labour + machine + overhead, tuple(lines))
+    return CostBook(session, [product_id], settings=settings).estimate(product_id, quantity)
 
 
 def _num(d: Decimal) -> str:
@@ -241,9 +303,17 @@ class ProductRules:
 
 
 def load_rules(session: Session, product_ids: Iterable[int], on: dt.date) -> dict[int, ProductRules]:
+    return load_rules_for_days(session, product_ids, [on])[on]
+
+
+def load_rules_for_days(session: Session, product_ids: Iterable[int],
+                        days: Iterable[dt.date]) -> dict[dt.date, dict[int, ProductRules]]:
+    """``load_rules`` for several days in the same few queries (an import's orders are dated
+    differently): a product whose rules are the same on two days gets the same object."""
     ids = sorted(set(product_ids))
-    if not ids:
-        return {}
+    days = sorted(set(days))
+    if not ids or not days:
+        return {day: {} for day in days}
     prods = session.execute(
         select(Product.id, Product.list_price, Product.standard_cost, Product.make_to_stock, Product.family_id)
         .where(Product.id.in_(ids))
@@ -255,23 +325,30 @@ def load_rules(session: Session, product_ids: Iterable[int], on: dt.date) -> dic
         breaks.setdefault(pid, []).append((mq, disc))
     families = {p.family_id for p in prods}
     promos = session.execute(
-        select(Promotion.name, Promotion.product_id, Promotion.family_id, Promotion.discount)
-        .where(Promotion.starts_on <= on, Promotion.ends_on >= on,
+        select(Promotion.name, Promotion.product_id, Promotion.family_id, Promotion.discount, Promotion.starts_on,
+               Promotion.ends_on)
+        .where(Promotion.starts_on <= days[-1], Promotion.ends_on >= days[0],
                or_(Promotion.product_id.in_(ids), Promotion.family_id.in_(families)))
         .order_by(Promotion.id)
     ).all()
-    out = {}
-    for p in prods:
-        mine = tuple((name, disc) for name, ppid, fid, disc in promos if ppid == p.id or fid == p.family_id)
-        out[p.id] = ProductRules(p.id, p.list_price, p.standard_cost, p.make_to_stock,
-                                 tuple(breaks.get(p.id, ())), mine)
+    out: dict[dt.date, dict[int, ProductRules]] = {}
+    same: dict[ProductRules, ProductRules] = {}
+    for day in days:
+        running = [(name, ppid, fid, disc) for name, ppid, fid, disc, starts, ends in promos if starts <= day <= ends]
+        rules = out[day] = {}
+        for p in prods:
+            mine = tuple((name, disc) for name, ppid, fid, disc in running if ppid == p.id or fid == p.family_id)
+            r = ProductRules(p.id, p.list_price, p.standard_cost, p.make_to_stock, tuple(breaks.get(p.id, ())), mine)
+            rules[p.id] = same.setdefault(r, r)
     return out
 
 
 def quote_from_rules(rules: ProductRules, quantity: Decimal, *, tier: str | None, settings: FirmSettings,
-                     unit_cost: Decimal | None = None, extra_discount: Decimal = ZERO) -> PriceQuote:
+                     unit_cost: Decimal | None = None, extra_discount: Decimal = ZERO,
+                     explain: bool = True) -> PriceQuote:
     """Pure: the price of ``quantity`` units given the loaded rules. The best single promotion
-    applies (promotions do not stack with each other); the highest break reached applies."""
+    applies (promotions do not stack with each other); the highest break reached applies.
+    ``explain=False`` leaves the explanation empty (bulk pricing shows none)."""
     qty = Decimal(quantity)
     tier_d = settings.tier_discount(tier)
     brk, brk_q = ZERO, None
@@ -287,16 +364,17 @@ def quote_from_rules(rules: ProductRules, quantity: Decimal, *, tier: str | None
     cost = rules.standard_cost if unit_cost is None else unit_cost
     margin = margin_of(unit_price, cost)
     expl = []
-    if tier and tier_d:
-        expl.append(f"tier {tier} {MINUS}{pct(tier_d)}")
-    if brk:
-        expl.append(f"{_num(brk_q)}+ units {MINUS}{pct(brk)}")  # type: ignore[arg-type]
-    if promo_d:
-        expl.append(f"{promo_name} {MINUS}{pct(promo_d)}")
-    if extra_discount:
-        expl.append(f"extra {MINUS}{pct(extra_discount)}")
-    if not expl:
-        expl.append("list price")
+    if explain:
+        if tier and tier_d:
+            expl.append(f"tier {tier} {MINUS}{pct(tier_d)}")
+        if brk:
+            expl.append(f"{_num(brk_q)}+ units {MINUS}{pct(brk)}")  # type: ignore[arg-type]
+        if promo_d:
+            expl.append(f"{promo_name} {MINUS}{pct(promo_d)}")
+        if extra_discount:
+            expl.append(f"extra {MINUS}{pct(extra_discount)}")
+        if not expl:
+            expl.append("list price")
     return PriceQuote(
         product_id=rules.product_id, quantity=qty, list_price=rules.list_price, tier=tier, tier_discount=tier_d,
         break_discount=brk, break_quantity=brk_q, promo_discount=promo_d, promo_name=promo_name,
@@ -310,7 +388,7 @@ def unit_cost_for(session: Session, rules: ProductRules, quantity: Decimal,
     """Standard cost for stock items; a cost estimate for the quantity of made-to-order ones."""
     if rules.make_to_stock:
         return money(rules.standard_cost)
-    return cost_estimate(session, rules.product_id, quantity, settings=settings).unit_cost
+    return CostBook(session, [rules.product_id], settings=settings).unit_cost(rules.product_id, Decimal(quantity))
 
 
 def price_for(session: Session, customer_id: int | None, product_id: int, quantity: Decimal | int, on: dt.date,
@@ -418,18 +496,59 @@ def price_entered_lines(s: Session, tier: str | None, lines: Sequence[LineInput]
     if tier is None or problems:
         return [], problems
     rules = load_rules(s, [f[2].id for f in found], on)
+    book = CostBook(s, [f[2].id for f in found], settings=settings)
+    priced = price_lines([(rules[product.id], qty, tier, extra, override)
+                          for _i, _ln, product, qty, extra, override in found], settings=settings,
+                         unit_cost=book.unit_cost)
     out = []
-    for _i, ln, product, qty, extra, override in found:
-        r = rules[product.id]
-        cost = unit_cost_for(s, r, qty, settings=settings)
-        quote = quote_from_rules(r, qty, tier=tier, settings=settings, unit_cost=cost, extra_discount=extra)
-        price, disc, reason = quote.unit_price, quote.discount, None
-        if override is not None:
-            price, reason = money(override), ln.override_reason.strip()  # type: ignore[union-attr]
-            disc = ONE - price / r.list_price if r.list_price > 0 else ZERO
-        disc = min(max(disc, ZERO), Decimal("0.9999")).quantize(RATE)
-        out.append(EnteredLine(product, qty, r.list_price, disc, price, reason, product.tax_rate, cost))
+    for (_i, ln, product, qty, _extra, override), (disc, price, cost) in zip(found, priced, strict=True):
+        reason = ln.override_reason.strip() if override is not None else None  # type: ignore[union-attr]
+        out.append(EnteredLine(product, qty, rules[product.id].list_price, disc, price, reason, product.tax_rate,
+                               cost))
     return out, problems
+
+
+def price_line(rules: ProductRules, quantity: Decimal, *, tier: str | None, settings: FirmSettings,
+               unit_cost: Decimal, extra_discount: Decimal = ZERO,
+               override: Decimal | None = None) -> tuple[Decimal, Decimal]:
+    """(discount, unit price) of one line as stored: the rules' price (list, quantity break, tier,
+    best promotion, the salesperson's extra discount; cents half-up), or a price set by hand
+    (``override``, which needs a reason wherever it is entered) with the discount it amounts to
+    off list. The discount is the combined one, 0 to 0.9999, four places."""
+    if override is not None:
+        price = Decimal(override).quantize(CENT, ROUND_HALF_UP)  # money(): cents, half up
+        disc = ONE - price / rules.list_price if rules.list_price > 0 else ZERO
+    else:
+        quote = quote_from_rules(rules, quantity, tier=tier, settings=settings, unit_cost=unit_cost,
+                                 extra_discount=extra_discount, explain=False)
+        price, disc = quote.unit_price, quote.discount
+    return min(max(disc, ZERO), MAX_DISCOUNT).quantize(RATE), price
+
+
+PriceKey = tuple[ProductRules, Decimal, "str | None", Decimal, "Decimal | None"]
+
+
+def price_lines(lines: Iterable[PriceKey], *, settings: FirmSettings,
+                unit_cost: Callable[[int, Decimal], Decimal]) -> list[tuple[Decimal, Decimal, Decimal]]:
+    """``price_line`` for many lines given as plain tuples (rules, quantity, tier, extra discount,
+    override) → (discount, unit price, unit cost) each; ``unit_cost(product id, quantity)`` is
+    ``CostBook.unit_cost``. Each distinct line is priced once (quantities, products and tiers
+    repeat: 100,000 imported lines are a few thousand prices)."""
+    memo: dict[tuple[int, Decimal, str | None, Decimal, Decimal | None], tuple[Decimal, Decimal, Decimal]] = {}
+    out = []
+    append = out.append
+    held = []  # the rules priced, kept alive so that their ids stay theirs
+    for rules, qty, tier, extra, override in lines:
+        key = (id(rules), qty, tier, extra, override)
+        got = memo.get(key)
+        if got is None:
+            held.append(rules)
+            cost = unit_cost(rules.product_id, qty)
+            disc, price = price_line(rules, qty, tier=tier, settings=settings, unit_cost=cost, extra_discount=extra,
+                                     override=override)
+            got = memo[key] = (disc, price, cost)
+        append(got)
+    return out
 
 
 def recover_extra_discount(list_price: Decimal, base: Decimal, unit_price: Decimal) -> Decimal:

@@ -274,13 +274,19 @@ def test_templates_explain_each_column_and_offer_drop_down_lists(demo, tmp_path)
 
 def test_imported_orders_have_totals_reservations_ids_and_a_timeline_entry(demo, tmp_path) -> None:
     """The bulk write (explicit ids on SQLite, read back elsewhere; NULL columns as literals)
-    gives the same orders the order form would: totals per line rounded, free stock reserved
-    line by line, the next SO- number moved past the imported ones, one timeline entry each."""
+    gives the orders the order form would (issue 18): a price in the sheet is a price set by hand
+    (money rounded), an empty one the firm's price for the customer, totals per line rounded, free
+    stock reserved line by line, numbers of the order series (the sheet's number named in the
+    timeline entry, one each), and an order priced below cost waits for management."""
+    from app.models import NumberSequence, TimelineEvent
+    from app.services.pricing import price_for
+
     db, actor = demo
     with db.read() as s:
-        sku, price, tax, cost, on_hand, reserved = s.execute(select(
-            Product.sku, Product.list_price, Product.tax_rate, Product.standard_cost, Product.stock_on_hand,
-            Product.stock_reserved).where(Product.sku == "SH-1200-5")).one()
+        pid, sku, tax, on_hand, reserved = s.execute(select(
+            Product.id, Product.sku, Product.tax_rate, Product.stock_on_hand, Product.stock_reserved)
+            .where(Product.sku == "SH-1200-5")).one()
+        series = s.scalar(select(NumberSequence.next_value).where(NumberSequence.name == "order"))
     free = on_hand - reserved
     path = _book(tmp_path / "orders.xlsx", [
         ["Order number", "Customer code", "Order date", "Requested date", "SKU", "Quantity", "Unit price"],
@@ -292,23 +298,27 @@ def test_imported_orders_have_totals_reservations_ids_and_a_timeline_entry(demo,
     assert plan.ok, [str(p) for p in plan.problems]
     importer.run_import(db, actor("sales"), plan)
     with db.read() as s:
-        o1 = s.scalars(select(SalesOrder).where(SalesOrder.number == "SO-990001")).one()
-        o2 = s.scalars(select(SalesOrder).where(SalesOrder.number == "SO-990002")).one()
+        o1 = s.scalars(select(SalesOrder).where(SalesOrder.number == f"SO-{series:06d}")).one()
+        o2 = s.scalars(select(SalesOrder).where(SalesOrder.number == f"SO-{series + 1:06d}")).one()
         assert [ln.line_no for ln in o1.lines] == [1, 2] and o1.status.value == "confirmed"
         first, second = o1.lines
-        assert first.unit_price == D("10.01") and second.unit_price == price  # money rounded; empty = list price
+        firms = price_for(s, o1.customer_id, pid, 3, dt.date(2026, 11, 20)).unit_price
+        assert first.unit_price == D("10.01") and first.price_override_reason  # money rounded, set by hand
+        assert second.unit_price == firms and second.price_override_reason is None  # empty: the firm's price
         assert first.qty_reserved == free and second.qty_reserved == 0  # free stock runs out on line 1
-        net = (first.quantity * D("10.01")).quantize(D("0.01")) + (3 * price).quantize(D("0.01"))
-        assert o1.total_net == net and o1.promise_date == dt.date(2026, 12, 15)
+        net = (first.quantity * D("10.01")).quantize(D("0.01")) + (3 * firms).quantize(D("0.01"))
+        assert o1.total_net == net and o1.promise_date == max(first.promise_date, second.promise_date)
+        assert o1.needs_approval and o1.approved_by is None  # 10.01 is below cost
         assert s.scalar(select(Customer.code).where(Customer.id == o2.customer_id)) == "PENNIN"
-        assert o2.requested_date is None and o2.lines[0].price_override_reason is None
+        assert o2.requested_date is None and o2.lines[0].unit_price == D("19.99")
         assert o2.total_tax == (D("19.99") * tax).quantize(D("0.01"))
         assert s.scalar(select(Product.stock_reserved).where(Product.sku == sku)) == on_hand
-        from app.models import NumberSequence, TimelineEvent
-        assert s.scalar(select(NumberSequence.next_value).where(NumberSequence.name == "order")) == 990003
-        events = s.scalars(select(TimelineEvent).where(TimelineEvent.order_id.in_([o1.id, o2.id]))).all()
-        assert sorted(e.summary for e in events) == ["Order SO-990001 imported from Excel (2 line(s))",
-                                                      "Order SO-990002 imported from Excel (1 line(s))"]
+        assert s.scalar(select(NumberSequence.next_value).where(NumberSequence.name == "order")) == series + 2
+        events = s.scalars(select(TimelineEvent).where(TimelineEvent.order_id.in_([o1.id, o2.id]),
+                                                       TimelineEvent.kind == "imported")).all()
+        assert sorted(e.summary.split(", promised")[0] for e in events) == [
+            f"Order {o1.number} imported from Excel (SO-990001 in the sheet, 2 line(s))",
+            f"Order {o2.number} imported from Excel (SO-990002 in the sheet, 1 line(s))"]
         assert {e.customer_id for e in events} == {o1.customer_id, o2.customer_id}
 
 

@@ -1,0 +1,217 @@
+"""The Excel import of orders goes through the order screen's rules (issue 18): the same prices,
+discounts, totals, tax, reservations, promise dates and numbers as ``orders.new_quote`` +
+``confirm`` for the same lines; an order below the margin floor arrives confirmed but waiting for
+management, and nothing downstream proceeds past it; a price in the sheet is a price set by hand;
+``ordercycle import`` signs in. SQLite file and, when configured, PostgreSQL (``demo``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from app import clock
+from app.exchange import importer
+from app.models import (
+    Customer,
+    Product,
+    SalesOrder,
+    TimelineEvent,
+)
+from app.services import billing, orders, shipping
+from app.services.orders import ApprovalRequired, LineInput
+from app.services.pricing import price_for
+
+HEAD = ["Order number", "Customer code", "Order date", "Requested date", "SKU", "Quantity", "Unit price", "Discount"]
+
+
+@pytest.fixture
+def demo(demo, tmp_path, monkeypatch):
+    """The shared demo fixture, with remembered column mappings kept in this test's folder."""
+    monkeypatch.setenv("ORDERCYCLE_CONFIG_DIR", str(tmp_path / "config"))
+    return demo
+
+
+def _sheet(path: Path, rows: list[list]) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEAD)
+    for r in rows:
+        ws.append(r + [None] * (len(HEAD) - len(r)))
+    wb.save(path)
+    return path
+
+
+def _import(db, who, path: Path) -> list[int]:
+    """Import the sheet; the ids of the orders it created or changed, in the sheet's order."""
+    with db.read() as s:
+        top = s.scalar(select(func.max(SalesOrder.id))) or 0
+    plan = importer.dry_run(db, who, "orders", path)
+    assert plan.ok, [str(p) for p in plan.problems]
+    importer.run_import(db, who, plan)
+    with db.read() as s:
+        return list(s.scalars(select(SalesOrder.id).where(SalesOrder.id > top).order_by(SalesOrder.number)))
+
+
+def _free(db, sku: str) -> D:
+    with db.read() as s:
+        on_hand, reserved = s.execute(select(Product.stock_on_hand, Product.stock_reserved)
+                                      .where(Product.sku == sku)).one()
+    return on_hand - reserved
+
+
+def _facts(view: orders.OrderView) -> tuple:
+    """What the rules decide about an order (not who entered it or its number)."""
+    lines = tuple((ln.product_id, ln.quantity, ln.list_price, ln.discount, ln.unit_price, ln.override_reason,
+                   ln.tax_rate, ln.unit_cost, ln.net, ln.tax, ln.promise_date, ln.qty_reserved) for ln in view.lines)
+    return (view.customer_id, view.status, view.totals, view.needs_approval, view.approved_by, view.promise_date,
+            view.bottleneck, lines)
+
+
+# --------------------------------------------------------------------------------------------
+# the same orders as the order screen's
+# --------------------------------------------------------------------------------------------
+
+def test_imported_orders_equal_the_screens_orders_for_the_same_lines(demo, tmp_path) -> None:
+    """Three orders — stock partly free, a quantity break, the season's promotion, a tier discount,
+    made-to-order work that queues behind the order before it — imported in one sheet, then the
+    same lines entered and confirmed on the order screen one after another from the same state
+    (the imported orders cancelled: their stock and their place in the queues given back)."""
+    db, actor = demo
+    sales = actor("sales")
+    today = clock.today()
+    free = _free(db, "SH-1200-5")
+    wanted = [
+        ("HALDEN", [("SH-1200-5", free + 300), ("SH-900-4", 30), ("SYS-PR-2700", 2)]),  # tier A, break, to make
+        ("SHOWCS", [("SYS-PR-2700", 3), ("WB-1500-STD", 1), ("SH-1200-5", 200)]),  # tier B: queues behind the first
+        ("OAKWD", [("MG-PNL-1000", 12), ("SYS-ARC-10", 1), ("SP-ANCHOR-M12", 250)]),  # tier C
+    ]
+    rows = [[f"OLD-{i}", cust, today, None, sku, float(qty)] for i, (cust, lines) in enumerate(wanted)
+            for sku, qty in lines]
+    imported = [orders.get_order(db, sales, oid) for oid in _import(db, sales, _sheet(tmp_path / "o.xlsx", rows))]
+    assert len(imported) == 3
+    assert all(v.status == "confirmed" and not v.needs_approval for v in imported)
+    assert imported[0].lines[0].qty_reserved == free  # the free stock, the rest to make
+    assert imported[0].lines[1].discount > 0 and imported[2].lines[0].unit_price > 0
+    for v in imported:  # give the stock and the queues back
+        orders.cancel(db, sales, v.id, v.version, "entered again on the screen")
+    screen = []
+    for cust, lines in wanted:
+        q = orders.new_quote(db, sales, cust, [LineInput(sku, qty) for sku, qty in lines])
+        screen.append(orders.confirm(db, sales, q.id, q.version))
+    for got, want in zip(imported, screen, strict=True):
+        assert _facts(got) == _facts(want)
+    assert screen[1].promise_date is not None and screen[1].bottleneck  # the made-to-order work queued
+
+
+def test_a_price_in_the_sheet_is_a_price_set_by_hand_as_on_the_screen(demo, tmp_path) -> None:
+    db, actor = demo
+    sales = actor("sales")
+    today = clock.today()
+    with db.read() as s:
+        pid = s.scalar(select(Product.id).where(Product.sku == "SH-900-4"))
+        cid = s.scalar(select(Customer.id).where(Customer.code == "OAKWD"))
+        firm = price_for(s, cid, pid, 4, today).unit_price
+    rows = [["OLD-1", "OAKWD", today, None, "SH-900-4", 4, 150.004],  # set by hand (money rounded)
+            ["OLD-1", "OAKWD", today, None, "SH-900-4", 4, float(firm)],  # the firm's own price
+            ["OLD-1", "OAKWD", today, None, "SH-900-4", 4, None, 0.1]]  # the firm's, with an extra 10 %
+    (oid,) = _import(db, sales, _sheet(tmp_path / "prices.xlsx", rows))
+    got = orders.get_order(db, sales, oid)
+    # the same lines on the order screen: a price typed over (with its reason), none, an extra discount
+    q = orders.new_quote(db, sales, "OAKWD", [
+        LineInput("SH-900-4", 4, price_override=D("150.00"), override_reason=importer_reason()),
+        LineInput("SH-900-4", 4), LineInput("SH-900-4", 4, D("0.1"))])
+    want = orders.confirm(db, sales, q.id, q.version)
+    pick = [(ln.unit_price, ln.discount, ln.extra_discount, ln.override_reason, ln.net) for ln in got.lines]
+    assert pick == [(ln.unit_price, ln.discount, ln.extra_discount, ln.override_reason, ln.net) for ln in want.lines]
+    assert got.lines[0].unit_price == D("150.00") and got.lines[0].override_reason == importer_reason()
+    assert got.lines[1].unit_price == firm and got.lines[1].override_reason is None
+    assert got.lines[2].extra_discount == D("0.1") and got.totals == want.totals
+
+
+def importer_reason() -> str:
+    from app.exchange.kinds import PRICE_FROM_SHEET
+
+    return PRICE_FROM_SHEET
+
+
+# --------------------------------------------------------------------------------------------
+# the margin floor
+# --------------------------------------------------------------------------------------------
+
+def test_an_order_at_a_cent_a_unit_imported_by_sales_waits_for_management(demo, tmp_path) -> None:
+    """The finding of issue 18: sales imported an order at 0.01 a unit and it went through,
+    confirmed, needs_approval 0. Now it arrives confirmed but awaiting management's approval (a
+    timeline entry says so), and is not picked or invoiced until management approves."""
+    db, actor = demo
+    sales, boss, ship, fin = actor("sales"), actor("management"), actor("shipping"), actor("finance")
+    rows = [["CHEAP-1", "SHOWCS", clock.today(), None, "SH-1200-5", 2, 0.01]]
+    (oid,) = _import(db, sales, _sheet(tmp_path / "cheap.xlsx", rows))
+    with db.read() as s:
+        order = s.get(SalesOrder, oid)
+        assert order.status.value == "confirmed" and order.needs_approval and order.approved_by is None
+        assert orders.awaiting_approval(order)
+        assert order.lines[0].unit_price == D("0.01") and order.lines[0].qty_reserved == 2
+        waits = s.scalars(select(TimelineEvent.summary).where(TimelineEvent.order_id == oid,
+                                                              TimelineEvent.kind == "needs_approval")).all()
+    assert len(waits) == 1 and "below the" in waits[0] and "waits for management" in waits[0]
+    assert oid not in {r.order_id for r in shipping.ready_orders(db, ship)}
+    with pytest.raises(ApprovalRequired, match="not picked"):
+        shipping.create_pick_list(db, ship, [oid])
+    with pytest.raises(ApprovalRequired, match="not invoiced"):
+        billing.invoice_order(db, fin, oid)
+    view = orders.get_order(db, boss, oid)
+    assert view.approval_reason and "floor" in view.approval_reason
+    ok = orders.approve(db, boss, oid, view.version)
+    assert ok.approved_by == "management"
+    assert oid in {r.order_id for r in shipping.ready_orders(db, ship)}
+    assert shipping.create_pick_list(db, ship, [oid]).rows
+
+
+def test_an_import_that_changes_an_order_below_cost_sends_it_back_to_management(demo, tmp_path) -> None:
+    db, actor = demo
+    sales, boss = actor("sales"), actor("management")
+    q = orders.new_quote(db, sales, "SHOWCS", [LineInput("SH-1200-5", 2)])
+    o = orders.confirm(db, sales, q.id, q.version)
+    free = _free(db, "SH-1200-5")
+    rows = [[o.number, "SHOWCS", o.order_date, None, "SH-1200-5", 2, 0.5]]
+    plan = importer.dry_run(db, sales, "orders", _sheet(tmp_path / "change.xlsx", rows))
+    assert plan.ok and plan.updated == 1, [str(p) for p in plan.problems]
+    importer.run_import(db, sales, plan)
+    got = orders.get_order(db, boss, o.id)
+    assert got.status == "confirmed" and got.needs_approval and got.approved_by is None
+    assert got.lines[0].unit_price == D("0.50") and got.lines[0].qty_reserved == 2
+    assert _free(db, "SH-1200-5") == free  # its stock given back and reserved again, not twice
+    with db.read() as s:
+        kinds = s.scalars(select(TimelineEvent.kind).where(TimelineEvent.order_id == o.id)).all()
+    assert "changed" in kinds and "needs_approval" in kinds
+
+
+# --------------------------------------------------------------------------------------------
+# numbers
+# --------------------------------------------------------------------------------------------
+
+def test_imported_orders_take_the_next_numbers_of_the_screens_series(demo, tmp_path) -> None:
+    db, actor = demo
+    sales = actor("sales")
+
+    def screen_order() -> str:
+        q = orders.new_quote(db, sales, "SHOWCS", [LineInput("SH-1200-5", 1)])
+        return orders.confirm(db, sales, q.id, q.version).number
+
+    first = screen_order()
+    rows = [["PREV-7", "SHOWCS", clock.today(), None, "SH-900-4", 1],
+            ["PREV-3", "HALDEN", clock.today(), None, "SH-900-4", 1]]
+    ids = _import(db, sales, _sheet(tmp_path / "numbers.xlsx", rows))
+    third = screen_order()
+    with db.read() as s:
+        numbers = [s.get(SalesOrder, i).number for i in ids]
+        events = s.scalars(select(TimelineEvent.summary).where(TimelineEvent.order_id.in_(ids),
+                                                               TimelineEvent.kind == "imported")).all()
+    n = int(first.removeprefix("SO-"))
+    assert numbers == [f"SO-{n + 1:06d}", f"SO-{n + 2:06d}"]  # in the sheet's order
+    assert third == f"SO-{n + 3:06d}"
+    assert sorted("PREV-7" in e or "PREV-3" in e for e in events) == [True, True]  # the sheet's number is kept
