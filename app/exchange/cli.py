@@ -1,4 +1,10 @@
-"""``ordercycle export`` and ``ordercycle import`` (wired into app/main.py)."""
+"""``ordercycle export`` and ``ordercycle import`` (wired into app/main.py).
+
+``import`` writes (its dry run reads what the user could write), so it signs in like every
+writing command (``app.cli_auth.command_actor``: ``--user`` or ORDERCYCLE_USER, the password from
+ORDERCYCLE_PASSWORD or a prompt, throttled and audited as the sign-in window; an empty new
+database needs nobody). ``export`` and ``template`` only read: they act as the named user, who
+must exist, be active and have the role, or else as the first active user allowed to."""
 
 from __future__ import annotations
 
@@ -28,7 +34,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     im.add_argument("--sheet", help="the sheet to read (default: the first)")
     im.add_argument("--dry-run", action="store_true", help="check only; write nothing")
     im.add_argument("--report", type=Path, help="save a copy of the workbook with the problems marked")
-    im.add_argument("--user", help="act as this user (default: an active user allowed to import it)")
+    im.add_argument("--user", help="sign in as this user (or ORDERCYCLE_USER); the password comes from "
+                                   "ORDERCYCLE_PASSWORD or a prompt")
     im.add_argument("file", type=Path)
     tp = sub.add_parser("template", help="write the import template of a kind")
     tp.add_argument("--db", required=True)
@@ -69,7 +76,10 @@ def run(args: argparse.Namespace) -> int:
             api.template(db, _actor(db, k.import_permission or k.export_permission, args.user), k.name, args.file)
             print(f"template for {k.title.lower()} written to {args.file}")
             return 0
-        actor = _actor(db, k.import_permission, args.user)  # type: ignore[arg-type]
+        from app.cli_auth import command_actor
+
+        actor = command_actor(db, k.import_permission, username=args.user,  # type: ignore[arg-type]
+                              what=f"import {k.title.lower()}")
         plan = importer.dry_run(db, actor, k.name, args.file, sheet=args.sheet)
         if plan.problems:
             for p in plan.problems:

@@ -5,7 +5,6 @@ SQLite file and, when configured, PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -238,23 +237,24 @@ def test_upsert_counts_and_permissions(demo, tmp_path) -> None:
         assert s.scalars(select(Customer.tier).where(Customer.code == "NEWCO")).one().value == "C"
 
 
-def test_command_line_import_export_and_exit_codes(demo, tmp_path, db_url, capsys) -> None:
+def test_command_line_import_export_and_exit_codes(demo, tmp_path, db_url, capsys, monkeypatch) -> None:
     from app.main import main
 
-    db, actor = demo
+    db, _actor = demo
+    monkeypatch.setenv("ORDERCYCLE_USER", "production")  # import signs in (issue 18)
+    monkeypatch.setenv("ORDERCYCLE_PASSWORD", "demo1234")
     out = tmp_path / "products.xlsx"
     assert main(["export", "--db", db_url, "--kind", "products", str(out)]) == 0
     assert "rows of products written" in capsys.readouterr().out
     assert main(["import", "--db", db_url, "--kind", "products", "--dry-run", str(out)]) == 0
     assert "40 unchanged" in capsys.readouterr().out
     bad = _book(tmp_path / "bad.xlsx", [["SKU", "Name", "Family", "List price"], ["X-1", "x", "NOFAMILY", 5]])
-    digest = hashlib.sha256(Path(db_url).read_bytes()).hexdigest() if not db_url.startswith("postgres") else None
+    before = _fingerprint(db)  # the sign-in itself is recorded; the data stays as it is
     report = tmp_path / "report.xlsx"
     assert main(["import", "--db", db_url, "--kind", "products", "--report", str(report), str(bad)]) == 1
     err = capsys.readouterr().err
     assert "row 2, column C" in err and "no product family 'NOFAMILY'" in err and report.exists()
-    if digest:
-        assert hashlib.sha256(Path(db_url).read_bytes()).hexdigest() == digest
+    assert _fingerprint(db) == before
     assert main(["template", "--db", db_url, "--kind", "orders", str(tmp_path / "t.xlsx")]) == 0
 
 

@@ -189,7 +189,8 @@ def test_the_import_command_refuses_a_cell_at_xfd1048576_and_exits_1(demo, db_ur
     res = subprocess.run([sys.executable, "-m", "app", "import", "--db", db_url, "--kind", "stock", "--dry-run",
                           str(far)], check=False, capture_output=True, text=True, timeout=120,
                          cwd=Path(__file__).parents[2],
-                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "ORDERCYCLE_USER": "production",
+                              "ORDERCYCLE_PASSWORD": "demo1234"})  # import signs in (issue 18)
     assert res.returncode == 1, (res.returncode, res.stderr[-2000:])
     assert "far.xlsx is too big to import: it spans 1,048,576 rows × 16,384 columns" in res.stderr
 

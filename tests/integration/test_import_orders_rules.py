@@ -16,10 +16,15 @@ from sqlalchemy import func, select
 from app import clock
 from app.exchange import importer
 from app.models import (
+    AuditLog,
     Customer,
+    NumberSequence,
     Product,
     SalesOrder,
+    SalesOrderLine,
+    SignInEvent,
     TimelineEvent,
+    User,
 )
 from app.services import billing, orders, shipping
 from app.services.orders import ApprovalRequired, LineInput
@@ -215,3 +220,51 @@ def test_imported_orders_take_the_next_numbers_of_the_screens_series(demo, tmp_p
     assert numbers == [f"SO-{n + 1:06d}", f"SO-{n + 2:06d}"]  # in the sheet's order
     assert third == f"SO-{n + 3:06d}"
     assert sorted("PREV-7" in e or "PREV-3" in e for e in events) == [True, True]  # the sheet's number is kept
+
+
+# --------------------------------------------------------------------------------------------
+# the command signs in
+# --------------------------------------------------------------------------------------------
+
+def _counts(db) -> tuple:
+    with db.read() as s:
+        return tuple(s.scalar(select(func.count()).select_from(t)) for t in (
+            SalesOrder, SalesOrderLine, TimelineEvent, SignInEvent, AuditLog, NumberSequence))
+
+
+def test_the_import_command_signs_in(demo, db_url, tmp_path, monkeypatch, capsys) -> None:
+    from app.main import main
+
+    db, _actor = demo
+    monkeypatch.delenv("ORDERCYCLE_USER", raising=False)
+    monkeypatch.delenv("ORDERCYCLE_PASSWORD", raising=False)
+    monkeypatch.setattr("sys.stdin", None)  # no terminal: nobody to prompt
+    path = _sheet(tmp_path / "cli.xlsx", [["CLI-1", "SHOWCS", clock.today(), None, "SH-1200-5", 1]])
+    before = _counts(db)
+    # no password: refused, nothing written (not even a sign-in attempt)
+    for extra in (["--dry-run"], []):
+        assert main(["import", "--db", db_url, "--kind", "orders", "--user", "sales", *extra, str(path)]) == 1
+        assert "no password for sales" in capsys.readouterr().err
+    assert _counts(db) == before
+    # a wrong password: refused, counted as a failed sign-in, no order written
+    monkeypatch.setenv("ORDERCYCLE_PASSWORD", "wrong")
+    assert main(["import", "--db", db_url, "--kind", "orders", "--user", "sales", str(path)]) == 1
+    assert "not right" in capsys.readouterr().err
+    with db.read() as s:
+        assert s.scalar(select(User.failed_sign_ins).where(User.username == "sales")) == 1
+        assert s.scalar(select(func.count()).select_from(SalesOrder)) == before[0]
+    # a user without the role: refused after signing in
+    monkeypatch.setenv("ORDERCYCLE_PASSWORD", "demo1234")
+    assert main(["import", "--db", db_url, "--kind", "orders", "--user", "shipping", str(path)]) == 1
+    assert "shipping (shipping) may not import open orders" in capsys.readouterr().err
+    # the right password: the import acts as that user
+    assert main(["import", "--db", db_url, "--kind", "orders", "--user", "sales", str(path)]) == 0
+    assert "1 new" in capsys.readouterr().out
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(SalesOrder)) == before[0] + 1
+        assert s.scalar(select(User.failed_sign_ins).where(User.username == "sales")) == 0
+        who = s.scalars(select(SalesOrder.updated_by).order_by(SalesOrder.id.desc()).limit(1)).one()
+    assert who == "sales"
+    # reading commands: a named user must exist and have the role
+    assert main(["export", "--db", db_url, "--kind", "orders", "--user", "nobody", str(tmp_path / "x.xlsx")]) == 1
+    assert "no active user 'nobody'" in capsys.readouterr().err
