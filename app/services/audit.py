@@ -119,6 +119,8 @@ def export_xlsx(db: Database, actor: Actor, f: AuditFilter, target: Path, *, pro
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
+    from app.exchange.writing import safe_row  # a value that looks like a formula is written as text
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Audit log")
     ws.freeze_panes = "A2"
@@ -140,7 +142,7 @@ def export_xlsx(db: Database, actor: Actor, f: AuditFilter, target: Path, *, pro
                                          AuditLog.new_value), f).order_by(AuditLog.id)).yield_per(2000)
         for row in result:
             at = row[0].astimezone(dt.timezone.utc).replace(tzinfo=None)
-            ws.append([at, *row[1:]])
+            ws.append(safe_row(ws, [at, *row[1:]]))
             n += 1
             if progress and n % 2000 == 0:
                 progress(n / total, f"{n:,} rows")
