@@ -682,9 +682,12 @@ def _price(s: Session, orders: list[dict[str, Any]], lk: dict[str, Any]) -> None
     pids = {ln[0] for o in orders for ln in o["lines"]}
     rules_on = load_rules_for_days(s, pids, set(day_of))
     book = CostBook(s, pids, settings=settings)
-    # 1. the distinct lines: (rules, quantity, tier, extra discount, sheet price)
+    # 1. the distinct lines (rules, quantity, tier, extra discount, sheet price), and the distinct
+    #    prices by the rules among them (rules, quantity, tier, extra discount)
     index: dict[tuple[Any, ...], int] = {}
-    wanted: list[tuple[Any, ...]] = []
+    distinct: list[tuple[int, Decimal | None]] = []  # (price by the rules, sheet price)
+    by_rules_index: dict[tuple[Any, ...], int] = {}
+    rule_keys: list[tuple[Any, ...]] = []
     refs: list[list[int]] = []  # per order, the distinct line of each of its lines
     for o, day in zip(orders, day_of, strict=True):
         rules, tier = rules_on[day], customers[o["customer"]][2]
@@ -694,25 +697,29 @@ def _price(s: Session, orders: list[dict[str, Any]], lk: dict[str, Any]) -> None
             key = (id(r), qty, tier, ZERO if price is not None or disc is None else disc, price)
             i = index.get(key)
             if i is None:
-                i = index[key] = len(wanted)
-                wanted.append((r, qty, tier, key[3], price))
+                ri = by_rules_index.get(key[:4])
+                if ri is None:
+                    ri = by_rules_index[key[:4]] = len(rule_keys)
+                    rule_keys.append((r, qty, tier, key[3], None))
+                i = index[key] = len(distinct)
+                distinct.append((ri, price))
             mine.append(i)
         refs.append(mine)
     # 2. priced by the rules; a different price in the sheet is a price set by hand
-    by_rules = price_lines([(r, q, tier, extra, None) for r, q, tier, extra, _p in wanted], settings=settings,
-                           unit_cost=book.unit_cost)
-    by_hand = [i for i, ((_r, _q, _t, _e, price), got) in enumerate(zip(wanted, by_rules, strict=True))
-               if price is not None and price != got[1]]
-    for i, got in zip(by_hand, price_lines([(wanted[i][0], wanted[i][1], wanted[i][2], ZERO, wanted[i][4])
-                                            for i in by_hand], settings=settings, unit_cost=book.unit_cost),
-                      strict=True):
-        by_rules[i] = (*got, PRICE_FROM_SHEET)  # type: ignore[call-overload]
+    by_rules = price_lines(rule_keys, settings=settings, unit_cost=book.unit_cost)
+    by_hand = [i for i, (ri, price) in enumerate(distinct) if price is not None and price != by_rules[ri][1]]
+    set_by_hand = dict(zip(by_hand, price_lines([(*rule_keys[distinct[i][0]][:3], ZERO, distinct[i][1])
+                                                 for i in by_hand], settings=settings, unit_cost=book.unit_cost),
+                           strict=True))
     line_of = []
-    for (r, qty, _tier, _extra, _price), got in zip(wanted, by_rules, strict=True):
-        disc, price, unit_cost = got[0], got[1], got[2]
+    for i, (ri, _price) in enumerate(distinct):
+        r, qty = rule_keys[ri][0], rule_keys[ri][1]
+        got = set_by_hand.get(i)
+        why = None if got is None else PRICE_FROM_SHEET
+        disc, price, unit_cost = by_rules[ri] if got is None else got
         rate = tax_rate[r.product_id]
-        line_of.append(((r.product_id, qty, r.list_price, disc, price, got[3] if len(got) > 3 else None, rate,
-                         unit_cost), *line_amounts(qty, price, rate, unit_cost), price < unit_cost))
+        line_of.append(((r.product_id, qty, r.list_price, disc, price, why, rate, unit_cost),
+                        *line_amounts(qty, price, rate, unit_cost), price < unit_cost))
     # 3. the orders' lines, totals and approval
     floor = settings.margin_floor
     for o, mine in zip(orders, refs, strict=True):

@@ -179,12 +179,15 @@ class Planner:
         self._plain: dict[int, tuple[int, bool, list[tuple[Decimal, str, Decimal, int]],
                                      list[tuple[int, Decimal, Decimal]]]] = {}
         self._leads: dict[tuple[int, Decimal], tuple[int, str | None]] = {}
+        self._work: dict[tuple[int, Decimal], tuple[tuple[tuple[int, Decimal], ...], int | None, Decimal]] = {}
         # per work center: (day offset, minutes already used that day) where new work may start
         self.cursor: dict[int, tuple[int, Decimal]] = {}
         for wc, minutes in open_load(session, exclude_order_id=exclude_order_id,
                                      exclude_order_ids=exclude_order_ids).items():
             self.cursor[wc] = self._consume(wc, 0, ZERO, minutes)
         self.load_end = dict(self.cursor)  # where the open load ends, with no gaps (see ``queue``)
+        self._booked = {wc for wc, (day, _used) in self.load_end.items() if day >= HORIZON_DAYS}
+        self._centers: dict[int, frozenset[int]] = {}  # the work centers of each product's routing
 
     # -- what the promises are made of, read once per product ----------------------------------
     def load(self, product_ids: Iterable[int]) -> None:
@@ -328,12 +331,27 @@ class Planner:
             self._leads[key] = got
         return got
 
+    def _steps(self, product_id: int, quantity: Decimal) -> tuple[tuple[tuple[int, Decimal], ...], int | None,
+                                                                  Decimal]:
+        """Making ``quantity``: each operation's (work center, minutes: set-up + run × quantity) in
+        routing order, the work center of the longest (the first of equals) and its minutes."""
+        key = (product_id, quantity)
+        got = self._work.get(key)
+        if got is None:
+            steps, pacer, longest = [], None, ZERO
+            for wc, setup, run in (self._plain.get(product_id) or self._facts(product_id))[3]:
+                minutes = setup + run * quantity
+                steps.append((wc, minutes))
+                if minutes > longest:
+                    longest, pacer = minutes, wc
+            got = self._work[key] = (tuple(steps), pacer, longest)
+        return got
+
     def _line(self, product_id: int, qty: Decimal) -> tuple[Any, ...]:
         """The rule for one line, in plain values: (kind — 0 from stock, 1 made without a routing,
         2 made on work centers —, ship day offset, free, take, to make, lead, why, wait days,
         bottleneck, pacer, longest operation, finish day offset). It takes the stock and its place
         in the queues; ``promise`` and ``order_dates`` dress it."""
-        ops = (self._plain.get(product_id) or self._facts(product_id))[3]
         free = self.free.get(product_id)
         if free is None:
             free = self._free_stock(self._product(product_id))
@@ -343,17 +361,17 @@ class Planner:
         nxt = self._next_work
         if to_make <= 0:
             return 0, self.next_working(0), free, take, to_make, 0, None, 0, None, None, ZERO, 0
-        lead, lead_why = self._leads.get((product_id, to_make)) or self._lead(product_id, to_make)
+        key = (product_id, to_make)
+        lead, lead_why = self._leads.get(key) or self._lead(product_id, to_make)
         # the first working day after the material arrives (or today)
         earliest = nxt[lead] if lead < len(nxt) else self.next_working(lead)
-        if not ops:
+        steps, pacer, longest = self._work.get(key) or self._steps(product_id, to_make)
+        if not steps:
             return 1, earliest, free, take, to_make, lead, lead_why, 0, None, None, ZERO, earliest
         worst_wait, bottleneck = 0, None
-        longest, pacer = ZERO, None
         finish = earliest
         cursor, caps_of = self.cursor, self._caps
-        for wc, setup, run in ops:
-            minutes = setup + run * to_make
+        for wc, minutes in steps:
             at = cursor.get(wc)
             if at is None or at[0] < earliest:  # nothing queued there before this can start
                 day, used = earliest, ZERO
@@ -369,11 +387,8 @@ class Planner:
                     if caps[day] > used:
                         break
                     day, used = day + 1, ZERO
-            wait = day - earliest
-            if wait > worst_wait:
-                worst_wait, bottleneck = wait, wc
-            if minutes > longest:
-                longest, pacer = minutes, wc
+            if day - earliest > worst_wait:
+                worst_wait, bottleneck = day - earliest, wc
             room = caps[day] - used
             if room > ZERO and minutes <= room:  # it fits in the day: ``_consume``'s first step
                 end = (day, used + minutes)
@@ -480,19 +495,28 @@ class Planner:
         lines queue from the end of the whole open load — booked without gaps, and no further
         than the horizon ``open_load`` is booked to (a work center booked that far stays there) —
         with the stock this order took gone."""
-        end, horizon = self.load_end, HORIZON_DAYS
+        end, horizon, booked = self.load_end, HORIZON_DAYS, self._booked
         full = (horizon, ZERO)
         for pid, quantity_open, reserved in lines:
             _lead, mts, _bom, ops = self._plain.get(pid) or self._facts(pid)
+            wcs = self._centers.get(pid)
+            if wcs is None:
+                wcs = self._centers[pid] = frozenset(wc for wc, _s, _r in ops)
+            if booked.issuperset(wcs):
+                continue  # nothing to book, or every work center it uses is booked to the horizon
             left = work_left(quantity_open, reserved, mts)
             if left <= 0:
                 continue
-            for wc, setup, run in ops:
+            for wc, minutes in (self._work.get((pid, left)) or self._steps(pid, left))[0]:
                 day, used = end.get(wc, (0, ZERO))
                 if day >= horizon:
                     continue
-                day, used = self._consume(wc, day, used, setup + run * left)
-                end[wc] = (day, used) if day < horizon else full
+                day, used = self._consume(wc, day, used, minutes)
+                if day < horizon:
+                    end[wc] = (day, used)
+                else:
+                    end[wc] = full
+                    booked.add(wc)
         self.cursor = dict(end)
 
 
