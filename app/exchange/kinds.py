@@ -54,6 +54,7 @@ from app.services.pricing import (
     line_amounts,
     load_rules_for_days,
     margin_of,
+    price_line,
     price_lines,
 )
 from app.services.promise import Planner
@@ -539,7 +540,8 @@ class Orders(Kind):
         headers: list[tuple[Any, ...]] = []
         updates: list[dict[str, Any]] = []
         events: list[tuple[int, str, str, str]] = []  # (customer id, order number, kind, summary)
-        # a line's values in the driver's form, once per distinct line (``_price`` shares them)
+        # a line's values in the driver's form, once per distinct line (``_price`` shares the line
+        # tuples between orders; the payload keeps them alive, so their ids stay theirs)
         driver: dict[int, tuple[Any, ...]] = {}
         texts: dict[tuple[Any, ...], str] = {}
         sequence = sorted((*new, *changed), key=lambda o: o["first_row"])
@@ -565,8 +567,8 @@ class Orders(Kind):
                 if part is None:
                     pid, qty, list_price, disc, price, why, rate, cost = ln
                     part = driver[id(ln)] = (pid, qty_(qty), money_(list_price), rate_(disc), money_(price), why,
-                                             rate_(rate), money_(cost), ln)
-                all_lines.append((oid, k, *part[:8], day_(day), qty_(t)))
+                                             rate_(rate), money_(cost))
+                all_lines.append((oid, k, *part, day_(day), qty_(t)))
             net, tax, cost, reason = o["net"], o["tax"], o["cost"], o["approval"]
             cid = o["customer_id"]
             when = texts.get((promised, bottleneck))
@@ -707,16 +709,14 @@ def _price(s: Session, orders: list[dict[str, Any]], lk: dict[str, Any]) -> None
         refs.append(mine)
     # 2. priced by the rules; a different price in the sheet is a price set by hand
     by_rules = price_lines(rule_keys, settings=settings, unit_cost=book.unit_cost)
-    by_hand = [i for i, (ri, price) in enumerate(distinct) if price is not None and price != by_rules[ri][1]]
-    set_by_hand = dict(zip(by_hand, price_lines([(*rule_keys[distinct[i][0]][:3], ZERO, distinct[i][1])
-                                                 for i in by_hand], settings=settings, unit_cost=book.unit_cost),
-                           strict=True))
     line_of = []
-    for i, (ri, _price) in enumerate(distinct):
-        r, qty = rule_keys[ri][0], rule_keys[ri][1]
-        got = set_by_hand.get(i)
-        why = None if got is None else PRICE_FROM_SHEET
-        disc, price, unit_cost = by_rules[ri] if got is None else got
+    for ri, sheet in distinct:
+        disc, price, unit_cost = by_rules[ri]
+        r, qty, tier = rule_keys[ri][0], rule_keys[ri][1], rule_keys[ri][2]
+        why = None
+        if sheet is not None and sheet != price:  # set by hand (each distinct sheet price is new: no memo)
+            disc, price = price_line(r, qty, tier=tier, settings=settings, unit_cost=unit_cost, override=sheet)
+            why = PRICE_FROM_SHEET
         rate = tax_rate[r.product_id]
         line_of.append(((r.product_id, qty, r.list_price, disc, price, why, rate, unit_cost),
                         *line_amounts(qty, price, rate, unit_cost), price < unit_cost))
