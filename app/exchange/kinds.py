@@ -587,9 +587,9 @@ class Orders(Kind):
                                 total_(tax), total_(cost), reason is not None) + ((oid,) if sqlite else ()))
                 events.append((cid, number, "imported", (f"Order {number} imported from Excel ({o['number']} in "
                                                          f"the sheet, {len(lines)} line(s)){when}")))
-            if reason is not None:
-                events.append((cid, number, "needs_approval", f"{number}: {reason}" + (f"; {WAITS}" if confirmed
-                                                                                      else "")))
+            if reason is not None:  # as the screen words it (a confirmed order it changes goes back to approval)
+                what = "back_to_approval" if confirmed and "id" in o else "needs_approval"
+                events.append((cid, number, what, f"{number}: {reason}" + (f"; {WAITS}" if confirmed else "")))
             if reserved:
                 events.append((cid, number, "stock_reserved", "Stock reserved: " + "; ".join(
                     reservation_text(sku_of[ln[0]], t, ln[1], ln[1]) for ln, t in zip(lines, takes, strict=True))))

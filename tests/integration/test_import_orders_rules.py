@@ -192,7 +192,7 @@ def test_an_import_that_changes_an_order_below_cost_sends_it_back_to_management(
     assert _free(db, "SH-1200-5") == free  # its stock given back and reserved again, not twice
     with db.read() as s:
         kinds = s.scalars(select(TimelineEvent.kind).where(TimelineEvent.order_id == o.id)).all()
-    assert "changed" in kinds and "needs_approval" in kinds
+    assert "changed" in kinds and "back_to_approval" in kinds  # as when the screen changes it
 
 
 # --------------------------------------------------------------------------------------------
