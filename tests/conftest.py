@@ -45,6 +45,29 @@ def pinned_clock():
         yield clock
 
 
+GUI_FIXTURES = {"qtbot", "qapp", "qtmodeltester"}
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_gui_thread(request):
+    """GUI tests: no automatic collection while they run, then one on this (the GUI) thread, so a
+    window's Qt objects are never destroyed by a collection a worker thread happens to start (a
+    deadlock; app.views.common.gc_thread does the same for the application)."""
+    import gc
+
+    if not GUI_FIXTURES & set(request.fixturenames):
+        yield
+        return
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        if was:
+            gc.enable()
+
+
 @pytest.fixture
 def db_url(backend: str, tmp_path) -> str:
     if backend == "sqlite":

@@ -28,6 +28,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("OrderCycle")
     app.setOrganizationName("OrderCycle")
     app.setStyle("Fusion")
+    from app.views.common.gc_thread import install
+
+    install(app)  # the cyclic collector runs on the GUI thread only (see gc_thread)
     return app  # type: ignore[return-value]
 
 
