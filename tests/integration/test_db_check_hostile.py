@@ -19,4 +19,4 @@ def test_text_in_an_amount_is_reported_not_a_crash(tmp_path, capsys) -> None:
     assert main(["db", "check", "--db", str(path)]) == 1
     err = capsys.readouterr().err
     assert "is not a number" in err and "Traceback" not in err
-    assert "invoice 1 (id 1): paid differs from the state OrderCycle last recorded" in err
+    assert "(id 1): paid differs from the state OrderCycle last recorded" in err  # its number depends on the day
