@@ -69,7 +69,7 @@ IMPORT_FIELDS: dict[str, tuple[str, ...]] = {
     "postcode": ("address.postcode",),
     "city": ("address.city",),
     "country": ("address.country",),
-    "number": ("sales_order.number",),
+    "number": ("sales_order.number", "sales_order.import_ref"),
     "customer_reference": ("sales_order.customer_reference",),
 }
 IMPORT_DEFAULT_LIMIT = 200  # the model's default String length

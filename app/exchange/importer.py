@@ -317,7 +317,7 @@ def _dry_run(db: Database, actor: Actor, kind_name: str, source: Path | str, *, 
     if state is not None:
         state.progress(0.65, "comparing with the database")
     with db.read() as s:
-        seq = s.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1))
+        seq = s.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1).with_for_update())
         lk = k.lookups(s)
         lk["actor"] = actor
         diff = k.diff(s, rows, lk)
@@ -356,10 +356,13 @@ def _run_import(db: Database, actor: Actor, plan: Plan, *, state: Any) -> Plan:
         s = uow.session
         if state is not None:
             state.progress(0.7, "writing")
-        # nobody saved since the check (on SQLite this transaction holds the write lock): its
-        # comparison stands; otherwise compare again inside the transaction
-        if plan.diff is not None and plan.lookups is not None and \
-                s.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1)) == plan.seq:
+        # nobody saved since the check: its comparison stands; otherwise compare again inside the
+        # transaction. Every save bumps the change counter as it commits, so holding the counter's
+        # row (SQLite: this transaction holds the write lock; PostgreSQL: FOR UPDATE) keeps every
+        # other save out until the import commits — two desks importing the same sheet at once
+        # write it once, the second comparing after the first
+        seq = s.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1).with_for_update())
+        if plan.diff is not None and plan.lookups is not None and seq == plan.seq:
             lk, diff = plan.lookups, plan.diff
         else:
             lk = k.lookups(s)

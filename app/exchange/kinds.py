@@ -394,13 +394,16 @@ class Orders(Kind):
         customers = {code: (cid, sp, getattr(tier, "value", tier), active) for cid, code, sp, tier, active in s.execute(
             select(C.c.id, C.c.code, C.c.salesperson_id, C.c.tier, C.c.active))}
         existing: dict[str, dict[str, Any]] = {}
-        for oid, number, status, cid, odate, rdate, ref, net in s.execute(select(
+        imported: dict[str, dict[str, Any]] = {}  # by the number in the sheet they came from
+        for oid, number, status, cid, odate, rdate, ref, net, iref in s.execute(select(
                 O.c.id, O.c.number, O.c.status, O.c.customer_id, O.c.order_date, O.c.requested_date,
-                O.c.customer_reference, O.c.total_net)):
-            existing[number] = {"id": oid, "status": getattr(status, "value", status), "customer_id": cid,
-                                "order_date": odate, "requested_date": rdate, "customer_reference": ref,
-                                "total_net": net}
-        return {"customers": customers, "products": _product_map(s), "orders": existing,
+                O.c.customer_reference, O.c.total_net, O.c.import_ref)):
+            existing[number] = {"id": oid, "number": number, "status": getattr(status, "value", status),
+                                "customer_id": cid, "order_date": odate, "requested_date": rdate,
+                                "customer_reference": ref, "total_net": net}
+            if iref is not None:
+                imported[iref] = existing[number]
+        return {"customers": customers, "products": _product_map(s), "orders": existing, "imported": imported,
                 "settings": load_settings(s)}
 
     def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
@@ -458,12 +461,19 @@ class Orders(Kind):
             elif not o["bad"]:
                 o["lines"].append((prod["id"], qty, price, disc, rn))
         good = [o for o in orders.values() if not o["bad"]]
+        # an OrderCycle number is that order; another number, one imported before, is the order
+        # it made (an import of the same sheet again changes nothing)
+        known, imported = lk["orders"], lk["imported"]
+        for o in good:
+            cur = known.get(o["number"]) or imported.get(o["number"])
+            if cur is not None:
+                o["current"] = cur
         _price(s, good, lk)
         new, changed, same = [], [], 0
-        lines_of = _stored_lines(s, [lk["orders"][o["number"]]["id"] for o in good if o["number"] in lk["orders"]])
+        lines_of = _stored_lines(s, [o["current"]["id"] for o in good if "current" in o])
         differ = []
         for o in good:
-            cur = lk["orders"].get(o["number"])
+            cur = o.get("current")
             if cur is None:
                 new.append(o)
                 continue
@@ -477,14 +487,17 @@ class Orders(Kind):
         # only quotes and confirmed orders nobody is picking change, as on the order screen
         busy = _orders_being_picked(s, [cur["id"] for _o, cur in differ])
         for o, cur in differ:
+            name = f"order {o['number']}" if cur["number"] == o["number"] else \
+                f"order {o['number']} (imported before as {cur['number']})"
             if cur["customer_id"] != o["customer_id"]:
-                why = f"order {o['number']} is another customer's: an import cannot move it to {o['customer']}"
+                why = f"{name} is another customer's: an import cannot move it to {o['customer']}"
             elif cur["status"] not in ("quote", "confirmed"):
-                why = f"order {o['number']} is {cur['status'].replace('_', ' ')}: an import cannot change it any more"
+                why = f"{name} is {cur['status'].replace('_', ' ')}: an import cannot change it any more"
             elif cur["id"] in busy:
-                why = f"order {o['number']} is being picked or shipped: its lines can no longer change"
+                why = f"{name} is being picked or shipped: its lines can no longer change"
             else:
                 o["id"], o["status"], o["before"] = cur["id"], cur["status"], cur["total_net"]
+                o["db_number"] = cur["number"]
                 changed.append(o)
                 continue
             problems.append((o["first_row"], "number", why))
@@ -518,7 +531,7 @@ class Orders(Kind):
         for o, n in zip(new, new_numbers, strict=True):
             o["new_number"] = n
         for o in changed:
-            ids[o["number"]] = o["id"]
+            ids[o["db_number"]] = o["id"]
         header_layout = HEADER_LAYOUT if sqlite else HEADER_LAYOUT[:-1]  # without the id
         header_constants = {c.key: None for c in O.columns if c.key not in HEADER_LAYOUT} | {
             "kind": OrderKind.ORDER.value, "status": OrderStatus.CONFIRMED.value, "confirmed_at": now,
@@ -548,7 +561,7 @@ class Orders(Kind):
         for o in sequence:
             lines = o["lines"]
             wanted = [(ln[0], ln[1]) for ln in lines]
-            number = o.get("new_number") or o["number"]
+            number = o.get("new_number") or o["db_number"]
             confirmed = o.get("status", "confirmed") == "confirmed"
             if confirmed:
                 promised, bottleneck, dates = planner.order_dates(wanted)
@@ -584,7 +597,8 @@ class Orders(Kind):
                 requested = date_(o["requested_date"])
                 headers.append((number, cid, o["salesperson_id"], date_(o["order_date"]), requested,
                                 date_(promised), bottleneck, o["customer_reference"], total_(net),
-                                total_(tax), total_(cost), reason is not None) + ((oid,) if sqlite else ()))
+                                total_(tax), total_(cost), reason is not None, o["number"]) +
+                               ((oid,) if sqlite else ()))
                 events.append((cid, number, "imported", (f"Order {number} imported from Excel ({o['number']} in "
                                                          f"the sheet, {len(lines)} line(s)){when}")))
             if reason is not None:  # as the screen words it (a confirmed order it changes goes back to approval)
@@ -601,7 +615,7 @@ class Orders(Kind):
             ids.update((number, oid) for oid, number in s.execute(select(O.c.id, O.c.number).where(O.c.id > before))
                        if number in wanted_numbers)
             all_lines = [ln if ln[0] is not None else (ids[number], *ln[1:])
-                         for ln, number in zip(all_lines, (o.get("new_number") or o["number"]
+                         for ln, number in zip(all_lines, (o.get("new_number") or o["db_number"]
                                                            for o in sequence for _ in o["lines"]), strict=True)]
         if updates:
             s.connection().execute(update(O).where(O.c.id == bindparam("_id")).values(
@@ -679,8 +693,7 @@ def _price(s: Session, orders: list[dict[str, Any]], lk: dict[str, Any]) -> None
     each distinct one is priced once."""
     settings, customers = lk["settings"], lk["customers"]
     tax_rate = {p["id"]: p["tax_rate"] for p in lk["products"].values()}
-    day_of = [lk["orders"][o["number"]]["order_date"] if o["number"] in lk["orders"] else o["order_date"]
-              for o in orders]
+    day_of = [o["current"]["order_date"] if "current" in o else o["order_date"] for o in orders]
     pids = {ln[0] for o in orders for ln in o["lines"]}
     rules_on = load_rules_for_days(s, pids, set(day_of))
     book = CostBook(s, pids, settings=settings)
@@ -743,7 +756,8 @@ def _price(s: Session, orders: list[dict[str, Any]], lk: dict[str, Any]) -> None
 
 # in each table's column order (the id last: SQLite only, see ``Orders.apply``)
 HEADER_LAYOUT = ("number", "customer_id", "salesperson_id", "order_date", "requested_date", "promise_date",
-                 "bottleneck", "customer_reference", "total_net", "total_tax", "total_cost", "needs_approval", "id")
+                 "bottleneck", "customer_reference", "total_net", "total_tax", "total_cost", "needs_approval",
+                 "import_ref", "id")
 LINE_LAYOUT = ("order_id", "line_no", "product_id", "quantity", "list_price", "discount", "unit_price",
                "price_override_reason", "tax_rate", "unit_cost", "promise_date", "qty_reserved")
 EVENT_LAYOUT = ("customer_id", "order_id", "kind", "summary", "ref_id")

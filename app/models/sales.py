@@ -24,6 +24,9 @@ class SalesOrder(IdMixin, CreatedMixin, VersionedMixin, Base):
         Index("ix_sales_order_salesperson_date", "salesperson_id", "order_date"),
         Index("ix_sales_order_order_date", "order_date"),
         Index("ix_sales_order_total_net", "total_net"),
+        # an order imported from another system keeps that system's number: importing the same
+        # sheet again finds the orders it made instead of making them twice
+        Index("uq_sales_order_import_ref", "import_ref", unique=True),
     )
 
     number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -47,6 +50,7 @@ class SalesOrder(IdMixin, CreatedMixin, VersionedMixin, Base):
     hold_reason: Mapped[str | None] = mapped_column(Text)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     source_order_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order.id"))  # backorder of
+    import_ref: Mapped[str | None] = mapped_column(String(40))  # its number in the sheet it was imported from
 
     lines: Mapped[list[SalesOrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="SalesOrderLine.line_no"

@@ -188,6 +188,7 @@ class Planner:
         self.load_end = dict(self.cursor)  # where the open load ends, with no gaps (see ``queue``)
         self._booked = {wc for wc, (day, _used) in self.load_end.items() if day >= HORIZON_DAYS}
         self._centers: dict[int, frozenset[int]] = {}  # the work centers of each product's routing
+        self._making: dict[tuple[int, Decimal], tuple[Any, ...]] = {}  # ``_make_facts`` by (product, quantity)
 
     # -- what the promises are made of, read once per product ----------------------------------
     def load(self, product_ids: Iterable[int]) -> None:
@@ -347,6 +348,14 @@ class Planner:
             got = self._work[key] = (tuple(steps), pacer, longest)
         return got
 
+    def _make_facts(self, product_id: int, to_make: Decimal) -> tuple[Any, ...]:
+        """Making ``to_make``: (material lead days, why, the first day work may start — the first
+        working day after the material arrives —, the operations, the longest one's work center,
+        its minutes), worked out once per product and quantity."""
+        lead, lead_why = self._lead(product_id, to_make)
+        earliest = self.next_working(lead)
+        return (lead, lead_why, earliest, *self._steps(product_id, to_make))
+
     def _line(self, product_id: int, qty: Decimal) -> tuple[Any, ...]:
         """The rule for one line, in plain values: (kind — 0 from stock, 1 made without a routing,
         2 made on work centers —, ship day offset, free, take, to make, lead, why, wait days,
@@ -355,19 +364,22 @@ class Planner:
         free = self.free.get(product_id)
         if free is None:
             free = self._free_stock(self._product(product_id))
-        take = min(free, qty)
-        self.free[product_id] = free - take
-        to_make = qty - take
-        nxt = self._next_work
-        if to_make <= 0:
-            return 0, self.next_working(0), free, take, to_make, 0, None, 0, None, None, ZERO, 0
+        if free:
+            take = free if free < qty else qty
+            self.free[product_id] = free - take
+            to_make = qty - take
+            if to_make <= 0:
+                return 0, self.next_working(0), free, take, to_make, 0, None, 0, None, None, ZERO, 0
+        else:  # no stock: the quantity itself (its hash, once worked out, is kept with it)
+            take, to_make = ZERO, qty
         key = (product_id, to_make)
-        lead, lead_why = self._leads.get(key) or self._lead(product_id, to_make)
-        # the first working day after the material arrives (or today)
-        earliest = nxt[lead] if lead < len(nxt) else self.next_working(lead)
-        steps, pacer, longest = self._work.get(key) or self._steps(product_id, to_make)
+        making = self._making.get(key)
+        if making is None:
+            making = self._making[key] = self._make_facts(product_id, to_make)
+        lead, lead_why, earliest, steps, pacer, longest = making
         if not steps:
             return 1, earliest, free, take, to_make, lead, lead_why, 0, None, None, ZERO, earliest
+        nxt = self._next_work
         worst_wait, bottleneck = 0, None
         finish = earliest
         cursor, caps_of = self.cursor, self._caps

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app import clock
+from app.db.uow import Actor
 from app.exchange import importer
 from app.models import (
     AuditLog,
@@ -220,6 +221,92 @@ def test_imported_orders_take_the_next_numbers_of_the_screens_series(demo, tmp_p
     assert numbers == [f"SO-{n + 1:06d}", f"SO-{n + 2:06d}"]  # in the sheet's order
     assert third == f"SO-{n + 3:06d}"
     assert sorted("PREV-7" in e or "PREV-3" in e for e in events) == [True, True]  # the sheet's number is kept
+
+
+def _orders_count(db) -> int:
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(SalesOrder))
+
+
+def test_the_same_sheet_imported_again_finds_its_orders_instead_of_making_them_twice(demo, tmp_path) -> None:
+    db, actor = demo
+    sales = actor("sales")
+    today = clock.today()
+    rows = [["PREV-10", "SHOWCS", today, None, "SH-900-4", 2], ["PREV-10", "SHOWCS", today, None, "SH-1200-5", 1],
+            ["PREV-11", "HALDEN", today, None, "SH-900-4", 3]]
+    sheet = _sheet(tmp_path / "old-system.xlsx", rows)
+    ids = _import(db, sales, sheet)
+    assert len(ids) == 2
+    before = _orders_count(db)
+    with db.read() as s:
+        refs = dict(s.execute(select(SalesOrder.import_ref, SalesOrder.id).where(SalesOrder.id.in_(ids))).all())
+    assert refs == {"PREV-10": ids[0], "PREV-11": ids[1]}
+    # the same sheet again: nothing new, nothing changed
+    plan = importer.dry_run(db, sales, "orders", sheet)
+    assert plan.ok and (plan.created, plan.updated, plan.unchanged) == (0, 0, 2)
+    importer.run_import(db, sales, plan)
+    assert _orders_count(db) == before
+    # the sheet changed on one order: that order changes, under its OrderCycle number
+    rows[2][5] = 7
+    plan = importer.dry_run(db, sales, "orders", _sheet(tmp_path / "old-system-2.xlsx", rows))
+    assert plan.ok and (plan.created, plan.updated, plan.unchanged) == (0, 1, 1)
+    importer.run_import(db, sales, plan)
+    assert _orders_count(db) == before
+    view = orders.get_order(db, sales, ids[1])
+    assert [ln.quantity for ln in view.lines] == [D(7)]
+    # a number imported before, now for another customer: refused, naming the order it made
+    rows[2][1] = "OAKWD"
+    plan = importer.dry_run(db, sales, "orders", _sheet(tmp_path / "old-system-3.xlsx", rows))
+    assert not plan.ok
+    assert any(f"PREV-11 (imported before as {view.number}) is another customer's" in p.reason
+               for p in plan.problems), [str(p) for p in plan.problems]
+
+
+def test_a_second_desk_importing_the_same_sheet_meanwhile_does_not_double_it(demo, tmp_path) -> None:
+    """Both desks check the sheet, one writes; the other's write compares again inside its
+    transaction (the database changed since its check) and finds the orders already there."""
+    db, actor = demo
+    sales = actor("sales")
+    other_desk = Actor(sales.username, sales.role, sales.full_name, sales.user_id, workstation="desk-sales-2")
+    rows = [["LEGACY-1", "SHOWCS", clock.today(), None, "SH-900-4", 2]]
+    sheet = _sheet(tmp_path / "legacy.xlsx", rows)
+    first = importer.dry_run(db, sales, "orders", sheet)
+    second = importer.dry_run(db, other_desk, "orders", sheet)
+    assert first.created == second.created == 1
+    before = _orders_count(db)
+    importer.run_import(db, sales, first)
+    importer.run_import(db, other_desk, second)
+    assert _orders_count(db) == before + 1
+    assert (second.created, second.unchanged) == (0, 1)
+
+
+def test_two_desks_importing_the_same_sheet_at_the_same_instant_write_it_once(demo, tmp_path) -> None:
+    import threading
+
+    db, actor = demo
+    sales = actor("sales")
+    desks = [sales, Actor(sales.username, sales.role, sales.full_name, sales.user_id, workstation="desk-sales-2")]
+    rows = [[f"TWIN-{k}", "SHOWCS", clock.today(), None, "SH-900-4", 1 + k] for k in range(40)]
+    sheet = _sheet(tmp_path / "twin.xlsx", rows)
+    plans = [importer.dry_run(db, who, "orders", sheet) for who in desks]
+    before = _orders_count(db)
+    start, errors = threading.Barrier(2), []
+
+    def desk(k: int) -> None:
+        try:
+            start.wait()
+            importer.run_import(db, desks[k], plans[k])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=desk, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert _orders_count(db) == before + 40
+    assert sorted((p.created, p.unchanged) for p in plans) == [(0, 40), (40, 0)]
 
 
 # --------------------------------------------------------------------------------------------
