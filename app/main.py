@@ -132,7 +132,7 @@ def _fail(message: str) -> int:
 def cmd_demo(args: argparse.Namespace, log_path: Path | None) -> int:
     from app import clock
     from app.errors import UserError
-    from app.services.demo import DEMO_PASSWORD, build_demo_file
+    from app.demo import DEMO_PASSWORD, build_demo_file
 
     day = None
     if args.today:

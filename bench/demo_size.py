@@ -11,7 +11,7 @@ SIZES = [None, 100_000]
 
 def run(workdir: Path) -> list[str]:
     from app.db.open import open_database
-    from app.services.demo import build_demo
+    from app.demo import build_demo
 
     rows = []
     for orders in SIZES:

@@ -46,7 +46,7 @@ def sign_in_paint(db: Path, runs: int, user: str = "admin") -> tuple[list[float]
     """The real start (``app.main.main(["--db", DB])``): seconds from process start to the sign-in
     dialog's first paint, and from clicking "Sign in" (as soon as it is enabled) to the main
     window's first paint (bench/_sign_in_paint.py). Each run on a fresh workstation folder."""
-    from app.services.demo import DEMO_PASSWORD
+    from app.demo import DEMO_PASSWORD
 
     dialog, main = [], []
     for _ in range(runs):

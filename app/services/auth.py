@@ -326,7 +326,7 @@ def sign_in_hint(db: Database) -> str | None:
     with db.read() as s:
         if not load_settings(s).demo_company:
             return None
-    from app.services.demo import DEMO_PASSWORD
+    from app.demo import DEMO_PASSWORD  # lazily: the rules never depend on the demo (test_architecture)
 
     names = ", ".join(r.value for r in (Role.SALES, Role.PRODUCTION, Role.SHIPPING, Role.FINANCE, Role.SERVICE,
                                         Role.MARKETING, Role.MANAGEMENT, Role.ADMIN))

@@ -136,7 +136,7 @@ def open_behind(dialog: SignInDialog, location: str, *, create: bool = True, use
 def _build_first_demo(location: str, log_path: Path | None) -> None:
     from PySide6.QtWidgets import QProgressDialog
 
-    from app.services.demo import build_demo_file
+    from app.demo import build_demo_file
 
     dlg = QProgressDialog("Setting up the demo company (Northbeam Steelworks)…", "", 0, 100)
     dlg.setCancelButton(None)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.db.uow import Actor, Database
 from app.models import User
 from app.services import auth
-from app.services.demo import build_demo
+from app.demo import build_demo
 
 
 

@@ -20,7 +20,7 @@ from tests.gui.conftest import actor_for
 
 def test_a_failed_first_start_leaves_no_database_and_the_next_start_builds_the_demo(
         qtbot, tmp_path: Path, monkeypatch) -> None:
-    from app.services import demo as demo_module
+    from app.demo import build as demo_module
     from app.views import app as gui
 
     default = tmp_path / "data" / "ordercycle.db"

@@ -7,7 +7,7 @@ from pypdf import PdfReader
 
 from app import clock
 from app.db.uow import Database
-from app.services.demo import FIRM_CALENDAR
+from app.demo import FIRM_CALENDAR
 from app.views.schedule.tab import ScheduleTab
 from tests.support import TODAY
 from tests.gui.conftest import actor_for

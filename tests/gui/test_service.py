@@ -12,7 +12,7 @@ from app.models import Customer, SalesOrder
 from app.views.main_window import MainWindow
 from app.views.service.dialogs import BookDialog, DebriefDialog, DoneDialog
 from app.views.service.tab import ServiceTab
-from app.services.demo import FIRM_CALENDAR
+from app.demo import FIRM_CALENDAR
 from tests.support import TODAY
 from tests.gui.conftest import actor_for, when_modal
 

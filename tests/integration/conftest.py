@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.db.uow import Actor
 from app.models import User
-from app.services.demo import build_demo
+from app.demo import build_demo
 
 
 

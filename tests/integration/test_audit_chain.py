@@ -31,7 +31,7 @@ from app.main import main
 from app.models import AuditLog, Invoice, Product, User
 from app.models.enums import InvoiceStatus, Role
 from app.services import audit, auth, billing, settings
-from app.services.demo import build_demo
+from app.demo import build_demo
 
 FORK = multiprocessing.get_context("fork" if hasattr(os, "fork") else None)
 ADMIN = Actor("admin", "admin", "Admin")

@@ -547,7 +547,7 @@ def test_copy_refuses_a_source_with_an_older_schema_and_the_same_database(tmp_pa
 
 
 def test_copy_of_the_demo_company(tmp_path: Path, db_url: str) -> None:
-    from app.services.demo import build_demo
+    from app.demo import build_demo
 
     src = tmp_path / "demo.db"
     db = open_database(src)

@@ -15,7 +15,7 @@ from app.db.open import open_database
 from app.main import main
 from app.models import AuditLog, User
 from app.services import settings
-from app.services.demo import build_demo_file
+from app.demo import build_demo_file
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from app.main import main
-from app.services.demo import build_demo_file
+from app.demo import build_demo_file
 
 
 def test_text_in_an_amount_is_reported_not_a_crash(tmp_path, capsys) -> None:

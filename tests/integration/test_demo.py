@@ -1,4 +1,4 @@
-"""The demo company (app.services.demo): counts, determinism, consistency, and the story data.
+"""The demo company (app.demo): counts, determinism, consistency, and the story data.
 
 Runs on a SQLite file and, when ORDERCYCLE_TEST_PG_URL is set, on PostgreSQL (the ``db`` fixture).
 """
@@ -62,7 +62,7 @@ from app.models.enums import (
     ServiceStatus,
 )
 from app.services.auth import sign_in
-from app.services.demo import DEMO_PASSWORD, OPEN_STATUSES, build_demo
+from app.demo import DEMO_PASSWORD, OPEN_STATUSES, build_demo
 
 TODAY = dt.date(2026, 3, 11)  # a Wednesday: these tests read the demo as of that day
 
@@ -513,7 +513,7 @@ def test_sqlite_fast_path_stores_what_plain_core_stores(tmp_path, monkeypatch):
     file must hold exactly what ``conn.execute(insert(table), rows)`` would have written."""
     import sqlite3
 
-    from app.services import demo
+    from app.demo import load as demo
 
     def raw(path):
         con = sqlite3.connect(path)

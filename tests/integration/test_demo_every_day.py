@@ -16,7 +16,7 @@ from sqlalchemy import UniqueConstraint, func, select
 from app import clock
 from app.models import Base, CalendarException, Refund, SalesOrder, ServiceJob
 from app.models.enums import OrderStatus
-from app.services.demo import FIRM_CALENDAR, LAYOUTS, build_demo_file, build_rows, overtime_saturday
+from app.demo import FIRM_CALENDAR, LAYOUTS, build_demo_file, build_rows, overtime_saturday
 
 OPEN = {s.value for s in (OrderStatus.CONFIRMED, OrderStatus.IN_PRODUCTION, OrderStatus.READY)}
 

@@ -34,7 +34,7 @@ from app.models import (
 from app.models.enums import PickListStatus
 from app.printing import documents as pdocs
 from app.services import documents
-from app.services.demo import build_demo
+from app.demo import build_demo
 from app.services.settings import set_setting
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -51,7 +51,7 @@ def test_demo_builds_as_of_the_given_day_and_refuses_an_existing_file(tmp_path, 
 
 
 def test_a_failing_demo_leaves_no_file_and_no_traceback(tmp_path, capsys, monkeypatch) -> None:
-    from app.services import demo
+    from app.demo import build as demo
 
     def boom(db, **kw):  # type: ignore[no-untyped-def]
         raise RuntimeError("UNIQUE constraint failed: calendar_exception.calendar_id, calendar_exception.day")

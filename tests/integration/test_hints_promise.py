@@ -15,10 +15,10 @@ from app.models import (BomLine, CalendarException, CalendarHours, Customer, Dem
                         Product, ProductFamily, RoutingOperation, SalesOrder, SalesOrderLine, Shift, Skill, Staff,
                         StaffSkill, WorkCalendar, WorkCenter)
 from app.models.enums import CustomerTier, OrderKind, OrderStatus
-from app.services.demo import build_demo
+from app.demo import build_demo
 from app.services.hints import hints_for
 from app.services.pricing import cost_estimate, price_for
-from app.services.demo import FIRM_CALENDAR
+from app.demo import FIRM_CALENDAR
 from app.services.promise import promise_line, promise_order, ships_text
 
 WED = dt.date(2026, 11, 25)  # a Wednesday; Monday 30 November is a holiday in this firm

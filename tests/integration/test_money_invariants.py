@@ -40,7 +40,7 @@ from app.models import (
 )
 from app.models.enums import InvoiceStatus
 from app.services import billing
-from app.services.demo import build_demo
+from app.demo import build_demo
 from tests.integration import money_worker
 
 FORK = multiprocessing.get_context("fork" if hasattr(os, "fork") else None)

@@ -16,11 +16,11 @@ from app.errors import ConflictError, PermissionDenied, UserError, ValidationErr
 from app.models import NumberSequence, Product, SalesOrder, SalesOrderLine, Setting, TimelineEvent, User
 from app.models.base import money
 from app.services import orders as svc
-from app.services.demo import build_demo
+from app.demo import build_demo
 from app.services.orders import LineInput
 from app.services.settings import get_settings, set_setting
 
-from app.services.demo import FIRM_CALENDAR
+from app.demo import FIRM_CALENDAR
 from tests.support import TODAY  # noqa: E402
 
 

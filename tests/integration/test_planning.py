@@ -370,7 +370,7 @@ def test_compute_and_save_baselines(db) -> None:
 # --- the demo company, story 1 -----------------------------------------------------------------
 
 def test_story_one_on_the_demo_company(db) -> None:
-    from app.services.demo import build_demo
+    from app.demo import build_demo
     build_demo(db)
     rows = {(r.department, r.family_id): r for r in planning.bias(db, SALES)}
     assert 0.15 < float(rows[("marketing", None)].bias) < 0.21  # "marketing ran +18 % over actual"
@@ -391,7 +391,7 @@ def test_the_board_by_week_keeps_its_own_figures_and_last_years_orders(db) -> No
 
     from app.db.uow import Actor
     from app.models import SalesOrder
-    from app.services.demo import build_demo
+    from app.demo import build_demo
 
     today = dt.date(2026, 11, 26)  # a Thursday
     clock.pin(today)

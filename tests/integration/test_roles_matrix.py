@@ -16,7 +16,7 @@ from app.models import AuditLog
 from app.models.enums import Role
 from app.services import audit, auth, firm_calendar, orders, overview, planning, settings
 from app.services.audit import AuditFilter
-from app.services.demo import build_demo
+from app.demo import build_demo
 from app.services.permissions import MATRIX
 from app.services.pricing import LineInput
 from tests.support import TODAY

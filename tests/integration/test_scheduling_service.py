@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import clock
-from app.services.demo import FIRM_CALENDAR
+from app.demo import FIRM_CALENDAR
 from app.errors import PermissionDenied, UserError
 from app.models import ScheduledOperation, ScheduleVersion, SalesOrder
 from app.models.enums import OrderStatus

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import clock
-from app.services.demo import FIRM_CALENDAR
+from app.demo import FIRM_CALENDAR
 from app.errors import PermissionDenied, UserError, ValidationError
 from app.models import Customer, Lead, ProductFeedback, ServiceDebrief, ServiceJob, Staff
 from app.services import service_jobs, shipping, timeline

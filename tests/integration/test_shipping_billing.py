@@ -35,7 +35,7 @@ from app.models import (
     TimelineEvent,
 )
 from app.services import billing, returns, shipping
-from app.services.demo import build_demo
+from app.demo import build_demo
 from app.services.settings import set_setting
 from tests.integration import billing_worker
 

@@ -9,19 +9,49 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_services_models_and_db_never_import_qt() -> None:
+def test_services_models_db_and_demo_never_import_qt() -> None:
+    """Importing every service, model and db module loads no Qt and not the demo company either
+    (the business rules do not depend on the demo); the demo package loads no Qt."""
     code = (
         "import pkgutil, importlib, sys\n"
         "import app.services, app.models, app.db, app.errors, app.config, app.format\n"
         "for pkg in (app.services, app.models, app.db):\n"
         "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
         "        if '.migrations' not in m.name: importlib.import_module(m.name)\n"
+        "print(sorted(n for n in sys.modules if n == 'app.demo' or n.startswith('app.demo.')))\n"
+        "import app.demo\n"
+        "for m in pkgutil.walk_packages(app.demo.__path__, 'app.demo.'): importlib.import_module(m.name)\n"
         "bad = sorted(n for n in sys.modules if n.startswith(('PySide6', 'shiboken6', 'pyqtgraph')))\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "", f"Qt imported by a Qt-free layer: {out.stdout}"
+    demo_loaded, qt = (out.stdout.splitlines() + ["", ""])[:2]
+    assert demo_loaded == "[]", f"the business rules import the demo company: {demo_loaded}"
+    assert qt.strip() == "", f"Qt imported by a Qt-free layer: {qt}"
+
+
+def test_only_the_sign_in_hint_imports_the_demo_from_the_rules() -> None:
+    """The demo company (app/demo) is built on the services, models and db, never the other way
+    round: the one exception is the sign-in hint's lazy import of the demo's password."""
+    import ast
+
+    allowed = {("app/services/auth.py", "sign_in_hint")}
+    found = set()
+    for layer in ("services", "models", "db"):
+        for path in (ROOT / "app" / layer).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            where: dict[ast.AST, str] = {}
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for inner in ast.walk(node):
+                        where.setdefault(inner, node.name)
+            for node in ast.walk(tree):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                if any(n == "app.demo" or n.startswith("app.demo.") for n in names):
+                    found.add((path.relative_to(ROOT).as_posix(), where.get(node, "<module>")))
+    assert found <= allowed, f"the business rules import the demo company: {sorted(found - allowed)}"
 
 
 def test_cli_admin_commands_keep_heavy_modules_out() -> None:
