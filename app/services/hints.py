@@ -136,25 +136,31 @@ def hints_for(db: Database, actor: Actor, customer_id: int | None, *, limit: int
               order_product_ids: Sequence[int] = ()) -> list[Hint]:
     """Hints for the order entry tab. ``order_product_ids``: products already on the order being
     typed (they are not hinted again; their families count as relevant)."""
-    today = clock.today()
     require(actor, "orders.view")
     with db.read() as s:
-        settings = load_settings(s)
-        tier = None
-        if customer_id is not None:
-            t = s.execute(select(Customer.tier).where(Customer.id == customer_id)).scalar()
-            tier = t.value if t is not None else None
-        prods = s.execute(
-            select(Product, ProductFamily.name).join(ProductFamily, ProductFamily.id == Product.family_id)
-            .where(Product.active.is_(True), Product.stock_on_hand - Product.stock_reserved > 0)).all()
-        prods = [(p, fam) for p, fam in prods if p.id not in set(order_product_ids)]
-        if not prods:
-            return []
-        ids = [p.id for p, _ in prods]
-        demand = monthly_demand(s, ids, today)
-        rules = load_rules(s, ids, today)
-        bought, fams, on_order = _relevance(s, customer_id, order_product_ids)
-        ships = ships_text(Calendars(s, today).next_working_day(today), today)
+        return hints_in(s, customer_id, limit=limit, order_product_ids=order_product_ids)
+
+
+def hints_in(s: Session, customer_id: int | None, *, limit: int = 12, order_product_ids: Sequence[int] = ()
+             ) -> list[Hint]:
+    """``hints_for`` inside a read the caller holds (the order screen reads everything at once)."""
+    today = clock.today()
+    settings = load_settings(s)
+    tier = None
+    if customer_id is not None:
+        t = s.execute(select(Customer.tier).where(Customer.id == customer_id)).scalar()
+        tier = t.value if t is not None else None
+    prods = s.execute(
+        select(Product, ProductFamily.name).join(ProductFamily, ProductFamily.id == Product.family_id)
+        .where(Product.active.is_(True), Product.stock_on_hand - Product.stock_reserved > 0)).all()
+    prods = [(p, fam) for p, fam in prods if p.id not in set(order_product_ids)]
+    if not prods:
+        return []
+    ids = [p.id for p, _ in prods]
+    demand = monthly_demand(s, ids, today)
+    rules = load_rules(s, ids, today)
+    bought, fams, on_order = _relevance(s, customer_id, order_product_ids)
+    ships = ships_text(Calendars(s, today).next_working_day(today), today)
     floor = pct(settings.margin_floor)
     ranked: list[tuple[tuple, Hint]] = []
     for p, fam in prods:

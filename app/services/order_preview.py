@@ -13,6 +13,7 @@ from typing import Any
 from app import clock
 from app.db.uow import Actor, Database
 from app.errors import Problem
+from sqlalchemy.orm import Session
 from app.services.orders import LineView, _approval_reason
 from app.services.permissions import require
 from app.services.pricing import (LineInput, PricedLine, Totals, load_rules, order_totals, price_entered_lines,
@@ -53,43 +54,49 @@ def _placeholder(s: Any, i: int, ln: LineInput, reason: str) -> LineView:
 
 def preview(db: Database, actor: Actor, customer_id: int | None, inputs: list[LineInput], *,
             order_id: int | None = None) -> Preview:
-    today = clock.today()
     require(actor, "orders.view")
+    with db.read() as s:
+        return preview_in(s, customer_id, inputs, order_id=order_id)
+
+
+def preview_in(s: Session, customer_id: int | None, inputs: list[LineInput], *, order_id: int | None = None
+               ) -> Preview:
+    """``preview`` inside a read the caller holds (the order screen reads everything at once)."""
+    today = clock.today()
     from app.models import Customer
 
-    with db.read() as s:
-        settings = load_settings(s)
-        cust = s.get(Customer, customer_id) if customer_id is not None else None
-        tier = cust.tier.value if cust is not None else "C"
-        problems: list[Problem] = []
-        if cust is None:
-            problems.append(Problem("choose a customer (type its code or name)", field="customer"))
-        views: list[LineView] = []
-        priced_lines = []
-        for i, ln in enumerate(inputs):
-            priced, probs = price_entered_lines(s, tier, [ln], today, settings)
-            if probs:
-                for p in probs:
-                    field = p.field.replace("lines[0]", f"lines[{i}]") if p.field else p.field
-                    problems.append(Problem(p.reason.replace("line 1:", f"line {i + 1}:"), field=field, value=p.value))
-                views.append(_placeholder(s, i, ln, probs[0].reason.split(": ", 1)[-1]))
-                continue
-            e = priced[0]
-            rules = load_rules(s, [e.product.id], today)[e.product.id]
-            q = quote_from_rules(rules, e.quantity, tier=tier, settings=settings, unit_cost=e.unit_cost,
-                                 extra_discount=ln.discount or ZERO)
-            expl = (f"price set by hand: {e.override_reason}",) if e.override_reason else q.explanation
-            t = order_totals([e])
-            views.append(LineView(0, i + 1, e.product.id, e.product.sku, e.product.name, e.product.unit, e.quantity,
-                                  e.list_price, e.discount, ln.discount or ZERO, e.unit_price, e.override_reason,
-                                  e.tax_rate, e.unit_cost, t.net, t.tax, t.margin, None, ZERO, ZERO, expl))
-            priced_lines.append((i, e))
-        promise = promise_order(s, [(e.product.id, e.quantity) for _i, e in priced_lines], today=today,
-                                exclude_order_id=order_id)
-        for (i, _e), p in zip(priced_lines, promise.lines, strict=True):
-            v = views[i]
-            views[i] = LineView(*[getattr(v, f) for f in LineView.__dataclass_fields__][:17], p.date,
-                                v.qty_reserved, v.qty_shipped, v.explanation + (p.explanation,))
+    settings = load_settings(s)
+    cust = s.get(Customer, customer_id) if customer_id is not None else None
+    tier = cust.tier.value if cust is not None else "C"
+    problems: list[Problem] = []
+    if cust is None:
+        problems.append(Problem("choose a customer (type its code or name)", field="customer"))
+    views: list[LineView] = []
+    priced_lines = []
+    for i, ln in enumerate(inputs):
+        priced, probs = price_entered_lines(s, tier, [ln], today, settings)
+        if probs:
+            for p in probs:
+                field = p.field.replace("lines[0]", f"lines[{i}]") if p.field else p.field
+                problems.append(Problem(p.reason.replace("line 1:", f"line {i + 1}:"), field=field, value=p.value))
+            views.append(_placeholder(s, i, ln, probs[0].reason.split(": ", 1)[-1]))
+            continue
+        e = priced[0]
+        rules = load_rules(s, [e.product.id], today)[e.product.id]
+        q = quote_from_rules(rules, e.quantity, tier=tier, settings=settings, unit_cost=e.unit_cost,
+                             extra_discount=ln.discount or ZERO)
+        expl = (f"price set by hand: {e.override_reason}",) if e.override_reason else q.explanation
+        t = order_totals([e])
+        views.append(LineView(0, i + 1, e.product.id, e.product.sku, e.product.name, e.product.unit, e.quantity,
+                              e.list_price, e.discount, ln.discount or ZERO, e.unit_price, e.override_reason,
+                              e.tax_rate, e.unit_cost, t.net, t.tax, t.margin, None, ZERO, ZERO, expl))
+        priced_lines.append((i, e))
+    promise = promise_order(s, [(e.product.id, e.quantity) for _i, e in priced_lines], today=today,
+                            exclude_order_id=order_id)
+    for (i, _e), p in zip(priced_lines, promise.lines, strict=True):
+        v = views[i]
+        views[i] = LineView(*[getattr(v, f) for f in LineView.__dataclass_fields__][:17], p.date,
+                            v.qty_reserved, v.qty_shipped, v.explanation + (p.explanation,))
     good = [PricedLine(e.quantity, e.unit_price, e.tax_rate, e.unit_cost) for _i, e in priced_lines]
     totals = order_totals(good)
     reason = _approval_reason(totals, [e for _i, e in priced_lines], settings.margin_floor) if good else None

@@ -49,7 +49,7 @@ from app.models.base import utcnow
 from app.models.enums import OrderKind, OrderStatus, PickListStatus, Stage
 from app.services import numbers
 from app.services.paging import ListColumn, ListQuery
-from app.services.permissions import require
+from app.services.permissions import allowed, require
 from app.services.pricing import (
     MINUS,
     EnteredLine,
@@ -113,6 +113,59 @@ class LineView:
         return LineInput(self.product_id, self.quantity, self.extra_discount or None)
 
 
+# what may happen to an order in each status (the one rule: the actions check it, the screen shows it)
+EDITABLE = frozenset({OrderStatus.QUOTE, OrderStatus.CONFIRMED})  # lines, prices, reference
+CANCELLABLE = frozenset({OrderStatus.QUOTE, OrderStatus.CONFIRMED, OrderStatus.IN_PRODUCTION, OrderStatus.READY,
+                         OrderStatus.ON_HOLD})
+APPROVABLE = EDITABLE
+
+
+@dataclass(frozen=True)
+class OrderActions:
+    """What the actor may do to the order now, each with the reason when not (for a tooltip)."""
+
+    editable: bool = False
+    customer_editable: bool = False
+    can_confirm: bool = False
+    can_approve: bool = False
+    can_cancel: bool = False
+    show_approve: bool = False  # the actor is one who approves margins
+    why_not: dict[str, str] = field(default_factory=dict)
+
+
+def order_actions(role: str, status: OrderStatus, *, moving: bool, needs_approval: bool,
+                  approved_by: str | None) -> OrderActions:
+    """The rule for what ``role`` may do to an order in ``status``; ``moving``: some of it is
+    being picked or was shipped. ``update_order``, ``confirm``, ``approve`` and ``cancel`` refuse
+    exactly what this says no to, and the order screen enables exactly what it says yes to."""
+    label = STATUS_LABEL[status].lower()
+    sales, approver = allowed(role, "orders.edit"), allowed(role, "orders.approve_margin")
+    why: dict[str, str] = {}
+    editable = sales and status in EDITABLE and not moving
+    if not sales:
+        why["edit"] = why["confirm"] = why["cancel"] = "your role may not change orders"
+    elif status not in EDITABLE:
+        why["edit"] = f"the order is {label}: its lines can no longer change"
+    elif moving:
+        why["edit"] = "the order is being picked or shipped: its lines can no longer change"
+    can_confirm = sales and status is OrderStatus.QUOTE and not (needs_approval and not approved_by)
+    if sales and status is not OrderStatus.QUOTE:
+        why["confirm"] = f"the order is {label}, not a quote"
+    elif sales and needs_approval and not approved_by:
+        why["confirm"] = "the margin is below the floor: management must approve it first"
+    can_cancel = sales and status in CANCELLABLE and not moving
+    if sales and status not in CANCELLABLE:
+        why["cancel"] = f"the order is {label}"
+    elif sales and moving:
+        why["cancel"] = "the order is partly picked or shipped: ship or return what was picked first"
+    can_approve = approver and status in APPROVABLE and needs_approval and not approved_by
+    if approver and not can_approve:
+        why["approve"] = (f"already approved by {approved_by}" if approved_by else
+                          "its margin is above the floor" if not needs_approval else f"the order is {label}")
+    return OrderActions(editable, editable and status is OrderStatus.QUOTE, can_confirm, can_approve, can_cancel,
+                        approver, why)
+
+
 @dataclass(frozen=True)
 class TimelineItem:
     at: dt.datetime
@@ -155,7 +208,8 @@ class OrderView:
     cancel_reason: str | None = None
     updated_by: str = ""
     updated_at: dt.datetime | None = None
-    editable: bool = field(default=False)  # lines may still be changed
+    editable: bool = field(default=False)  # lines may still be changed (by someone who may edit)
+    actions: OrderActions = field(default_factory=OrderActions)  # what the reader may do now
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,7 +416,7 @@ def new_quote(db: Database, actor: Actor, customer: int | str, lines: Sequence[L
                                             f"net {order.total_net:,}")
         _approval_event(uow, order, settings)
         uow.flush()
-        return _view(s, order)
+        return _view(s, order, actor)
 
     return db.write(actor, run)
 
@@ -378,52 +432,65 @@ def update_order(db: Database, actor: Actor, order_id: int, version: int, lines:
     """Replace the lines (and, when given, the requested date / reference; ``None`` clears).
     Quotes always; confirmed orders while nothing is picked or shipped (stock is re-reserved)."""
     require(actor, "orders.edit")
-    today = clock.today()
 
     def run(uow: UnitOfWork) -> OrderView:
-        s = uow.session
-        settings = load_settings(s)
-        order = uow.get(SalesOrder, order_id, expected_version=version)
-        _check_editable(s, order)
-        tier = s.get(Customer, order.customer_id).tier.value  # type: ignore[union-attr]
-        priced, problems = price_entered_lines(s, tier, lines, order.order_date, settings)
-        problems += _validate_header(requested_date, customer_reference, order.order_date)
-        if problems:
-            raise ValidationError(problems)
-        before = order.total_net
-        confirmed = order.status is OrderStatus.CONFIRMED
-        if confirmed:
-            _release(uow, order)
-        _apply(uow, order, priced)
-        reserved = _reserve(uow, order) if confirmed else []
-        uow.flush()
-        if requested_date is not KEEP:
-            order.requested_date = requested_date
-        if customer_reference is not KEEP:
-            order.customer_reference = (customer_reference or "").strip() or None
-        _refresh(uow, order, settings, today, repriced=True)
-        _event(uow, order, "changed", f"{order.number} changed: {len(order.lines)} line(s), net {order.total_net:,} "
-                                      f"(was {before:,})")
-        if confirmed and awaiting_approval(order):
-            _event(uow, order, "back_to_approval", f"{order.number} is confirmed, but the change takes it below the "
-                                                   f"margin floor: {WAITS}")
-        if reserved:
-            _event(uow, order, "stock_reserved", "Stock reserved again: " + "; ".join(reserved))
-        _approval_event(uow, order, settings)
-        uow.flush()
-        return _view(s, order)
+        order = _update(uow, order_id, version, lines, requested_date, customer_reference)
+        return _view(uow.session, order, actor)
 
     return db.write(actor, run)
 
 
-def _check_editable(s: Session, order: SalesOrder) -> None:
-    if order.status not in (OrderStatus.QUOTE, OrderStatus.CONFIRMED):
-        raise UserError(f"{order.number} is {STATUS_LABEL[order.status].lower()}: its lines can no longer change.")
+def _update(uow: UnitOfWork, order_id: int, version: int, lines: Sequence[LineInput], requested_date: Any,
+            customer_reference: Any) -> SalesOrder:
+    """``update_order`` inside the caller's unit of work."""
+    today = clock.today()
+    s = uow.session
+    settings = load_settings(s)
+    order = uow.get(SalesOrder, order_id, expected_version=version)
+    _check_editable(s, order)
+    tier = s.get(Customer, order.customer_id).tier.value  # type: ignore[union-attr]
+    priced, problems = price_entered_lines(s, tier, lines, order.order_date, settings)
+    problems += _validate_header(requested_date, customer_reference, order.order_date)
+    if problems:
+        raise ValidationError(problems)
+    before = order.total_net
+    confirmed = order.status is OrderStatus.CONFIRMED
+    if confirmed:
+        _release(uow, order)
+    _apply(uow, order, priced)
+    reserved = _reserve(uow, order) if confirmed else []
+    uow.flush()
+    if requested_date is not KEEP:
+        order.requested_date = requested_date
+    if customer_reference is not KEEP:
+        order.customer_reference = (customer_reference or "").strip() or None
+    _refresh(uow, order, settings, today, repriced=True)
+    _event(uow, order, "changed", f"{order.number} changed: {len(order.lines)} line(s), net {order.total_net:,} "
+                                  f"(was {before:,})")
+    if confirmed and awaiting_approval(order):
+        _event(uow, order, "back_to_approval", f"{order.number} is confirmed, but the change takes it below the "
+                                               f"margin floor: {WAITS}")
+    if reserved:
+        _event(uow, order, "stock_reserved", "Stock reserved again: " + "; ".join(reserved))
+    _approval_event(uow, order, settings)
+    uow.flush()
+    return order
+
+
+def _moving(s: Session, order: SalesOrder) -> bool:
+    """Some of the order is on a pick list that is not cancelled, picked or shipped."""
+    if any(ln.qty_picked or ln.qty_shipped for ln in order.lines):
+        return True
     line_ids = [ln.id for ln in order.lines]
-    picking = line_ids and s.execute(
+    return bool(line_ids and s.execute(
         select(func.count()).select_from(PickListLine).join(PickList, PickList.id == PickListLine.pick_list_id)
-        .where(PickListLine.order_line_id.in_(line_ids), PickList.status != PickListStatus.CANCELLED)).scalar()
-    if picking or any(ln.qty_picked or ln.qty_shipped for ln in order.lines):
+        .where(PickListLine.order_line_id.in_(line_ids), PickList.status != PickListStatus.CANCELLED)).scalar())
+
+
+def _check_editable(s: Session, order: SalesOrder) -> None:
+    if order.status not in EDITABLE:
+        raise UserError(f"{order.number} is {STATUS_LABEL[order.status].lower()}: its lines can no longer change.")
+    if _moving(s, order):
         raise UserError(f"{order.number} is being picked or shipped: its lines can no longer change.",
                         hint="Ask shipping to cancel the pick list first.")
 
@@ -436,7 +503,7 @@ def approve(db: Database, actor: Actor, order_id: int, version: int) -> OrderVie
         order = uow.get(SalesOrder, order_id, expected_version=version)
         settings = load_settings(s)
         reason = approval_reason_of(order_totals(order.lines), order.lines, settings.margin_floor)
-        if order.status not in (OrderStatus.QUOTE, OrderStatus.CONFIRMED):
+        if order.status not in APPROVABLE:
             raise UserError(f"{order.number} is {STATUS_LABEL[order.status].lower()}: there is nothing to approve.")
         if not order.needs_approval or reason is None:
             raise UserError(f"{order.number} does not need approval: its margin is above the floor.")
@@ -445,19 +512,26 @@ def approve(db: Database, actor: Actor, order_id: int, version: int) -> OrderVie
         order.approved_by, order.approved_at = actor.username, utcnow()
         _event(uow, order, "approved", f"{order.number} approved by {actor.display}. {reason.split(':')[0]}.")
         uow.flush()
-        return _view(s, order)
+        return _view(s, order, actor)
 
     return db.write(actor, run)
 
 
-def confirm(db: Database, actor: Actor, order_id: int, version: int) -> OrderView:
+def confirm(db: Database, actor: Actor, order_id: int, version: int, *,
+            lines: Sequence[LineInput] | None = None, requested_date: Any = KEEP,
+            customer_reference: Any = KEEP) -> OrderView:
+    """Confirm a quote. With ``lines`` (the form's unsaved edits), the quote is changed first, in
+    the same unit of work: both happen or neither."""
     require(actor, "orders.edit")
     today = clock.today()
 
     def run(uow: UnitOfWork) -> OrderView:
         s = uow.session
+        at = version
+        if lines is not None:
+            at = _update(uow, order_id, version, lines, requested_date, customer_reference).version
         settings = load_settings(s)
-        order = uow.get(SalesOrder, order_id, expected_version=version)
+        order = uow.get(SalesOrder, order_id, expected_version=at)
         if order.status is not OrderStatus.QUOTE:
             raise UserError(f"{order.number} is {STATUS_LABEL[order.status].lower()}, not a quote to confirm.")
         reason = approval_reason_of(order_totals(order.lines), order.lines, settings.margin_floor)
@@ -474,7 +548,7 @@ def confirm(db: Database, actor: Actor, order_id: int, version: int) -> OrderVie
                                         f"{promise_text(order.promise_date, order.bottleneck)}")
         _event(uow, order, "stock_reserved", "Stock reserved: " + "; ".join(reserved))
         uow.flush()
-        return _view(s, order)
+        return _view(s, order, actor)
 
     return db.write(actor, run)
 
@@ -488,10 +562,9 @@ def cancel(db: Database, actor: Actor, order_id: int, version: int, reason: str)
     def run(uow: UnitOfWork) -> OrderView:
         s = uow.session
         order = uow.get(SalesOrder, order_id, expected_version=version)
-        if order.status not in (OrderStatus.QUOTE, OrderStatus.CONFIRMED, OrderStatus.IN_PRODUCTION,
-                                OrderStatus.READY, OrderStatus.ON_HOLD):
+        if order.status not in CANCELLABLE:
             raise UserError(f"{order.number} is {STATUS_LABEL[order.status].lower()} and cannot be cancelled.")
-        if any(ln.qty_picked or ln.qty_shipped for ln in order.lines):
+        if _moving(s, order):
             raise UserError(f"{order.number} is partly picked or shipped and cannot be cancelled.",
                             hint="Ship or return what was picked first.")
         released = [f"{fmt.quantity(ln.qty_reserved)} × line {ln.line_no}" for ln in order.lines if ln.qty_reserved]
@@ -504,7 +577,7 @@ def cancel(db: Database, actor: Actor, order_id: int, version: int, reason: str)
         _event(uow, order, "lost" if quote else "cancelled", f"{order.number} {what}: {reason.strip()}"
                + (f". Released {', '.join(released)}" if released else ""))
         uow.flush()
-        return _view(s, order)
+        return _view(s, order, actor)
 
     return db.write(actor, run)
 
@@ -541,11 +614,16 @@ def _note_item(n: Note) -> TimelineItem:
 def timeline(db: Database, actor: Actor, order_id: int) -> list[TimelineItem]:
     require(actor, "orders.view")
     with db.read() as s:
-        events = s.execute(select(TimelineEvent).where(TimelineEvent.order_id == order_id)
-                           .order_by(TimelineEvent.at, TimelineEvent.id)).scalars()
-        items = [TimelineItem(e.at, e.stage.value, e.kind, e.summary, e.user, e.order_id, e.ref_table, e.ref_id)
-                 for e in events]
-        items += [_note_item(n) for n in s.execute(select(Note).where(Note.order_id == order_id)).scalars()]
+        return timeline_in(s, order_id)
+
+
+def timeline_in(s: Session, order_id: int) -> list[TimelineItem]:
+    """The order's timeline and notes, in time order, inside a read the caller holds."""
+    events = s.execute(select(TimelineEvent).where(TimelineEvent.order_id == order_id)
+                       .order_by(TimelineEvent.at, TimelineEvent.id)).scalars()
+    items = [TimelineItem(e.at, e.stage.value, e.kind, e.summary, e.user, e.order_id, e.ref_table, e.ref_id)
+             for e in events]
+    items += [_note_item(n) for n in s.execute(select(Note).where(Note.order_id == order_id)).scalars()]
     return sorted(items, key=lambda it: it.at)
 
 
@@ -553,7 +631,7 @@ def timeline(db: Database, actor: Actor, order_id: int) -> list[TimelineItem]:
 # read side
 # --------------------------------------------------------------------------------------------
 
-def _view(s: Session, order: SalesOrder) -> OrderView:
+def _view(s: Session, order: SalesOrder, actor: Actor | None = None) -> OrderView:
     settings = load_settings(s)
     cust = s.get(Customer, order.customer_id)
     assert cust is not None
@@ -585,13 +663,15 @@ def _view(s: Session, order: SalesOrder) -> OrderView:
     notes = tuple(_note_item(n) for n in s.execute(select(Note).where(Note.order_id == order.id)
                                                    .order_by(Note.created_at, Note.id)).scalars())
     reason = approval_reason_of(totals, order.lines, settings.margin_floor) if order.needs_approval else None
-    editable = order.status is OrderStatus.QUOTE or (order.status is OrderStatus.CONFIRMED and not any(
-        ln.qty_picked or ln.qty_shipped for ln in order.lines))
+    moving = _moving(s, order)
+    editable = order.status in EDITABLE and not moving
+    actions = order_actions(actor.role, order.status, moving=moving, needs_approval=order.needs_approval,
+                            approved_by=order.approved_by) if actor is not None else OrderActions()
     return OrderView(order.id, order.number, order.kind.value, order.status.value, order.version, cust.id, cust.code,
                      cust.name, cust.tier.value, order.salesperson_id, sp, order.order_date, order.requested_date,
                      order.promise_date, order.confirmed_at, order.bottleneck, order.customer_reference,
                      order.needs_approval, reason, order.approved_by, order.approved_at, totals, tuple(lines), notes,
-                     order.hold_reason, order.cancel_reason, order.updated_by, order.updated_at, editable)
+                     order.hold_reason, order.cancel_reason, order.updated_by, order.updated_at, editable, actions)
 
 
 def get_order(db: Database, actor: Actor, order_id: int) -> OrderView:
@@ -600,7 +680,7 @@ def get_order(db: Database, actor: Actor, order_id: int) -> OrderView:
         order = s.get(SalesOrder, order_id)
         if order is None:
             raise NotFound(f"Order #{order_id} does not exist (any more).")
-        return _view(s, order)
+        return _view(s, order, actor)
 
 
 def find_order(db: Database, actor: Actor, number: str) -> OrderView:
@@ -609,7 +689,7 @@ def find_order(db: Database, actor: Actor, number: str) -> OrderView:
         order = s.execute(select(SalesOrder).where(SalesOrder.number == (number or "").strip().upper())).scalar()
         if order is None:
             raise ValidationError(Problem(f"no order or quote is numbered '{(number or '').strip()}'", field="number"))
-        return _view(s, order)
+        return _view(s, order, actor)
 
 
 def _like(text: str) -> str:

@@ -32,10 +32,24 @@ def _order_entry_story(tab) -> None:  # type: ignore[no-untyped-def]
     if benches:
         form.inputs.append(LineInput(benches[0][0], Decimal(10)))
     form._touch()
+    _settle(form)
     if form.hints.hints:
         form.quantity.setValue(20)
         form.add_hint(form.hints.hints[0])
+        _settle(form)
     form.keeper = None  # a screenshot leaves no draft behind
+
+
+def _settle(form, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    """Let the form price what was typed (it does so off the GUI thread)."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    end = time.monotonic() + seconds
+    while not form.settled() and time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.01)
 
 
 def _planning_story(tab) -> None:  # type: ignore[no-untyped-def]

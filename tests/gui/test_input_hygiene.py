@@ -48,16 +48,19 @@ def test_a_pasted_two_megabyte_note_or_nul_is_refused_at_the_field(qtbot, demo: 
     sku = orders.search_products(demo, tab.actor, "")[0][1]
     qtbot.keyClicks(form.product, sku)
     qtbot.keyClick(form.product, Qt.Key.Key_Return)
+    qtbot.waitUntil(form.settled)
     form.save_button.click()
+    qtbot.waitUntil(form.settled)
     assert form.order is not None and not form.dirty
     shown: list[str] = []
-    monkeypatch.setattr("app.views.orders.form.show_user_error", lambda _p, exc: shown.append(exc.message))
+    monkeypatch.setattr("app.views.common.messages.show_user_error", lambda _p, exc: shown.append(exc.message))
 
     # a 2 MB note: the line edit keeps its own maximum (32,767), the database rule says 20,000
     notes = _notes(demo)
     _paste(form.note_text, "n" * 2_000_000)
     typed = len(form.note_text.text())
     qtbot.keyClick(form.note_text, Qt.Key.Key_Return)
+    qtbot.waitUntil(form.settled)
     assert shown == [f"field 'text': note text: at most 20,000 characters ({typed:,} typed)"]
     assert form.note_text.text() == "n" * typed  # what was typed is kept to shorten
     assert _notes(demo) == notes and form.notes.count() == 0
@@ -66,12 +69,15 @@ def test_a_pasted_two_megabyte_note_or_nul_is_refused_at_the_field(qtbot, demo: 
     form.note_text.clear()
     _paste(form.note_text, "call\x00back")
     qtbot.keyClick(form.note_text, Qt.Key.Key_Return)
+    qtbot.waitUntil(form.settled)
     assert shown[-1] == "field 'text': note text: contains a control character (U+0000) at position 5"
     assert _notes(demo) == notes
     version = form.order.version
     _paste(form.reference, "PO\x00 7731")
     assert form.dirty
+    qtbot.waitUntil(form.settled)
     form.save_button.click()
+    qtbot.waitUntil(form.settled)
     assert shown[-1] == ("field 'customer_reference': sales order customer reference: contains a control "
                          "character (U+0000) at position 3")
     assert form.dirty and form.order.version == version and form.reference.text() == "PO\x00 7731"

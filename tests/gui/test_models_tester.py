@@ -5,7 +5,7 @@ were checked three of eleven)."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QAbstractItemView, QWidget
 
 from app.config import WorkstationSettings
 from app.db.uow import Database
@@ -25,6 +25,9 @@ def test_every_model_in_every_tab_passes_the_model_tester(qtmodeltester, qtbot, 
     for i in range(window.tabs.count()):
         tab = window.ensure_tab(window.tabs.tabText(i))
         assert tab is not None
+        for w in tab.findChildren(QWidget):  # forms that compute off the GUI thread are done first
+            if callable(getattr(w, "settled", None)):
+                qtbot.waitUntil(w.settled, timeout=15000)
         for view in tab.findChildren(QAbstractItemView):
             model = view.model()
             if model is None or id(model) in seen:

@@ -33,12 +33,19 @@ def make_tab(qtbot, db: Database, role: str, tmp_path: Path) -> OrdersTab:
     return tab
 
 
+def settle(qtbot, form) -> None:
+    """Wait until the form has priced what was typed and any save has come back (both run off
+    the GUI thread)."""
+    qtbot.waitUntil(form.settled, timeout=15000)
+
+
 def choose_customer(qtbot, tab: OrdersTab, code: str) -> None:
     form = tab.form
     form.customer.setFocus()
     qtbot.keyClicks(form.customer, code)
     qtbot.keyClick(form.customer, Qt.Key.Key_Return)  # editingFinished resolves the code
     assert form.customer_id is not None, f"customer {code} not resolved"
+    settle(qtbot, form)
 
 
 def test_salesperson_sells_the_hinted_excess_stock_confirms_and_prints(qtbot, demo: Database, tmp_path: Path) -> None:
@@ -52,6 +59,7 @@ def test_salesperson_sells_the_hinted_excess_stock_confirms_and_prints(qtbot, de
     qtbot.keyClicks(form.product, bench[1])
     form.quantity.setValue(10)
     qtbot.keyClick(form.product, Qt.Key.Key_Return)
+    settle(qtbot, form)
     assert [(ln.sku, ln.quantity) for ln in form.view.lines] == [(bench[1], Decimal(10))]
     assert form.view.promise_date is not None and form.view.bottleneck
     # the hints beside the form: an excess product with a discount that keeps the margin above the floor
@@ -62,6 +70,7 @@ def test_salesperson_sells_the_hinted_excess_stock_confirms_and_prints(qtbot, de
     form.quantity.setValue(20)
     form.hints.list.setCurrentRow(form.hints.hints.index(hint))
     form.hints.add_button.click()
+    settle(qtbot, form)
     line = form.view.lines[1]
     assert (line.sku, line.quantity) == (hint.sku, Decimal(20))
     assert line.extra_discount == hint.suggested_discount
@@ -69,10 +78,12 @@ def test_salesperson_sells_the_hinted_excess_stock_confirms_and_prints(qtbot, de
     with demo.read() as s:
         before = s.get(Product, hint.product_id).stock_reserved
     form.save_button.click()
+    settle(qtbot, form)
     assert form.order is not None and form.order.status == "quote" and not form.dirty
     quote_number = form.order.number
     assert tab.list.model.rowCount() >= 1
     form.confirm_button.click()
+    settle(qtbot, form)
     order = form.order
     assert order.status == "confirmed" and order.number != quote_number and order.number.startswith("SO-")
     reserved = next(ln for ln in order.lines if ln.sku == hint.sku).qty_reserved
@@ -95,18 +106,20 @@ def test_bad_lines_are_marked_at_the_line_and_nothing_is_saved(qtbot, demo: Data
     choose_customer(qtbot, tab, customer[1])
     qtbot.keyClicks(form.product, "NO-SUCH-SKU")
     qtbot.keyClick(form.product, Qt.Key.Key_Return)
+    settle(qtbot, form)
     assert 0 in form.lines_model.problems and "does not exist" in form.lines_model.problems[0]
     assert form.problems.isVisible() and "NO-SUCH-SKU" in form.problems.text()
     before = tab.list.model.rowCount()
     shown: list[str] = []
-    import app.views.orders.form as form_module
+    import app.views.common.messages as messages
 
-    original = form_module.show_user_error
-    form_module.show_user_error = lambda _p, exc: shown.append(exc.message)
+    original = messages.show_user_error
+    messages.show_user_error = lambda _p, exc: shown.append(exc.message)
     try:
         form.save_button.click()
+        settle(qtbot, form)
     finally:
-        form_module.show_user_error = original
+        messages.show_user_error = original
     assert shown and "does not exist" in shown[0]
     assert form.order is None and tab.list.model.rowCount() == before
 
@@ -121,20 +134,24 @@ def test_below_floor_needs_management_approval_before_confirming(qtbot, demo: Da
     qtbot.keyClicks(form.product, bench[1])
     qtbot.keyClick(form.product, Qt.Key.Key_Return)
     form._price_edited(0, Decimal("100.00"), reason="match a competitor")  # far below cost
+    settle(qtbot, form)
     assert form.view.needs_approval and form.approval.isVisible()
     form.save_button.click()
-    shown: list[str] = []
-    monkeypatch.setattr("app.views.orders.form.show_user_error", lambda _p, exc: shown.append(exc.message))
-    form.confirm_button.click()
-    assert shown and form.order.status == "quote"
+    settle(qtbot, form)
+    # saved below the floor: Confirm is off, and says why (the service's rule, not the form's)
+    assert form.order.status == "quote" and not form.confirm_button.isEnabled()
+    assert "management must approve" in form.confirm_button.toolTip()
     assert not form.approve_button.isVisible()  # a salesperson cannot approve
     boss = make_tab(qtbot, demo, "management", tmp_path)
     boss.form.load(form.order.id)
     assert boss.form.approve_button.isVisible() and boss.form.approve_button.isEnabled()
     boss.form.approve_button.click()
+    settle(qtbot, boss.form)
     assert boss.form.order.approved_by == "management"
     form.load(form.order.id)
+    assert form.confirm_button.isEnabled()
     form.confirm_button.click()
+    settle(qtbot, form)
     assert form.order.status == "confirmed"
 
 
@@ -224,5 +241,73 @@ def test_an_order_typed_before_a_crash_is_offered_back(qtbot, demo: Database, tm
     assert window.offer_drafts(store, ask=lambda q: True) == 1
     form = window.tab_widgets["Order entry"].form
     assert form.customer_id == customer[0] and form.reference.text() == "PO-77"
+    settle(qtbot, form)
     assert [(ln.sku, ln.quantity) for ln in form.view.lines] == [(bench[1], Decimal(10))]
     assert form.dirty and form.save_button.isEnabled()
+
+
+def test_typing_in_the_order_form_does_no_database_work_on_the_gui_thread(qtbot, demo: Database,
+                                                                            tmp_path: Path) -> None:
+    """Keystrokes change what is typed; pricing, promising, hints and the completer's search run
+    off the GUI thread, once per burst of keys (issue 19)."""
+    import threading
+
+    from sqlalchemy import event
+
+    from app.services import order_screen
+
+    tab = make_tab(qtbot, demo, "sales", tmp_path)
+    form = tab.form
+    customer = orders.search_customers(demo, tab.actor, "")[0]
+    choose_customer(qtbot, tab, customer[1])
+    bench = orders.search_products(demo, tab.actor, "WB-2000")[0]
+    qtbot.keyClicks(form.product, bench[1])
+    qtbot.keyClick(form.product, Qt.Key.Key_Return)
+    settle(qtbot, form)
+    on_gui: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_a) -> None:  # noqa: ANN001
+        if threading.current_thread() is threading.main_thread():
+            on_gui.append(statement.split()[0])
+
+    computed: list[int] = []
+    real = order_screen.recompute
+
+    def counting(*a, **k):  # noqa: ANN002, ANN003
+        computed.append(1)
+        return real(*a, **k)
+
+    event.listen(demo.engine, "before_cursor_execute", seen)
+    order_screen.recompute = counting
+    try:
+        form.reference.setFocus()
+        qtbot.keyClicks(form.reference, "PO-4711 urgent")  # 14 keys
+        model = form.lines_model
+        for qty in (2, 3, 4, 5):
+            model.setData(model.index(0, 2), qty, Qt.ItemDataRole.EditRole)  # the Qty column
+        qtbot.keyClicks(form.product, "SH-")
+        settle(qtbot, form)
+    finally:
+        order_screen.recompute = real
+        event.remove(demo.engine, "before_cursor_execute", seen)
+    assert on_gui == [], f"SQL on the GUI thread while typing: {on_gui}"
+    assert 1 <= len(computed) <= 3, f"{len(computed)} recomputations for one burst of 21 edits"
+    assert form.view.lines[0].quantity == Decimal(5) and form.dirty
+
+
+def test_cancel_is_offered_for_an_order_in_production(qtbot, demo: Database, tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from app.models import SalesOrder
+    from app.models.enums import OrderStatus
+
+    with demo.read() as s:
+        oid = s.scalars(select(SalesOrder.id).where(SalesOrder.status == OrderStatus.IN_PRODUCTION)).first()
+    tab = make_tab(qtbot, demo, "sales", tmp_path)
+    tab.form.load(oid)
+    form = tab.form
+    assert form.cancel_button.isEnabled() and not form.save_button.isEnabled() and not form.product.isEnabled()
+    form.cancel_order("the customer withdrew")
+    settle(qtbot, form)
+    assert form.order.status == "cancelled" and not form.cancel_button.isEnabled()
+    assert any("cancelled" in form.timeline.item(i).text() for i in range(form.timeline.count()))

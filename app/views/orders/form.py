@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QStringListModel, Qt, Signal
+from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,14 +36,15 @@ from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database
 from app.drafts import DraftStore
-from app.errors import ConflictError, UserError, ValidationError  # noqa: F401
-from app.services import hints as hints_service
-from app.services import order_preview, orders
+from app.errors import ConflictError, UserError, ValidationError
+from app.services import order_preview, order_screen, orders
 from app.services.orders import LineInput
 from app.services.permissions import allowed
+from app.tasks import Task, run_task
+from app.views.common.action import Actions
 from app.views.common.conflict import FieldSpec, resolve_conflict
 from app.views.common.drafts import DraftKeeper
-from app.views.common.messages import error_label, show_user_error
+from app.views.common.messages import error_label
 from app.views.orders.hints_panel import HintsPanel
 from app.views.orders.lines_model import OrderLinesTableModel
 
@@ -51,6 +52,9 @@ STATUS_COLOURS = {  # colour-blind-safe pairs, always with the text
     "quote": "#4477aa", "confirmed": "#228833", "in_production": "#66ccee", "ready": "#228833",
     "on_hold": "#ccbb44", "cancelled": "#bbbbbb", "lost": "#bbbbbb",
 }
+
+
+DEBOUNCE_MS = 120  # a burst of keystrokes is priced and promised once, after it
 
 
 def _line_key(text: str) -> str:
@@ -75,6 +79,19 @@ class OrderForm(QWidget):
         self.can_edit = allowed(actor.role, "orders.edit")
         self.setObjectName("orderForm")
         self._build()
+        # service calls that save: off the GUI thread, failures mapped in one place
+        self.actions = Actions(self, fields={"customer": self.customer, "requested_date": self.requested,
+                                             "customer_reference": self.reference, "reason": self.cancel_button})
+        self.actions.busy_changed.connect(lambda _busy: self._show_state())
+        # what is typed is priced, costed and promised off the GUI thread, once per burst of keys
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._recompute)
+        self._wanted = 0  # edits asked for; a result for an older one is dropped
+        self._screen_task: Task | None = None
+        self._timeline_stale = False  # the timeline is read again with the next result
+        self._search_task: Task | None = None
+        self._edits = 0  # edits typed so far (a save keeps those typed while it ran)
         self.keeper: DraftKeeper | None = None
         self.lease: tuple[int, int] | None = None
         self.lease_order: int | None = None
@@ -287,8 +304,10 @@ class OrderForm(QWidget):
         self.refresh()
 
     def load(self, order_id: int) -> None:
+        """Open an order: one read (the order, what the user may do, prices, hints, timeline)."""
         self._discard_draft()
-        self.order = orders.get_order(self.db, self.actor, order_id)
+        opened = order_screen.open_order(self.db, self.actor, order_id)
+        self.order = opened.order
         self.version = self.order.version
         self.customer_id = self.order.customer_id
         self.customer.setText(f"{self.order.customer_code} — {self.order.customer_name}")
@@ -297,14 +316,14 @@ class OrderForm(QWidget):
             self.requested.setDate(QDate(self.order.requested_date))
         else:
             self.requested.setDate(self.requested.minimumDate())
-        self.inputs = [LineInput(product=ln.product_id, quantity=ln.quantity, discount=ln.extra_discount or None,
-                                 price_override=ln.unit_price if ln.override_reason else None,
-                                 override_reason=ln.override_reason) for ln in self.order.lines]
+        self.inputs = list(opened.inputs)
         self.dirty = False
         if getattr(self, "lease", None) is None or self.lease_order != order_id:
             self._take_lease(order_id)
             self.lease_order = order_id
-        self.refresh()
+        self._wanted += 1  # a recompute still running was for what was shown before
+        self._timer.stop()
+        self._apply_screen(opened.screen)
         self.show_others()
 
     def restore_values(self, values: dict[str, Any]) -> None:
@@ -326,12 +345,16 @@ class OrderForm(QWidget):
 
     # --- editing ---------------------------------------------------------------------------
     def editable(self) -> bool:
-        if not self.can_edit:
-            return False
-        return self.order is None or self.order.status in ("quote", "confirmed")
+        """The service's answer (``OrderView.actions``); a new quote by whoever may enter orders."""
+        return self.order.actions.editable if self.order is not None else self.can_edit
+
+    def settled(self) -> bool:
+        """Nothing waiting: no recompute due or running, no service call running (tests wait for it)."""
+        return not self._timer.isActive() and self._screen_task is None and self.actions.settled()
 
     def _touch(self, *_a: object) -> None:
         self.dirty = True
+        self._edits += 1
         if self.keeper is None and self.editable():
             self.keeper = DraftKeeper(self, self.drafts, database=self.db.location, username=self.actor.username,
                                       form="order", record_id=self.order.id if self.order else None,
@@ -340,6 +363,7 @@ class OrderForm(QWidget):
                                       values=self.values)
         if self.keeper is not None:
             self.keeper.touch()
+        self._show_state()
         self.refresh()
 
     def _discard_draft(self) -> None:
@@ -369,9 +393,18 @@ class OrderForm(QWidget):
             self._touch()
 
     def _product_typed(self, text: str) -> None:
-        if text.strip():
-            found = orders.search_products(self.db, self.actor, _line_key(text))
-            self.product_names.setStringList([f"{sku} — {name}" for _id, sku, name in found])
+        """The completer's list, searched off the GUI thread (the newest text wins)."""
+        key = _line_key(text)
+        if not key:
+            return
+        self._search_key = key
+
+        def found(rows: list[tuple[int, str, str]]) -> None:
+            if getattr(self, "_search_key", None) == key:
+                self.product_names.setStringList([f"{sku} — {name}" for _id, sku, name in rows])
+
+        self._search_task = run_task(lambda _s: orders.search_products(self.db, self.actor, key), on_success=found,
+                                     on_error=lambda exc: None)
 
     def add_typed_line(self) -> None:
         key = _line_key(self.product.text())
@@ -414,13 +447,45 @@ class OrderForm(QWidget):
         self._touch()
 
     # --- showing ---------------------------------------------------------------------------
-    def refresh(self) -> None:
-        """Recompute prices, costs, margins and promise dates for what is typed (nothing saved)."""
+    def refresh(self, *, delay: int = DEBOUNCE_MS) -> None:
+        """Price, cost and promise what is typed (nothing saved) — off the GUI thread, ``delay`` ms
+        after the last edit; the result is shown by ``_apply_screen``."""
+        self._wanted += 1
+        self._timer.start(delay)
+
+    def _recompute(self) -> None:
+        if self._screen_task is not None:  # one at a time: the newest edit follows when it is done
+            return
+        wanted = self._wanted
+        customer_id, inputs = self.customer_id, list(self.inputs)
+        order_id = self.order.id if self.order is not None else None
+        timeline = self._timeline_stale and order_id is not None
+
+        def done(screen: order_screen.OrderScreen) -> None:
+            self._screen_task = None
+            if wanted == self._wanted:
+                self._apply_screen(screen)
+            else:
+                self._recompute()
+
+        def failed(exc: BaseException) -> None:
+            self._screen_task = None
+            if wanted != self._wanted:
+                self._recompute()
+                return
+            self.problems.setText(exc.message if isinstance(exc, UserError) else
+                                  "The prices could not be worked out just now (the database did not answer).")
+            self.problems.show()
+
+        self._screen_task = run_task(lambda _s: order_screen.recompute(
+            self.db, self.actor, customer_id, inputs, order_id=order_id, with_timeline=timeline),
+            on_success=done, on_error=failed)
+
+    def _apply_screen(self, screen: order_screen.OrderScreen) -> None:
         problems: dict[int, str] = {}
         messages: list[str] = []
-        self.view = None
-        if self.customer_id is not None or self.inputs:
-            self.view = order_preview.preview(self.db, self.actor, self.customer_id, self.inputs, order_id=self.order.id if self.order else None)
+        self.view = screen.preview
+        if self.view is not None:
             for p in self.view.problems:
                 row = order_preview.line_index(p.field)
                 if row is not None:
@@ -433,11 +498,19 @@ class OrderForm(QWidget):
         self.problems.setText("\n".join(messages))
         self.problems.setVisible(bool(messages))
         self._show_totals()
-        self._show_state()
         if self.customer_id is not None or self.order is None:
-            on_order = tuple(ln.product_id for ln in lines if ln.product_id)
-            self.hints.set_hints(hints_service.hints_for(self.db, self.actor, self.customer_id,
-                                                         order_product_ids=on_order))
+            self.hints.set_hints(list(screen.hints))
+        if screen.timeline is not None:
+            self._timeline_stale = False
+            self.timeline.clear()
+            self.notes.clear()
+            for item in screen.timeline:
+                text = f"{fmt.local_time(item.at)}  {item.summary}  — {item.user}"
+                (self.notes if item.kind == "note" else self.timeline).addItem(text)
+        elif self.order is None:
+            self.timeline.clear()
+            self.notes.clear()
+        self._show_state()
 
     def _show_totals(self) -> None:
         v = self.view
@@ -465,6 +538,7 @@ class OrderForm(QWidget):
             self.approval.hide()
 
     def _show_state(self) -> None:
+        """Buttons and fields as the service says (``OrderView.actions``), all held while a save runs."""
         o = self.order
         status = o.status if o else "new quote"
         number = o.number if o else "New quote"
@@ -472,25 +546,30 @@ class OrderForm(QWidget):
         self.title.setText(f"<b style='font-size:14pt'>{number}</b>")
         self.status_label.setText(f"<span style='background:{colour}; color:white; padding:2px 6px'>"
                                   f"{status.replace('_', ' ')}</span>" + (" · unsaved changes" if self.dirty else ""))
-        edit = self.editable()
+        idle = self.actions.settled()
+        acts = o.actions if o is not None else None
+        edit = self.editable() and idle
+        customer = acts.customer_editable if acts is not None else self.can_edit
         for w in (self.customer, self.reference, self.requested, self.product, self.quantity, self.add_button,
                   self.remove_button):
-            w.setEnabled(edit and (w is not self.customer or o is None or o.status == "quote"))
+            w.setEnabled(edit and (w is not self.customer or customer))
         self.save_button.setEnabled(edit and self.dirty)
-        self.confirm_button.setEnabled(self.can_edit and o is not None and o.status == "quote")
-        needs = o is not None and o.needs_approval and not o.approved_by
-        self.approve_button.setVisible(allowed(self.actor.role, "orders.approve_margin"))
-        self.approve_button.setEnabled(o is not None and needs and not self.dirty)
-        self.cancel_button.setEnabled(self.can_edit and o is not None and o.status in ("quote", "confirmed"))
+        # a quote's unsaved edits are confirmed with it (one unit of work), so Confirm stays on
+        self.confirm_button.setEnabled(idle and acts is not None and o.status == "quote" and
+                                       (acts.can_confirm or (self.dirty and self.can_edit)))
+        self.approve_button.setVisible(acts.show_approve if acts is not None else
+                                       allowed(self.actor.role, "orders.approve_margin"))
+        self.approve_button.setEnabled(idle and acts is not None and acts.can_approve and not self.dirty)
+        self.cancel_button.setEnabled(idle and acts is not None and acts.can_cancel)
+        why = acts.why_not if acts is not None else {}
+        for button, key, tip in ((self.confirm_button, "confirm", "Confirm the order and reserve stock (Ctrl+Enter)"),
+                                 (self.approve_button, "approve", "Approve this order's margin below the floor "
+                                                                  "(management)"),
+                                 (self.cancel_button, "cancel", "Cancel this quote or order, with a reason")):
+            button.setToolTip(tip + (f" — not now: {why[key]}" if key in why and not button.isEnabled() else ""))
         self.print_button.setEnabled(o is not None and not self.dirty)
         self.pdf_button.setEnabled(o is not None and not self.dirty)
         self.hints.add_button.setEnabled(edit and bool(self.hints.hints))
-        self.timeline.clear()
-        self.notes.clear()
-        if o is not None:
-            for item in orders.timeline(self.db, self.actor, o.id):
-                text = f"{fmt.local_time(item.at)}  {item.summary}  — {item.user}"
-                (self.notes if item.kind == "note" else self.timeline).addItem(text)
 
     # --- actions ---------------------------------------------------------------------------
     def _requested(self) -> dt.date | None:
@@ -498,29 +577,39 @@ class OrderForm(QWidget):
         return None if d == self.requested.minimumDate() else d.toPython()
 
     def save(self) -> bool:
-        if not self.editable() or not self.dirty:
+        """Save what is typed (off the GUI thread); False when there is nothing to save."""
+        if not self.editable() or not self.dirty or not self.actions.settled():
             return False
-        try:
-            if self.order is None:
-                if self.customer_id is None:
-                    raise ValidationError("choose a customer first (type its code or name)", field="customer")
-                saved = orders.new_quote(self.db, self.actor, self.customer_id, self.inputs,
-                                         requested_date=self._requested(),
-                                         customer_reference=self.reference.text().strip() or None)
-            else:
-                saved = orders.update_order(self.db, self.actor, self.order.id, self.version, self.inputs,
-                                            requested_date=self._requested(),
-                                            customer_reference=self.reference.text().strip() or None)
-        except ConflictError as exc:
-            return self._resolve(exc)
-        except UserError as exc:
-            show_user_error(self, exc)
+        if self.order is None and self.customer_id is None:
+            self.actions.report(ValidationError("choose a customer first (type its code or name)", field="customer"))
             return False
-        self._discard_draft()
-        self.order, self.version, self.dirty = saved, saved.version, False
-        self.refresh()
-        self.saved.emit(saved.id)
+        customer_id, inputs, requested = self.customer_id, list(self.inputs), self._requested()
+        reference = self.reference.text().strip() or None
+        order, version = self.order, self.version
+        edits = self._edits
+        if order is None:
+            def call() -> orders.OrderView:
+                return orders.new_quote(self.db, self.actor, customer_id, inputs, requested_date=requested,
+                                        customer_reference=reference)
+        else:
+            def call() -> orders.OrderView:
+                return orders.update_order(self.db, self.actor, order.id, version, inputs, requested_date=requested,
+                                           customer_reference=reference)
+        self.actions.run(call, done=lambda saved: self._saved(saved, edits), conflict=self._resolve)
         return True
+
+    def _saved(self, saved: orders.OrderView, edits: int | None = None) -> None:
+        """A save, confirmation, approval or cancellation came back: show the order as saved.
+        Edits typed while it ran stay (still unsaved) unless ``edits`` says none came."""
+        typed_meanwhile = edits is not None and edits != self._edits
+        if not typed_meanwhile:
+            self._discard_draft()
+            self.inputs = [ln.as_input() for ln in saved.lines]
+        self.order, self.version, self.dirty = saved, saved.version, typed_meanwhile
+        self._timeline_stale = True
+        self.refresh(delay=0)
+        self._show_state()
+        self.saved.emit(saved.id)
 
     def _resolve(self, exc: ConflictError, *, hook=None) -> bool:  # type: ignore[no-untyped-def]
         def summary(lines: list[Any]) -> str:
@@ -543,69 +632,66 @@ class OrderForm(QWidget):
             self.version = version
             self.reference.setText(values["customer_reference"] or "")
             if values["lines"] != mine["lines"]:
-                self.inputs = [LineInput(ln.product_id, ln.quantity, ln.extra_discount or None,
-                                         ln.unit_price if ln.override_reason else None, ln.override_reason)
-                               for ln in current.lines]
+                self.inputs = [ln.as_input() for ln in current.lines]
             self.dirty = True
             return self.save()
         return False
 
     def confirm(self) -> None:
-        if self.order is None or self.order.status != "quote":
+        """Confirm the quote; unsaved edits are saved with it, in the same unit of work."""
+        o = self.order
+        if o is None or o.status != "quote" or not self.actions.settled():
             return
-        if self.dirty and not self.save():
-            return
-        try:
-            confirmed = orders.confirm(self.db, self.actor, self.order.id, self.version)
-        except ConflictError as exc:
-            show_user_error(self, exc)
-            self.load(self.order.id)
-            return
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
-        self.order, self.version = confirmed, confirmed.version
-        self.refresh()
-        self.saved.emit(confirmed.id)
+        edits = self._edits
+        if self.dirty:
+            inputs, requested = list(self.inputs), self._requested()
+            reference = self.reference.text().strip() or None
+
+            def call() -> orders.OrderView:
+                return orders.confirm(self.db, self.actor, o.id, self.version, lines=inputs,
+                                      requested_date=requested, customer_reference=reference)
+        else:
+            def call() -> orders.OrderView:
+                return orders.confirm(self.db, self.actor, o.id, self.version)
+        self.actions.run(call, done=lambda done: self._saved(done, edits), conflict=self._reload_after)
+
+    def _reload_after(self, exc: ConflictError) -> None:
+        """Someone changed the order first: say so, then show theirs."""
+        from app.views.common.messages import show_user_error
+
+        show_user_error(self, exc)
+        self.load(self.order.id)
 
     def approve(self) -> None:
-        try:
-            approved = orders.approve(self.db, self.actor, self.order.id, self.version)
-        except UserError as exc:
-            show_user_error(self, exc)
+        o = self.order
+        if o is None or not self.actions.settled():
             return
-        self.order, self.version = approved, approved.version
-        self.refresh()
-        self.saved.emit(approved.id)
+        self.actions.run(lambda: orders.approve(self.db, self.actor, o.id, self.version),
+                         done=self._saved, conflict=self._reload_after)
 
     def cancel_order(self, reason: str | None = None) -> None:
-        if self.order is None:
+        o = self.order
+        if o is None or not self.actions.settled():
             return
         if reason is None:
-            reason, ok = QInputDialog.getText(self, "Cancel order", f"Why is {self.order.number} cancelled?")
+            reason, ok = QInputDialog.getText(self, "Cancel order", f"Why is {o.number} cancelled?")
             if not ok:
                 return
-        try:
-            cancelled = orders.cancel(self.db, self.actor, self.order.id, self.version, reason)
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
-        self._discard_draft()
-        self.order, self.version, self.dirty = cancelled, cancelled.version, False
-        self.refresh()
-        self.saved.emit(cancelled.id)
+        self.actions.run(lambda: orders.cancel(self.db, self.actor, o.id, self.version, reason),
+                         done=self._saved, conflict=self._reload_after)
 
     def add_note(self) -> None:
         text = self.note_text.text().strip()
-        if not text or self.order is None:
+        o = self.order
+        if not text or o is None:
             return
-        try:
-            orders.add_note(self.db, self.actor, text, order_id=self.order.id)
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
-        self.note_text.clear()
-        self._show_state()
+
+        def done(_item: Any) -> None:
+            self.note_text.clear()
+            self._timeline_stale = True
+            self.refresh(delay=0)
+
+        self.actions.run(lambda: orders.add_note(self.db, self.actor, text, order_id=o.id), done=done)
 
     def document_html(self) -> str:
         from app.services import documents

@@ -1,0 +1,142 @@
+"""The one door from a screen to the services: ``Actions.run`` calls a service off the GUI thread and
+brings the answer back to it, mapping every kind of failure the same way everywhere.
+
+In the style of Anki's ``CollectionOp``: the widget says what to call and what to do with the
+result; the helper does the rest —
+
+* the call runs on the thread pool (``app.tasks``), the window keeps painting;
+* one call at a time per widget: while it runs, ``busy`` is true (``busy_changed`` tells the
+  widget, which disables its action buttons); a second ``run`` waits for the first (queued, in
+  order);
+* ``ValidationError`` → the message, and the first problem's field gets the focus (``fields``
+  maps a service's field name to its input widget);
+* ``ConflictError`` (someone saved first) → the ``conflict`` callback (the compare dialog), else
+  the message;
+* any other ``UserError`` → the message (``show_user_error``);
+* anything else is a bug → the crash dialog (``sys.excepthook``), never swallowed;
+* a write that succeeded makes the desk look for changes at once (``LiveUpdates.poll``), so the
+  other panels and tabs refresh through the change feed rather than by hand.
+
+Tests wait for ``settled()`` (``qtbot.waitUntil(form.actions.settled)``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QWidget
+
+from app.errors import ConflictError, UserError, ValidationError
+from app.tasks import Task, run_task
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Call:
+    call: Callable[[], Any]
+    done: Callable[[Any], None] | None
+    conflict: Callable[[ConflictError], None] | None
+    failed: Callable[[BaseException], None] | None
+    write: bool
+
+
+class Actions(QObject):
+    """A widget's service calls (see the module's text)."""
+
+    busy_changed = Signal(bool)
+
+    def __init__(self, widget: QWidget, *, fields: dict[str, QWidget] | None = None) -> None:
+        super().__init__(widget)
+        self.widget = widget
+        self.fields = dict(fields or {})
+        self.task: Task | None = None
+        self._queue: deque[_Call] = deque()
+        self._finishing = False  # a result's callbacks are running (a run() there queues)
+        self.error: BaseException | None = None  # the last failure (tests read it)
+
+    # --- state ------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.task is not None
+
+    def settled(self) -> bool:
+        return self.task is None and not self._queue and not self._finishing
+
+    # --- running ----------------------------------------------------------------------------
+    def run(self, call: Callable[[], Any], *, done: Callable[[Any], None] | None = None,
+            conflict: Callable[[ConflictError], None] | None = None,
+            failed: Callable[[BaseException], None] | None = None, write: bool = True) -> None:
+        """Call ``call()`` off the GUI thread; then ``done(result)`` on it, or the failure mapped
+        as described above (``failed(exc)`` runs after the message, e.g. to reload). ``write``:
+        the call saves something (the desk polls for changes when it succeeds)."""
+        self._queue.append(_Call(call, done, conflict, failed, write))
+        if self.task is None and not self._finishing:
+            self.busy_changed.emit(True)
+            self._next()
+
+    def _next(self) -> None:
+        if not self._queue:
+            self.busy_changed.emit(False)
+            return
+        job = self._queue.popleft()
+        if QGuiApplication.overrideCursor() is None:
+            QGuiApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+        self.task = run_task(lambda _state: job.call(), on_success=lambda result: self._finish(job, result, None),
+                             on_error=lambda exc: self._finish(job, None, exc))
+
+    def _finish(self, job: _Call, result: Any, exc: BaseException | None) -> None:
+        self.task = None
+        self._finishing = True
+        if QGuiApplication.overrideCursor() is not None:
+            QGuiApplication.restoreOverrideCursor()
+        self.error = exc
+        try:
+            if exc is None:
+                if job.write:
+                    self._poll()
+                if job.done is not None:
+                    job.done(result)
+            else:
+                self._queue.clear()  # what was queued behind a failure no longer stands
+                self.report(exc, conflict=job.conflict)
+                if job.failed is not None:
+                    job.failed(exc)
+        finally:
+            self._finishing = False
+            self._next()
+
+    # --- the one mapping of failures --------------------------------------------------------
+    def report(self, exc: BaseException, *, conflict: Callable[[ConflictError], None] | None = None) -> None:
+        from app.views.common.messages import show_user_error
+
+        if isinstance(exc, ConflictError) and conflict is not None:
+            conflict(exc)
+            return
+        if isinstance(exc, ValidationError):
+            target = next((self.fields[p.field] for p in exc.problems if p.field in self.fields), None)
+            show_user_error(self.widget, exc)
+            if target is not None:
+                target.setFocus()
+            return
+        if isinstance(exc, UserError):
+            show_user_error(self.widget, exc)
+            return
+        log.error("a service call failed", exc_info=(type(exc), exc, exc.__traceback__))
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+
+    # --- helpers ----------------------------------------------------------------------------
+    @staticmethod
+    def _poll() -> None:
+        from app.views.common.live import LiveUpdates
+
+        live = LiveUpdates.current
+        if live is not None:
+            live.poll()
