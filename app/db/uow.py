@@ -311,6 +311,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         session = self._read_factory()
+        session.info["read"] = True  # a read, never a write (app/services/snapshot.py relies on it)
         try:
             yield session
         finally:

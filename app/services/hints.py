@@ -32,6 +32,7 @@ from app import clock
 from app.db.uow import Actor, Database
 from app.models import Customer, DemandHistory, Forecast, Product, ProductFamily, SalesOrder, SalesOrderLine
 from app.models.enums import OrderKind, OrderStatus
+from app.services import snapshot
 from app.services.permissions import require
 from app.services.pricing import ProductRules, load_rules, pct, quote_from_rules
 from app.services.promise import Calendars, ships_text
@@ -159,7 +160,9 @@ def hints_in(s: Session, customer_id: int | None, *, limit: int = 12, order_prod
     ids = [p.id for p, _ in prods]
     demand = monthly_demand(s, ids, today)
     rules = load_rules(s, ids, today)
-    bought, fams, on_order = _relevance(s, customer_id, order_product_ids)
+    bought, fams, on_order = snapshot.remembered(
+        s, ("relevance", customer_id, tuple(sorted(order_product_ids))),
+        lambda: _relevance(s, customer_id, order_product_ids))
     ships = ships_text(Calendars(s, today).next_working_day(today), today)
     floor = pct(settings.margin_floor)
     ranked: list[tuple[tuple, Hint]] = []

@@ -119,13 +119,20 @@ def work_left(quantity_open: Decimal, reserved: Decimal, make_to_stock: bool) ->
 
 def open_load(session: Session, *, exclude_order_id: int | None = None,
               exclude_order_ids: Iterable[int] = ()) -> dict[int, Decimal]:
-    """Minutes of work still to do per work center for open orders."""
+    """Minutes of work still to do per work center for open orders (in a read, remembered until
+    the database changes: ``app/services/snapshot.py``)."""
+    from app.services import snapshot
+
+    excluded = tuple(sorted({*exclude_order_ids, *(() if exclude_order_id is None else (exclude_order_id,))}))
+    return dict(snapshot.remembered(session, ("open_load", excluded), lambda: _open_load(session, excluded)))
+
+
+def _open_load(session: Session, excluded: tuple[int, ...]) -> dict[int, Decimal]:
     q = (select(SalesOrderLine.id, SalesOrderLine.product_id, SalesOrderLine.quantity, SalesOrderLine.qty_shipped,
                 SalesOrderLine.qty_reserved, Product.make_to_stock)
          .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
          .join(Product, Product.id == SalesOrderLine.product_id)
          .where(SalesOrder.status.in_(LOAD_STATUSES)))
-    excluded = sorted({*exclude_order_ids, *(() if exclude_order_id is None else (exclude_order_id,))})
     if excluded:
         q = q.where(SalesOrder.id.not_in(excluded))
     todo: dict[int, tuple[int, Decimal]] = {}

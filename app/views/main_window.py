@@ -350,11 +350,11 @@ class MainWindow(QMainWindow):
         tab = self.ensure_tab(TITLE)
         form = tab.form  # type: ignore[union-attr]
         form.drafts = store
-        if draft.record_id is not None:
-            form.load(draft.record_id)
+        if draft.record_id is not None:  # the order opens off the GUI thread, then the draft goes back in
+            form.load(draft.record_id, then=lambda: form.restore_values(draft.values))
         else:
             form.clear()
-        form.restore_values(draft.values)
+            form.restore_values(draft.values)
 
     def show_audit(self) -> None:
         from app.views.admin.audit import AuditDialog

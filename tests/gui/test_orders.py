@@ -144,11 +144,13 @@ def test_below_floor_needs_management_approval_before_confirming(qtbot, demo: Da
     assert not form.approve_button.isVisible()  # a salesperson cannot approve
     boss = make_tab(qtbot, demo, "management", tmp_path)
     boss.form.load(form.order.id)
+    settle(qtbot, boss.form)
     assert boss.form.approve_button.isVisible() and boss.form.approve_button.isEnabled()
     boss.form.approve_button.click()
     settle(qtbot, boss.form)
     assert boss.form.order.approved_by == "management"
     form.load(form.order.id)
+    settle(qtbot, form)
     assert form.confirm_button.isEnabled()
     form.confirm_button.click()
     settle(qtbot, form)
@@ -214,6 +216,7 @@ def test_an_order_open_on_another_desk_says_who_is_editing(qtbot, demo: Database
         other = presence.start_session(demo, pete)
         presence.acquire_lease(demo, other, "sales_order", order_id)
         tab.open_order(order_id)
+        settle(qtbot, tab.form)
         assert tab.form.others.isVisible()
         assert tab.form.others.text().startswith("Pete Planner (production) is editing this since ")
         # and our desk's lease is visible to the other desk
@@ -306,6 +309,7 @@ def test_cancel_is_offered_for_an_order_in_production(qtbot, demo: Database, tmp
     tab = make_tab(qtbot, demo, "sales", tmp_path)
     tab.form.load(oid)
     form = tab.form
+    settle(qtbot, form)
     assert form.cancel_button.isEnabled() and not form.save_button.isEnabled() and not form.product.isEnabled()
     form.cancel_order("the customer withdrew")
     settle(qtbot, form)

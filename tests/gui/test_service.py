@@ -114,6 +114,7 @@ def test_story8_the_customer_timeline_from_order_entry_shows_every_department(qt
         hal = s.scalars(select(Customer).where(Customer.code == "HALDEN")).one()
         oid = s.scalars(select(SalesOrder.id).where(SalesOrder.customer_id == hal.id)).first()
     orders_tab.open_order(oid)
+    qtbot.waitUntil(orders_tab.form.settled, timeout=15000)  # the order opens off the GUI thread
     assert orders_tab.current_customer_id() == hal.id
     window.actions["timeline"].trigger()
     dlg = window.timeline_dialog

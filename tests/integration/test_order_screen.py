@@ -103,3 +103,44 @@ def test_confirm_with_unsaved_edits_is_one_unit_of_work(demo) -> None:
     assert done.status == "confirmed" and done.lines[0].quantity == 5 and done.customer_reference == "PO-9"
     kinds = [t.kind for t in orders.timeline(db, sales, q.id)]
     assert kinds.index("changed") < kinds.index("confirmed")
+
+
+def test_remembered_reads_follow_every_change_and_never_serve_a_write(demo) -> None:
+    """The open work load is remembered per database state (app/services/snapshot.py): a change
+    on any desk gives a new state; inside a unit of work it is always computed (its own changes
+    are not counted yet)."""
+    from app.services import snapshot
+    from app.services.promise import _open_load, open_load
+
+    db, actor = demo
+    sales = actor("sales")
+
+    def load_now() -> dict:
+        with db.read() as s:
+            return open_load(s)
+
+    first = load_now()
+    calls = []
+
+    with db.read() as s:
+        assert open_load(s) == first  # remembered: same state
+    q = orders.new_quote(db, sales, "SHOWCS", [LineInput("SYS-PR-2700", 3)])
+    if q.needs_approval:
+        q = orders.approve(db, actor("management"), q.id, q.version)
+    orders.confirm(db, sales, q.id, q.version)  # made to order: more work queued
+    after = load_now()
+    with db.read() as s:
+        assert after == _open_load(s, ()) != first
+    # inside a unit of work: its own (uncommitted) lines count
+    def run(uow):  # noqa: ANN001, ANN202
+        orders._update(uow, q.id, orders.get_order(db, sales, q.id).version,
+                           [LineInput("SYS-PR-2700", 30)], orders.KEEP, orders.KEEP)
+        calls.append(open_load(uow.session))
+        calls.append(_open_load(uow.session, ()))
+        raise RuntimeError("roll back")
+    with pytest.raises(RuntimeError):
+        db.write(sales, run)
+    assert calls[0] == calls[1] != after
+    assert load_now() == after
+    snapshot.forget()
+    assert load_now() == after  # what was remembered equals what is read afresh

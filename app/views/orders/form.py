@@ -91,6 +91,8 @@ class OrderForm(QWidget):
         self._screen_task: Task | None = None
         self._timeline_stale = False  # the timeline is read again with the next result
         self._search_task: Task | None = None
+        self._load_task: Task | None = None
+        self._loading = 0  # orders asked to open; a result for an older one is dropped
         self._edits = 0  # edits typed so far (a save keeps those typed while it ran)
         self.keeper: DraftKeeper | None = None
         self.lease: tuple[int, int] | None = None
@@ -294,6 +296,7 @@ class OrderForm(QWidget):
 
     def clear(self) -> None:
         """A new, empty quote."""
+        self._loading += 1  # an order still being opened is not shown any more
         self._drop_lease()
         self._discard_draft()
         self.order, self.version, self.customer_id, self.inputs, self.view = None, None, None, [], None
@@ -303,10 +306,33 @@ class OrderForm(QWidget):
         self.dirty = False
         self.refresh()
 
-    def load(self, order_id: int) -> None:
-        """Open an order: one read (the order, what the user may do, prices, hints, timeline)."""
+    def load(self, order_id: int, *, then: Any = None) -> None:
+        """Open an order: one read (the order, what the user may do, prices, hints, timeline), off
+        the GUI thread; ``then()`` runs once it is shown (e.g. to put a draft's values back)."""
         self._discard_draft()
-        opened = order_screen.open_order(self.db, self.actor, order_id)
+        self._loading += 1
+        wanted = self._loading
+
+        def done(opened: order_screen.OpenedOrder) -> None:
+            self._load_task = None
+            if wanted == self._loading:  # not replaced by another order or a new quote meanwhile
+                self._show_opened(opened)
+                if then is not None:
+                    then()
+            self._show_state()
+
+        def failed(exc: BaseException) -> None:
+            self._load_task = None
+            self._show_state()
+            if wanted == self._loading:
+                self.actions.report(exc)
+
+        self._load_task = run_task(lambda _s: order_screen.open_order(self.db, self.actor, order_id),
+                                   on_success=done, on_error=failed)
+        self._show_state()
+
+    def _show_opened(self, opened: order_screen.OpenedOrder) -> None:
+        order_id = opened.order.id
         self.order = opened.order
         self.version = self.order.version
         self.customer_id = self.order.customer_id
@@ -350,7 +376,8 @@ class OrderForm(QWidget):
 
     def settled(self) -> bool:
         """Nothing waiting: no recompute due or running, no service call running (tests wait for it)."""
-        return not self._timer.isActive() and self._screen_task is None and self.actions.settled()
+        return (not self._timer.isActive() and self._screen_task is None and self._load_task is None
+                and self.actions.settled())
 
     def _touch(self, *_a: object) -> None:
         self.dirty = True
@@ -546,7 +573,7 @@ class OrderForm(QWidget):
         self.title.setText(f"<b style='font-size:14pt'>{number}</b>")
         self.status_label.setText(f"<span style='background:{colour}; color:white; padding:2px 6px'>"
                                   f"{status.replace('_', ' ')}</span>" + (" · unsaved changes" if self.dirty else ""))
-        idle = self.actions.settled()
+        idle = self.actions.settled() and self._load_task is None
         acts = o.actions if o is not None else None
         edit = self.editable() and idle
         customer = acts.customer_editable if acts is not None else self.can_edit
