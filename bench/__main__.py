@@ -8,7 +8,8 @@ import platform
 import tempfile
 from pathlib import Path
 
-from bench import demo_size, excel, gantt, installer, orders_list, planning, priorities, saves, schedule, startup
+from bench import (demo_size, excel, gantt, installer, orders_list, planning, priorities, saves, schedule, startup,
+                   typing)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,7 +30,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ordercycle-bench-") as tmp:
         work = Path(tmp)
         sections = []
-        for mod in (startup, demo_size, saves, orders_list, planning, priorities, schedule, gantt, excel, installer):
+        for mod in (startup, demo_size, saves, orders_list, typing, planning, priorities, schedule, gantt, excel,
+                    installer):
             print(f"running {mod.__name__} …", flush=True)
             sections.extend(mod.run(work))
     text = "\n".join([
