@@ -26,11 +26,23 @@ def make_tab(qtbot, db: Database, who: str) -> PlanningTab:
     return tab
 
 
-def edit(tab: PlanningTab, product_index: int, period_index: int, kind: str, text: str) -> None:
+def edit(qtbot, tab: PlanningTab, product_index: int, period_index: int, kind: str, text: str) -> None:
+    """Type ``text`` in a cell and wait for its save (off the GUI thread) to come back."""
     row = tab.model.row_of(product_index, kind)
     index = tab.model.index(row, 2 + period_index)
     assert tab.model.flags(index) & tab.model.flags(index).ItemIsEditable, f"{kind} not editable here"
     tab.model.setData(index, text)
+    qtbot.waitUntil(tab.settled, timeout=20_000)
+
+
+def sign_off(qtbot, tab: PlanningTab):  # type: ignore[no-untyped-def]
+    """Sign off the selected month and wait for the answer (the SignOffResult)."""
+    got = {}
+    tab.sign_off_selected_month(on_done=lambda result: got.setdefault("result", result))
+    assert not tab.sign_button.isEnabled() and not tab.import_button.isEnabled()  # held while it runs
+    qtbot.waitUntil(tab.settled, timeout=20_000)
+    assert tab.sign_button.isEnabled()
+    return got.get("result")
 
 
 def value(tab: PlanningTab, product_index: int, period_index: int, kind: str) -> Decimal | None:
@@ -44,24 +56,24 @@ def test_marketing_and_production_enter_agree_sign_off_and_the_plans_follow(qtbo
     marketing.pages.setCurrentIndex(2)  # the inventory plan, computed when shown
     plan_before = next(r for r in marketing.inventory_model.rows if r.sku == sku
                        and r.period_start == marketing.board.periods[m])
-    edit(marketing, p, m, "marketing", "120")
+    edit(qtbot, marketing, p, m, "marketing", "120")
     assert value(marketing, p, m, "marketing") == Decimal(120)
     # marketing cannot type in production's line
     idx = marketing.model.index(marketing.model.row_of(p, "production"), 2 + m)
     assert not (marketing.model.flags(idx) & marketing.model.flags(idx).ItemIsEditable)
     production = make_tab(qtbot, demo, "production")
-    edit(production, p, m, "production", "80")
+    edit(qtbot, production, p, m, "production", "80")
     assert value(production, p, m, "production") == Decimal(80)
     assert production.model.board.rows[p].cells[m].gap, "a 120 vs 80 gap must be flagged"
-    edit(production, p, m, "consensus", "100")
+    edit(qtbot, production, p, m, "consensus", "100")
     production.table.setCurrentIndex(production.model.index(0, 2 + m))
-    result = production.sign_off_selected_month()
+    result = sign_off(qtbot, production)
     assert result is not None and result.signed >= 1
     assert production.model.board.rows[p].cells[m].status != "signed_off"  # marketing has not signed
     marketing.pages.setCurrentIndex(0)
     marketing.reload()
     marketing.table.setCurrentIndex(marketing.model.index(0, 2 + m))
-    marketing.sign_off_selected_month()
+    assert sign_off(qtbot, marketing) is not None
     cell = marketing.model.board.rows[p].cells[m]
     assert cell.status == "signed_off"
     assert cell.marketing_signed_by == "marketing" and cell.production_signed_by == "production"
@@ -71,17 +83,17 @@ def test_marketing_and_production_enter_agree_sign_off_and_the_plans_follow(qtbo
     assert plan_after.demand == Decimal(100) and plan_after.demand_source == "consensus"
     assert plan_after.demand != plan_before.demand or plan_before.demand_source != "consensus"
     # editing after sign-off reopens the month
-    edit(marketing, p, m, "marketing", "125")
+    edit(qtbot, marketing, p, m, "marketing", "125")
     assert marketing.model.board.rows[p].cells[m].status == "open"
 
 
 def test_a_bad_figure_gets_a_message_and_nothing_is_saved(qtbot, demo: Database, monkeypatch) -> None:
     tab = make_tab(qtbot, demo, "marketing")
     shown: list[str] = []
-    monkeypatch.setattr("app.views.planning.tab.show_user_error", lambda _p, e: shown.append(e.message))
+    monkeypatch.setattr("app.views.common.messages.show_user_error", lambda _p, e: shown.append(e.message))
     before = value(tab, 0, 0, "marketing")
-    edit(tab, 0, 0, "marketing", "-5")
-    edit(tab, 0, 0, "marketing", "lots")
+    edit(qtbot, tab, 0, 0, "marketing", "-5")
+    edit(qtbot, tab, 0, 0, "marketing", "lots")
     assert len(shown) == 2 and all("marketing_qty" in s or "number" in s or "negative" in s for s in shown)
     tab.reload()
     assert value(tab, 0, 0, "marketing") == before
@@ -127,7 +139,10 @@ def test_export_then_import_a_departments_figures(qtbot, demo: Database, tmp_pat
     s2.append([sku, "Production", 5, 5])  # another department's line is skipped
     src = tmp_path / "marketing.xlsx"
     wb2.save(src)
-    assert tab.import_figures(src) == 2
+    imported = {}
+    tab.import_figures(src, on_done=lambda changed: imported.setdefault("changed", changed))
+    qtbot.waitUntil(tab.settled, timeout=20_000)
+    assert imported["changed"] == 2
     assert value(tab, 1, 0, "marketing") == Decimal(77) and value(tab, 1, 1, "marketing") == Decimal(1200)
     bad = Workbook()
     b = bad.active
@@ -152,8 +167,8 @@ def test_baselines_are_computed_off_the_gui_thread_and_saved(qtbot, demo: Databa
     tab = make_tab(qtbot, demo, "production")
     seen = {}
     tab.compute_baselines(on_done=lambda result: seen.setdefault("result", result))
-    assert not tab.baseline_button.isEnabled()  # the window stays usable; the button waits
-    qtbot.waitUntil(lambda: tab.baseline_task.done, timeout=120_000)
+    assert not tab.baseline_button.isEnabled() and not tab.settled()  # the window stays usable; the button waits
+    qtbot.waitUntil(tab.settled, timeout=120_000)
     result = seen["result"]
     assert result.products and tab.baseline_button.isEnabled()
     assert "Baselines computed" in tab.message.text()
@@ -169,7 +184,7 @@ def test_computing_baselines_can_be_cancelled_and_saves_nothing(qtbot, demo: Dat
     before = [(c.baseline, c.baseline_method) for r in tab.board.rows for c in r.cells]
     tab.compute_baselines()
     tab.baseline_task.cancel()
-    qtbot.waitUntil(lambda: tab.baseline_task.done, timeout=120_000)
+    qtbot.waitUntil(tab.settled, timeout=120_000)
     assert "cancelled" in tab.message.text()
     tab.reload()
     assert [(c.baseline, c.baseline_method) for r in tab.board.rows for c in r.cells] == before
@@ -188,7 +203,7 @@ def test_family_totals_sum_the_products_and_cannot_be_typed_in(qtbot, demo: Data
     idx = tab.model.index(row, 2)
     assert not (tab.model.flags(idx) & tab.model.flags(idx).ItemIsEditable)
     # a product under the total still edits the right product
-    edit(tab, 0, 1, "marketing", "55")
+    edit(qtbot, tab, 0, 1, "marketing", "55")
     assert value(tab, 0, 1, "marketing") == Decimal(55)
 
 
@@ -199,7 +214,7 @@ def test_the_board_by_week(qtbot, demo: Database) -> None:
     monday = TODAY + dt.timedelta(days=7 - TODAY.weekday())  # the first week after this one
     assert tab.model.headerData(2, Qt.Orientation.Horizontal) == f"W{monday.isocalendar()[1]:02d} {monday:%d %b}"
     assert not tab.import_button.isEnabled()
-    edit(tab, 0, 0, "marketing", "12")
+    edit(qtbot, tab, 0, 0, "marketing", "12")
     assert value(tab, 0, 0, "marketing") == Decimal(12)
     tab.granularity.setCurrentIndex(0)  # back to months: the weekly figure is not a monthly one
     assert tab.board.granularity == "month" and value(tab, 0, 0, "marketing") != Decimal(12)

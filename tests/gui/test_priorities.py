@@ -109,6 +109,7 @@ def test_a_request_with_a_past_date_shows_the_problem_and_saves_nothing(qtbot, d
         dlg.date.setDate(QDate(d.year, d.month, d.day))
         dlg.reason.setPlainText("yesterday please")
         dlg.send()
+        qtbot.waitUntil(dlg.settled, timeout=20_000)  # the request runs off the GUI thread
         seen["error"] = dlg.error.text()
         seen["open"] = dlg.isVisible()
         dlg.reject()
@@ -129,7 +130,9 @@ def test_management_changes_the_strategy_and_the_queue_follows(qtbot, demo) -> N
         for key, box in dlg.weights.items():
             box.setValue(1.0 if key == "strategic" else 0.0)
         dlg.save()
+        qtbot.waitUntil(dlg.settled, timeout=20_000)  # each call runs off the GUI thread
         dlg.activate()
+        qtbot.waitUntil(dlg.settled, timeout=20_000)
         assert dlg.current().active
         dlg.accept()
 
@@ -175,4 +178,7 @@ def test_finance_holds_an_order_and_sales_sees_why(qtbot, demo) -> None:
     finance.held_table.selectRow(next(i for i, r in enumerate(finance.held_model.rows)
                                       if r.order_id == target.order_id))
     finance.release_selected()
+    assert not finance.release_button.isEnabled() and not finance.hold_button.isEnabled()  # held while it runs
+    qtbot.waitUntil(finance.settled, timeout=20_000)
+    assert finance.release_button.isEnabled()
     assert target.order_id in {r.order_id for r in finance.model.rows}

@@ -33,9 +33,10 @@ from app.errors import ConflictError, UserError
 from app.services import planning, plans, queries
 from app.services.changes import Changes
 from app.services.permissions import allowed
-from app.tasks import Cancelled, run_task
+from app.tasks import Cancelled, Task, run_task
+from app.views.common.action import Actions
 from app.views.common.export import enable_export
-from app.views.common.messages import ERROR_COLOUR, show_user_error
+from app.views.common.messages import ERROR_COLOUR
 from app.views.common.table import Column, RowsTableModel
 from app.views.planning.board_model import KINDS, BoardTableModel
 
@@ -113,6 +114,12 @@ class PlanningTab(QWidget):
         self.message.setWordWrap(True)
         lay.addWidget(self.message)
         self.pages.currentChanged.connect(self._refresh_page)
+        # saves (a cell, a sign-off, an import) run off the GUI thread; failures are mapped in one place
+        self.actions = Actions(self)
+        self.actions.busy_changed.connect(lambda _busy: self._show_buttons())
+        self.baseline_task: Task | None = None
+        self._baselines_running = False
+        self._edit_triggers = self.table.editTriggers()
         self.reload()
 
     # --- pages -----------------------------------------------------------------------------
@@ -221,7 +228,7 @@ class PlanningTab(QWidget):
         current = self.table.currentIndex()
         gran = self.granularity.currentData()
         self.board = planning.board(self.db, self.actor, family_id=fam, granularity=gran)
-        self.import_button.setEnabled(gran == "month")  # department sheets are monthly
+        self._show_buttons()
         self.model.set_board(self.board, _editable_lines(self.actor.role))
         self.table.setColumnWidth(0, 260)
         if current.isValid() and current.row() < self.model.rowCount():
@@ -267,25 +274,42 @@ class PlanningTab(QWidget):
         if changes.touches("forecast", "demand_history", "product", "staff", "routing_operation"):
             self.reload()
 
+    def settled(self) -> bool:
+        """Nothing pending: no save running or queued, no baselines being computed (tests wait for it)."""
+        return self.actions.settled() and not self._baselines_running
+
+    def _show_buttons(self) -> None:
+        """The action buttons (and typing in the board) wait while a save runs."""
+        idle = self.actions.settled()
+        self.sign_button.setEnabled(idle)
+        self.baseline_button.setEnabled(idle and not self._baselines_running)
+        self.import_button.setEnabled(idle and self.granularity.currentData() == "month")  # department sheets are monthly
+        self.export_button.setEnabled(idle)
+        self.table.setEditTriggers(self._edit_triggers if idle else QAbstractItemView.EditTrigger.NoEditTriggers)
+
+    def _reload_after(self, exc: ConflictError) -> None:
+        """Someone saved the cell first: say so, then show theirs."""
+        self.actions.report(exc)
+        self.reload()
+
     # --- the board -------------------------------------------------------------------------
     def on_edited(self, product_index: int, period_index: int, kind: str, qty: Any) -> None:
         row = self.board.rows[product_index]
         cell = row.cells[period_index]
-        try:
-            gran = self.board.granularity
+        gran = self.board.granularity
+
+        def call() -> Any:
             if kind == "consensus":
-                planning.set_consensus(self.db, self.actor, row.product_id, cell.period_start, qty,
+                return planning.set_consensus(self.db, self.actor, row.product_id, cell.period_start, qty,
+                                              version=cell.version, granularity=gran)
+            return planning.set_figure(self.db, self.actor, row.product_id, cell.period_start, kind, qty,
                                        version=cell.version, granularity=gran)
-            else:
-                planning.set_figure(self.db, self.actor, row.product_id, cell.period_start, kind, qty,
-                                    version=cell.version, granularity=gran)
-        except ConflictError as exc:
-            show_user_error(self, exc)
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
-        self.reload()
-        self.message.setText(f"{row.sku} {cell.period_start:%d %b %Y}: {kind} saved.")
+
+        def done(_saved: Any) -> None:
+            self.reload()
+            self.message.setText(f"{row.sku} {cell.period_start:%d %b %Y}: {kind} saved.")
+
+        self.actions.run(call, done=done, conflict=self._reload_after)
 
     def show_chart(self, row: int) -> None:
         if self.model.board is None or not self.board.rows or row < 0:
@@ -298,26 +322,28 @@ class PlanningTab(QWidget):
         series = {k: [getattr(c, k) for c in prod.cells] for k in KINDS}
         self.chart.show(labels, series, title=f"{prod.sku} {prod.name}")
 
-    def sign_off_selected_month(self, period_index: int | None = None) -> planning.SignOffResult | None:
+    def sign_off_selected_month(self, period_index: int | None = None, *, on_done=None) -> None:  # type: ignore[no-untyped-def]
+        """Sign off the selected month (off the GUI thread); ``on_done(SignOffResult)`` once it is saved."""
         if period_index is None:
             idx = self.table.currentIndex()
             if not idx.isValid() or idx.column() < 2:
                 self.message.setText("Select a month on the board first, then sign it off.")
-                return None
+                return
             period_index = idx.column() - 2
         period = self.board.periods[period_index]
-        try:
-            result = planning.sign_off_range(self.db, self.actor, period, family_id=self.family.currentData(),
-                                             granularity=self.board.granularity)
-        except UserError as exc:
-            show_user_error(self, exc)
-            return None
-        self.reload()
-        skipped = f"; {len(result.skipped)} without a consensus yet" if result.skipped else ""
-        label = f"{period:%B %Y}" if self.board.granularity == "month" else f"week of {period:%d %B %Y}"
-        self.message.setText(f"{label}: you signed {result.signed}; {result.signed_off} signed off by both"
-                             f"{skipped}.")
-        return result
+        fam, gran = self.family.currentData(), self.board.granularity
+
+        def done(result: planning.SignOffResult) -> None:
+            self.reload()
+            skipped = f"; {len(result.skipped)} without a consensus yet" if result.skipped else ""
+            label = f"{period:%B %Y}" if gran == "month" else f"week of {period:%d %B %Y}"
+            self.message.setText(f"{label}: you signed {result.signed}; {result.signed_off} signed off by both"
+                                 f"{skipped}.")
+            if on_done:
+                on_done(result)
+
+        self.actions.run(lambda: planning.sign_off_range(self.db, self.actor, period, family_id=fam, granularity=gran),
+                         done=done)
 
     def compute_baselines(self, *, on_done=None) -> None:  # type: ignore[no-untyped-def]
         from app.services import baseline
@@ -326,7 +352,8 @@ class PlanningTab(QWidget):
         progress.setObjectName("baselineProgress")
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(500)
-        self.baseline_button.setEnabled(False)
+        self._baselines_running = True
+        self._show_buttons()
 
         def work(state):  # type: ignore[no-untyped-def]
             result = baseline.compute_baselines(self.db, self.actor, state=state)
@@ -334,7 +361,8 @@ class PlanningTab(QWidget):
 
         def done(out) -> None:  # type: ignore[no-untyped-def]
             progress.close()
-            self.baseline_button.setEnabled(True)
+            self._baselines_running = False
+            self._show_buttons()
             result, saved = out
             beats = sum(1 for p in result.products if p.method != "seasonal naive")
             self.message.setText(f"Baselines computed for {len(result.products)} products ({saved} figures saved); "
@@ -346,13 +374,12 @@ class PlanningTab(QWidget):
 
         def failed(exc: BaseException) -> None:
             progress.close()
-            self.baseline_button.setEnabled(True)
+            self._baselines_running = False
+            self._show_buttons()
             if isinstance(exc, Cancelled):
                 self.message.setText("Baselines cancelled; nothing was saved.")
-            elif isinstance(exc, UserError):
-                show_user_error(self, exc)
             else:
-                raise exc
+                self.actions.report(exc)  # a known refusal gets its message, a bug the crash dialog
 
         self.baseline_task = run_task(work, on_success=done, on_error=failed,
                                       on_progress=lambda f, _t: progress.setValue(int(f * 100)))
@@ -371,31 +398,36 @@ class PlanningTab(QWidget):
         try:
             planning_xlsx.export_board(self.board, target)
         except OSError as exc:
-            show_user_error(self, UserError(f"The file {target} cannot be written: {exc.strerror}."))
+            self.actions.report(UserError(f"The file {target} cannot be written: {exc.strerror}."))
             return None
         self.message.setText(f"Board exported to {target}")
         return target
 
-    def import_figures(self, source: Path | None = None) -> int | None:
+    def import_figures(self, source: Path | None = None, *, on_done=None) -> None:  # type: ignore[no-untyped-def]
+        """Read a department's sheet and save its figures (off the GUI thread); ``on_done(changed)``."""
         from app.exchange import planning_xlsx
 
         dept = sorted(_editable_lines(self.actor.role) - {"consensus"})
         if not dept:
-            return None
+            return
         if source is None:
             name, _ = QFileDialog.getOpenFileName(self, f"Import {dept[0]}'s figures", "", "Excel workbook (*.xlsx)")
             if not name:
-                return None
+                return
             source = Path(name)
-        try:
-            cells = planning_xlsx.read_figures(self.db, source, dept[0])
-            changed = planning.set_figures(self.db, self.actor, dept[0], cells)
-        except UserError as exc:
-            show_user_error(self, exc)
-            return None
-        self.reload()
-        self.message.setText(f"Imported {changed} {dept[0]} figures from {source.name}.")
-        return changed
+        chosen = source
+
+        def call() -> int:
+            cells = planning_xlsx.read_figures(self.db, chosen, dept[0])
+            return planning.set_figures(self.db, self.actor, dept[0], cells)
+
+        def done(changed: int) -> None:
+            self.reload()
+            self.message.setText(f"Imported {changed} {dept[0]} figures from {chosen.name}.")
+            if on_done:
+                on_done(changed)
+
+        self.actions.run(call, done=done)
 
     def show_bias_chart(self) -> None:
         series_rows = [r for r in self.bias_rows if r.family_id is None]

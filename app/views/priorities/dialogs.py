@@ -1,5 +1,6 @@
-"""Dialogs of the priority tab. Each takes a ``submit`` callable that calls a service; a known
-error (bad input, not allowed, conflict) shows in the dialog, which stays open with what was typed."""
+"""Dialogs of the priority tab. Each takes a ``submit`` callable that calls a service; the call runs
+off the GUI thread through the one door (``app.views.common.action``), and a known error (bad input,
+not allowed, conflict) shows in the dialog, which stays open with what was typed."""
 
 from __future__ import annotations
 
@@ -30,11 +31,32 @@ from PySide6.QtWidgets import (
 )
 
 from app import format as fmt
-from app.errors import UserError
+from app.errors import ConflictError, UserError, ValidationError
 from app.services.expedites import Impact, QuotaView
-from app.services.priorities import HOLD_KINDS, PARTS, ProfileView
+from app.services.priorities import HOLD_KINDS, PART_LABEL, PARTS, ProfileView
+from app.views.common.action import Actions
 from app.views.common.messages import error_label
 from app.views.common.table import Column, RowsTableModel
+
+
+class _DialogActions(Actions):
+    """A dialog's service calls, mapped as everywhere else with one difference: a known error (bad
+    input, not allowed, someone saved first) shows in the dialog's error line, and the dialog stays
+    open with what was typed, instead of a message box over it. Bugs still get the crash dialog."""
+
+    def __init__(self, dialog: _SubmitDialog) -> None:
+        super().__init__(dialog)
+        self.dialog = dialog
+
+    def report(self, exc: BaseException, *, conflict: Callable[[ConflictError], None] | None = None) -> None:
+        if not isinstance(exc, UserError) or (isinstance(exc, ConflictError) and conflict is not None):
+            super().report(exc, conflict=conflict)
+            return
+        self.dialog.show_error(str(exc))
+        if isinstance(exc, ValidationError):
+            target = next((self.fields[p.field] for p in exc.problems if p.field in self.fields), None)
+            if target is not None:
+                target.setFocus()
 
 
 class _SubmitDialog(QDialog):
@@ -44,16 +66,45 @@ class _SubmitDialog(QDialog):
         self.setObjectName(name)
         self.result_value: Any = None
         self.error = error_label()
+        self.actions = _DialogActions(self)
+        self.actions.busy_changed.connect(self._hold_buttons)
+        self._held: list[QPushButton] = []
 
-    def _try(self, fn: Callable[[], Any]) -> bool:
-        try:
-            self.result_value = fn()
-        except UserError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
-            return False
-        self.error.hide()
-        return True
+    def settled(self) -> bool:
+        """No service call running or queued (tests wait for it)."""
+        return self.actions.settled()
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+
+    def _submit(self, call: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """Run ``call`` off the GUI thread; on success keep its answer, clear the error and ``done(answer)``."""
+        if not self.actions.settled():
+            return  # one at a time: the buttons are held until the answer is in
+
+        def ok(value: Any) -> None:
+            self.result_value = value
+            self.error.hide()
+            done(value)
+
+        self.actions.run(call, done=ok)
+
+    def _hold_buttons(self, busy: bool) -> None:
+        """The dialog's buttons (Close and Cancel too) wait while a call runs."""
+        if busy:
+            self._held = [b for b in self.findChildren(QPushButton) if b.isEnabled()]
+            for b in self._held:
+                b.setEnabled(False)
+        else:
+            for b in self._held:
+                b.setEnabled(True)
+            self._held = []
+
+    def reject(self) -> None:
+        if not self.actions.settled():
+            return  # Escape while a save runs: wait for its answer (the dialog shows it)
+        super().reject()
 
 
 class ExpediteRequestDialog(_SubmitDialog):
@@ -89,11 +140,12 @@ class ExpediteRequestDialog(_SubmitDialog):
         buttons.accepted.connect(self.send)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.actions.fields.update({"requested date": self.date, "reason": self.reason})
 
     def send(self) -> None:
         d = self.date.date()
-        if self._try(lambda: self.submit(dt.date(d.year(), d.month(), d.day()), self.reason.toPlainText())):
-            self.accept()
+        day, reason = dt.date(d.year(), d.month(), d.day()), self.reason.toPlainText()
+        self._submit(lambda: self.submit(day, reason), lambda _v: self.accept())
 
 
 class DecisionDialog(_SubmitDialog):
@@ -132,10 +184,11 @@ class DecisionDialog(_SubmitDialog):
         row.addWidget(cancel)
         lay.addLayout(row)
         self.resize(560, 320)
+        self.actions.fields["comment"] = self.comment
 
     def _choose(self, fn: Callable[[str], Any]) -> None:
-        if self._try(lambda: fn(self.comment.toPlainText())):
-            self.accept()
+        comment = self.comment.toPlainText()
+        self._submit(lambda: fn(comment), lambda _v: self.accept())
 
 
 class ReasonDialog(_SubmitDialog):
@@ -162,11 +215,12 @@ class ReasonDialog(_SubmitDialog):
         buttons.accepted.connect(self.send)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.actions.fields.update({"kind": self.kind, "reason": self.reason})
 
     def send(self) -> None:
         kind = self.kind.currentData() if self.with_kind else None
-        if self._try(lambda: self.submit(kind, self.reason.text())):
-            self.accept()
+        reason = self.reason.text()
+        self._submit(lambda: self.submit(kind, reason), lambda _v: self.accept())
 
 
 class ProfilesDialog(_SubmitDialog):
@@ -238,6 +292,8 @@ class ProfilesDialog(_SubmitDialog):
         if not editable:
             self.status.setText("Only management changes the strategy; you can see it here.")
         self.profiles: list[ProfileView] = []
+        self.actions.fields.update({"name": self.name, "weights": self.weights[PARTS[0][0]],
+                                    **{PART_LABEL[key]: box for key, box in self.weights.items()}})
         self.refresh()
         self.resize(720, 420)
 
@@ -291,18 +347,19 @@ class ProfilesDialog(_SubmitDialog):
     def save(self) -> None:
         p = self.current()
         values = {k: Decimal(str(round(b.value(), 4))) for k, b in self.weights.items()}
-        if self._try(lambda: self.save_fn(p.id if p else None, p.version if p else None, self.name.text(), values)):
-            self.refresh(self.result_value.id)
+        name = self.name.text()
+        self._submit(lambda: self.save_fn(p.id if p else None, p.version if p else None, name, values),
+                     lambda saved: self.refresh(saved.id))
 
     def activate(self) -> None:
         p = self.current()
-        if p and self._try(lambda: self.activate_fn(p.id, p.version)):
-            self.refresh(p.id)
+        if p:
+            self._submit(lambda: self.activate_fn(p.id, p.version), lambda _v: self.refresh(p.id))
 
     def delete(self) -> None:
         p = self.current()
-        if p and self._try(lambda: self.delete_fn(p.id, p.version)):
-            self.refresh()
+        if p:
+            self._submit(lambda: self.delete_fn(p.id, p.version), lambda _v: self.refresh())
 
 
 QUOTA_COLUMNS: list[Column[QuotaView]] = [
@@ -357,11 +414,13 @@ class QuotasDialog(_SubmitDialog):
             w.setEnabled(editable)
         self.model.set_rows(self.load())
         self.resize(520, 380)
+        self.actions.fields.update({"department": self.department, "requester": self.requester,
+                                    "per month": self.per_month})
 
     def set_quota(self) -> None:
-        if self._try(lambda: self.set_fn(self.department.currentText(), self.per_month.value(),
-                                         self.requester.text().strip() or None)):
-            self.model.set_rows(self.load())
+        department, per_month = self.department.currentText(), self.per_month.value()
+        requester = self.requester.text().strip() or None
+        self._submit(lambda: self.set_fn(department, per_month, requester), lambda _v: self.model.set_rows(self.load()))
 
 
 __all__ = ["ExpediteRequestDialog", "DecisionDialog", "ReasonDialog", "ProfilesDialog", "QuotasDialog"]

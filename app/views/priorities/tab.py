@@ -27,7 +27,7 @@ from app.models.enums import Role
 from app.services import expedites, priorities
 from app.services.changes import Changes
 from app.services.permissions import allowed
-from app.views.common.messages import show_user_error
+from app.views.common.action import Actions
 from app.views.common.table import Column, RowsTableModel, list_view
 from app.views.priorities.dialogs import (
     DecisionDialog,
@@ -184,6 +184,9 @@ class PrioritiesTab(QWidget):
         foot.addWidget(self.message, 1)
         foot.addWidget(self.summary)
         lay.addLayout(foot)
+        # withdraw and release run off the GUI thread; the dialogs run their own calls the same way
+        self.actions = Actions(self)
+        self.actions.busy_changed.connect(self._hold_buttons)
         self.reload()
 
     # --- loading -------------------------------------------------------------------------
@@ -224,6 +227,16 @@ class PrioritiesTab(QWidget):
     def on_changes(self, changes: Changes) -> None:
         if changes.touches(*WATCHED):
             self.reload()
+
+    def settled(self) -> bool:
+        """No service call of this tab running or queued (tests wait for it)."""
+        return self.actions.settled()
+
+    def _hold_buttons(self, busy: bool) -> None:
+        """The action buttons wait while a call runs."""
+        for b in (self.profiles_button, self.quotas_button, self.request_button, self.hold_button, self.reject_button,
+                  self.decide_button, self.withdraw_button, self.release_button, self.reject_held_button):
+            b.setEnabled(not busy)
 
     # --- selection ------------------------------------------------------------------------
     def selected_row(self) -> priorities.QueueRow | None:
@@ -295,6 +308,8 @@ class PrioritiesTab(QWidget):
         e = self.selected_request()
         if not self._need(e, "an expedite request"):
             return
+        # a read, not a write: when the impact cannot be worked out, the dialog still opens and says why
+        # in place of the impact (its decision buttons go through the dialog's Actions)
         try:
             imp, err = expedites.impact(self.db, self.actor, e.id), None
         except UserError as exc:
@@ -328,13 +343,12 @@ class PrioritiesTab(QWidget):
         e = self.selected_request()
         if not self._need(e, "an expedite request"):
             return
-        try:
-            expedites.withdraw(self.db, self.actor, e.id, e.version)
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
-        self.message.setText(f"Expedite request for {e.order_number} withdrawn.")
-        self.reload()
+
+        def done(_withdrawn: Any) -> None:
+            self.message.setText(f"Expedite request for {e.order_number} withdrawn.")
+            self.reload()
+
+        self.actions.run(lambda: expedites.withdraw(self.db, self.actor, e.id, e.version), done=done)
 
     def _held_selected(self) -> priorities.QueueRow | None:
         idx = self.held_table.currentIndex()
@@ -356,13 +370,12 @@ class PrioritiesTab(QWidget):
         r = self._held_selected()
         if not self._need(r, "a held order"):
             return
-        try:
-            priorities.release_hold(self.db, self.actor, r.order_id, r.version)
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
-        self.message.setText(f"{r.number} released from hold and back in the queue.")
-        self.reload()
+
+        def done(_released: Any) -> None:
+            self.message.setText(f"{r.number} released from hold and back in the queue.")
+            self.reload()
+
+        self.actions.run(lambda: priorities.release_hold(self.db, self.actor, r.order_id, r.version), done=done)
 
     def reject_selected(self, *, held: bool = False) -> None:
         r = self._held_selected() if held else self.selected_row()
