@@ -93,12 +93,11 @@ def upgrade(engine: Engine) -> None:
 def _seed_rows(conn) -> None:  # type: ignore[no-untyped-def]
     """Rows every database needs (the change counter, document number sequences)."""
     from app.models import ChangeCounter, NumberSequence
+    from app.models.billing import SERIES
 
     if conn.execute(select(ChangeCounter.id)).first() is None:
         conn.execute(insert(ChangeCounter).values(id=1, value=0))
     have = set(conn.execute(select(NumberSequence.name)).scalars())
-    wanted = {"order": "SO-", "quote": "Q-", "invoice": "", "credit_note": "", "shipment": "SH-",
-              "pick_list": "PL-", "rma": "RMA-", "service_job": "SJ-"}
-    rows = [{"name": k, "prefix": p, "next_value": 1} for k, p in wanted.items() if k not in have]
+    rows = [{"name": k, "prefix": p, "next_value": 1} for k, p in SERIES.items() if k not in have]
     if rows:
         conn.execute(insert(NumberSequence), rows)

@@ -12,6 +12,12 @@ from app.models.base import Base, CreatedMixin, IdMixin, Quantity, Rate, Version
 from app.models.enums import InvoiceStatus, RefundStatus, str_enum
 
 
+# every document series with its printed prefix, declared once: the migrations seed these rows,
+# the number service (app/services/numbers.py) draws from them
+SERIES: dict[str, str] = {"order": "SO-", "quote": "Q-", "invoice": "", "credit_note": "", "shipment": "SH-",
+                          "pick_list": "PL-", "rma": "RMA-", "service_job": "SJ-"}
+
+
 class NumberSequence(Base):
     """Gap-free document numbers: the counter row is read and bumped inside the same write
     transaction as the document, so a rolled-back invoice never consumes a number."""

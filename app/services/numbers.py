@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.models import NumberSequence
+from app.models.billing import SERIES
 
-PREFIXES = {"order": "SO-", "quote": "Q-", "invoice": "", "credit_note": "", "shipment": "SH-",
-            "pick_list": "PL-", "rma": "RMA-", "service_job": "SJ-"}
+PREFIXES = SERIES  # the one number service for every series: orders, quotes, invoices, credit notes…
 
 
 def next_values(s: Session, name: str, count: int) -> range:

@@ -365,12 +365,6 @@ def _event(uow: UnitOfWork, order: SalesOrder, kind: str, summary: str) -> None:
                           summary=summary, user=uow.actor.username, ref_table="sales_order", ref_id=order.id))
 
 
-def _next_number(s: Session, name: str) -> str:
-    """Gap-free: bumped inside the caller's transaction (row-locked until it commits); the one
-    number service (``numbers``), which the Excel import draws its block of numbers from."""
-    return numbers.next_number(s, name)
-
-
 def _validate_header(requested_date: Any, customer_reference: Any, order_date: dt.date) -> list[Problem]:
     problems = []
     bad_date = not isinstance(requested_date, dt.date) or isinstance(requested_date, dt.datetime)
@@ -404,7 +398,7 @@ def new_quote(db: Database, actor: Actor, customer: int | str, lines: Sequence[L
             raise ValidationError(problems)
         assert cust is not None
         salesperson = actor.user_id or s.execute(select(User.id).where(User.username == actor.username)).scalar()
-        order = SalesOrder(number=_next_number(s, "quote"), kind=OrderKind.QUOTE, status=OrderStatus.QUOTE,
+        order = SalesOrder(number=numbers.next_number(s, "quote"), kind=OrderKind.QUOTE, status=OrderStatus.QUOTE,
                            customer_id=cust.id, salesperson_id=salesperson or cust.salesperson_id, order_date=today,
                            requested_date=requested_date,
                            customer_reference=(customer_reference or "").strip() or None)
@@ -539,7 +533,7 @@ def confirm(db: Database, actor: Actor, order_id: int, version: int, *,
             raise ApprovalRequired(f"{order.number} cannot be confirmed yet. {reason}.",
                                    hint="Ask management to approve it, or change the prices.")
         quote_number = order.number
-        order.number = _next_number(s, "order")
+        order.number = numbers.next_number(s, "order")
         order.kind, order.status, order.confirmed_at = OrderKind.ORDER, OrderStatus.CONFIRMED, utcnow()
         reserved = _reserve(uow, order)
         uow.flush()

@@ -87,3 +87,21 @@ def test_tab_titles_match_their_modules() -> None:
     for title, _perm, target in TABS:
         module = importlib.import_module(target.split(":")[0])
         assert getattr(module, "TITLE") == title, f"{target} says {module.TITLE!r}, the registry {title!r}"
+
+
+def test_one_number_service_for_every_series() -> None:
+    """Document numbers are drawn only by app/services/numbers.py (the demo sets its counters once
+    after writing its history); the series and prefixes are declared once (models.billing.SERIES)."""
+    import re
+
+    bumps, tables = [], []
+    for path in (ROOT / "app").rglob("*.py"):
+        rel = path.relative_to(ROOT).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"update\(NumberSequence\)|NumberSequence\.next_value \+", text) and \
+                rel not in ("app/services/numbers.py", "app/demo/build.py"):
+            bumps.append(rel)
+        if re.search(r"[\"']order[\"']\s*:\s*[\"']SO-[\"']", text) and rel != "app/models/billing.py":
+            tables.append(rel)
+    assert bumps == [], f"numbers drawn outside the number service: {bumps}"
+    assert tables == [], f"a second table of series prefixes: {tables}"
