@@ -25,8 +25,12 @@ def make_tab(qtbot, db: Database, who: str) -> ServiceTab:
     return tab
 
 
-def test_story7_technician_debriefs_an_installation_and_the_salesperson_sees_the_lead(qtbot, demo, tmp_path) -> None:
+def test_story7_technician_debriefs_an_installation_and_the_salesperson_sees_the_lead(qtbot, demo, tmp_path,
+                                                                                       monkeypatch) -> None:
     from app.views.orders.tab import OrdersTab
+
+    shown: list[str] = []  # the messages the action helper would show in a box (a box would block the test)
+    monkeypatch.setattr("app.views.common.messages.show_user_error", lambda _p, exc: shown.append(str(exc)))
 
     sales = OrdersTab(demo, actor_for(demo, "sales"))
     qtbot.addWidget(sales)
@@ -63,6 +67,7 @@ def test_story7_technician_debriefs_an_installation_and_the_salesperson_sees_the
 
     def debrief(dlg: DebriefDialog) -> None:
         dlg.send()  # nothing filled in: every problem listed, nothing saved
+        qtbot.waitUntil(lambda: "work done" in dlg.error.text(), timeout=20_000)  # if the save runs off the GUI thread
         assert "work done" in dlg.error.text() and "satisfaction" in dlg.error.text()
         dlg.work_done.setPlainText("Racking installed and anchored to the slab")
         dlg.situation.setPlainText("Opening a second warehouse in Wakefield next year")
@@ -79,7 +84,13 @@ def test_story7_technician_debriefs_an_installation_and_the_salesperson_sees_the
 
     tab.open_only.setChecked(False)
     tab.select_job(job.id)
-    pdf = tab.print_report(tmp_path / "report.pdf")
+    printed = {}
+    tab.print_report(tmp_path / "report.pdf", on_done=lambda path: printed.setdefault("pdf", path))
+    assert not tab.report_button.isEnabled()  # held while the report is read off the GUI thread
+    qtbot.waitUntil(tab.settled, timeout=20_000)
+    assert tab.report_button.isEnabled()
+    pdf = printed["pdf"]
+    assert pdf == tmp_path / "report.pdf" and f"saved to {pdf}" in tab.message.text()
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(str(pdf)).pages).split())
     assert "Service report" in text and job.number in text and "Halden Logistics" in text
     assert "Racking installed and anchored to the slab" in text and "7 h 00 min" in text and "Ben Ford" in text
@@ -100,6 +111,8 @@ def test_story7_technician_debriefs_an_installation_and_the_salesperson_sees_the
     assert any("second warehouse" in (d.situation or "").lower() for d in dlg.debriefs.rows)
     dlg.table.selectRow(dlg.model.rows.index(lead))
     dlg.buttons["contacted"].click()
+    # the leads dialog may save off the GUI thread (app/views/orders/leads.py): wait for its answer
+    qtbot.waitUntil(lambda: next(ld for ld in dlg.model.rows if ld.id == lead.id).status == "contacted", timeout=20_000)
     assert next(ld for ld in dlg.model.rows if ld.id == lead.id).status == "contacted"
 
 

@@ -6,6 +6,7 @@ publishes it (releasing the week) and prints a person's work list for a day."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,9 @@ from app.errors import ConflictError, UserError
 from app.services import scheduling
 from app.services.changes import Changes
 from app.services.permissions import allowed
-from app.tasks import Cancelled, run_task
+from app.tasks import Cancelled, Task, run_task
+from app.views.common.action import Actions
 from app.views.common.export import enable_export
-from app.views.common.messages import show_user_error
 from app.views.common.table import Column, RowsTableModel
 from app.views.schedule.gantt import Bar, GanttChart, tooltip
 
@@ -45,6 +46,23 @@ LATE_COLUMNS: list[Column[tuple]] = [
     Column("Order", lambda r: r[0]), Column("Customer", lambda r: r[1]),
     Column("Promised", lambda r: fmt.date(r[2])), Column("Finishes", lambda r: f"{r[3].astimezone(clock.zone()):%a %d %b %H:%M}"),
 ]
+
+
+class _MoveActions(Actions):
+    """The chart's drags, mapped as everywhere else with one difference: a refused drop (not a
+    working time, a broken rule, someone moved it first) is said in the tab's message line and the
+    bar snaps back (the run's ``failed``), not in a message box over the chart for every bad drop.
+    Bugs still get the crash dialog."""
+
+    def __init__(self, tab: ScheduleTab) -> None:
+        super().__init__(tab.gantt)
+        self.tab = tab
+
+    def report(self, exc: BaseException, *, conflict: Callable[[ConflictError], None] | None = None) -> None:
+        if not isinstance(exc, UserError) or (isinstance(exc, ConflictError) and conflict is not None):
+            super().report(exc, conflict=conflict)
+            return
+        self.tab.message.setText(str(exc))
 
 
 class ScheduleTab(QWidget):
@@ -128,12 +146,12 @@ class ScheduleTab(QWidget):
         self.day.setObjectName("workListDay")
         self.day.setDisplayFormat("yyyy-MM-dd")
         self.day.setDate(QDate(clock.today().year, clock.today().month, clock.today().day))
-        print_button = QPushButton("&Work list…")
-        print_button.setObjectName("printWorkList")
-        print_button.clicked.connect(lambda: self.print_work_list())
+        self.print_button = QPushButton("&Work list…")
+        self.print_button.setObjectName("printWorkList")
+        self.print_button.clicked.connect(lambda: self.print_work_list())
         wl.addWidget(self.person, 1)
         wl.addWidget(self.day)
-        wl.addWidget(print_button)
+        wl.addWidget(self.print_button)
         sl.addLayout(wl)
         split.addWidget(side)
         split.setStretchFactor(0, 4)
@@ -145,6 +163,14 @@ class ScheduleTab(QWidget):
         self.message.setWordWrap(True)
         lay.addWidget(self.message)
         self.selected_op: int | None = None
+        # every service call runs off the GUI thread; failures are mapped in one place (the chart's
+        # drags by their own Actions, which say a refused drop in the message line)
+        self.actions = Actions(self)
+        self.move_actions = _MoveActions(self)
+        self.improve_task: Task | None = None
+        self._improving = False
+        for actions in (self.actions, self.move_actions):
+            actions.busy_changed.connect(lambda _busy: self._hold_buttons())
         self.reload()
 
     # --- loading ---------------------------------------------------------------------------
@@ -189,15 +215,27 @@ class ScheduleTab(QWidget):
         if changes.touches(*WATCHED):
             self.reload()
 
+    def settled(self) -> bool:
+        """Nothing pending: no service call running or queued, no improve run (tests wait for it)."""
+        return self.actions.settled() and self.move_actions.settled() and not self._improving
+
+    def _hold_buttons(self) -> None:
+        """The action buttons (and dragging on the chart) wait while a call runs; Improve also while
+        an improve run is under way."""
+        idle = self.actions.settled() and self.move_actions.settled()
+        for b in (self.compute_button, self.lock_button, self.finish_button, self.publish_button, self.print_button):
+            b.setEnabled(idle)
+        self.improve_button.setEnabled(idle and not self._improving)
+        self.gantt.setInteractive(idle)
+
     # --- actions -----------------------------------------------------------------------------
     def compute(self) -> None:
-        try:
-            self.plan = scheduling.compute(self.db, self.actor)
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
-        self.show_plan()
-        self.message.setText(f"Planned by the dispatching rules ({self.plan.method}).")
+        def done(plan: scheduling.ScheduleView) -> None:
+            self.plan = plan
+            self.show_plan()
+            self.message.setText(f"Planned by the dispatching rules ({plan.method}).")
+
+        self.actions.run(lambda: scheduling.compute(self.db, self.actor), done=done)
 
     def improve(self, *, on_done: Any = None) -> None:
         """CP-SAT in a background process, seeded with the rules' plan; progress and cancel."""
@@ -206,46 +244,49 @@ class ScheduleTab(QWidget):
         progress.setObjectName("improveProgress")
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(300)
-        self.improve_button.setEnabled(False)
-        built = scheduling.problem_for(self.db, self.actor)
+        self._improving = True
+        self._hold_buttons()
 
         def work(state):  # type: ignore[no-untyped-def]
             from app.scheduling.cpsat import improve_in_process
             from app.scheduling.rules import fast_plan
 
+            built = scheduling.problem_for(self.db, self.actor)  # the problem as it stands, read off the GUI thread
             seed = fast_plan(built.problem)
             sol = improve_in_process(
                 built.problem, seed, seconds=seconds, cancel=state._cancel,
                 progress=lambda wt, _cm, s: state._report(min(1.0, s / seconds),
                                                           f"weighted lateness {wt / 600:,.0f} h"))
-            return seed, sol
+            return built, seed, sol
 
         def done(out) -> None:  # type: ignore[no-untyped-def]
             progress.close()
-            self.improve_button.setEnabled(True)
-            seed, sol = out
-            try:
-                self.plan = scheduling.save_solution(self.db, self.actor, built, sol, f"cp-sat {seconds}s")
-            except UserError as exc:
-                show_user_error(self, exc)
-                return
-            gain = (1 - sol.weighted_tardiness / seed.weighted_tardiness) * 100 if seed.weighted_tardiness else 0.0
-            self.message.setText(f"Improved: weighted lateness {seed.weighted_tardiness / 600:,.0f} h → "
-                                 f"{sol.weighted_tardiness / 600:,.0f} h ({gain:.0f} % lower than the best rule, "
-                                 f"{seed.method}).")
-            self.show_plan()
-            if on_done:
-                on_done(sol)
+            built, seed, sol = out
+
+            def saved(plan: scheduling.ScheduleView) -> None:
+                self.plan = plan
+                gain = (1 - sol.weighted_tardiness / seed.weighted_tardiness) * 100 if seed.weighted_tardiness else 0.0
+                self.message.setText(f"Improved: weighted lateness {seed.weighted_tardiness / 600:,.0f} h → "
+                                     f"{sol.weighted_tardiness / 600:,.0f} h ({gain:.0f} % lower than the best rule, "
+                                     f"{seed.method}).")
+                self.show_plan()
+                if on_done:
+                    on_done(sol)
+
+            # the save goes through the one door (queued first, so settled() stays false until it is in)
+            self.actions.run(lambda: scheduling.save_solution(self.db, self.actor, built, sol, f"cp-sat {seconds}s"),
+                             done=saved)
+            self._improving = False
+            self._hold_buttons()
 
         def failed(exc: BaseException) -> None:
             progress.close()
-            self.improve_button.setEnabled(True)
+            self._improving = False
+            self._hold_buttons()
             if isinstance(exc, Cancelled):
                 self.message.setText("Improve cancelled; the plan is unchanged.")
-            elif isinstance(exc, UserError):
-                show_user_error(self, exc)
             else:
-                raise exc
+                self.actions.report(exc)  # a known refusal gets its message, a bug the crash dialog
 
         def report(fraction: float, text: str) -> None:
             progress.setValue(int(fraction * 100))
@@ -269,81 +310,88 @@ class ScheduleTab(QWidget):
             return
         start = clock.wall_plus(scheduling._local_midnight(clock.today()), minute)
         by_machine = self.by.currentData() == "machine"
-        try:
-            self.plan = scheduling.move(self.db, self.actor, op.id, op.version, start,
-                                        row_id if by_machine else op.work_center_id,
-                                        staff_id=None if by_machine else row_id)
-        except (UserError, ConflictError) as exc:
-            self.message.setText(str(exc))
-            self.show_plan()  # the bar snaps back
-            return
-        self.show_plan()
-        moved = next((o for o in self.plan.ops if o.line_id == op.line_id
-                      and o.routing_operation_id == op.routing_operation_id), None)
-        if moved is not None:
-            self.gantt.select(moved.id)
-            self.message.setText(f"{moved.order_number} {moved.name} moved to "
-                                 f"{moved.start.astimezone(clock.zone()):%a %d %b %H:%M} on {moved.work_center}"
-                                 + (f" ({moved.staff})" if moved.staff else "") + " and locked; the rest was "
-                                 "rescheduled around it.")
+        work_center_id = row_id if by_machine else op.work_center_id
+        staff_id = None if by_machine else row_id
+
+        def done(plan: scheduling.ScheduleView) -> None:
+            self.plan = plan
+            self.show_plan()
+            moved = next((o for o in plan.ops if o.line_id == op.line_id
+                          and o.routing_operation_id == op.routing_operation_id), None)
+            if moved is not None:
+                self.gantt.select(moved.id)
+                self.message.setText(f"{moved.order_number} {moved.name} moved to "
+                                     f"{moved.start.astimezone(clock.zone()):%a %d %b %H:%M} on {moved.work_center}"
+                                     + (f" ({moved.staff})" if moved.staff else "") + " and locked; the rest was "
+                                     "rescheduled around it.")
+
+        # refused (a rule, or someone moved it first): the reason in the message line, the bar snaps back
+        self.move_actions.run(lambda: scheduling.move(self.db, self.actor, op.id, op.version, start, work_center_id,
+                                                      staff_id=staff_id),
+                              done=done, failed=lambda _exc: self.show_plan())
 
     def toggle_lock(self) -> None:
         op = self._op(self.selected_op) if self.selected_op else None
         if op is None:
             self.message.setText("Select an operation first.")
             return
-        try:
-            scheduling.set_locked(self.db, self.actor, op.id, op.version, not op.locked)
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
-        self.reload()
-        self.message.setText(f"{op.order_number} {op.name} {'unlocked' if op.locked else 'locked'}.")
+
+        def done(_saved: Any) -> None:
+            self.reload()
+            self.message.setText(f"{op.order_number} {op.name} {'unlocked' if op.locked else 'locked'}.")
+
+        self.actions.run(lambda: scheduling.set_locked(self.db, self.actor, op.id, op.version, not op.locked), done=done)
 
     def finish_selected(self) -> None:
         op = self._op(self.selected_op) if self.selected_op else None
         if op is None:
             self.message.setText("Select an operation of the order first.")
             return
-        try:
-            number = scheduling.finish_production(self.db, self.actor, op.order_id)
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
-        self.reload()
-        self.message.setText(f"{number}: production finished; shipping can pick it now.")
+
+        def done(number: str) -> None:
+            self.reload()
+            self.message.setText(f"{number}: production finished; shipping can pick it now.")
+
+        self.actions.run(lambda: scheduling.finish_production(self.db, self.actor, op.order_id), done=done)
 
     def publish(self) -> None:
         if self.plan is None:
             return
-        try:
-            released = scheduling.publish(self.db, self.actor, self.plan.version_id)
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
-        self.reload()
-        self.message.setText(f"Version {self.plan.version_id} published; {released} orders released to "
-                             "production for the coming week.")
+        version_id = self.plan.version_id
 
-    def print_work_list(self, target: Path | None = None) -> Path | None:
-        """The chosen person's operations on the chosen day, to PDF (or the print preview)."""
+        def done(released: int) -> None:
+            self.reload()
+            self.message.setText(f"Version {version_id} published; {released} orders released to "
+                                 "production for the coming week.")
+
+        self.actions.run(lambda: scheduling.publish(self.db, self.actor, version_id), done=done)
+
+    def print_work_list(self, target: Path | None = None, *, on_done: Callable[[Path], None] | None = None) -> None:
+        """The chosen person's operations on the chosen day, to PDF (or the print preview when no file
+        is chosen). The work list is read off the GUI thread; ``on_done(path)`` once the PDF is saved."""
         from app.printing.render import preview, to_pdf
         from app.services import documents
 
         if self.plan is None or self.person.currentData() is None:
             self.message.setText("There is no schedule to print from.")
-            return None
+            return
         d = self.day.date()
         day = dt.date(d.year(), d.month(), d.day())
-        html = documents.work_list_html(self.db, self.actor, self.person.currentData(), day)
-        if target is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save work list as PDF",
-                                                  f"work-list-{day.isoformat()}.pdf", "PDF (*.pdf)")
-            if not path:
-                preview(html, self).exec()
-                return None
-            target = Path(path)
-        to_pdf(html, target, title="Work list")
-        self.message.setText(f"Work list saved to {target}.")
-        return target
+        person = self.person.currentData()
+
+        def done(html: str) -> None:
+            chosen = target
+            if chosen is None:  # asked once the work list could be made, as before
+                path, _ = QFileDialog.getSaveFileName(self, "Save work list as PDF",
+                                                      f"work-list-{day.isoformat()}.pdf", "PDF (*.pdf)")
+                if not path:
+                    preview(html, self).exec()
+                    return
+                chosen = Path(path)
+            to_pdf(html, chosen, title="Work list")
+            self.message.setText(f"Work list saved to {chosen}.")
+            if on_done:
+                on_done(chosen)
+
+        self.actions.run(lambda: documents.work_list_html(self.db, self.actor, person, day), done=done, write=False)
 

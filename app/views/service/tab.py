@@ -3,6 +3,7 @@ the debrief after each job, and management's product-feedback list with its tren
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,10 @@ from PySide6.QtWidgets import (
 from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database
-from app.errors import UserError
 from app.services import queries, service_jobs
 from app.services.changes import Changes
 from app.services.permissions import allowed
-from app.views.common.messages import show_user_error
+from app.views.common.action import Actions
 from app.views.common.table import Column, RowsTableModel, list_view
 from app.views.schedule.gantt import Bar, GanttChart
 from app.views.service.dialogs import BookDialog, DebriefDialog, DoneDialog, NewJobDialog
@@ -72,6 +72,7 @@ class ServiceTab(QWidget):
         self.jobs_table = _table("jobsTable", self.jobs_model)
         pl.addWidget(self.jobs_table)
         row = QHBoxLayout()
+        self.action_buttons: list[QPushButton] = []
         for text, name, slot in (("&New job…", "newJob", self.new_job), ("&Book technician…", "bookJob", self.book),
                                  ("&Done…", "jobDone", self.done), ("De&brief…", "debriefJob", self.debrief)):
             b = QPushButton(text)
@@ -79,10 +80,12 @@ class ServiceTab(QWidget):
             b.clicked.connect(lambda _c=False, f=slot: f())
             b.setVisible(self.editable)
             row.addWidget(b)
-        report = QPushButton("Service &report…")
-        report.setObjectName("serviceReport")
-        report.clicked.connect(lambda: self.print_report())
-        row.addWidget(report)
+            self.action_buttons.append(b)
+        self.report_button = QPushButton("Service &report…")
+        self.report_button.setObjectName("serviceReport")
+        self.report_button.clicked.connect(lambda: self.print_report())
+        row.addWidget(self.report_button)
+        self.action_buttons.append(self.report_button)
         row.addStretch(1)
         self.open_only = QCheckBox("Open jobs only")
         self.open_only.setChecked(True)
@@ -120,6 +123,10 @@ class ServiceTab(QWidget):
         self.debriefs_table = _table("debriefsTable", self.debriefs_model)
         fl.addWidget(self.debriefs_table, 1)
         self.pages.addTab(page, "Debriefs && feedback")
+        # the tab's own service calls (the service report) run off the GUI thread, failures mapped in one
+        # place; the job dialogs submit through their own SubmitDialog
+        self.actions = Actions(self)
+        self.actions.busy_changed.connect(self._hold_buttons)
         self.reload()
 
     # --- loading -----------------------------------------------------------------------------
@@ -146,6 +153,15 @@ class ServiceTab(QWidget):
     def on_changes(self, changes: Changes) -> None:
         if changes.touches(*WATCHED):
             self.reload()
+
+    def settled(self) -> bool:
+        """No service call of this tab running or queued (tests wait for it)."""
+        return self.actions.settled()
+
+    def _hold_buttons(self, busy: bool) -> None:
+        """The action buttons wait while a call runs."""
+        for b in self.action_buttons:
+            b.setEnabled(not busy)
 
     def selected(self) -> service_jobs.JobView | None:
         idx = self.jobs_table.currentIndex()
@@ -218,24 +234,28 @@ class ServiceTab(QWidget):
             self.message.setText(f"Debrief of {d.job_number} filed: {len(d.opportunities)} lead(s) sent to the "
                                  f"salesperson, {len(d.feedback)} feedback item(s) to management.")
 
-    def print_report(self, target: Path | None = None) -> Path | None:
+    def print_report(self, target: Path | None = None, *, on_done: Callable[[Path], None] | None = None) -> None:
+        """The selected job's service report, to PDF (or the print preview when no file is chosen). The
+        report is read off the GUI thread; ``on_done(path)`` once the PDF is saved."""
         from app.printing.render import preview, to_pdf
         from app.services import documents
 
         j = self.selected()
         if j is None:
-            return None
-        try:
-            html = documents.kinds()["service-report"](self.db, self.actor, j.number)
-        except UserError as exc:
-            show_user_error(self, exc)
-            return None
-        if target is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save service report", f"{j.number}.pdf", "PDF (*.pdf)")
-            if not path:
-                preview(html, self).exec()
-                return None
-            target = Path(path)
-        to_pdf(html, target, title=f"Service report {j.number}")
-        self.message.setText(f"Service report {j.number} saved to {target}.")
-        return target
+            return
+
+        def done(html: str) -> None:
+            chosen = target
+            if chosen is None:  # asked once the report could be made, as before
+                path, _ = QFileDialog.getSaveFileName(self, "Save service report", f"{j.number}.pdf", "PDF (*.pdf)")
+                if not path:
+                    preview(html, self).exec()
+                    return
+                chosen = Path(path)
+            to_pdf(html, chosen, title=f"Service report {j.number}")
+            self.message.setText(f"Service report {j.number} saved to {chosen}.")
+            if on_done:
+                on_done(chosen)
+
+        self.actions.run(lambda: documents.kinds()["service-report"](self.db, self.actor, j.number), done=done,
+                         write=False)
