@@ -30,6 +30,13 @@ def _print(doc: QTextDocument, printer: QPrinter) -> None:
 
 
 def to_pdf(html: str, target: Path, *, title: str = "") -> Path:
+    target = Path(target)
+    # Qt says nothing when it cannot write the file (a folder that is gone, no permission): try first
+    try:
+        with open(target, "wb"):
+            pass
+    except OSError as exc:
+        raise _unwritable(target, exc.strerror) from None
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     _setup(printer)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
@@ -38,7 +45,16 @@ def to_pdf(html: str, target: Path, *, title: str = "") -> Path:
         printer.setDocName(title)
         printer.setPdfVersion(QPrinter.PdfVersion.PdfVersion_1_6)
     _print(make_document(html), printer)
+    if not target.exists() or target.stat().st_size == 0:
+        raise _unwritable(target, None)
     return target
+
+
+def _unwritable(target: Path, why: str | None) -> Exception:
+    from app.errors import UserError
+
+    return UserError(f"The PDF could not be written to {target}" + (f" ({why})." if why else "."),
+                     hint="Check that the folder exists and that you may write there, or choose another.")
 
 
 def to_printer(html: str, printer: QPrinter) -> None:

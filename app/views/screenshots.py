@@ -75,6 +75,7 @@ def _schedule_story(tab) -> None:  # type: ignore[no-untyped-def]
     """Story 4: a plan on the chart (computed if none was saved yet)."""
     if tab.plan is None and tab.editable:
         tab.compute()
+        _settle(tab)  # computed off the GUI thread
     late = [o for o in (tab.plan.ops if tab.plan else []) if o.late]
     if late:
         tab.gantt.select(late[0].id)
