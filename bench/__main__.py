@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from bench import (demo_size, excel, gantt, installer, orders_list, planning, priorities, saves, schedule, startup,
-                   typing)
+                   keystrokes)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ordercycle-bench-") as tmp:
         work = Path(tmp)
         sections = []
-        for mod in (startup, demo_size, saves, orders_list, typing, planning, priorities, schedule, gantt, excel,
+        for mod in (startup, demo_size, saves, orders_list, keystrokes, planning, priorities, schedule, gantt, excel,
                     installer):
             print(f"running {mod.__name__} …", flush=True)
             sections.extend(mod.run(work))

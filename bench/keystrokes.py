@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from bench import orders_list
@@ -106,7 +105,7 @@ def run(workdir: Path) -> list[str]:
     return [
         "## Typing in the order form at a million orders",
         "",
-        f"`python -m bench.typing`: a quote with three or more lines opened in the order form on the "
+        f"`python -m bench.keystrokes`: a quote with three or more lines opened in the order form on the "
         f"{orders_list.TARGET:,}-order database; {m['keys']} keys typed into the customer reference with QTest, every "
         "tenth a quantity typed into the lines table, each followed by a repaint; a pause after every 25 keys "
         "lets the prices come back. Pricing, promising and hints run off the GUI thread 120 ms after the last key "
@@ -124,7 +123,7 @@ def run(workdir: Path) -> list[str]:
 
 
 if __name__ == "__main__":
-    # python -m bench.typing [DB]   (without DB: builds the million-order database in a temporary folder)
+    # python -m bench.keystrokes [DB]   (without DB: builds the million-order database in a temporary folder)
     import tempfile
 
     if len(sys.argv) > 1:
