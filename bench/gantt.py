@@ -15,7 +15,7 @@ CHILD = r"""
 import datetime as dt, json, os, random, statistics, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication
-from app.views.schedule.gantt import Bar, GanttChart
+from app.views.common.gantt import Bar, GanttChart
 app = QApplication([])
 rng = random.Random(7)
 rows = [(i, f"Machine {i}") for i in range(10)]

@@ -124,7 +124,7 @@ class PlanningTab(QWidget):
 
     # --- pages -----------------------------------------------------------------------------
     def _build_board(self) -> None:
-        from app.views.planning.charts import SeriesChart
+        from app.views.common.charts import SeriesChart
 
         split = QSplitter(Qt.Orientation.Vertical)
         self.model = BoardTableModel(self)
@@ -145,7 +145,7 @@ class PlanningTab(QWidget):
         self.pages.addTab(split, "Board")
 
     def _build_bias(self) -> None:
-        from app.views.planning.charts import SeriesChart
+        from app.views.common.charts import SeriesChart
 
         page = QWidget()
         v = QVBoxLayout(page)
@@ -172,7 +172,7 @@ class PlanningTab(QWidget):
         self.pages.addTab(page, "Bias tracker")
 
     def _build_plans(self) -> None:
-        from app.views.planning.charts import SeriesChart
+        from app.views.common.charts import SeriesChart
 
         inv = QWidget()
         v = QVBoxLayout(inv)

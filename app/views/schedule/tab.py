@@ -37,7 +37,7 @@ from app.tasks import Cancelled, Task, run_task
 from app.views.common.action import Actions
 from app.views.common.export import enable_export
 from app.views.common.table import Column, RowsTableModel
-from app.views.schedule.gantt import Bar, GanttChart, tooltip
+from app.views.common.gantt import Bar, GanttChart, tooltip
 
 TITLE = "Schedule"
 WATCHED = ("schedule_version", "scheduled_operation", "sales_order", "sales_order_line", "routing_operation",

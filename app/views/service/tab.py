@@ -29,7 +29,7 @@ from app.services.changes import Changes
 from app.services.permissions import allowed
 from app.views.common.action import Actions
 from app.views.common.table import Column, RowsTableModel, list_view
-from app.views.schedule.gantt import Bar, GanttChart
+from app.views.common.gantt import Bar, GanttChart
 from app.views.service.dialogs import BookDialog, DebriefDialog, DoneDialog, NewJobDialog
 
 TITLE = "Service"
@@ -108,7 +108,7 @@ class ServiceTab(QWidget):
             self, key=lambda r: (r.sku, r.tag))
         self.feedback_table = _table("feedbackTable", self.feedback_model)
         split.addWidget(self.feedback_table)
-        from app.views.planning.charts import SeriesChart
+        from app.views.common.charts import SeriesChart
 
         self.chart = SeriesChart("Product feedback per month, by tag")
         split.addWidget(self.chart.widget)
