@@ -373,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "jobshop":
             return cmd_jobshop(args)
         if args.command == "screenshots":
-            from app.views.screenshots import render_screenshots
+            from app.screenshots import render_screenshots
 
             files = render_screenshots(args.db, args.out)
             print("\n".join(str(f) for f in files))

@@ -74,8 +74,6 @@ def test_no_sql_inside_views() -> None:
         for needle in ("session.execute", ".query(", "Session(", "exec_driver_sql"):
             if needle in text:
                 offenders.append(f"{path.relative_to(ROOT)}: {needle}")
-    # screenshots.py is a tool, not a view: it looks up the admin to sign in as
-    offenders = [o for o in offenders if not o.startswith("app/views/screenshots.py")]
     assert offenders == []
 
 
@@ -105,3 +103,40 @@ def test_one_number_service_for_every_series() -> None:
             tables.append(rel)
     assert bumps == [], f"numbers drawn outside the number service: {bumps}"
     assert tables == [], f"a second table of series prefixes: {tables}"
+
+
+VIEW_FORBIDDEN = ("app.db", "app.models", "sqlalchemy")
+VIEW_PACKAGES = ("admin", "auth", "orders", "overview", "planning", "priorities", "schedule", "service", "shipping")
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append((node.lineno, node.module))
+            found += [(node.lineno, f"{node.module}.{a.name}") for a in node.names]
+    return found
+
+
+def test_views_go_through_the_door() -> None:
+    """Views import services, the desk, errors, formatting, tasks, printing and Qt — never the
+    database layer, the models or SQLAlchemy, nor another tab's package (shared widgets live in
+    views/common). Every import statement, at any depth, including ``TYPE_CHECKING`` blocks."""
+    offenders = []
+    for path in sorted((ROOT / "app" / "views").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        parts = path.relative_to(ROOT / "app" / "views").parts
+        own = parts[0] if len(parts) > 1 else None
+        for line, name in _imports(path):
+            if any(name == f or name.startswith(f + ".") for f in VIEW_FORBIDDEN):
+                offenders.append(f"{rel}:{line} imports {name}")
+            if own in VIEW_PACKAGES:
+                for other in VIEW_PACKAGES:
+                    if other != own and (name == f"app.views.{other}" or name.startswith(f"app.views.{other}.")):
+                        offenders.append(f"{rel}:{line} imports another tab: {name}")
+    assert offenders == [], "\n".join(offenders)

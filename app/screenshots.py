@@ -1,4 +1,7 @@
-"""``ordercycle screenshots``: render the main window, every tab and the main dialogs to PNG."""
+"""``ordercycle screenshots``: render the main window, every tab and the main dialogs to PNG.
+
+A tool, not a view: it builds the demo company and looks up whom to sign in as with SQL, so it
+lives outside ``app/views`` (whose modules never touch the database layer)."""
 
 from __future__ import annotations
 
