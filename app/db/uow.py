@@ -13,11 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
@@ -27,6 +25,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.actor import SYSTEM, Actor  # noqa: F401 - the database layer's callers import them from here too
 from app.db import audit_chain
 from app.db.engine import DatabaseReadOnly, describe, is_sqlite, make_engine, write_engine
 from app.db.hygiene import check_flush
@@ -41,22 +40,6 @@ NOT_AUDITED = {"audit_log", "change_feed", "change_counter", "sign_in_event", "p
 SKIP_FIELDS = {"version", "updated_at", "updated_by", "password_hash"}
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: the signed-in user at a workstation."""
-
-    username: str
-    role: str
-    full_name: str = ""
-    user_id: int | None = None
-    workstation: str = field(default_factory=socket.gethostname)
-
-    @property
-    def display(self) -> str:
-        return self.full_name or self.username
-
-
-SYSTEM = Actor(username="system", role="admin", full_name="OrderCycle")
 
 
 def _text(value: Any) -> str | None:
