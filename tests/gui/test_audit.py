@@ -22,15 +22,18 @@ def test_audit_viewer_filters_and_exports(qtbot, sqlite_db: Database, admin: Act
     sqlite_db.write(BOB, lambda u: setattr(u.get(Product, pid), "list_price", Decimal("120")))
     dlg = AuditDialog(sqlite_db, admin)
     qtbot.addWidget(dlg)
+    qtbot.waitUntil(dlg.settled, timeout=10000)  # the search runs off the GUI thread
     assert dlg.model.rowCount() >= 3  # admin created, family, product, update…
     dlg.user.setCurrentText("bob")
     dlg.apply_button.click()
+    qtbot.waitUntil(dlg.settled)
     assert [(r.username, r.entity, r.field, r.old_value, r.new_value) for r in dlg.model.rows] == [
         ("bob", "product", "list_price", "99.50", "120")]
     assert dlg.count.text() == "1–1 of 1 changes"
     dlg.user.setCurrentText("(any)")
     dlg.entity.setCurrentText("product")
     dlg.apply_button.click()
+    qtbot.waitUntil(dlg.settled)
     assert {r.action for r in dlg.model.rows} == {"insert", "update"}
     target = tmp_path / "audit.xlsx"
     dlg.export(target)
@@ -45,11 +48,13 @@ def test_audit_viewer_filters_and_exports(qtbot, sqlite_db: Database, admin: Act
 
 def test_a_bad_id_filter_gets_a_message(qtbot, sqlite_db: Database, admin: Actor, monkeypatch) -> None:
     shown: list[str] = []
-    monkeypatch.setattr("app.views.admin.audit.show_user_error", lambda _p, e: shown.append(e.message))
+    monkeypatch.setattr("app.views.common.messages.show_user_error", lambda _p, e: shown.append(e.message))
     dlg = AuditDialog(sqlite_db, admin)
     qtbot.addWidget(dlg)
+    qtbot.waitUntil(dlg.settled, timeout=10000)
     qtbot.keyClicks(dlg.entity_id, "abc")
     dlg.apply_button.click()
+    qtbot.waitUntil(dlg.settled)
     assert shown == ["The id filter takes a whole number."]
 
 

@@ -15,6 +15,7 @@ def test_the_audit_viewer_says_the_chain_is_intact(qtbot, sqlite_db: Database, a
     dlg = AuditDialog(sqlite_db, admin)
     qtbot.addWidget(dlg)
     qtbot.waitUntil(lambda: dlg.chain_task.done, timeout=10000)
+    qtbot.waitUntil(dlg.settled, timeout=10000)  # the first page's search too
     assert dlg.verdict_ok is True
     assert dlg.verdict.text().startswith("Audit chain intact (")
     assert "color" not in dlg.verdict.styleSheet()
@@ -32,6 +33,7 @@ def test_the_audit_viewer_names_the_first_break_in_red(qtbot, sqlite_db: Databas
     dlg = AuditDialog(sqlite_db, admin)
     qtbot.addWidget(dlg)
     qtbot.waitUntil(lambda: dlg.chain_task.done, timeout=10000)
+    qtbot.waitUntil(dlg.settled, timeout=10000)  # the first page's search too
     assert dlg.verdict_ok is False
     text = dlg.verdict.text()
     assert f"the audit chain breaks at audit row id {rid} (" in text and "changed after it was written" in text

@@ -22,6 +22,7 @@ def test_management_raises_the_margin_floor_and_order_entry_applies_it(qtbot, de
     dlg.fields["margin_floor"].setText("25")
     dlg.fields["tier_discounts"]["A"].setText("6")
     dlg.save()
+    qtbot.waitUntil(dlg.settled)  # saved off the GUI thread
     assert dlg.result() == 1
     now = svc.get_settings(demo)
     assert now.margin_floor == Decimal("0.25") and now.tier_discounts["A"] == Decimal("0.06")
@@ -32,7 +33,9 @@ def test_management_raises_the_margin_floor_and_order_entry_applies_it(qtbot, de
     assert view.margin_floor == Decimal("0.25")
 
 
-def test_a_bad_value_is_named_and_nothing_is_saved(qtbot, demo: Database) -> None:
+def test_a_bad_value_is_named_and_nothing_is_saved(qtbot, demo: Database, monkeypatch) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr("app.views.common.messages.show_user_error", lambda _p, exc: shown.append(exc.message))
     boss = actor_for(demo, "management")
     dlg = SettingsDialog(demo, boss)
     qtbot.addWidget(dlg)
@@ -40,7 +43,10 @@ def test_a_bad_value_is_named_and_nothing_is_saved(qtbot, demo: Database) -> Non
     dlg.fields["excess_cover_months"].setText("9")
     dlg.fields["margin_floor"].setText("lots")
     dlg.save()
+    qtbot.waitUntil(dlg.settled)
     assert dlg.error.isVisible() and "margin" in dlg.error.text().lower()
+    assert shown == []  # said under the form, not in a box over it
+    assert dlg.isVisible() and dlg.fields["margin_floor"].text() == "lots"  # stays open, input kept
     now = svc.get_settings(demo)
     assert now.excess_cover_months == Decimal("6") and now.margin_floor == Decimal("0.18")
 
@@ -53,4 +59,5 @@ def test_the_administrator_edits_the_firm_but_not_the_pricing(qtbot, demo: Datab
     assert not dlg.fields["firm_name"].isReadOnly()
     dlg.fields["firm_name"].setText("Northbeam Steel Ltd")
     dlg.save()
+    qtbot.waitUntil(dlg.settled)
     assert svc.get_settings(demo).firm_name == "Northbeam Steel Ltd"

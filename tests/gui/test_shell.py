@@ -133,22 +133,21 @@ def test_a_bad_user_entry_gets_a_message_and_keeps_what_was_typed(qtbot, sqlite_
     dlg = UsersDialog(sqlite_db, admin)
     qtbot.addWidget(dlg)
     shown: list[str] = []
-    monkeypatch.setattr("app.views.auth.users.show_user_error", lambda _p, exc: shown.append(exc.message))
+    monkeypatch.setattr("app.views.common.messages.show_user_error", lambda _p, exc: shown.append(exc.message))
     edit = UserEditDialog(None, dlg)
-    attempts = []
+    stayed: list[bool] = []
 
     def fill(widget: QDialog) -> None:
-        attempts.append(widget.full_name.text())
-        if len(attempts) == 1:
-            qtbot.keyClicks(widget.username, "pat")
-            qtbot.keyClicks(widget.password, "short")
-            widget.accept()  # refused: no full name, password too short
-        else:
-            widget.reject()
-        when_modal(qtbot, fill) if len(attempts) == 1 else None
+        qtbot.keyClicks(widget.username, "pat")
+        qtbot.keyClicks(widget.password, "short")
+        widget.accept()  # refused: no full name, password too short
+        qtbot.waitUntil(widget.settled)  # saved (refused) off the GUI thread
+        stayed.append(widget.isVisible())  # the dialog stays open with what was typed
+        widget.reject()
 
     when_modal(qtbot, fill)
     dlg.add_user(dialog=edit)
+    assert stayed == [True]
     assert len(shown) == 1 and "full name" in shown[0] and "8 characters" in shown[0]
     assert edit.username.text() == "pat", "what the user typed must survive the error"
     assert [u.username for u in dlg.model.rows] == ["root"]

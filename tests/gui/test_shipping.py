@@ -44,7 +44,9 @@ def _pdf_text(path) -> str:
     return " ".join(" ".join(p.extract_text() for p in PdfReader(str(path)).pages).split())
 
 
-def test_stories_5_and_6_pick_ship_invoice_pay_return_refund(qtbot, demo, tmp_path) -> None:
+def test_stories_5_and_6_pick_ship_invoice_pay_return_refund(qtbot, demo, tmp_path, monkeypatch) -> None:
+    shown: list[str] = []  # message boxes (none expected: the dialogs say their problems themselves)
+    monkeypatch.setattr("app.views.common.messages.show_user_error", lambda _p, exc: shown.append(str(exc)))
     shipping_desk = make_tab(qtbot, demo, "shipping")
     # two ready orders on one batched pick list, in walking order
     ready = [r for r in shipping_desk.ready_model.rows if r.status == "ready"][:2]
@@ -54,20 +56,26 @@ def test_stories_5_and_6_pick_ship_invoice_pay_return_refund(qtbot, demo, tmp_pa
             shipping_desk.ready_model.index(i, 0),
             shipping_desk.ready_table.selectionModel().SelectionFlag.Select
             | shipping_desk.ready_table.selectionModel().SelectionFlag.Rows)
-    pl = shipping_desk.create_pick_list()
+    shipping_desk.create_pick_list()
+    qtbot.waitUntil(shipping_desk.settled)  # made off the GUI thread
+    pl = shipping_desk.pick_list
     assert pl is not None and set(pl.orders) == {r.number for r in ready}
     from app.services.shipping import location_key
 
     assert [location_key(g.location) for g in pl.groups] == sorted(location_key(g.location) for g in pl.groups)
     short = pl.rows[0]
     before = stock(demo, short.sku)
-    text = _pdf_text(shipping_desk.print_selected("pick-list", tmp_path / "pick.pdf"))
+    shipping_desk.print_selected("pick-list", tmp_path / "pick.pdf")
+    qtbot.waitUntil(shipping_desk.settled)
+    assert shipping_desk.printed == tmp_path / "pick.pdf"
+    text = _pdf_text(shipping_desk.printed)
     positions = [text.index(g.sku) for g in pl.groups]
     assert pl.number in text and positions == sorted(positions)  # printed in walking order
 
     def pick(dlg: ConfirmPickDialog) -> None:
         dlg.set_picked(0, str(short.to_pick + 1))  # more than asked: refused, dialog stays
         dlg.send()
+        qtbot.waitUntil(dlg.settled)
         assert "picking more than ordered" in dlg.error.text() and dlg.isVisible()
         dlg.set_picked(0, str(short.to_pick - 1))  # one short
         dlg.send()
@@ -89,7 +97,8 @@ def test_stories_5_and_6_pick_ship_invoice_pay_return_refund(qtbot, demo, tmp_pa
 
     def ship(dlg: ShipDialog) -> None:
         dlg.send()  # no carrier, no packages
-        assert "carrier" in dlg.error.text() and "package" in dlg.error.text()
+        qtbot.waitUntil(dlg.settled)
+        assert "carrier" in dlg.error.text() and "package" in dlg.error.text() and dlg.isVisible()
         dlg.carrier.setCurrentText("DPD")
         dlg.tracking.setText("15502999001")
         dlg.weights.setText("12.5, 8")
@@ -107,11 +116,15 @@ def test_stories_5_and_6_pick_ship_invoice_pay_return_refund(qtbot, demo, tmp_pa
     finance.pages.setCurrentIndex(1)
     finance.select_row(finance.to_invoice_table, finance.to_invoice_model, lambda r: r.number == short.order_number)
     finance.invoice_selected()
+    qtbot.waitUntil(finance.settled)
     inv = finance.invoices_model.rows[0]
     assert inv.order_number == short.order_number and inv.outstanding == inv.gross > 0
     assert short.order_number not in {r.number for r in finance.to_invoice_model.rows}
     finance.invoices_table.selectRow(0)
-    text = _pdf_text(finance.print_selected("invoice", tmp_path / "invoice.pdf"))
+    finance.print_selected("invoice", tmp_path / "invoice.pdf")
+    qtbot.waitUntil(finance.settled)
+    assert finance.printed == tmp_path / "invoice.pdf"
+    text = _pdf_text(finance.printed)
     assert f"Invoice {inv.number}" in text and f"{inv.gross:,.2f}" in text
 
     def pay(amount: str):
@@ -157,17 +170,19 @@ def test_stories_5_and_6_pick_ship_invoice_pay_return_refund(qtbot, demo, tmp_pa
 
     def details(dlg: TextDialog) -> None:
         dlg.text.setText("DPD collection Fri 27 Nov, ref 7788")
-        dlg.attempt(lambda: dlg.submit(dlg.text.text()))
+        dlg.send()
 
     when_modal(qtbot, details, TextDialog)
     shipping_desk.pickup_selected()
     shipping_desk.select_row(shipping_desk.claims_table, shipping_desk.claims_model, lambda r: r.id == c.id)
     shipping_desk.receive_selected()
+    qtbot.waitUntil(shipping_desk.settled)
     shipping_desk.select_row(shipping_desk.claims_table, shipping_desk.claims_model, lambda r: r.id == c.id)
     before_restock = stock(demo, short.sku)[0]
 
     def inspect(dlg: InspectDialog) -> None:
         dlg.send()  # no disposition chosen
+        qtbot.waitUntil(dlg.settled)
         assert "choose restock" in dlg.error.text()
         dlg.set_line(0, "restock", "box dented, unit fine")
         dlg.send()
@@ -185,7 +200,7 @@ def test_stories_5_and_6_pick_ship_invoice_pay_return_refund(qtbot, demo, tmp_pa
 
     def pay_refund(dlg: TextDialog) -> None:
         dlg.text.setText("BACS R-1")
-        dlg.attempt(lambda: dlg.submit(dlg.text.text()))
+        dlg.send()
 
     when_modal(qtbot, pay_refund, TextDialog)
     finance.pay_refund_selected()
@@ -193,3 +208,4 @@ def test_stories_5_and_6_pick_ship_invoice_pay_return_refund(qtbot, demo, tmp_pa
     sales.open_claims_only.setChecked(False)
     done = next(r for r in sales.claims_model.rows if r.id == c.id)
     assert done.status == "closed" and done.days_receipt_to_refund() == 0
+    assert shown == []

@@ -96,11 +96,13 @@ def test_the_administrator_sees_the_lock_unlocks_and_reads_the_audit(qtbot, sqli
     assert dlg.select_user(sam.user_id)
     assert dlg.unlock_button.isEnabled()
     dlg.unlock_button.click()
+    qtbot.waitUntil(dlg.settled)  # unlocked off the GUI thread
     assert dlg.model.index(1, col).data() == "" and not dlg.unlock_button.isEnabled()
     assert auth.sign_in(sqlite_db, "sam", "sales-pass-1").username == "sam"
 
     audit = AuditDialog(sqlite_db, admin)
     qtbot.addWidget(audit)
+    qtbot.waitUntil(audit.settled, timeout=10000)  # the search runs off the GUI thread
     actions = [(r.username, r.action) for r in audit.model.rows if r.entity == "app_user"]
     assert ("sam", "sign_in_failed") in actions and ("sam", "sign_in_locked") in actions
     assert ("root", "unlock") in actions

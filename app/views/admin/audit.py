@@ -29,9 +29,9 @@ from app.db.uow import Actor, Database
 from app.errors import UserError
 from app.services import audit
 from app.services.audit import AuditFilter, AuditRow
-from app.tasks import Cancelled, run_task
+from app.tasks import Cancelled, Task, run_task
+from app.views.common.action import Actions
 from app.views.common.export import enable_export
-from app.views.common.messages import show_user_error
 from app.views.common.table import Column, RowsTableModel
 
 PAGE = 500
@@ -59,6 +59,10 @@ class AuditDialog(QDialog):
         self.db, self.actor = db, actor
         self.offset = 0
         self.total = 0
+        self.actions = Actions(self)
+        self.actions.busy_changed.connect(lambda _busy: self._show_buttons())
+        self.chain_task: Task | None = None
+        self.export_task: Task | None = None
         self.setObjectName("auditDialog")
         self.setWindowTitle("Audit log")
         lay = QVBoxLayout(self)
@@ -131,6 +135,19 @@ class AuditDialog(QDialog):
         self.apply()
         self.check_chain()
 
+    def settled(self) -> bool:
+        """No search, export or chain check of this dialog is pending (tests wait for it)."""
+        return self.actions.settled() and all(t is None or t.done for t in (self.chain_task, self.export_task))
+
+    def _show_buttons(self) -> None:
+        idle = self.actions.settled()
+        exporting = self.export_task is not None and not self.export_task.done
+        last = min(self.offset + PAGE, self.total)
+        self.apply_button.setEnabled(idle)
+        self.newer.setEnabled(idle and self.offset > 0)
+        self.older.setEnabled(idle and last < self.total)
+        self.export_button.setEnabled(idle and not exporting)
+
     def check_chain(self) -> None:
         """Verify the hash chain and the protected rows on a worker thread; the line at the top says
         "Audit chain intact (N rows)" or names the first break in red."""
@@ -148,10 +165,13 @@ class AuditDialog(QDialog):
         self.verdict.setText(f"The audit chain could not be checked: {exc}")
         self.verdict.setStyleSheet("color: #b00020;")
 
-    def current_filter(self) -> AuditFilter:
+    def current_filter(self) -> AuditFilter | None:
+        """What the filter bar says; None (after the message) when the id is not a whole number."""
         text = self.entity_id.text().strip()
         if text and not text.isdigit():
-            raise UserError("The id filter takes a whole number.", hint="Clear it or type a record number.")
+            self.actions.report(UserError("The id filter takes a whole number.",
+                                          hint="Clear it or type a record number."))
+            return None
         return AuditFilter(
             username=None if self.user.currentText() == ANY else self.user.currentText(),
             entity=None if self.entity.currentText() == ANY else self.entity.currentText(),
@@ -169,17 +189,21 @@ class AuditDialog(QDialog):
         self.load()
 
     def load(self) -> None:
-        try:
-            rows, self.total = audit.search(self.db, self.actor, self.current_filter(), limit=PAGE, offset=self.offset)
-        except UserError as exc:
-            show_user_error(self, exc)
+        """Search off the GUI thread (the log can be long); the page shows when it is back."""
+        flt = self.current_filter()
+        if flt is None:
             return
+        offset = self.offset
+        self.actions.run(lambda: audit.search(self.db, self.actor, flt, limit=PAGE, offset=offset),
+                         done=self._show_page, write=False)
+
+    def _show_page(self, found: tuple[list[AuditRow], int]) -> None:
+        rows, self.total = found
         self.model.set_rows(rows)
         self.table.resizeColumnsToContents()
         last = min(self.offset + PAGE, self.total)
         self.count.setText(f"{self.offset + 1 if self.total else 0:,}–{last:,} of {self.total:,} changes")
-        self.newer.setEnabled(self.offset > 0)
-        self.older.setEnabled(last < self.total)
+        self._show_buttons()
 
     def export(self, target: Path | None = None) -> None:
         if target is None:
@@ -188,10 +212,8 @@ class AuditDialog(QDialog):
             if not name:
                 return
             target = Path(name)
-        try:
-            flt = self.current_filter()
-        except UserError as exc:
-            show_user_error(self, exc)
+        flt = self.current_filter()
+        if flt is None:
             return
         progress = QProgressDialog("Exporting the audit log…", "Cancel", 0, 100, self)
         progress.setObjectName("exportProgress")
@@ -212,12 +234,10 @@ class AuditDialog(QDialog):
             self.export_button.setEnabled(True)
             if isinstance(exc, Cancelled):
                 self.count.setText("Export cancelled")
-            elif isinstance(exc, UserError):
-                show_user_error(self, exc)
-            elif isinstance(exc, OSError):
-                show_user_error(self, UserError(f"The file {target} cannot be written: {exc.strerror}."))
-            else:
-                raise exc
+            elif isinstance(exc, OSError):  # the chosen file: a plain message, through the one mapping
+                self.actions.report(UserError(f"The file {target} cannot be written: {exc.strerror}."))
+            else:  # a known error gets its message, a bug the crash dialog
+                self.actions.report(exc)
 
         self.export_task = run_task(work, on_success=done, on_error=failed,
                                     on_progress=lambda f, _t: progress.setValue(int(f * 100)))

@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app.db.uow import Actor, Database
-from app.errors import UserError, ValidationError
 from app.services import firm_calendar as svc
 from app.services.permissions import allowed
 from app.services.settings import get_settings
-from app.views.common.messages import error_label, show_user_error
+from app.views.admin.settings import FormActions
+from app.views.common.messages import error_label
 from app.views.common.table import Column, RowsTableModel, list_view
 
 COLUMNS: list[Column[svc.CalendarDay]] = [
@@ -96,8 +96,18 @@ class FirmCalendarDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
+        self.actions = FormActions(self, self.error, fields={"day": self.day, "note": self.note})
+        self.actions.busy_changed.connect(self._hold)
         self.resize(760, 560)
         self.reload()
+
+    def settled(self) -> bool:
+        """No service call of this dialog is pending (tests wait for it)."""
+        return self.actions.settled()
+
+    def _hold(self, busy: bool) -> None:
+        for b in (self.add_button, self.remove_button):
+            b.setEnabled(self.editable and not busy)
 
     def reload(self) -> None:
         self.model.set_rows(svc.holidays_of(self.db, self.actor, self.year.value()))
@@ -106,16 +116,12 @@ class FirmCalendarDialog(QDialog):
     def add_day(self) -> None:
         d = self.day.date()
         day = dt.date(d.year(), d.month(), d.day())
+        note, open_day = self.note.text(), self.open_day.isChecked()
         self.error.hide()
-        try:
-            svc.add_day(self.db, self.actor, day, self.note.text(), open=self.open_day.isChecked())
-        except ValidationError as exc:
-            self.error.setText("\n".join(p.reason for p in exc.problems))
-            self.error.show()
-            return
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
+        self.actions.run(lambda: svc.add_day(self.db, self.actor, day, note, open=open_day),
+                         done=lambda _added: self._added(day))
+
+    def _added(self, day: dt.date) -> None:
         self.note.clear()
         self.open_day.setChecked(False)
         if self.year.value() != day.year:
@@ -135,10 +141,8 @@ class FirmCalendarDialog(QDialog):
                                "add it with 'Open on this public holiday'.")
             self.error.show()
             return
-        try:
-            svc.remove_day(self.db, self.actor, entry.day)
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
+        self.actions.run(lambda: svc.remove_day(self.db, self.actor, entry.day), done=self._removed)
+
+    def _removed(self, _result: object) -> None:
         self.error.hide()
         self.reload()

@@ -3,7 +3,7 @@ declared once in app/services/settings.py; a field the role may not change is re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.db.uow import Actor, Database
-from app.errors import ConflictError, UserError, ValidationError
+from app.errors import ConflictError, ValidationError
 from app.services import settings as svc
 from app.services.permissions import allowed
-from app.views.common.messages import error_label, show_user_error
+from app.views.common.action import Actions
+from app.views.common.messages import error_label
 
 PERCENT_KEYS = {"margin_floor", "overhead_rate", "max_excess_discount", "default_tax_rate"}
 
@@ -35,6 +36,27 @@ def _show(key: str, value: Any) -> str:
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
     return "" if value is None else str(value)
+
+
+class FormActions(Actions):
+    """A form's service calls, mapped as everywhere else with one difference: a bad value
+    (``ValidationError``) is listed reason by reason in the form's error line, with the focus on
+    its field, rather than in a message box (as these admin forms always did). Someone saving
+    first, not allowed, and bugs: as everywhere."""
+
+    def __init__(self, widget: QWidget, error: QLabel, *, fields: dict[str, QWidget] | None = None) -> None:
+        super().__init__(widget, fields=fields)
+        self.error_line = error
+
+    def report(self, exc: BaseException, *, conflict: Callable[[ConflictError], None] | None = None) -> None:
+        if not isinstance(exc, ValidationError):
+            super().report(exc, conflict=conflict)
+            return
+        self.error_line.setText("\n".join(p.reason for p in exc.problems))
+        self.error_line.show()
+        target = next((self.fields[p.field] for p in exc.problems if p.field in self.fields), None)
+        if target is not None:
+            target.setFocus()
 
 
 class SettingsDialog(QDialog):
@@ -90,8 +112,22 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        self.button_box = buttons
         lay.addWidget(buttons)
+        # a bad setting: its reason under the form, the cursor in its box (an address's or tiers' first)
+        self.actions = FormActions(self, self.error, fields={
+            key: next(iter(w.values())) if isinstance(w, dict) else w
+            for key, w in self.fields.items() if not isinstance(w, dict) or w})
+        self.actions.busy_changed.connect(lambda busy: self.button_box.setEnabled(not busy))
         self.resize(760, 640)
+
+    def settled(self) -> bool:
+        """No save of this dialog is pending (tests wait for it)."""
+        return self.actions.settled()
+
+    def reject(self) -> None:
+        if self.actions.settled():  # not while a save runs
+            super().reject()
 
     def changed_values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -117,24 +153,27 @@ class SettingsDialog(QDialog):
         return out
 
     def save(self) -> None:
+        """Save off the GUI thread; the dialog closes once saved. Refused (a bad value, or someone
+        saved first): said, and what was typed stays in the form."""
+        if not self.actions.settled():
+            return
         values = self.changed_values()
         if not values:
             self.accept()
             return
-        try:
-            self.current = svc.set_settings(self.db, self.actor, values, versions=self.current.versions)
+        versions = self.current.versions
+
+        def call() -> svc.FirmSettings:
+            saved = svc.set_settings(self.db, self.actor, values, versions=versions)
             if "time_zone" in values:
                 svc.use_firm_clock(self.db)
-        except ConflictError as exc:
-            show_user_error(self, exc)  # what was typed stays in the form
-            return
-        except ValidationError as exc:
-            self.error.setText("\n".join(p.reason for p in exc.problems))
-            self.error.show()
-            return
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
+            return saved
+
+        self.error.hide()
+        self.actions.run(call, done=self._saved)
+
+    def _saved(self, current: svc.FirmSettings) -> None:
+        self.current = current
         self.accept()
 
 

@@ -3,6 +3,9 @@ many wrong passwords."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -23,13 +26,13 @@ from PySide6.QtWidgets import (
 from app import format as fmt
 from app.db.uow import Actor, Database
 from app.drafts import DraftStore
-from app.errors import ConflictError, UserError
+from app.errors import ConflictError
 from app.models.enums import Role
 from app.services import auth
 from app.services.auth import UserInfo
+from app.views.common.action import Actions
 from app.views.common.drafts import DraftKeeper
 from app.views.common.conflict import FieldSpec, resolve_conflict
-from app.views.common.messages import show_user_error
 from app.views.common.table import Column, RowsTableModel
 
 
@@ -55,7 +58,9 @@ def sign_in_state(user: UserInfo) -> str:
 
 
 class UserEditDialog(QDialog):
-    """Add a user (user is None) or edit one."""
+    """Add a user (user is None) or edit one. OK saves through ``make_call`` (set by the users list:
+    it reads what is typed and returns the service call), off the GUI thread; the dialog closes only
+    once that is saved, and stays open with what was typed when it is refused."""
 
     def __init__(self, user: UserInfo | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,7 +91,42 @@ class UserEditDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.button_box = buttons
         form.addRow(buttons)
+        self.make_call: Callable[[], Callable[[], Any]] | None = None
+        self.on_conflict: Callable[[ConflictError], None] | None = None
+        self.saved: UserInfo | None = None
+        self.actions = Actions(self, fields={"username": self.username, "full_name": self.full_name,
+                                             "role": self.role, "password": self.password})
+        self.actions.busy_changed.connect(lambda busy: self.button_box.setEnabled(not busy))
+
+    def settled(self) -> bool:
+        """No save of this dialog is pending (tests wait for it)."""
+        return self.actions.settled()
+
+    def accept(self) -> None:
+        """OK: save; the dialog closes in ``_saved``."""
+        if self.make_call is None:
+            super().accept()
+        elif self.actions.settled():
+            self.submit()
+
+    def submit(self) -> None:
+        """Send what is typed now (queued behind a call that is finishing, e.g. after a conflict)."""
+        assert self.make_call is not None
+        self.actions.run(self.make_call(), done=self._saved, conflict=self.on_conflict)
+
+    def _saved(self, user: UserInfo) -> None:
+        self.saved = user
+        super().accept()
+
+    def reject(self) -> None:
+        if self.actions.settled():  # not while a save runs
+            super().reject()
+
+    def close_unsaved(self) -> None:
+        """Close without saving, also from inside a result's callback (a conflict answered "reload")."""
+        super().reject()
 
     def values(self) -> dict[str, object]:
         return {"full_name": self.full_name.text(), "role": self.role.currentText(),
@@ -131,6 +171,8 @@ class UsersDialog(QDialog):
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
         lay.addWidget(self.table)
         row = QHBoxLayout()
+        self.actions = Actions(self)
+        self.actions.busy_changed.connect(lambda _busy: self.update_buttons())
         self.add_button = QPushButton("&Add user…")
         self.add_button.clicked.connect(self.add_user)
         self.edit_button = QPushButton("&Edit…")
@@ -159,20 +201,27 @@ class UsersDialog(QDialog):
         rows = self.table.selectionModel().selectedRows()
         return self.model.row_at(rows[0].row()) if rows else None
 
+    def settled(self) -> bool:
+        """No service call of this dialog is pending (tests wait for it)."""
+        return self.actions.settled()
+
     def update_buttons(self) -> None:
         user = self.selected_user()
-        self.unlock_button.setEnabled(user is not None and (user.locked() or user.failed_sign_ins > 0))
+        idle = self.actions.settled()
+        self.add_button.setEnabled(idle)
+        self.edit_button.setEnabled(idle)
+        self.unlock_button.setEnabled(idle and user is not None and (user.locked() or user.failed_sign_ins > 0))
 
     def unlock_selected(self) -> None:
         user = self.selected_user()
-        if user is None:
+        if user is None or not self.actions.settled():
             return
-        try:
-            auth.unlock_user(self.db, self.actor, user.username)
-        except UserError as exc:
-            show_user_error(self, exc)
-        self.reload()
-        self.select_user(user.id)
+
+        def show(_result: object = None) -> None:  # refused or not, the list shows how things are now
+            self.reload()
+            self.select_user(user.id)
+
+        self.actions.run(lambda: auth.unlock_user(self.db, self.actor, user.username), done=show, failed=show)
 
     def keep_drafts(self, dlg: UserEditDialog, record_id: int | None) -> DraftKeeper:
         """What is typed survives a crash of this desk (never the password)."""
@@ -192,14 +241,13 @@ class UsersDialog(QDialog):
             dlg.username.setText(str(values.get("username", "")))
             dlg.set_values(values)
         self.keeper = self.keep_drafts(dlg, None)
-        while dlg.exec() == QDialog.DialogCode.Accepted:
-            try:
-                auth.create_user(self.db, self.actor, dlg.username.text(), dlg.full_name.text(),
-                                 dlg.role.currentText(), dlg.password.text())
-            except UserError as exc:
-                show_user_error(self, exc)  # the dialog reopens with what was typed
-                continue
-            break
+
+        def make_call() -> Callable[[], UserInfo]:  # what is typed, read here on the GUI thread
+            typed = (dlg.username.text(), dlg.full_name.text(), dlg.role.currentText(), dlg.password.text())
+            return lambda: auth.create_user(self.db, self.actor, *typed)
+
+        dlg.make_call = make_call  # a refusal keeps the dialog open with what was typed
+        dlg.exec()
         self.reload()
 
     def select_user(self, user_id: int) -> bool:
@@ -219,33 +267,27 @@ class UsersDialog(QDialog):
         if values:
             dlg.set_values(values)
         self.keeper = self.keep_drafts(dlg, user.id)
-        while dlg.exec() == QDialog.DialogCode.Accepted:
-            mine = dlg.values()
-            try:
-                auth.update_user(self.db, self.actor, user.id, version=version, full_name=mine["full_name"],
-                                 role=mine["role"], active=mine["active"], password=dlg.password.text() or None)
-            except ConflictError as exc:
-                decision, values, their_version = resolve_conflict(
-                    self, exc, USER_FIELDS, mine, lambda: _user_values(auth.get_user(self.db, self.actor, user.id)),
-                    dialog_hook=conflict_hook)
-                if decision == "reload":
-                    break
-                dlg.set_values(values)
-                if decision == "save":
-                    version = their_version
-                    try:
-                        auth.update_user(self.db, self.actor, user.id, version=version, full_name=values["full_name"],
-                                         role=values["role"], active=values["active"],
-                                         password=dlg.password.text() or None)
-                    except ConflictError:
-                        continue  # changed yet again: ask again
-                    except UserError as err:
-                        show_user_error(self, err)
-                        continue
-                    break
-                continue
-            except UserError as exc:
-                show_user_error(self, exc)
-                continue
-            break
+
+        def make_call() -> Callable[[], UserInfo]:  # what is typed, read here on the GUI thread
+            mine, password, base = dlg.values(), dlg.password.text() or None, version
+            return lambda: auth.update_user(self.db, self.actor, user.id, version=base, full_name=mine["full_name"],
+                                            role=mine["role"], active=mine["active"], password=password)
+
+        def conflict(exc: ConflictError) -> None:
+            """Someone saved this user first: compare, then keep editing, save the chosen mix on top
+            of theirs (changed yet again: asked again), or close and show theirs."""
+            nonlocal version
+            decision, chosen, their_version = resolve_conflict(
+                dlg, exc, USER_FIELDS, dlg.values(), lambda: _user_values(auth.get_user(self.db, self.actor, user.id)),
+                dialog_hook=conflict_hook)
+            if decision == "reload":
+                dlg.close_unsaved()
+                return
+            dlg.set_values(chosen)
+            if decision == "save":
+                version = their_version
+                dlg.submit()
+
+        dlg.make_call, dlg.on_conflict = make_call, conflict
+        dlg.exec()
         self.reload()

@@ -17,12 +17,11 @@ from PySide6.QtWidgets import (
 
 from app import format as fmt
 from app.db.uow import Actor, Database
-from app.errors import UserError
 from app.models.enums import Role
 from app.services import service_jobs
 from app.services.permissions import allowed
+from app.views.common.action import Actions
 from app.views.common.export import enable_export
-from app.views.common.messages import show_user_error
 from app.views.common.table import Column, RowsTableModel
 
 LEAD_COLUMNS: list[Column[service_jobs.LeadView]] = [
@@ -54,6 +53,8 @@ class LeadsDialog(QDialog):
         self.db, self.actor = db, actor
         self.setObjectName("leadsDialog")
         self.setWindowTitle("Leads and debriefs from service")
+        self.actions = Actions(self)
+        self.actions.busy_changed.connect(self._hold)
         lay = QVBoxLayout(self)
         who = "your customers" if mine(actor) else "all customers"
         lay.addWidget(QLabel(f"<b>Leads</b> — opportunities the technicians saw at {who}"))
@@ -101,14 +102,18 @@ class LeadsDialog(QDialog):
         self.table.resizeColumnsToContents()
         self.debrief_table.resizeColumnsToContents()
 
+    def settled(self) -> bool:
+        """No service call of this dialog is pending (tests wait for it)."""
+        return self.actions.settled()
+
+    def _hold(self, busy: bool) -> None:
+        for b in self.buttons.values():
+            b.setEnabled(not busy)
+
     def set_status(self, status: str) -> None:
         idx = self.table.currentIndex()
-        if not idx.isValid():
+        if not idx.isValid() or not self.actions.settled():
             return
         ld = self.model.rows[idx.row()]
-        try:
-            service_jobs.set_lead_status(self.db, self.actor, ld.id, ld.version, status)
-        except UserError as exc:
-            show_user_error(self, exc)
-            return
-        self.reload()
+        self.actions.run(lambda: service_jobs.set_lead_status(self.db, self.actor, ld.id, ld.version, status),
+                         done=lambda _lead: self.reload())

@@ -1,4 +1,5 @@
-"""Dialogs of the shipping/returns tab. Each calls a service through ``submit``; a known error shows
+"""Dialogs of the shipping/returns tab. Each calls a service through ``submit``, off the GUI thread
+(``Actions``); the dialog closes with the result only when the call succeeded. A known error shows
 in the dialog (which keeps what was typed) and nothing is saved."""
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from PySide6.QtWidgets import (
 
 from app import format as fmt
 from app import clock
-from app.errors import UserError
+from app.errors import ConflictError, UserError, ValidationError
+from app.views.common.action import Actions
 from app.views.common.messages import error_label
 
 CARRIERS = ("DHL Freight", "DPD", "Palletways", "Own van", "Collected by customer")
@@ -40,27 +42,72 @@ RETURN_METHODS = (("carrier_pickup", "Carrier pickup"), ("label", "Return label 
                   ("no_return", "Refund without return"))
 
 
+class _DialogActions(Actions):
+    """A dialog's service calls, mapped as everywhere else with one difference (as the priority
+    dialogs'): a known error (bad input, not allowed, someone saved first) shows in the dialog's
+    error line, with the focus on the field named, instead of a message box over it. Bugs still get
+    the crash dialog."""
+
+    def __init__(self, dialog: SubmitDialog) -> None:
+        super().__init__(dialog)
+        self.dialog = dialog
+
+    def report(self, exc: BaseException, *, conflict: Callable[[ConflictError], None] | None = None) -> None:
+        if not isinstance(exc, UserError) or (isinstance(exc, ConflictError) and conflict is not None):
+            super().report(exc, conflict=conflict)
+            return
+        self.dialog.error.setText(str(exc))
+        self.dialog.error.show()
+        if isinstance(exc, ValidationError):
+            target = next((self.fields[p.field] for p in exc.problems if p.field in self.fields), None)
+            if target is not None:
+                target.setFocus()
+
+
 class SubmitDialog(QDialog):
+    """A dialog whose OK (or Approve/Reject) button saves: ``attempt(fn)`` runs the service call
+    through ``self.actions``; success stores ``result_value`` and closes (accept), a known error
+    keeps the dialog open with the problem in its error line. Its buttons are held while the call
+    runs."""
+
     def __init__(self, parent: QWidget | None, title: str, name: str) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setObjectName(name)
         self.error = error_label()
         self.result_value: Any = None
+        self.action_buttons: list[QPushButton] = []  # held while a call runs
+        self.actions = _DialogActions(self)
+        self.actions.busy_changed.connect(self._hold)
 
-    def attempt(self, fn: Callable[[], Any]) -> bool:
-        try:
-            self.result_value = fn()
-        except UserError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
-            return False
+    def settled(self) -> bool:
+        """No call of this dialog is pending (tests wait for it)."""
+        return self.actions.settled()
+
+    def attempt(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` off the GUI thread: read what was typed before, never inside ``fn``."""
+        if not self.actions.settled():
+            return  # one save at a time (the buttons are held anyway)
+        self.actions.run(fn, done=self._succeeded)
+
+    def _succeeded(self, value: Any) -> None:
+        self.result_value = value
+        self.error.hide()
         self.accept()
-        return True
+
+    def reject(self) -> None:
+        if self.actions.settled():  # not while a save runs: its result would be lost on the tab
+            super().reject()
+
+    def _hold(self, busy: bool) -> None:
+        for b in self.action_buttons:
+            b.setEnabled(not busy)
 
     def buttons(self, ok_text: str, on_ok: Callable[[], Any]) -> QDialogButtonBox:
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        box.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+        ok = box.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(ok_text)
+        self.action_buttons += [ok, box.button(QDialogButtonBox.StandardButton.Cancel)]
         box.accepted.connect(on_ok)
         box.rejected.connect(self.reject)
         return box
@@ -150,6 +197,7 @@ class ShipDialog(SubmitDialog):
                              fmt.quantity(ln.picked_not_shipped), fmt.quantity(ln.picked_not_shipped))
                             for ln in lines], {5})
         self.table.setObjectName("shipTable")
+        self.actions.fields.update({"carrier": self.carrier, "packages": self.weights})
         lay.addWidget(self.table)
         lay.addWidget(self.error)
         lay.addWidget(self.buttons("Ship", self.send))
@@ -160,8 +208,8 @@ class ShipDialog(SubmitDialog):
         dims = self.dimensions.text().strip() or None
         packages = [(w.strip(), dims) for w in raw]
         qty = {ln.order_line_id: self.table.item(i, 5).text() for i, ln in enumerate(self.lines)}
-        self.attempt(lambda: self.submit(self.carrier.currentText(), self.tracking.text(), packages, qty,
-                                         self.note.text()))
+        carrier, tracking, note = self.carrier.currentText(), self.tracking.text(), self.note.text()
+        self.attempt(lambda: self.submit(carrier, tracking, packages, qty, note))
 
 
 class AmountDialog(SubmitDialog):
@@ -189,13 +237,15 @@ class AmountDialog(SubmitDialog):
         self.text = QLineEdit()
         self.text.setObjectName("text")
         form.addRow(text_label, self.text)
+        self.actions.fields.update({"amount": self.amount, "reason": self.text})
         form.addRow(self.error)
         form.addRow(self.buttons("Save", self.send))
 
     def send(self) -> None:
         d = self.date.date()
-        self.attempt(lambda: self.submit(self.amount.text(), dt.date(d.year(), d.month(), d.day()),
-                                         self.method.currentText(), self.text.text()))
+        amount, day, method, text = (self.amount.text(), dt.date(d.year(), d.month(), d.day()),
+                                     self.method.currentText(), self.text.text())
+        self.attempt(lambda: self.submit(amount, day, method, text))
 
 
 class TextDialog(SubmitDialog):
@@ -207,8 +257,12 @@ class TextDialog(SubmitDialog):
         self.text.setObjectName("text")
         form.addRow(label, self.text)
         form.addRow(self.error)
-        form.addRow(self.buttons("Save", lambda: self.attempt(lambda: self.submit(self.text.text()))))
+        form.addRow(self.buttons("Save", self.send))
         self.resize(520, 120)
+
+    def send(self) -> None:
+        text = self.text.text()  # read here: the call runs off the GUI thread
+        self.attempt(lambda: self.submit(text))
 
 
 class OpenClaimDialog(SubmitDialog):
@@ -241,6 +295,7 @@ class OpenClaimDialog(SubmitDialog):
         lay.addWidget(QLabel("Lines (set the quantity returned and a reason on each line the claim is about):"))
         self.table = QTableWidget(0, 7)
         self.table.setObjectName("claimLines")
+        self.actions.fields.update({"complaint": self.complaint, "lines": self.table})
         lay.addWidget(self.table)
         lay.addWidget(self.error)
         lay.addWidget(self.buttons("Open claim", self.send))
@@ -264,8 +319,9 @@ class OpenClaimDialog(SubmitDialog):
     def send(self) -> None:
         chosen = [(r.order_line_id, self.table.item(i, 5).text().strip(), self.table.item(i, 6).text())
                   for i, r in enumerate(self.rows) if self.table.item(i, 5).text().strip()]
-        self.attempt(lambda: self.submit(self.customer.currentData(), chosen, self.complaint.toPlainText(),
-                                         self.channel.currentText()))
+        customer, complaint, channel = (self.customer.currentData(), self.complaint.toPlainText(),
+                                        self.channel.currentText())
+        self.attempt(lambda: self.submit(customer, chosen, complaint, channel))
 
 
 class DecideClaimDialog(SubmitDialog):
@@ -287,22 +343,33 @@ class DecideClaimDialog(SubmitDialog):
         form.addRow("Return", self.method)
         form.addRow("Pickup / label details", self.details)
         form.addRow("Reason / note", self.reason)
+        self.actions.fields.update({"reason": self.reason, "details": self.details})
         form.addRow(self.error)
         row = QHBoxLayout()
         self.approve_button = QPushButton("&Approve")
         self.approve_button.setObjectName("approveClaim")
-        self.approve_button.clicked.connect(lambda: self.attempt(lambda: approve(
-            self.method.currentData(), self.details.text(), self.reason.text())))
+        self.approve, self.refuse = approve, reject
+        self.approve_button.clicked.connect(self.send_approval)
         self.reject_button = QPushButton("&Reject")
         self.reject_button.setObjectName("rejectClaim")
-        self.reject_button.clicked.connect(lambda: self.attempt(lambda: reject(self.reason.text())))
+        self.reject_button.clicked.connect(self.send_rejection)
         cancel = QPushButton("Cancel")
         cancel.clicked.connect(self.reject)
+        self.action_buttons += [self.approve_button, self.reject_button, cancel]
         row.addStretch(1)
         for b in (self.approve_button, self.reject_button, cancel):
             row.addWidget(b)
         form.addRow(row)
         self.resize(620, 280)
+
+    # the values are read here, on the GUI thread; the call runs off it
+    def send_approval(self) -> None:
+        method, details, reason = self.method.currentData(), self.details.text(), self.reason.text()
+        self.attempt(lambda: self.approve(method, details, reason))
+
+    def send_rejection(self) -> None:
+        reason = self.reason.text()
+        self.attempt(lambda: self.refuse(reason))
 
 
 class InspectDialog(SubmitDialog):

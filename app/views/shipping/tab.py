@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
 from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database
-from app.errors import UserError
 from app.services import billing, queries, returns, shipping
 from app.services.changes import Changes
 from app.services.permissions import allowed
-from app.views.common.messages import ERROR_COLOUR, show_user_error
+from app.views.common.action import Actions
+from app.views.common.messages import ERROR_COLOUR
 from app.views.common.table import Column, Index, RowsTableModel, list_view
 from app.views.shipping.dialogs import (
     AmountDialog,
@@ -85,6 +85,11 @@ class ShippingTab(QWidget):
         self.can_ship = allowed(role, "shipping.edit")
         self.can_bill = allowed(role, "billing.edit")
         self.sees_billing = allowed(role, "billing.view")
+        self.action_buttons: list[QPushButton] = []  # held while a call runs
+        self.actions = Actions(self)
+        self.actions.busy_changed.connect(self._hold)
+        self.pick_list: shipping.PickListView | None = None  # the last one made here
+        self.printed: Path | None = None  # the last PDF saved here
         lay = QVBoxLayout(self)
         self.pages = QTabWidget()
         self.pages.setObjectName("shippingPages")
@@ -98,6 +103,20 @@ class ShippingTab(QWidget):
             self._build_billing()
         self._build_returns()
         self.reload()
+
+    def settled(self) -> bool:
+        """No service call of this tab is pending (tests wait for it)."""
+        return self.actions.settled()
+
+    def _hold(self, busy: bool) -> None:
+        for b in self.action_buttons:
+            b.setEnabled(not busy)
+
+    def _button(self, text: str, name: str, action: Any, visible: bool, row: QHBoxLayout) -> QPushButton:
+        """An action button: it calls a service, so it is held while a call runs."""
+        b = _button(text, name, action, visible, row)
+        self.action_buttons.append(b)
+        return b
 
     # --- pages -------------------------------------------------------------------------------
     def _build_pick_ship(self) -> None:
@@ -116,8 +135,8 @@ class ShippingTab(QWidget):
         self.ready_table = _table("readyTable", self.ready_model, multi=True)
         ll.addWidget(self.ready_table)
         row = QHBoxLayout()
-        _button("&Pick list for selected", "createPickList", self.create_pick_list, self.can_ship, row)
-        _button("&Ship…", "shipOrder", self.ship_selected, self.can_ship, row)
+        self._button("&Pick list for selected", "createPickList", self.create_pick_list, self.can_ship, row)
+        self._button("&Ship…", "shipOrder", self.ship_selected, self.can_ship, row)
         row.addStretch(1)
         ll.addLayout(row)
         split.addWidget(left)
@@ -132,8 +151,8 @@ class ShippingTab(QWidget):
         self.lists_table = _table("pickListsTable", self.lists_model)
         rl.addWidget(self.lists_table)
         row = QHBoxLayout()
-        _button("&Confirm picks…", "confirmPicks", self.confirm_selected, self.can_ship, row)
-        _button("Print pick &list…", "printPickList", lambda: self.print_selected("pick-list"), True, row)
+        self._button("&Confirm picks…", "confirmPicks", self.confirm_selected, self.can_ship, row)
+        self._button("Print pick &list…", "printPickList", lambda: self.print_selected("pick-list"), True, row)
         row.addStretch(1)
         rl.addLayout(row)
         rl.addWidget(QLabel("<b>Shipments</b>"))
@@ -146,7 +165,7 @@ class ShippingTab(QWidget):
         self.shipments_table = _table("shipmentsTable", self.shipments_model)
         rl.addWidget(self.shipments_table)
         row = QHBoxLayout()
-        _button("&Delivery note…", "printDeliveryNote", lambda: self.print_selected("delivery-note"), True, row)
+        self._button("&Delivery note…", "printDeliveryNote", lambda: self.print_selected("delivery-note"), True, row)
         row.addStretch(1)
         rl.addLayout(row)
         split.addWidget(right)
@@ -165,7 +184,7 @@ class ShippingTab(QWidget):
         self.to_invoice_table = _table("toInvoiceTable", self.to_invoice_model)
         bl.addWidget(self.to_invoice_table, 1)
         row = QHBoxLayout()
-        _button("&Invoice", "invoiceOrder", self.invoice_selected, self.can_bill, row)
+        self._button("&Invoice", "invoiceOrder", self.invoice_selected, self.can_bill, row)
         row.addStretch(1)
         self.overdue_only = QCheckBox("Overdue only")
         self.overdue_only.setObjectName("overdueOnly")
@@ -185,9 +204,9 @@ class ShippingTab(QWidget):
         self.invoices_table = _table("invoicesTable", self.invoices_model)
         bl.addWidget(self.invoices_table, 2)
         row = QHBoxLayout()
-        _button("Record &payment…", "recordPayment", self.payment_selected, self.can_bill, row)
-        _button("C&redit note…", "creditNote", self.credit_selected, self.can_bill, row)
-        _button("Print in&voice…", "printInvoice", lambda: self.print_selected("invoice"), True, row)
+        self._button("Record &payment…", "recordPayment", self.payment_selected, self.can_bill, row)
+        self._button("C&redit note…", "creditNote", self.credit_selected, self.can_bill, row)
+        self._button("Print in&voice…", "printInvoice", lambda: self.print_selected("invoice"), True, row)
         row.addStretch(1)
         bl.addLayout(row)
         self.pages.addTab(page, "Billing")
@@ -210,11 +229,11 @@ class ShippingTab(QWidget):
         rl.addWidget(self.claims_table, 2)
         row = QHBoxLayout()
         role = self.actor.role
-        _button("&Open claim…", "openClaim", self.open_claim, allowed(role, "returns.open"), row)
-        _button("&Decide…", "decideClaim", self.decide_selected, allowed(role, "returns.decide"), row)
-        _button("Book pic&kup…", "bookPickup", self.pickup_selected, allowed(role, "returns.receive"), row)
-        _button("Re&ceived", "receiveClaim", self.receive_selected, allowed(role, "returns.receive"), row)
-        _button("&Inspect…", "inspectClaim", self.inspect_selected, allowed(role, "returns.receive"), row)
+        self._button("&Open claim…", "openClaim", self.open_claim, allowed(role, "returns.open"), row)
+        self._button("&Decide…", "decideClaim", self.decide_selected, allowed(role, "returns.decide"), row)
+        self._button("Book pic&kup…", "bookPickup", self.pickup_selected, allowed(role, "returns.receive"), row)
+        self._button("Re&ceived", "receiveClaim", self.receive_selected, allowed(role, "returns.receive"), row)
+        self._button("&Inspect…", "inspectClaim", self.inspect_selected, allowed(role, "returns.receive"), row)
         self.open_claims_only = QCheckBox("Open claims only")
         self.open_claims_only.setChecked(True)
         self.open_claims_only.toggled.connect(lambda _on: self.reload_claims())
@@ -233,8 +252,8 @@ class ShippingTab(QWidget):
         self.refunds_table = _table("refundsTable", self.refunds_model)
         rl.addWidget(self.refunds_table, 1)
         row = QHBoxLayout()
-        _button("Pay &refund…", "payRefund", self.pay_refund_selected, self.can_bill, row)
-        _button("Print credit &note…", "printCreditNote", lambda: self.print_selected("credit-note"),
+        self._button("Pay &refund…", "payRefund", self.pay_refund_selected, self.can_bill, row)
+        self._button("Print credit &note…", "printCreditNote", lambda: self.print_selected("credit-note"),
                 self.sees_billing, row)
         row.addStretch(1)
         rl.addLayout(row)
@@ -303,29 +322,35 @@ class ShippingTab(QWidget):
                 return
         raise LookupError("no such row")
 
-    def _run(self, fn: Any, done: str | None = None) -> Any:
-        try:
-            out = fn()
-        except UserError as exc:
-            show_user_error(self, exc)
-            return None
-        self.reload()
-        if done:
-            self.message.setText(done.format(out=out))
-        return out
+    def _run(self, fn: Any, done: str | None = None, then: Any = None) -> None:
+        """Call the service ``fn`` off the GUI thread (``Actions``); on success reload, say ``done``
+        (formatted with the result as ``out``) and hand the result to ``then``."""
+
+        def finished(out: Any) -> None:
+            self.reload()
+            if done:
+                self.message.setText(done.format(out=out))
+            if then is not None:
+                then(out)
+
+        self.actions.run(fn, done=finished)
 
     # --- pick and ship ------------------------------------------------------------------------------
-    def create_pick_list(self) -> shipping.PickListView | None:
+    def create_pick_list(self) -> None:
+        """One pick list for the selected orders; once made it is ``self.pick_list``, selected."""
         orders = self._selected(self.ready_table, self.ready_model)
         if not orders:
             self.message.setText("Select one or more orders first.")
-            return None
-        view = self._run(lambda: shipping.create_pick_list(self.db, self.actor, [o.order_id for o in orders]))
-        if view is not None:
+            return
+        ids = [o.order_id for o in orders]
+
+        def made(view: shipping.PickListView) -> None:
+            self.pick_list = view
             self.message.setText(f"{view.number}: {len(view.groups)} stops for {', '.join(view.orders)}, in "
                                  "walking order.")
             self.select_row(self.lists_table, self.lists_model, lambda p: p.id == view.id)
-        return view
+
+        self._run(lambda: shipping.create_pick_list(self.db, self.actor, ids), then=made)
 
     def confirm_selected(self) -> None:
         pl = self._one(self.lists_table, self.lists_model, "a pick list")
@@ -460,31 +485,33 @@ class ShippingTab(QWidget):
                                     else " within the target."))
 
     # --- printing ----------------------------------------------------------------------------------
-    def print_selected(self, kind: str, target: Path | None = None) -> Path | None:
-        """The selected pick list, shipment, invoice or credit note, to PDF (or the print preview)."""
+    def print_selected(self, kind: str, target: Path | None = None) -> None:
+        """The selected pick list, shipment, invoice or credit note, to PDF (or the print preview).
+        The document is made off the GUI thread; once saved, the file is ``self.printed``."""
         from app.printing.render import preview, to_pdf
         from app.services import documents
 
         ref = self._print_ref(kind)
         if ref is None:
-            return None
-        try:
-            html = documents.kinds()[kind](self.db, self.actor, ref)
-        except (UserError, KeyError) as exc:
-            if isinstance(exc, UserError):
-                show_user_error(self, exc)
-            else:
-                self.message.setText(f"Printing {kind} is not available.")
-            return None
-        if target is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save as PDF", f"{kind}-{ref}.pdf", "PDF (*.pdf)")
-            if not path:
-                preview(html, self).exec()
-                return None
-            target = Path(path)
-        to_pdf(html, target, title=f"{kind} {ref}")
-        self.message.setText(f"{kind.replace('-', ' ').capitalize()} {ref} saved to {target}.")
-        return target
+            return
+        make = documents.kinds().get(kind)
+        if make is None:
+            self.message.setText(f"Printing {kind} is not available.")
+            return
+
+        def made(html: str) -> None:
+            path = target
+            if path is None:
+                name, _ = QFileDialog.getSaveFileName(self, "Save as PDF", f"{kind}-{ref}.pdf", "PDF (*.pdf)")
+                if not name:
+                    preview(html, self).exec()
+                    return
+                path = Path(name)
+            to_pdf(html, path, title=f"{kind} {ref}")
+            self.printed = path
+            self.message.setText(f"{kind.replace('-', ' ').capitalize()} {ref} saved to {path}.")
+
+        self.actions.run(lambda: make(self.db, self.actor, ref), done=made, write=False)
 
     def _print_ref(self, kind: str) -> str | None:
         if kind == "pick-list":
