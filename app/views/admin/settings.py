@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.db.uow import Actor, Database
-from app.errors import ConflictError, ValidationError
+from app.errors import ConflictError, UserError, ValidationError
 from app.services import settings as svc
 from app.services.permissions import allowed
 from app.views.common.action import Actions
@@ -38,25 +38,17 @@ def _show(key: str, value: Any) -> str:
     return "" if value is None else str(value)
 
 
-class FormActions(Actions):
-    """A form's service calls, mapped as everywhere else with one difference: a bad value
-    (``ValidationError``) is listed reason by reason in the form's error line, with the focus on
-    its field, rather than in a message box (as these admin forms always did). Someone saving
-    first, not allowed, and bugs: as everywhere."""
+def FormActions(widget: QWidget, error: QLabel, *, fields: dict[str, QWidget] | None = None) -> Actions:  # noqa: N802
+    """A form's action helper that lists bad values (``ValidationError``) reason by reason in the
+    form's own error line, with the focus on the field, rather than in a message box (as these
+    admin forms always did); everything else as everywhere."""
 
-    def __init__(self, widget: QWidget, error: QLabel, *, fields: dict[str, QWidget] | None = None) -> None:
-        super().__init__(widget, fields=fields)
-        self.error_line = error
+    def say(exc: UserError) -> None:
+        problems = getattr(exc, "problems", None)
+        error.setText("\n".join(p.reason for p in problems) if problems else str(exc))
+        error.show()
 
-    def report(self, exc: BaseException, *, conflict: Callable[[ConflictError], None] | None = None) -> None:
-        if not isinstance(exc, ValidationError):
-            super().report(exc, conflict=conflict)
-            return
-        self.error_line.setText("\n".join(p.reason for p in exc.problems))
-        self.error_line.show()
-        target = next((self.fields[p.field] for p in exc.problems if p.field in self.fields), None)
-        if target is not None:
-            target.setFocus()
+    return Actions(widget, fields=fields, show_error=say, inline=ValidationError)
 
 
 class SettingsDialog(QDialog):

@@ -9,7 +9,8 @@ result; the helper does the rest —
   widget, which disables its action buttons); a second ``run`` waits for the first (queued, in
   order);
 * ``ValidationError`` → the message, and the first problem's field gets the focus (``fields``
-  maps a service's field name to its input widget);
+  maps a service's field name to its input widget); a dialog or form that has its own error line
+  says known errors there instead (``show_error``);
 * ``ConflictError`` (someone saved first) → the ``conflict`` callback (the compare dialog), else
   the message;
 * any other ``UserError`` → the message (``show_user_error``);
@@ -53,10 +54,17 @@ class Actions(QObject):
 
     busy_changed = Signal(bool)
 
-    def __init__(self, widget: QWidget, *, fields: dict[str, QWidget] | None = None) -> None:
+    def __init__(self, widget: QWidget, *, fields: dict[str, QWidget] | None = None,
+                 show_error: Callable[[UserError], None] | None = None,
+                 inline: type[UserError] = UserError) -> None:
+        """``show_error``: where a known error of kind ``inline`` is said instead of a message box
+        over the widget (a dialog's or a form's own error line, a tab's message line); the focus
+        still goes to the field named."""
         super().__init__(widget)
         self.widget = widget
         self.fields = dict(fields or {})
+        self.show_error = show_error
+        self.inline = inline
         self.task: Task | None = None
         self._queue: deque[_Call] = deque()
         self._finishing = False  # a result's callbacks are running (a run() there queues)
@@ -120,17 +128,25 @@ class Actions(QObject):
         if isinstance(exc, ConflictError) and conflict is not None:
             conflict(exc)
             return
+        if self.show_error is not None and isinstance(exc, self.inline):
+            self.show_error(exc)
+            self._focus(exc)
+            return
         if isinstance(exc, ValidationError):
-            target = next((self.fields[p.field] for p in exc.problems if p.field in self.fields), None)
             show_user_error(self.widget, exc)
-            if target is not None:
-                target.setFocus()
+            self._focus(exc)
             return
         if isinstance(exc, UserError):
             show_user_error(self.widget, exc)
             return
         log.error("a service call failed", exc_info=(type(exc), exc, exc.__traceback__))
         sys.excepthook(type(exc), exc, exc.__traceback__)
+
+    def _focus(self, exc: UserError) -> None:
+        if isinstance(exc, ValidationError):
+            target = next((self.fields[p.field] for p in exc.problems if p.field in self.fields), None)
+            if target is not None:
+                target.setFocus()
 
     # --- helpers ----------------------------------------------------------------------------
     @staticmethod

@@ -39,26 +39,6 @@ from app.views.common.messages import error_label
 from app.views.common.table import Column, RowsTableModel
 
 
-class _DialogActions(Actions):
-    """A dialog's service calls, mapped as everywhere else with one difference: a known error (bad
-    input, not allowed, someone saved first) shows in the dialog's error line, and the dialog stays
-    open with what was typed, instead of a message box over it. Bugs still get the crash dialog."""
-
-    def __init__(self, dialog: _SubmitDialog) -> None:
-        super().__init__(dialog)
-        self.dialog = dialog
-
-    def report(self, exc: BaseException, *, conflict: Callable[[ConflictError], None] | None = None) -> None:
-        if not isinstance(exc, UserError) or (isinstance(exc, ConflictError) and conflict is not None):
-            super().report(exc, conflict=conflict)
-            return
-        self.dialog.show_error(str(exc))
-        if isinstance(exc, ValidationError):
-            target = next((self.fields[p.field] for p in exc.problems if p.field in self.fields), None)
-            if target is not None:
-                target.setFocus()
-
-
 class _SubmitDialog(QDialog):
     def __init__(self, parent: QWidget | None, title: str, name: str) -> None:
         super().__init__(parent)
@@ -66,7 +46,8 @@ class _SubmitDialog(QDialog):
         self.setObjectName(name)
         self.result_value: Any = None
         self.error = error_label()
-        self.actions = _DialogActions(self)
+        # a known error is said in the dialog's error line, the dialog staying open with what was typed
+        self.actions = Actions(self, show_error=lambda exc: self.show_error(str(exc)))
         self.actions.busy_changed.connect(self._hold_buttons)
         self._held: list[QPushButton] = []
 

@@ -48,23 +48,6 @@ LATE_COLUMNS: list[Column[tuple]] = [
 ]
 
 
-class _MoveActions(Actions):
-    """The chart's drags, mapped as everywhere else with one difference: a refused drop (not a
-    working time, a broken rule, someone moved it first) is said in the tab's message line and the
-    bar snaps back (the run's ``failed``), not in a message box over the chart for every bad drop.
-    Bugs still get the crash dialog."""
-
-    def __init__(self, tab: ScheduleTab) -> None:
-        super().__init__(tab.gantt)
-        self.tab = tab
-
-    def report(self, exc: BaseException, *, conflict: Callable[[ConflictError], None] | None = None) -> None:
-        if not isinstance(exc, UserError) or (isinstance(exc, ConflictError) and conflict is not None):
-            super().report(exc, conflict=conflict)
-            return
-        self.tab.message.setText(str(exc))
-
-
 class ScheduleTab(QWidget):
     def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -166,7 +149,9 @@ class ScheduleTab(QWidget):
         # every service call runs off the GUI thread; failures are mapped in one place (the chart's
         # drags by their own Actions, which say a refused drop in the message line)
         self.actions = Actions(self)
-        self.move_actions = _MoveActions(self)
+        # a refused drop (not a working time, a broken rule, someone moved it first) is said in the
+        # message line and the bar snaps back, not in a message box for every bad drop
+        self.move_actions = Actions(self.gantt, show_error=lambda exc: self.message.setText(str(exc)))
         self.improve_task: Task | None = None
         self._improving = False
         for actions in (self.actions, self.move_actions):

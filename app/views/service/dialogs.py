@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app.services.service_jobs import KIND_LABEL, OPPORTUNITY_LABEL, TAG_LABEL
-from app.views.shipping.dialogs import SubmitDialog
+from app.views.common.submit import SubmitDialog
 
 
 def _text_edit(name: str, placeholder: str, height: int = 60) -> QPlainTextEdit:

@@ -14,8 +14,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -31,86 +29,13 @@ from PySide6.QtWidgets import (
 
 from app import format as fmt
 from app import clock
-from app.errors import ConflictError, UserError, ValidationError
-from app.views.common.action import Actions
-from app.views.common.messages import error_label
+from app.views.common.submit import SubmitDialog
 
 CARRIERS = ("DHL Freight", "DPD", "Palletways", "Own van", "Collected by customer")
 DISPOSITIONS = (("restock", "Restock"), ("repair", "Repair (service job)"), ("scrap", "Scrap"),
                 ("replace", "Replace (free replacement order)"))
 RETURN_METHODS = (("carrier_pickup", "Carrier pickup"), ("label", "Return label (customer sends)"),
                   ("no_return", "Refund without return"))
-
-
-class _DialogActions(Actions):
-    """A dialog's service calls, mapped as everywhere else with one difference (as the priority
-    dialogs'): a known error (bad input, not allowed, someone saved first) shows in the dialog's
-    error line, with the focus on the field named, instead of a message box over it. Bugs still get
-    the crash dialog."""
-
-    def __init__(self, dialog: SubmitDialog) -> None:
-        super().__init__(dialog)
-        self.dialog = dialog
-
-    def report(self, exc: BaseException, *, conflict: Callable[[ConflictError], None] | None = None) -> None:
-        if not isinstance(exc, UserError) or (isinstance(exc, ConflictError) and conflict is not None):
-            super().report(exc, conflict=conflict)
-            return
-        self.dialog.error.setText(str(exc))
-        self.dialog.error.show()
-        if isinstance(exc, ValidationError):
-            target = next((self.fields[p.field] for p in exc.problems if p.field in self.fields), None)
-            if target is not None:
-                target.setFocus()
-
-
-class SubmitDialog(QDialog):
-    """A dialog whose OK (or Approve/Reject) button saves: ``attempt(fn)`` runs the service call
-    through ``self.actions``; success stores ``result_value`` and closes (accept), a known error
-    keeps the dialog open with the problem in its error line. Its buttons are held while the call
-    runs."""
-
-    def __init__(self, parent: QWidget | None, title: str, name: str) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setObjectName(name)
-        self.error = error_label()
-        self.result_value: Any = None
-        self.action_buttons: list[QPushButton] = []  # held while a call runs
-        self.actions = _DialogActions(self)
-        self.actions.busy_changed.connect(self._hold)
-
-    def settled(self) -> bool:
-        """No call of this dialog is pending (tests wait for it)."""
-        return self.actions.settled()
-
-    def attempt(self, fn: Callable[[], Any]) -> None:
-        """Run ``fn`` off the GUI thread: read what was typed before, never inside ``fn``."""
-        if not self.actions.settled():
-            return  # one save at a time (the buttons are held anyway)
-        self.actions.run(fn, done=self._succeeded)
-
-    def _succeeded(self, value: Any) -> None:
-        self.result_value = value
-        self.error.hide()
-        self.accept()
-
-    def reject(self) -> None:
-        if self.actions.settled():  # not while a save runs: its result would be lost on the tab
-            super().reject()
-
-    def _hold(self, busy: bool) -> None:
-        for b in self.action_buttons:
-            b.setEnabled(not busy)
-
-    def buttons(self, ok_text: str, on_ok: Callable[[], Any]) -> QDialogButtonBox:
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        ok = box.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText(ok_text)
-        self.action_buttons += [ok, box.button(QDialogButtonBox.StandardButton.Cancel)]
-        box.accepted.connect(on_ok)
-        box.rejected.connect(self.reject)
-        return box
 
 
 def _grid(headers: Sequence[str], rows: Sequence[Sequence[Any]], editable: set[int]) -> QTableWidget:
