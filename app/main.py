@@ -105,6 +105,9 @@ def _parser(*, exchange: bool = True) -> argparse.ArgumentParser:
 
 
 def _setup_logging(to_file: bool) -> Path | None:
+    root = logging.getLogger()
+    if root.handlers:  # configured already (a second command in one process): no second log file opened
+        return next((Path(h.baseFilename) for h in root.handlers if isinstance(h, logging.FileHandler)), None)
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     handlers[0].setLevel(logging.WARNING)
     path = None

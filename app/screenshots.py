@@ -94,6 +94,7 @@ def _import_dialog(db, actor, folder: Path):  # type: ignore[no-untyped-def]
 
     from app.exchange import importer
     from app.models import Customer, Product
+    from app.desk import Desk
     from app.views.common.import_dialog import ImportDialog
 
     with db.read() as s:
@@ -113,7 +114,7 @@ def _import_dialog(db, actor, folder: Path):  # type: ignore[no-untyped-def]
     ws.append(["SO-880003", customers[1], day, "next week", skus[1], -2, 99])
     ws.append(["SO-880004", customers[1], day, None, None, 3, "#REF!"])
     wb.save(path)
-    dlg = ImportDialog(db, actor)
+    dlg = ImportDialog(Desk(db, actor))
     dlg.kind.setCurrentIndex(dlg.kind.findData("orders"))
     dlg.path.setText(str(path))
     dlg._checked(importer.dry_run(db, actor, "orders", path))
@@ -132,6 +133,7 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     from app.config import WorkstationSettings
     from app.db.open import open_database
     from app.db.uow import Actor
+    from app.desk import Desk
     from app.models import User
     from app.models.enums import Role
     from app.views.about import AboutDialog
@@ -161,8 +163,8 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     windows = {}
     for role in {Role.MANAGEMENT, *who.values()}:
         u = users.get(role, admin)
-        windows[role] = MainWindow(db, Actor(u.username, u.role.value, u.full_name, u.id, workstation="desk-1"),
-                                   WorkstationSettings(), live=False)
+        desk = Desk(db, Actor(u.username, u.role.value, u.full_name, u.id, workstation="desk-1"))
+        windows[role] = MainWindow(desk, WorkstationSettings(), live=False)
         windows[role].resize(1400, 860)
     base = windows[Role.MANAGEMENT]
     for i in range(base.tabs.count()):
@@ -200,10 +202,10 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     scratch.mkdir(exist_ok=True)
     try:
         for name, dialog in (("sign-in", SignInDialog(db, username=admin.username)),
-                             ("users", UsersDialog(db, actor)), ("about", AboutDialog(db)),
-                             ("customer-timeline", CustomerTimelineDialog(db, sales_actor, story)),
+                             ("users", UsersDialog(Desk(db, actor))), ("about", AboutDialog(Desk(db, actor))),
+                             ("customer-timeline", CustomerTimelineDialog(Desk(db, sales_actor), story)),
                              ("import", _import_dialog(db, sales_actor, scratch)),
-                             ("firm-calendar", FirmCalendarDialog(db, windows[Role.MANAGEMENT].actor))):
+                             ("firm-calendar", FirmCalendarDialog(Desk(db, windows[Role.MANAGEMENT].actor)))):
             dialog.show()
             app.processEvents()
             path = out / f"dialog-{name}.png"

@@ -38,13 +38,14 @@ def main() -> None:
         from sqlalchemy import select
 
         from app.db.uow import Actor
+        from app.desk import Desk
         from app.models import User
         from app.views.main_window import MainWindow
 
         t = User.__table__
         with db.engine.connect() as conn:  # Core: signing in is not part of start-up here
             u = conn.execute(select(t.c.id, t.c.username, t.c.full_name).where(t.c.role == "admin")).first()
-        window = MainWindow(db, Actor(u.username, "admin", u.full_name, u.id))
+        window = MainWindow(Desk(db, Actor(u.username, "admin", u.full_name, u.id)))
     filt = FirstPaint()
     window.installEventFilter(filt)
     window.show()

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import configure_mappers
 from app.db.open import open_database
 from app.db.uow import Actor
+from app.desk import Desk
 from app.drafts import DraftStore
 from app.models import SalesOrder, SalesOrderLine
 from app.views.orders.form import OrderForm
@@ -39,7 +40,7 @@ with db.read() as s:  # a quote with a few lines, as a salesperson would be edit
                     .group_by(SalesOrder.id).having(func.count() >= 3).limit(1)).scalar()
     uid = s.execute(select(SalesOrder.salesperson_id).where(SalesOrder.id == oid)).scalar()
 actor = Actor("sales", "sales", "Bench", uid)
-form = OrderForm(db, actor, drafts=DraftStore(Path(sys.argv[2])))
+form = OrderForm(Desk(db, actor, DraftStore(Path(sys.argv[2]))))
 form.resize(1400, 860)
 form.show()
 def settle():

@@ -22,6 +22,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from app.db.open import open_database
 from app.db.uow import Actor
+from app.desk import Desk
 from app.views.orders.list_panel import OrdersListPanel, STATUS_FILTERS
 app = QApplication([])
 db = open_database(sys.argv[1], check=False)
@@ -32,7 +33,7 @@ from sqlalchemy.orm import configure_mappers
 configure_mappers()
 out = {}
 from bench.paint import time_to_first_paint
-panel, out["first_paint_open"] = time_to_first_paint(lambda: OrdersListPanel(db, actor),
+panel, out["first_paint_open"] = time_to_first_paint(lambda: OrdersListPanel(Desk(db, actor)),
                                                      lambda w: w.table.viewport(), (900, 700))
 out["rows_open"] = panel.model.rowCount()
 def timed(label, fn):

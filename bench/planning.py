@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy.orm import configure_mappers
 from app.db.open import open_database
 from app.db.uow import Actor
+from app.desk import Desk
 from app.services import baseline, planning
 app = QApplication([])
 db = open_database(sys.argv[1], check=False)
@@ -35,7 +36,7 @@ t = time.perf_counter(); b = planning.board(db, actor, today=today); out["board_
 out["products"] = len(b.rows)
 from app.views.planning.tab import PlanningTab
 from bench.paint import time_to_first_paint
-tab, out["tab_first_paint"] = time_to_first_paint(lambda: PlanningTab(db, actor, today=today),
+tab, out["tab_first_paint"] = time_to_first_paint(lambda: PlanningTab(Desk(db, actor)),
                                                   lambda w: w.table.viewport(), (1400, 860))
 t = time.perf_counter(); res = baseline.compute_baselines(db, actor, today=today); out["baselines"] = time.perf_counter() - t
 out["baseline_products"] = len(res.products)

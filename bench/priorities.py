@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy.orm import configure_mappers
 from app.db.open import open_database
 from app.db.uow import Actor
+from app.desk import Desk
 from app.services import priorities
 app = QApplication([])
 db = open_database(sys.argv[1], check=False)
@@ -43,7 +44,7 @@ out["held"] = len(q.held)
 out["score_only"] = q.seconds
 from app.views.priorities.tab import PrioritiesTab
 from bench.paint import time_to_first_paint
-tab, out["tab_first_paint"] = time_to_first_paint(lambda: PrioritiesTab(db, actor, today=today),
+tab, out["tab_first_paint"] = time_to_first_paint(lambda: PrioritiesTab(Desk(db, actor)),
                                                   lambda w: w.table.viewport(), (1400, 860))
 print(json.dumps(out))
 """

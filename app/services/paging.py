@@ -16,6 +16,8 @@ from sqlalchemy import ColumnElement, Select, func, select
 
 from app.db.uow import Database
 
+Filter = ColumnElement[bool]  # a WHERE condition a list screen hands back to ``ListQuery``
+
 
 @dataclass(frozen=True)
 class ListColumn:

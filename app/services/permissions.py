@@ -7,6 +7,7 @@ from app.errors import PermissionDenied
 from app.models.enums import Role
 
 ALL = frozenset(Role)
+ROLES: tuple[str, ...] = tuple(r.value for r in Role)  # the role names, in order (for screens)
 R = Role
 
 # action -> (description, roles allowed)

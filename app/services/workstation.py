@@ -12,15 +12,15 @@ from app.actor import Actor
 from app.db import sharetest, writer
 from app.db.backup import backup_sqlite, daily_backup
 from app.db.engine import sqlite_path
-from app.db.open import default_backup_dir, unsafe_share_read_only
+from app.db.open import default_backup_dir, open_database, unsafe_share_read_only
 from app.db.share import ShareInfo, share_info
 from app.db.sharetest import DEFAULT_TIMEOUT, ShareState, Verdict
 from app.db.uow import Database
 from app.services.permissions import require
 
 __all__ = ["DEFAULT_TIMEOUT", "LEASE_RENEW_SECONDS", "ShareInfo", "ShareState", "Verdict", "backup_folder",
-           "backup_now", "database_file", "daily", "lease_lost", "renew_lease", "run_share_test", "share",
-           "share_state", "verdict_on_unsafe_share"]
+           "backup_now", "database_file", "daily", "open_database", "lease_lost", "renew_lease", "run_share_test", "saved_share_state", "share",
+           "share_state", "verdict_on_unsafe_share", "verdict_text"]
 
 LEASE_RENEW_SECONDS = writer.RENEW
 
@@ -59,6 +59,12 @@ def daily(db: Database, configured: str | None) -> Any:
     if src is None or dest is None:
         return None
     return daily_backup(src, dest)
+
+
+def verdict_text(db: Database) -> str:
+    """The share test's verdict for this database, in a sentence (About)."""
+    path = database_file(db)
+    return sharetest.verdict_text(path) if path is not None else "Share test: not needed (PostgreSQL server)."
 
 
 def share_state(db: Database) -> ShareState | None:

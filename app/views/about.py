@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, Q
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from app import __version__
-from app.db.uow import Database
+from app.desk import Desk
 from app.printing.documents import resources_dir
 
 LICENCES = """
@@ -63,8 +63,9 @@ def overview_html(components: list[dict[str, str]]) -> str:
 
 
 class AboutDialog(QDialog):
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        db = desk.db
         self.setObjectName("aboutDialog")
         self.setWindowTitle("About OrderCycle")
         lay = QVBoxLayout(self)
@@ -78,11 +79,9 @@ class AboutDialog(QDialog):
         head.setObjectName("aboutHeading")
         head.setWordWrap(True)
         lay.addWidget(head)
-        from app.db.engine import sqlite_path
-        from app.db.sharetest import verdict_text
+        from app.services import workstation
 
-        path = sqlite_path(db.url) if hasattr(db, "url") else None
-        self.share = QLabel(verdict_text(path) if path is not None else "Share test: not needed (PostgreSQL server).")
+        self.share = QLabel(workstation.verdict_text(db))
         self.share.setObjectName("aboutShareVerdict")
         self.share.setWordWrap(True)
         lay.addWidget(self.share)

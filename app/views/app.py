@@ -13,11 +13,13 @@ from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 
 from app.config import WorkstationSettings, default_db_path
+from app.desk import Desk
 from app.errors import DatabaseError, UserError
 from app.views.common.messages import install_excepthook, show_user_error
 
 if TYPE_CHECKING:  # SQLAlchemy and the models load on the worker that opens the database
-    from app.db.uow import Actor, Database
+    from app.actor import Actor
+    from app.desk import Database
     from app.views.auth.sign_in import SignInDialog
 
 log = logging.getLogger(__name__)
@@ -62,8 +64,8 @@ def prepare_location(location: str, log_path: Path | None = None) -> None:
 
 def open_location(location: str, *, create: bool = True, username: str = "") -> Database:
     """Open the database (any thread: the GUI start runs it on a worker). Imports SQLAlchemy."""
-    from app.db.open import open_database
     from app.services.settings import use_firm_clock
+    from app.services.workstation import open_database
 
     db = open_database(location, create=create, username=username, workstation=socket.gethostname())
     use_firm_clock(db)
@@ -242,7 +244,7 @@ def run_gui(db_arg: str | None, *, log_path: Path | None = None) -> int:
             settings.database = "" if Path(location) == default_db_path() else location
         from app.views.main_window import MainWindow
 
-        window = MainWindow(db, actor, settings)
+        window = MainWindow(Desk(db, actor), settings)
         switch: dict[str, object] = {}
 
         def on_request(path: str, new: bool, window: MainWindow = window) -> None:

@@ -12,30 +12,29 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QMainWindow, QMessag
 from app import clock
 from app.config import WorkstationSettings
 from app.drafts import DraftStore
-from app.db.backup import backup_sqlite, daily_backup
-from app.db.engine import sqlite_path
-from app.db import sharetest, writer
-from app.db.share import share_info
-from app.db.open import default_backup_dir
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.errors import UserError
-from app.services.permissions import allowed, require
+from app.services import workstation
+from app.services.permissions import allowed
 from app.tasks import run_task
 from app.views.about import AboutDialog
 from app.services.changes import Changes
+from app.views.common.action import Actions
 from app.views.common.idle import IdleLock
 from app.views.common.live import LiveUpdates
-from app.views.common.messages import error_label, show_user_error
+from app.views.common.messages import error_label
 from app.views.tabs import home_tab, tab_registry
 
 
 class MainWindow(QMainWindow):
     database_requested = Signal(str, bool)  # path, create
 
-    def __init__(self, db: Database, actor: Actor, settings: WorkstationSettings | None = None,
-                 *, live: bool = True) -> None:
+    def __init__(self, desk: Desk, settings: WorkstationSettings | None = None, *, live: bool = True) -> None:
         super().__init__()
+        self.desk = desk
+        db, actor = desk.db, desk.actor
         self.db, self.actor = db, actor
+        self.work = Actions(self)  # the window's own service calls (``self.actions`` are its QActions)
         self.settings = settings or WorkstationSettings.load()
         self.setObjectName("mainWindow")
         self.setWindowTitle(f"OrderCycle — {db.location}")
@@ -83,19 +82,19 @@ class MainWindow(QMainWindow):
         self.live: LiveUpdates | None = None
         if live:
             # presence and polling start right after the first paint, not before it
-            self.live = LiveUpdates(db, actor, self, start=False)
+            self.live = LiveUpdates(desk, self, start=False)
             self.live.changed.connect(self.on_changes)
             self.live.desks_changed.connect(self.show_desks)
             self.live.unreachable.connect(lambda msg: self.statusBar().showMessage(msg, 5000))
             QTimer.singleShot(0, self._start_live)
         if live:
             QTimer.singleShot(0, self.daily_backup)
-        self.idle = IdleLock(db, actor, self.settings.idle_lock_minutes if live else 0, self)
+        self.idle = IdleLock(desk, self.settings.idle_lock_minutes if live else 0, self)
         self.idle.signed_out.connect(self.close)
         self.show_share_state()
         # the single writer on an unsafe share keeps its lease alive while it is open
         self.lease_timer = QTimer(self)
-        self.lease_timer.setInterval(int(writer.RENEW * 1000))
+        self.lease_timer.setInterval(int(workstation.LEASE_RENEW_SECONDS * 1000))
         self.lease_timer.timeout.connect(self.renew_writer_lease)
         if db.writer_lease is not None:
             self.lease_timer.start()
@@ -122,7 +121,7 @@ class MainWindow(QMainWindow):
         factory = self._factories.get(title)
         if factory is None:
             return None
-        widget = factory(self.db, self.actor)  # type: ignore[operator]
+        widget = factory(self.desk)  # type: ignore[operator]
         self._pages[title].layout().addWidget(widget)
         self.tab_widgets[title] = widget
         return widget
@@ -202,8 +201,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        path = sqlite_path(self.db.url)
-        self.share = share_info(path) if path is not None else None
+        self.share = workstation.share(self.db)
         where = f" — {self.share.status_text()}" if self.share is not None else " — PostgreSQL server"
         self.db_label = QLabel(f"Database: {self.db.location}{where}")
         self.db_label.setObjectName("dbLabel")
@@ -260,42 +258,30 @@ class MainWindow(QMainWindow):
             self.database_requested.emit(path, True)
 
     def backup_now(self) -> None:
-        try:
-            require(self.actor, "db.admin")
-        except UserError as exc:
-            show_user_error(self, exc)
+        if workstation.database_file(self.db) is None:
             return
-        src = sqlite_path(self.db.url)
-        if src is None:
-            return
-        dest = Path(self.settings.backup_dir) if self.settings.backup_dir else default_backup_dir(src)
         self.actions["backup"].setEnabled(False)
         self.statusBar().showMessage("Backing up…")
 
-        def done(path: Path) -> None:
+        def done(path: Path | None) -> None:
             self.actions["backup"].setEnabled(True)
             self.statusBar().showMessage(f"Backup written to {path}", 10000)
 
-        def failed(exc: BaseException) -> None:
+        def failed(_exc: BaseException) -> None:
             self.actions["backup"].setEnabled(True)
             self.statusBar().clearMessage()
-            if isinstance(exc, UserError):
-                show_user_error(self, exc)
-            else:
-                raise exc
 
-        self.backup_task = run_task(lambda _state: backup_sqlite(src, dest), on_success=done, on_error=failed)
+        self.work.run(lambda: workstation.backup_now(self.db, self.actor, self.settings.backup_dir), done=done,
+                      failed=failed, write=False)
 
     def daily_backup(self) -> None:
         """The first start of the day on any desk makes the day's verified backup (kept 14 days,
         then weekly for 8 weeks). A failure is reported, never blocking: work goes on."""
-        src = sqlite_path(self.db.url)
-        if src is None:
+        if workstation.database_file(self.db) is None:
             return
-        dest = Path(self.settings.backup_dir) if self.settings.backup_dir else default_backup_dir(src)
 
         def done(outcome) -> None:  # type: ignore[no-untyped-def]
-            if outcome.path is not None:
+            if outcome is not None and outcome.path is not None:
                 self.statusBar().showMessage(f"Today's backup written to {outcome.path}", 10000)
 
         def failed(exc: BaseException) -> None:
@@ -303,15 +289,16 @@ class MainWindow(QMainWindow):
             self.backup_warning = f"Today's automatic backup failed: {msg}"
             self.statusBar().showMessage(self.backup_warning, 30000)
 
-        self.daily_task = run_task(lambda _s: daily_backup(src, dest), on_success=done, on_error=failed)
+        self.daily_task = run_task(lambda _s: workstation.daily(self.db, self.settings.backup_dir), on_success=done,
+                                   on_error=failed)
 
     def manage_users(self) -> None:
         from app.views.auth.users import UsersDialog
 
         try:
-            UsersDialog(self.db, self.actor, self).exec()
-        except UserError as exc:
-            show_user_error(self, exc)
+            UsersDialog(self.desk, self).exec()
+        except UserError as exc:  # opening it read something it may not (one mapping: the action helper's)
+            self.work.report(exc)
 
     def offer_drafts(self, store: DraftStore | None = None, *, ask=None) -> int:  # type: ignore[no-untyped-def]
         """At start: unsaved work this user left on this database (a crash, a power cut) is offered
@@ -334,7 +321,7 @@ class MainWindow(QMainWindow):
     def _reopen_user_draft(self, draft, store: DraftStore) -> None:  # type: ignore[no-untyped-def]
         from app.views.auth.users import UsersDialog
 
-        dlg = UsersDialog(self.db, self.actor, self, drafts=store)
+        dlg = UsersDialog(self.desk, self, drafts=store)
         if draft.record_id is None:
             QTimer.singleShot(0, lambda: dlg.add_user(values=draft.values))
         elif dlg.select_user(draft.record_id):
@@ -360,26 +347,25 @@ class MainWindow(QMainWindow):
         from app.views.admin.audit import AuditDialog
 
         try:
-            AuditDialog(self.db, self.actor, self).exec()
-        except UserError as exc:
-            show_user_error(self, exc)
+            AuditDialog(self.desk, self).exec()
+        except UserError as exc:  # opening it read something it may not (one mapping: the action helper's)
+            self.work.report(exc)
 
     def show_calendar(self) -> QDialog:
         from app.views.admin.calendar import FirmCalendarDialog
 
-        dlg = FirmCalendarDialog(self.db, self.actor, self)
+        dlg = FirmCalendarDialog(self.desk, self)
         dlg.open()
         return dlg
 
     def show_settings(self) -> None:
         from app.views.admin.settings import SettingsDialog
 
-        SettingsDialog(self.db, self.actor, self).exec()
+        SettingsDialog(self.desk, self).exec()
 
     # --- the share test and what its verdict means here ------------------------------------------
-    def share_state(self) -> sharetest.ShareState | None:
-        path = sqlite_path(self.db.url)
-        return sharetest.share_state(path) if path is not None else None
+    def share_state(self) -> workstation.ShareState | None:
+        return workstation.share_state(self.db)
 
     def show_share_state(self) -> None:
         """The verdict in the status bar; the banner when this desk has the database read-only."""
@@ -406,7 +392,7 @@ class MainWindow(QMainWindow):
     def show_share_test(self) -> QDialog | None:
         from app.views.common.share_test import ShareTestDialog
 
-        path = sqlite_path(self.db.url)
+        path = workstation.database_file(self.db)
         if path is None:
             return None
         self.share_test_dialog = ShareTestDialog(path, self, desk_name=self.actor.workstation)
@@ -414,18 +400,10 @@ class MainWindow(QMainWindow):
         self.share_test_dialog.show()
         return self.share_test_dialog
 
-    def on_share_verdict(self, verdict: sharetest.Verdict) -> None:
+    def on_share_verdict(self, verdict: workstation.Verdict) -> None:
         """A new verdict: on an unsafe share this desk becomes the single writer if no other desk is."""
-        path = sqlite_path(self.db.url)
-        if not verdict.safe and path is not None and self.db.read_only is None and self.db.writer_lease is None:
-            from app.db.open import unsafe_share_read_only
-
-            got = writer.claim(path, username=self.actor.username, workstation=self.actor.workstation)
-            if isinstance(got, writer.WriterLease):
-                self.db.writer_lease = got
-                self.lease_timer.start()
-            else:
-                self.db.read_only = unsafe_share_read_only(got.describe())
+        if not verdict.safe and workstation.verdict_on_unsafe_share(self.db, self.actor):
+            self.lease_timer.start()
         self.show_share_state()
 
     def renew_writer_lease(self) -> None:
@@ -436,15 +414,11 @@ class MainWindow(QMainWindow):
 
         def done(ok: bool) -> None:
             if not ok and self.db.writer_lease is lease:  # gone too long (asleep): another desk took over
-                from app.db.open import unsafe_share_read_only
-
-                self.db.writer_lease = None
+                workstation.lease_lost(self.db, lease)
                 self.lease_timer.stop()
-                holder = writer.read_holder(lease.path)
-                self.db.read_only = unsafe_share_read_only(holder.describe() if holder else "another desk")
                 self.show_share_state()
 
-        self.lease_task = run_task(lambda _s: lease.renew(), on_success=done,
+        self.lease_task = run_task(lambda _s: workstation.renew_lease(lease), on_success=done,
                                    on_error=lambda exc: self.statusBar().showMessage(str(exc), 10000))
 
     def maybe_ask_for_share_test(self, desks: list) -> None:
@@ -472,12 +446,12 @@ class MainWindow(QMainWindow):
             self.show_share_test()
 
     def show_about(self) -> None:
-        AboutDialog(self.db, self).exec()
+        AboutDialog(self.desk, self).exec()
 
     def show_import(self) -> QDialog:
         from app.views.common.import_dialog import ImportDialog
 
-        self.import_dialog = ImportDialog(self.db, self.actor, self)
+        self.import_dialog = ImportDialog(self.desk, self)
         self.import_dialog.show()
         return self.import_dialog
 
@@ -489,7 +463,7 @@ class MainWindow(QMainWindow):
             current = self.tab_widgets.get(self.tabs.tabText(self.tabs.currentIndex()))
             pick = getattr(current, "current_customer_id", None)
             customer_id = pick() if callable(pick) else None
-        self.timeline_dialog = CustomerTimelineDialog(self.db, self.actor, customer_id, self)
+        self.timeline_dialog = CustomerTimelineDialog(self.desk, customer_id, self)
         self.timeline_dialog.show()
         return self.timeline_dialog
 

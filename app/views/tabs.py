@@ -1,6 +1,6 @@
 """The stage tabs in cycle order. Each tab package adds itself here; the main window only iterates.
 
-(title, permission needed to see it, factory(db, actor) -> QWidget). A tab's module is imported
+(title, permission needed to see it, factory(desk) -> QWidget). A tab's module is imported
 only when the tab is first shown, so start-up does not pay for every stage's widgets and services.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QWidget
 
-from app.db.uow import Actor, Database
+from app.desk import Desk
 
 # title, permission, "module:class"
 TABS: list[tuple[str, str, str]] = [
@@ -42,13 +42,13 @@ def home_tab(role: str) -> str:
     return HOME_TAB.get(str(getattr(role, "value", role)), TABS[0][0])
 
 
-def _lazy(target: str) -> Callable[[Database, Actor], QWidget]:
-    def build(db: Database, actor: Actor) -> QWidget:
+def _lazy(target: str) -> Callable[[Desk], QWidget]:
+    def build(desk: Desk) -> QWidget:
         module, cls = target.split(":")
-        return getattr(importlib.import_module(module), cls)(db, actor)
+        return getattr(importlib.import_module(module), cls)(desk)
 
     return build
 
 
-def tab_registry() -> list[tuple[str, str, Callable[[Database, Actor], QWidget]]]:
+def tab_registry() -> list[tuple[str, str, Callable[[Desk], QWidget]]]:
     return [(title, permission, _lazy(target)) for title, permission, target in TABS]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from app.desk import Desk
 from app.db.uow import Actor, Database
 from app.errors import PermissionDenied
 from app.models import Product
@@ -20,7 +21,7 @@ from tests.factories import BOB, make_product
 def test_audit_viewer_filters_and_exports(qtbot, sqlite_db: Database, admin: Actor, tmp_path: Path) -> None:
     pid = make_product(sqlite_db)
     sqlite_db.write(BOB, lambda u: setattr(u.get(Product, pid), "list_price", Decimal("120")))
-    dlg = AuditDialog(sqlite_db, admin)
+    dlg = AuditDialog(Desk(sqlite_db, admin))
     qtbot.addWidget(dlg)
     qtbot.waitUntil(dlg.settled, timeout=10000)  # the search runs off the GUI thread
     assert dlg.model.rowCount() >= 3  # admin created, family, product, update…
@@ -49,7 +50,7 @@ def test_audit_viewer_filters_and_exports(qtbot, sqlite_db: Database, admin: Act
 def test_a_bad_id_filter_gets_a_message(qtbot, sqlite_db: Database, admin: Actor, monkeypatch) -> None:
     shown: list[str] = []
     monkeypatch.setattr("app.views.common.messages.show_user_error", lambda _p, e: shown.append(e.message))
-    dlg = AuditDialog(sqlite_db, admin)
+    dlg = AuditDialog(Desk(sqlite_db, admin))
     qtbot.addWidget(dlg)
     qtbot.waitUntil(dlg.settled, timeout=10000)
     qtbot.keyClicks(dlg.entity_id, "abc")

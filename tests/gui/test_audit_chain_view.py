@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from app.desk import Desk
 from app.db.uow import Actor, Database
 from app.views.admin.audit import AuditDialog
 from tests.factories import make_product
@@ -12,7 +13,7 @@ from tests.factories import make_product
 
 def test_the_audit_viewer_says_the_chain_is_intact(qtbot, sqlite_db: Database, admin: Actor) -> None:
     make_product(sqlite_db)
-    dlg = AuditDialog(sqlite_db, admin)
+    dlg = AuditDialog(Desk(sqlite_db, admin))
     qtbot.addWidget(dlg)
     qtbot.waitUntil(lambda: dlg.chain_task.done, timeout=10000)
     qtbot.waitUntil(dlg.settled, timeout=10000)  # the first page's search too
@@ -30,7 +31,7 @@ def test_the_audit_viewer_names_the_first_break_in_red(qtbot, sqlite_db: Databas
     con.execute("UPDATE app_user SET role = 'sales' WHERE username = 'root'")
     con.commit()
     con.close()
-    dlg = AuditDialog(sqlite_db, admin)
+    dlg = AuditDialog(Desk(sqlite_db, admin))
     qtbot.addWidget(dlg)
     qtbot.waitUntil(lambda: dlg.chain_task.done, timeout=10000)
     qtbot.waitUntil(dlg.settled, timeout=10000)  # the first page's search too

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from app.desk import Desk
 from app.config import WorkstationSettings
 from app.db.uow import Actor, Database
 from app.drafts import DraftStore
@@ -40,7 +41,7 @@ def test_draft_store_survives_a_killed_process(tmp_path: Path) -> None:
 
 def test_typing_keeps_a_draft_and_saving_drops_it(qtbot, sqlite_db: Database, admin: Actor, tmp_path: Path) -> None:
     store = DraftStore(tmp_path / "drafts")
-    dlg = UsersDialog(sqlite_db, admin, drafts=store)
+    dlg = UsersDialog(Desk(sqlite_db, admin), drafts=store)
     qtbot.addWidget(dlg)
     edit = UserEditDialog(None, dlg)
 
@@ -69,7 +70,7 @@ def test_a_draft_left_by_a_crash_is_offered_back_and_reopened(qtbot, sqlite_db: 
     store = DraftStore(tmp_path / "drafts")
     store.save(database=sqlite_db.location, username="root", form="user", record_id=None, title="User pat",
                values={"username": "pat", "full_name": "Pat Packer", "role": "shipping", "active": True})
-    window = MainWindow(sqlite_db, admin, WorkstationSettings(), live=False)
+    window = MainWindow(Desk(sqlite_db, admin), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     seen: dict[str, str] = {}
 
@@ -91,7 +92,7 @@ def test_declining_a_draft_discards_it(qtbot, sqlite_db: Database, admin: Actor,
     store = DraftStore(tmp_path / "drafts")
     store.save(database=sqlite_db.location, username="root", form="user", record_id=None, title="User x",
                values={"username": "x", "full_name": "X", "role": "sales", "active": True})
-    window = MainWindow(sqlite_db, admin, WorkstationSettings(), live=False)
+    window = MainWindow(Desk(sqlite_db, admin), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     assert window.offer_drafts(store, ask=lambda q: False) == 0
     assert store.pending(database=sqlite_db.location, username="root") == []
@@ -103,10 +104,10 @@ def test_an_unwritable_data_folder_is_reported_once_and_the_form_still_saves(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the drafts folder should be")
     store = DraftStore(blocker / "drafts")  # mkdir fails: what a read-only profile does
-    window = MainWindow(sqlite_db, admin, WorkstationSettings(), live=False)
+    window = MainWindow(Desk(sqlite_db, admin), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     window.show()
-    dlg = UsersDialog(sqlite_db, admin, drafts=store)
+    dlg = UsersDialog(Desk(sqlite_db, admin), drafts=store)
     qtbot.addWidget(dlg)
     edit = UserEditDialog(None, dlg)
 

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QDate
 
 from app import clock
+from app.desk import Desk
 from app.config import WorkstationSettings
 from app.db.uow import Database
 from app.services import firm_calendar
@@ -56,7 +57,7 @@ def test_a_failed_first_start_leaves_no_database_and_the_next_start_builds_the_d
 @pytest.mark.parametrize("role", sorted(HOME_TAB))
 def test_each_role_opens_on_its_own_tab(qtbot, demo: Database, role: str) -> None:
     username = "admin" if role == "admin" else role
-    window = MainWindow(demo, actor_for(demo, username), WorkstationSettings(), live=False)
+    window = MainWindow(Desk(demo, actor_for(demo, username)), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     assert window.tabs.tabText(window.tabs.currentIndex()) == HOME_TAB[role]
     assert window.tab_widgets.get(HOME_TAB[role]) is not None  # built, and only it
@@ -65,7 +66,7 @@ def test_each_role_opens_on_its_own_tab(qtbot, demo: Database, role: str) -> Non
 
 def test_management_keeps_the_firm_calendar(qtbot, demo: Database) -> None:
     boss = actor_for(demo, "management")
-    window = MainWindow(demo, boss, WorkstationSettings(), live=False)
+    window = MainWindow(Desk(demo, boss), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     dlg = window.show_calendar()
     qtbot.addWidget(dlg)
@@ -79,6 +80,7 @@ def test_management_keeps_the_firm_calendar(qtbot, demo: Database) -> None:
     dlg.day.setDate(QDate(day.year, day.month, day.day))
     qtbot.keyClicks(dlg.note, "Stocktaking")
     dlg.add_button.click()
+    qtbot.waitUntil(dlg.settled)  # saved off the GUI thread
     assert not dlg.error.isVisible()
     dlg.year.setValue(day.year)
     entry = next(d for d in dlg.model.rows if d.day == day)
@@ -88,22 +90,25 @@ def test_management_keeps_the_firm_calendar(qtbot, demo: Database) -> None:
     dlg.day.setDate(QDate(day.year, day.month, day.day))
     qtbot.keyClicks(dlg.note, "Again")
     dlg.add_button.click()
+    qtbot.waitUntil(dlg.settled)  # saved off the GUI thread
     assert dlg.error.isVisible() and "already has an entry" in dlg.error.text()
     # a public holiday cannot be "closed" again
     xmas = dt.date(day.year, 12, 25)
     dlg.day.setDate(QDate(xmas.year, xmas.month, xmas.day))
     dlg.note.setText("Shut")
     dlg.add_button.click()
+    qtbot.waitUntil(dlg.settled)  # saved off the GUI thread
     assert "already a public holiday" in dlg.error.text()
     # removing the firm's own day
     row = dlg.model.rows.index(entry)
     dlg.table.selectRow(row)
     dlg.remove_button.click()
+    qtbot.waitUntil(dlg.settled)
     assert firm_calendar.get_calendar(demo).is_business_day(day)
 
 
 def test_a_salesperson_has_no_calendar_to_edit(qtbot, demo: Database) -> None:
-    window = MainWindow(demo, actor_for(demo, "sales"), WorkstationSettings(), live=False)
+    window = MainWindow(Desk(demo, actor_for(demo, "sales")), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     assert not window.actions["calendar"].isEnabled()
     from app.errors import PermissionDenied

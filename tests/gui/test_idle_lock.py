@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLineEdit
 
+from app.desk import Desk
 from app.config import WorkstationSettings
 from app.db.uow import Actor, Database
 from app.views.common.idle import IdleLock, LockDialog
@@ -12,7 +13,7 @@ from tests.gui.conftest import when_modal
 
 
 def test_idle_session_locks_and_needs_the_password(qtbot, sqlite_db: Database, admin: Actor) -> None:
-    window = MainWindow(sqlite_db, admin, WorkstationSettings(), live=False)
+    window = MainWindow(Desk(sqlite_db, admin), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     window.show()
     typed = QLineEdit(window)
@@ -26,7 +27,7 @@ def test_idle_session_locks_and_needs_the_password(qtbot, sqlite_db: Database, a
         qtbot.keyClicks(dlg.password, "correct horse")
         dlg.unlock_button.click()
 
-    lock = IdleLock(sqlite_db, admin, minutes=0.002, parent=window)  # 0.12 s
+    lock = IdleLock(Desk(sqlite_db, admin), minutes=0.002, parent=window)  # 0.12 s
     when_modal(qtbot, unlock, LockDialog)
     with qtbot.waitSignal(lock.unlocked, timeout=5000):
         pass
@@ -37,10 +38,10 @@ def test_idle_session_locks_and_needs_the_password(qtbot, sqlite_db: Database, a
 
 
 def test_signing_out_from_the_lock_closes_the_window(qtbot, sqlite_db: Database, admin: Actor) -> None:
-    window = MainWindow(sqlite_db, admin, WorkstationSettings(), live=False)
+    window = MainWindow(Desk(sqlite_db, admin), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     window.show()
-    lock = IdleLock(sqlite_db, admin, minutes=0.002, parent=window)
+    lock = IdleLock(Desk(sqlite_db, admin), minutes=0.002, parent=window)
     lock.signed_out.connect(window.close)
     when_modal(qtbot, lambda dlg: dlg.sign_out_button.click(), LockDialog)
     with qtbot.waitSignal(lock.signed_out, timeout=5000):

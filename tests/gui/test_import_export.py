@@ -8,6 +8,7 @@ import datetime as dt
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
+from app.desk import Desk
 from app.db.uow import Database
 from app.models import Product
 from app.views.common.export import export_table
@@ -18,7 +19,7 @@ from tests.gui.conftest import actor_for
 def test_a_table_exports_what_it_shows_with_real_types(qtbot, demo, tmp_path) -> None:
     from app.views.priorities.tab import PrioritiesTab
 
-    tab = PrioritiesTab(demo, actor_for(demo, "production"))
+    tab = PrioritiesTab(Desk(demo, actor_for(demo, "production")))
     qtbot.addWidget(tab)
     assert any(a.text() == "Export to Excel…" for a in tab.table.actions())
     task = export_table(tab, tab.table, "Priority queue", tmp_path / "queue.xlsx")
@@ -37,7 +38,7 @@ def test_a_table_exports_what_it_shows_with_real_types(qtbot, demo, tmp_path) ->
 def test_the_big_orders_list_exports_every_matching_row_from_sql(qtbot, demo, tmp_path) -> None:
     from app.views.orders.list_panel import OrdersListPanel
 
-    panel = OrdersListPanel(demo, actor_for(demo, "sales"))
+    panel = OrdersListPanel(Desk(demo, actor_for(demo, "sales")))
     qtbot.addWidget(panel)
     task = export_table(panel, panel.table, "Orders", tmp_path / "orders.xlsx")
     qtbot.waitUntil(lambda: task.done, timeout=20_000)
@@ -47,7 +48,7 @@ def test_the_big_orders_list_exports_every_matching_row_from_sql(qtbot, demo, tm
 
 
 def test_import_dialog_check_mark_fix_and_import(qtbot, demo: Database, tmp_path) -> None:
-    dlg = ImportDialog(demo, actor_for(demo, "production"))
+    dlg = ImportDialog(Desk(demo, actor_for(demo, "production")))
     qtbot.addWidget(dlg)
     dlg.kind.setCurrentIndex(dlg.kind.findData("stock"))
     template = dlg.save_template(tmp_path / "stock-template.xlsx")
@@ -84,7 +85,7 @@ def test_import_dialog_check_mark_fix_and_import(qtbot, demo: Database, tmp_path
 
 
 def test_an_unknown_column_is_mapped_in_the_dialog(qtbot, demo: Database, tmp_path) -> None:
-    dlg = ImportDialog(demo, actor_for(demo, "management"))
+    dlg = ImportDialog(Desk(demo, actor_for(demo, "management")))
     qtbot.addWidget(dlg)
     dlg.kind.setCurrentIndex(dlg.kind.findData("prices"))
     wb = Workbook()

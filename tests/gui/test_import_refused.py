@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from openpyxl import Workbook
 
+from app.desk import Desk
 from app.db.uow import Database
 from app.services import settings as firm
 from app.views.common.import_dialog import ImportDialog
@@ -14,7 +15,7 @@ from tests.unit.test_workbook_hostile import HEAD, book
 
 def test_a_refused_workbook_shows_why_and_the_dialog_goes_on(qtbot, demo: Database, tmp_path) -> None:
     firm.set_setting(demo, actor_for(demo, "admin"), "import_cell_budget", 1000)
-    dlg = ImportDialog(demo, actor_for(demo, "production"))
+    dlg = ImportDialog(Desk(demo, actor_for(demo, "production")))
     qtbot.addWidget(dlg)
     dlg.kind.setCurrentIndex(dlg.kind.findData("stock"))
     # a stray cell at Z500: 500 rows × 26 columns, more than this firm's budget of 1,000 cells

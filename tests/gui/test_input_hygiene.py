@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QCompleter
 from sqlalchemy import func, select
 
+from app.desk import Desk
 from app.db.uow import Database
 from app.drafts import DraftStore
 from app.models import Note, SalesOrder
@@ -18,7 +19,7 @@ from tests.gui.conftest import actor_for
 
 
 def _tab(qtbot, db: Database, tmp_path: Path) -> OrdersTab:
-    tab = OrdersTab(db, actor_for(db, "sales"), drafts=DraftStore(tmp_path / "drafts"))
+    tab = OrdersTab(Desk(db, actor_for(db, "sales"), DraftStore(tmp_path / "drafts")))
     qtbot.addWidget(tab)
     for completer in (tab.form.customer_completer, tab.form.product_completer):  # no popups offscreen
         completer.setCompletionMode(QCompleter.CompletionMode.InlineCompletion)

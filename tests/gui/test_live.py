@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel
 
+from app.desk import Desk
 from app.config import WorkstationSettings
 from app.db.open import open_database
 from app.db.uow import Actor, Database
@@ -13,7 +14,7 @@ from tests.factories import make_order, make_product
 
 
 def test_other_desks_changes_show_without_losing_the_selection(qtbot, sqlite_db: Database, admin: Actor) -> None:
-    window = MainWindow(sqlite_db, admin, WorkstationSettings())
+    window = MainWindow(Desk(sqlite_db, admin), WorkstationSettings())
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.live.session_id is not None, timeout=5000)  # starts after first paint
@@ -39,7 +40,7 @@ def test_other_desks_changes_show_without_losing_the_selection(qtbot, sqlite_db:
 
 
 def test_presence_shows_who_is_signed_in_and_a_closed_desk_leaves(qtbot, sqlite_db: Database, admin: Actor) -> None:
-    window = MainWindow(sqlite_db, admin, WorkstationSettings())
+    window = MainWindow(Desk(sqlite_db, admin), WorkstationSettings())
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.desks_label.text() == "1 signed in", timeout=5000)
     other = Actor("pete", "production", "Pete Planner", workstation="desk-7")

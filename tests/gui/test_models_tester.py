@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QAbstractItemView, QWidget
 
+from app.desk import Desk
 from app.config import WorkstationSettings
 from app.db.uow import Database
 from app.views.main_window import MainWindow
@@ -18,7 +19,7 @@ ROLES = sorted(set(HOME_TAB) - {"admin"})
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_model_in_every_tab_passes_the_model_tester(qtmodeltester, qtbot, demo: Database, role: str) -> None:
-    window = MainWindow(demo, actor_for(demo, role), WorkstationSettings(), live=False)
+    window = MainWindow(Desk(demo, actor_for(demo, role)), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     checked = 0
     seen: set[int] = set()

@@ -11,6 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QCompleter
 
+from app.actor import SYSTEM
+from app.desk import Desk
 from app.db.uow import Actor, Database
 from app.drafts import DraftStore
 from app.models import Product
@@ -22,7 +24,7 @@ from tests.gui.conftest import actor_for
 
 
 def make_tab(qtbot, db: Database, role: str, tmp_path: Path) -> OrdersTab:
-    tab = OrdersTab(db, actor_for(db, role), drafts=DraftStore(tmp_path / "drafts"))
+    tab = OrdersTab(Desk(db, actor_for(db, role), DraftStore(tmp_path / "drafts")))
     qtbot.addWidget(tab)
     # The offscreen platform cannot raise a popup or grab the keyboard (it warns, and Qt warnings
     # fail tests), so the completers complete inline here; their models are the same.
@@ -199,7 +201,7 @@ def test_orders_list_filters_and_sorts_in_sql(qtbot, demo: Database, tmp_path: P
 def test_the_orders_model_passes_the_model_tester(qtmodeltester, demo: Database) -> None:
     from app.views.common.lazy import LazyTableModel
 
-    model = LazyTableModel(demo, orders.ORDER_LIST)
+    model = LazyTableModel(Desk(demo, SYSTEM), orders.ORDER_LIST)
     model.reload()
     qtmodeltester.check(model)
 
@@ -209,7 +211,7 @@ def test_an_order_open_on_another_desk_says_who_is_editing(qtbot, demo: Database
     from app.views.common.live import LiveUpdates
 
     tab = make_tab(qtbot, demo, "sales", tmp_path)
-    live = LiveUpdates(demo, tab.actor, tab)  # this desk is signed in
+    live = LiveUpdates(Desk(demo, tab.actor), tab)  # this desk is signed in
     try:
         order_id = tab.list.model.id_at(0)
         pete = Actor("production", "production", "Pete Planner", workstation="desk-7")
@@ -239,7 +241,7 @@ def test_an_order_typed_before_a_crash_is_offered_back(qtbot, demo: Database, tm
                title="Order for ACME, 1 lines",
                values={"customer_id": customer[0], "customer_text": f"{customer[1]} — {customer[2]}",
                        "reference": "PO-77", "lines": [[bench[0], "10", None, None, None]]})
-    window = MainWindow(demo, actor_for(demo, "sales"), WorkstationSettings(), live=False)
+    window = MainWindow(Desk(demo, actor_for(demo, "sales")), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     assert window.offer_drafts(store, ask=lambda q: True) == 1
     form = window.tab_widgets["Order entry"].form

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from PySide6.QtCore import Qt
 
+from app.desk import Desk
 from app.db.uow import Database
 from app.views.planning.board_model import KINDS
 from app.views.planning.tab import PlanningTab
@@ -19,7 +20,7 @@ from tests.gui.conftest import actor_for
 
 
 def make_tab(qtbot, db: Database, who: str) -> PlanningTab:
-    tab = PlanningTab(db, actor_for(db, who))
+    tab = PlanningTab(Desk(db, actor_for(db, who)))
     qtbot.addWidget(tab)
     tab.resize(1400, 860)
     tab.show()

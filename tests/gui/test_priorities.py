@@ -7,6 +7,7 @@ import datetime as dt
 from PySide6.QtCore import QDate, Qt
 from sqlalchemy import func, select
 
+from app.desk import Desk
 from app.db.uow import Database
 from app.models import ExpediteRequest, SalesOrder
 from app.services.changes import Changes
@@ -17,7 +18,7 @@ from tests.gui.conftest import actor_for, when_modal
 
 
 def make_tab(qtbot, db: Database, who: str) -> PrioritiesTab:
-    tab = PrioritiesTab(db, actor_for(db, who))
+    tab = PrioritiesTab(Desk(db, actor_for(db, who)))
     qtbot.addWidget(tab)
     tab.resize(1400, 860)
     tab.show()

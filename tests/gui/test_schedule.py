@@ -6,6 +6,7 @@ from __future__ import annotations
 from pypdf import PdfReader
 
 from app import clock
+from app.desk import Desk
 from app.db.uow import Database
 from app.demo import FIRM_CALENDAR
 from app.views.schedule.tab import ScheduleTab
@@ -14,7 +15,7 @@ from tests.gui.conftest import actor_for
 
 
 def make_tab(qtbot, db: Database, who: str) -> ScheduleTab:
-    tab = ScheduleTab(db, actor_for(db, who))
+    tab = ScheduleTab(Desk(db, actor_for(db, who)))
     qtbot.addWidget(tab)
     tab.resize(1400, 860)
     tab.show()

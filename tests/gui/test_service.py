@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QDate, QTime
 from sqlalchemy import select
 
+from app.desk import Desk
 from app.config import WorkstationSettings
 from app.db.uow import Database
 from app.models import Customer, SalesOrder
@@ -18,7 +19,7 @@ from tests.gui.conftest import actor_for, when_modal
 
 
 def make_tab(qtbot, db: Database, who: str) -> ServiceTab:
-    tab = ServiceTab(db, actor_for(db, who))
+    tab = ServiceTab(Desk(db, actor_for(db, who)))
     qtbot.addWidget(tab)
     tab.resize(1400, 860)
     tab.show()
@@ -32,7 +33,7 @@ def test_story7_technician_debriefs_an_installation_and_the_salesperson_sees_the
     shown: list[str] = []  # the messages the action helper would show in a box (a box would block the test)
     monkeypatch.setattr("app.views.common.messages.show_user_error", lambda _p, exc: shown.append(str(exc)))
 
-    sales = OrdersTab(demo, actor_for(demo, "sales"))
+    sales = OrdersTab(Desk(demo, actor_for(demo, "sales")))
     qtbot.addWidget(sales)
     leads_before = sales.leads_button.text()
     tab = make_tab(qtbot, demo, "service")
@@ -117,7 +118,7 @@ def test_story7_technician_debriefs_an_installation_and_the_salesperson_sees_the
 
 
 def test_story8_the_customer_timeline_from_order_entry_shows_every_department(qtbot, demo) -> None:
-    window = MainWindow(demo, actor_for(demo, "sales"), WorkstationSettings(), live=False)
+    window = MainWindow(Desk(demo, actor_for(demo, "sales")), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     window.show()
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 
+from app.desk import Desk
 from app.db.uow import Database
 from app.services import order_preview, orders
 from app.services import settings as svc
@@ -16,7 +17,7 @@ from tests.gui.conftest import actor_for
 
 def test_management_raises_the_margin_floor_and_order_entry_applies_it(qtbot, demo: Database) -> None:
     boss = actor_for(demo, "management")
-    dlg = SettingsDialog(demo, boss)
+    dlg = SettingsDialog(Desk(demo, boss))
     qtbot.addWidget(dlg)
     assert dlg.fields["margin_floor"].text() == "18"
     dlg.fields["margin_floor"].setText("25")
@@ -37,7 +38,7 @@ def test_a_bad_value_is_named_and_nothing_is_saved(qtbot, demo: Database, monkey
     shown: list[str] = []
     monkeypatch.setattr("app.views.common.messages.show_user_error", lambda _p, exc: shown.append(exc.message))
     boss = actor_for(demo, "management")
-    dlg = SettingsDialog(demo, boss)
+    dlg = SettingsDialog(Desk(demo, boss))
     qtbot.addWidget(dlg)
     dlg.show()
     dlg.fields["excess_cover_months"].setText("9")
@@ -53,7 +54,7 @@ def test_a_bad_value_is_named_and_nothing_is_saved(qtbot, demo: Database, monkey
 
 def test_the_administrator_edits_the_firm_but_not_the_pricing(qtbot, demo: Database) -> None:
     admin = actor_for(demo, "admin")
-    dlg = SettingsDialog(demo, admin)
+    dlg = SettingsDialog(Desk(demo, admin))
     qtbot.addWidget(dlg)
     assert dlg.fields["margin_floor"].isReadOnly()
     assert not dlg.fields["firm_name"].isReadOnly()

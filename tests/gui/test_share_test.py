@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
+from app.desk import Desk
 from app.config import WorkstationSettings
 from app.db import sharetest
 from app.db.open import open_database
@@ -38,7 +39,7 @@ def second_desk(db_path: Path) -> subprocess.Popen:
 
 
 def test_the_dialog_waits_with_instructions_then_shows_the_verdict(qtbot, sqlite_db: Database, admin: Actor) -> None:
-    window = MainWindow(sqlite_db, admin, WorkstationSettings(), live=False)
+    window = MainWindow(Desk(sqlite_db, admin), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     assert window.actions["share_test"].isEnabled()
     assert "Test this shared folder" in window.actions["share_test"].text()
@@ -101,12 +102,12 @@ def test_an_unsafe_share_opens_read_only_with_a_banner(qtbot, sqlite_db: Databas
     first = open_database(path, username="ann", workstation="desk-1")
     second = open_database(path, username="root", workstation="desk-2")
     try:
-        writer_window = MainWindow(first, admin, WorkstationSettings(), live=False)
+        writer_window = MainWindow(Desk(first, admin), WorkstationSettings(), live=False)
         qtbot.addWidget(writer_window)
         assert writer_window.banner.isHidden()
         assert writer_window.share_label.text() == "Share: UNSAFE (one desk writes)"
         assert writer_window.lease_timer.isActive()
-        window = MainWindow(second, admin, WorkstationSettings(), live=False)
+        window = MainWindow(Desk(second, admin), WorkstationSettings(), live=False)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
@@ -129,7 +130,7 @@ def _desks(n: int) -> list[DeskInfo]:
 
 def test_the_first_time_two_desks_connect_on_an_untested_share_an_admin_is_asked(qtbot, sqlite_db: Database,
                                                                                    admin: Actor) -> None:
-    window = MainWindow(sqlite_db, admin, WorkstationSettings(), live=False)
+    window = MainWindow(Desk(sqlite_db, admin), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     window.share = ShareInfo(True, "SMB/CIFS share, cifs", "/mnt/orders")
     window.show_share_state()
@@ -152,7 +153,7 @@ def test_the_first_time_two_desks_connect_on_an_untested_share_an_admin_is_asked
 
 
 def test_other_roles_are_told_to_ask_an_administrator(qtbot, sqlite_db: Database) -> None:
-    window = MainWindow(sqlite_db, Actor("sam", "sales", "Sam Seller"), WorkstationSettings(), live=False)
+    window = MainWindow(Desk(sqlite_db, Actor("sam", "sales", "Sam Seller")), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     window.share = ShareInfo(True, "NFS share, nfs4", "/srv/nas")
     window.show_desks(_desks(2))
@@ -161,7 +162,7 @@ def test_other_roles_are_told_to_ask_an_administrator(qtbot, sqlite_db: Database
 
 def test_a_tested_share_asks_nothing(qtbot, sqlite_db: Database, admin: Actor) -> None:
     plant_verdict(Path(sqlite_db.location), safe=True)
-    window = MainWindow(sqlite_db, admin, WorkstationSettings(), live=False)
+    window = MainWindow(Desk(sqlite_db, admin), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     window.share = ShareInfo(True, "SMB/CIFS share, cifs", "/mnt/orders")
     window.show_desks(_desks(2))

@@ -9,6 +9,8 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QRadioButton
 
+from app.actor import SYSTEM
+from app.desk import Desk
 from app.config import WorkstationSettings
 from app.db.uow import Actor, Database
 from app.errors import ConflictError
@@ -58,7 +60,7 @@ def test_sign_in_dialog_refuses_a_wrong_password_then_signs_in(qtbot, sqlite_db:
 def test_main_window_shows_stages_status_bar_and_admin_menu(qtbot, sqlite_db: Database, admin: Actor) -> None:
     pid = make_product(sqlite_db)
     make_order(sqlite_db, pid, "SO-1")
-    window = MainWindow(sqlite_db, admin, WorkstationSettings(), live=False)
+    window = MainWindow(Desk(sqlite_db, admin), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -75,7 +77,7 @@ def test_main_window_shows_stages_status_bar_and_admin_menu(qtbot, sqlite_db: Da
 
 
 def test_a_salesperson_sees_no_admin_menu_and_no_backup(qtbot, sqlite_db: Database) -> None:
-    window = MainWindow(sqlite_db, Actor("sam", "sales", "Sam Seller"), WorkstationSettings(), live=False)
+    window = MainWindow(Desk(sqlite_db, Actor("sam", "sales", "Sam Seller")), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Customer", "&Help"]
     assert not window.actions["backup"].isEnabled()
@@ -83,7 +85,7 @@ def test_a_salesperson_sees_no_admin_menu_and_no_backup(qtbot, sqlite_db: Databa
 
 
 def test_window_geometry_is_remembered_per_workstation(qtbot, sqlite_db: Database, admin: Actor) -> None:
-    window = MainWindow(sqlite_db, admin, WorkstationSettings.load(), live=False)
+    window = MainWindow(Desk(sqlite_db, admin), WorkstationSettings.load(), live=False)
     qtbot.addWidget(window)
     window.show()
     window.resize(700, 520)  # the offscreen screen is 800 × 600, and the tabs set a minimum width
@@ -92,7 +94,7 @@ def test_window_geometry_is_remembered_per_workstation(qtbot, sqlite_db: Databas
     window.close()
     saved = WorkstationSettings.load()
     assert saved.window_geometry, "geometry not written to the workstation settings"
-    again = MainWindow(sqlite_db, admin, saved, live=False)
+    again = MainWindow(Desk(sqlite_db, admin), saved, live=False)
     qtbot.addWidget(again)
     assert again.height() == 520  # the default would be 800 (clamped to the 600-pixel screen)
 
@@ -100,17 +102,17 @@ def test_window_geometry_is_remembered_per_workstation(qtbot, sqlite_db: Databas
 def test_backup_now_runs_off_the_gui_thread_and_reports_the_file(qtbot, sqlite_db: Database, admin: Actor,
                                                                  tmp_path: Path) -> None:
     settings = WorkstationSettings(backup_dir=str(tmp_path / "bk"))
-    window = MainWindow(sqlite_db, admin, settings, live=False)
+    window = MainWindow(Desk(sqlite_db, admin), settings, live=False)
     qtbot.addWidget(window)
     window.actions["backup"].trigger()
-    qtbot.waitUntil(lambda: window.backup_task.done, timeout=10000)
+    qtbot.waitUntil(window.work.settled, timeout=10000)  # through the action helper, off the GUI thread
     qtbot.waitUntil(lambda: "Backup written" in window.statusBar().currentMessage(), timeout=5000)
     assert len(list((tmp_path / "bk").glob("*.db"))) == 1
     assert window.actions["backup"].isEnabled()
 
 
 def test_admin_adds_a_user_through_the_dialogs(qtbot, sqlite_db: Database, admin: Actor) -> None:
-    dlg = UsersDialog(sqlite_db, admin)
+    dlg = UsersDialog(Desk(sqlite_db, admin))
     qtbot.addWidget(dlg)
     assert [u.username for u in dlg.model.rows] == ["root"]
 
@@ -130,7 +132,7 @@ def test_admin_adds_a_user_through_the_dialogs(qtbot, sqlite_db: Database, admin
 
 def test_a_bad_user_entry_gets_a_message_and_keeps_what_was_typed(qtbot, sqlite_db: Database, admin: Actor,
                                                                    monkeypatch) -> None:
-    dlg = UsersDialog(sqlite_db, admin)
+    dlg = UsersDialog(Desk(sqlite_db, admin))
     qtbot.addWidget(dlg)
     shown: list[str] = []
     monkeypatch.setattr("app.views.common.messages.show_user_error", lambda _p, exc: shown.append(exc.message))
@@ -197,7 +199,7 @@ def test_about_names_version_database_and_licences(qtbot, sqlite_db: Database, a
     from app import __version__
     from app.views.about import AboutDialog
 
-    dlg = AboutDialog(sqlite_db)
+    dlg = AboutDialog(Desk(sqlite_db, SYSTEM))
     qtbot.addWidget(dlg)
     text = dlg.findChild(QLabel, "aboutHeading").text()
     assert __version__ in text and sqlite_db.location in text
@@ -230,7 +232,7 @@ def test_conflicting_user_edit_shows_both_versions_and_saves_the_chosen_mix(qtbo
     from app.views.common.conflict import ConflictDialog
 
     sam = auth.create_user(sqlite_db, admin, "sam", "Sam Seller", "sales", "sales-pass-1")
-    dlg = UsersDialog(sqlite_db, admin)
+    dlg = UsersDialog(Desk(sqlite_db, admin))
     qtbot.addWidget(dlg)
     dlg.table.selectRow(1)
     # meanwhile another admin desk renames Sam and makes him marketing
@@ -258,7 +260,7 @@ def test_conflicting_user_edit_shows_both_versions_and_saves_the_chosen_mix(qtbo
 
 def test_first_start_of_the_day_makes_the_daily_backup(qtbot, sqlite_db: Database, admin: Actor,
                                                        tmp_path: Path) -> None:
-    window = MainWindow(sqlite_db, admin, WorkstationSettings(backup_dir=str(tmp_path / "daily")), live=False)
+    window = MainWindow(Desk(sqlite_db, admin), WorkstationSettings(backup_dir=str(tmp_path / "daily")), live=False)
     qtbot.addWidget(window)
     window.daily_backup()
     qtbot.waitUntil(lambda: window.daily_task.done, timeout=10000)
@@ -273,7 +275,7 @@ def test_a_failing_daily_backup_warns_and_work_goes_on(qtbot, sqlite_db: Databas
                                                        tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    window = MainWindow(sqlite_db, admin, WorkstationSettings(backup_dir=str(blocker / "sub")), live=False)
+    window = MainWindow(Desk(sqlite_db, admin), WorkstationSettings(backup_dir=str(blocker / "sub")), live=False)
     qtbot.addWidget(window)
     window.daily_backup()
     qtbot.waitUntil(lambda: window.daily_task.done, timeout=10000)
@@ -286,7 +288,7 @@ def test_file_menu_asks_for_another_database(qtbot, sqlite_db: Database, admin: 
                                              monkeypatch) -> None:
     from app.views import main_window as mw
 
-    window = MainWindow(sqlite_db, admin, WorkstationSettings(), live=False)
+    window = MainWindow(Desk(sqlite_db, admin), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     other = str(tmp_path / "branch.db")
     monkeypatch.setattr(mw.QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (other, "")))

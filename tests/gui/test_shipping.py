@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from app.desk import Desk
 from app.db.uow import Database
 from app.models import Note, Product, SalesOrder
 from app.views.shipping.dialogs import (
@@ -25,7 +26,7 @@ from tests.gui.conftest import actor_for, when_modal
 
 
 def make_tab(qtbot, db: Database, who: str) -> ShippingTab:
-    tab = ShippingTab(db, actor_for(db, who))
+    tab = ShippingTab(Desk(db, actor_for(db, who)))
     qtbot.addWidget(tab)
     tab.resize(1400, 860)
     tab.show()

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from app import clock
+from app.desk import Desk
 from app.db.uow import Actor, Database
 from app.services import auth
 from app.services import settings as firm
@@ -63,7 +64,7 @@ def test_the_sign_in_dialog_refuses_even_the_right_password_and_says_until_when(
 
 
 def test_the_idle_lock_obeys_the_same_lock(qtbot, sqlite_db: Database, sam: Actor) -> None:
-    dlg = LockDialog(sqlite_db, sam)
+    dlg = LockDialog(Desk(sqlite_db, sam))
     qtbot.addWidget(dlg)
     dlg.show()
     qtbot.keyClicks(dlg.password, "not my password")
@@ -86,7 +87,7 @@ def test_the_administrator_sees_the_lock_unlocks_and_reads_the_audit(qtbot, sqli
     for _ in range(2):
         with pytest.raises(auth.SignInFailed):
             auth.sign_in(sqlite_db, "sam", "wrong password", workstation="desk-2")
-    dlg = UsersDialog(sqlite_db, admin)
+    dlg = UsersDialog(Desk(sqlite_db, admin))
     qtbot.addWidget(dlg)
     col = [dlg.model.headerData(i, Qt.Orientation.Horizontal) for i in range(dlg.model.columnCount())].index(
         "Sign-in lock")
@@ -100,7 +101,7 @@ def test_the_administrator_sees_the_lock_unlocks_and_reads_the_audit(qtbot, sqli
     assert dlg.model.index(1, col).data() == "" and not dlg.unlock_button.isEnabled()
     assert auth.sign_in(sqlite_db, "sam", "sales-pass-1").username == "sam"
 
-    audit = AuditDialog(sqlite_db, admin)
+    audit = AuditDialog(Desk(sqlite_db, admin))
     qtbot.addWidget(audit)
     qtbot.waitUntil(audit.settled, timeout=10000)  # the search runs off the GUI thread
     actions = [(r.username, r.action) for r in audit.model.rows if r.entity == "app_user"]

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 
 from app import __version__
+from app.actor import SYSTEM
+from app.desk import Desk
 from app.db.open import open_database
 from app.errors import DatabaseTooNew
 from app.main import main as app_main
@@ -237,7 +239,7 @@ def test_about_lists_the_bundled_components_and_shows_each_licence(qtbot, sqlite
 
     from app.views.about import AboutDialog
 
-    dlg = AboutDialog(sqlite_db)
+    dlg = AboutDialog(Desk(sqlite_db, SYSTEM))
     qtbot.addWidget(dlg)
     browser = dlg.findChild(QTextBrowser)
     listing = dlg.findChild(QListWidget, "licenceList")

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app import format as fmt
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.errors import UserError
 from app.services import audit
 from app.services.audit import AuditFilter, AuditRow
@@ -54,8 +54,10 @@ class AuditTableModel(RowsTableModel[AuditRow]):
 
 
 class AuditDialog(QDialog):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
         self.offset = 0
         self.total = 0

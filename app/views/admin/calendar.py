@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import clock
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.services import firm_calendar as svc
 from app.services.permissions import allowed
 from app.services.settings import get_settings
@@ -39,8 +39,10 @@ COLUMNS: list[Column[svc.CalendarDay]] = [
 
 
 class FirmCalendarDialog(QDialog):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
         self.setObjectName("firmCalendarDialog")
         self.setWindowTitle("Firm calendar")

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.errors import ConflictError, UserError, ValidationError
 from app.services import settings as svc
 from app.services.permissions import allowed
@@ -52,8 +52,10 @@ def FormActions(widget: QWidget, error: QLabel, *, fields: dict[str, QWidget] | 
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Firm settings")

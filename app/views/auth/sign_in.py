@@ -17,7 +17,8 @@ from app.errors import UserError, ValidationError
 from app.views.common.messages import error_label
 
 if TYPE_CHECKING:
-    from app.db.uow import Actor, Database
+    from app.actor import Actor
+    from app.desk import Database
 
 _UNKNOWN = object()  # set_database(): work the demo hint out from the database
 

@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from app import format as fmt
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.drafts import DraftStore
 from app.errors import ConflictError
-from app.models.enums import Role
 from app.services import auth
 from app.services.auth import UserInfo
+from app.services.permissions import ROLES
 from app.views.common.action import Actions
 from app.views.common.drafts import DraftKeeper
 from app.views.common.conflict import FieldSpec, resolve_conflict
@@ -74,7 +74,7 @@ class UserEditDialog(QDialog):
         self.full_name.setObjectName("full_name")
         self.role = QComboBox()
         self.role.setObjectName("role")
-        self.role.addItems([r.value for r in Role])
+        self.role.addItems(list(ROLES))
         if user:
             self.role.setCurrentText(user.role)
         self.active = QCheckBox("Account active")
@@ -150,11 +150,13 @@ def _user_values(user: UserInfo) -> tuple[dict[str, object], int]:
 
 
 class UsersDialog(QDialog):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None,
+    def __init__(self, desk: Desk, parent: QWidget | None = None,
                  drafts: DraftStore | None = None) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
-        self.drafts = drafts or DraftStore()
+        self.drafts = drafts or desk.drafts
         self.setObjectName("usersDialog")
         self.setWindowTitle("Users")
         lay = QVBoxLayout(self)

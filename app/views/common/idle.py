@@ -8,7 +8,7 @@ import time
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.errors import UserError
 from app.services import auth
 from app.views.common.messages import error_label
@@ -17,8 +17,10 @@ ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Mous
 
 
 class LockDialog(QDialog):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
         self.setObjectName("lockDialog")
         self.setWindowTitle("OrderCycle is locked")
@@ -72,8 +74,10 @@ class IdleLock(QObject):
     unlocked = Signal()
     signed_out = Signal()
 
-    def __init__(self, db: Database, actor: Actor, minutes: float, parent: QWidget) -> None:
+    def __init__(self, desk: Desk, minutes: float, parent: QWidget) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor, self.window = db, actor, parent
         self.limit = minutes * 60.0
         self.last = time.monotonic()
@@ -97,7 +101,7 @@ class IdleLock(QObject):
     def lock(self) -> None:
         self.is_locked = True
         self.locked.emit()
-        self.dialog = LockDialog(self.db, self.actor, self.window)
+        self.dialog = LockDialog(self.desk, self.window)
         result = self.dialog.exec()
         self.is_locked = False
         self.last = time.monotonic()

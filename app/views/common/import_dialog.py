@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.errors import Problem, UserError
 from app.exchange import api, importer
 from app.exchange.kinds import IMPORT_KINDS
@@ -40,8 +40,10 @@ PROBLEM_COLUMNS: list[Column[Problem]] = [
 
 
 class ImportDialog(QDialog):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
         self.setObjectName("importDialog")
         self.setWindowTitle("Import from Excel")

@@ -10,10 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from sqlalchemy import ColumnElement
-
-from app.db.uow import Database
-from app.services.paging import ListQuery
+from app.desk import Desk
+from app.services.paging import Filter, ListQuery
 
 Index = QModelIndex | QPersistentModelIndex
 BLOCK = 200
@@ -21,18 +19,18 @@ CACHE_ROWS = 20_000
 
 
 class LazyTableModel(QAbstractTableModel):
-    def __init__(self, db: Database, query: ListQuery, parent: Any = None) -> None:
+    def __init__(self, desk: Desk, query: ListQuery, parent: Any = None) -> None:
         super().__init__(parent)
-        self.db, self.query = db, query
+        self.db, self.query = desk.db, query
         self.ids = array("q")
         self.cache: OrderedDict[int, tuple[Any, ...]] = OrderedDict()
-        self.where: list[ColumnElement[bool]] = []
+        self.where: list[Filter] = []
         self.sort_key: str | None = None
         self.descending = False
         self.fetches = 0  # for tests and benchmarks: how many row queries ran
 
     # --- loading ---------------------------------------------------------------------------
-    def set_filter(self, where: Sequence[ColumnElement[bool]]) -> None:
+    def set_filter(self, where: Sequence[Filter]) -> None:
         self.where = list(where)
         self.reload()
 

@@ -7,7 +7,7 @@ import logging
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.services import presence
 from app.services.changes import Changes, changes_since
 from app.tasks import run_task
@@ -26,8 +26,10 @@ class LiveUpdates(QObject):
     desks_changed = Signal(list)  # list[DeskInfo]
     unreachable = Signal(str)  # the share blinked: message for the status bar
 
-    def __init__(self, db: Database, actor: Actor, parent: QObject | None = None, *, start: bool = True) -> None:
+    def __init__(self, desk: Desk, parent: QObject | None = None, *, start: bool = True) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
         self.seq = db.change_seq()
         self.session_id: int | None = None

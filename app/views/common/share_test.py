@@ -1,5 +1,5 @@
 """File → Test this shared folder…: the share test on this desk, off the GUI thread, with progress,
-cancel, and plain instructions while it waits for the second desk (``app.db.sharetest``)."""
+cancel, and plain instructions while it waits for the second desk (``app.services.workstation``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QLabel, QProgressBar, QPushButton,
                                QVBoxLayout, QWidget)
 
-from app.db import sharetest
+from app.services import workstation
 from app.errors import UserError
 from app.tasks import Cancelled, Task, run_task
 from app.views.common.messages import ERROR_COLOUR
@@ -33,7 +33,7 @@ UNSAFE_STYLE = "background: #fdecea; border: 1px solid #e8a39b; padding: 8px;"
 PLAIN_STYLE = "background: #f3f3f3; border: 1px solid #cccccc; padding: 8px;"
 
 
-def verdict_html(state: sharetest.ShareState) -> str:
+def verdict_html(state: workstation.ShareState) -> str:
     v = state.verdict
     if state.status == "untested" or v is None:
         note = f"<br>{state.note}" if state.note else ""
@@ -47,16 +47,16 @@ def verdict_html(state: sharetest.ShareState) -> str:
 
 
 class ShareTestDialog(QDialog):
-    verdict_ready = Signal(object)  # sharetest.Verdict
+    verdict_ready = Signal(object)  # workstation.Verdict
 
-    def __init__(self, db_path: Path, parent: QWidget | None = None, *, timeout: float = sharetest.DEFAULT_TIMEOUT,
+    def __init__(self, db_path: Path, parent: QWidget | None = None, *, timeout: float = workstation.DEFAULT_TIMEOUT,
                  desk_name: str | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("shareTestDialog")
         self.setWindowTitle("Test this shared folder")
         self.db_path, self.timeout, self.desk_name = db_path, timeout, desk_name
         self.task: Task | None = None
-        self.verdict: sharetest.Verdict | None = None
+        self.verdict: workstation.Verdict | None = None
         self._close_when_done = False
         lay = QVBoxLayout(self)
         intro = QLabel(INTRO + f"<p>Database: <b>{db_path}</b></p>")
@@ -107,7 +107,7 @@ class ShareTestDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         lay.addWidget(buttons)
         self.setMinimumWidth(600)
-        self._show_state(sharetest.share_state(db_path))
+        self._show_state(workstation.saved_share_state(db_path))
         self._fit()
 
     def _fit(self) -> None:
@@ -119,7 +119,7 @@ class ShareTestDialog(QDialog):
         if height > self.height() or width != self.width():
             self.resize(width, max(height, self.height()))
 
-    def _show_state(self, state: sharetest.ShareState | None) -> None:
+    def _show_state(self, state: workstation.ShareState | None) -> None:
         if state is None:
             self.result_label.setText("PostgreSQL: no share test is needed.")
             self.start_button.setEnabled(False)
@@ -144,7 +144,7 @@ class ShareTestDialog(QDialog):
         self.status.setText("Starting…")
         path, timeout, name = self.db_path, self.timeout, self.desk_name
         self.task = run_task(
-            lambda state: sharetest.run_share_test(path, timeout=timeout, progress=state.progress, name=name),
+            lambda state: workstation.run_share_test(path, timeout=timeout, progress=state.progress, name=name),
             on_success=self._done, on_error=self._failed, on_progress=self._progress)
         self.task.finished.connect(self._finished)
 
@@ -167,10 +167,10 @@ class ShareTestDialog(QDialog):
             self.instructions.hide()
             self.status.setText(text)
 
-    def _done(self, verdict: sharetest.Verdict) -> None:
+    def _done(self, verdict: workstation.Verdict) -> None:
         self.verdict = verdict
         self.status.setText("Done. The verdict is stored beside the database; every desk sees it.")
-        self._show_state(sharetest.ShareState("safe" if verdict.safe else "unsafe", verdict))
+        self._show_state(workstation.ShareState("safe" if verdict.safe else "unsafe", verdict))
         self.verdict_ready.emit(verdict)
 
     def _failed(self, exc: BaseException) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QTableView, QVBoxLayout, QWidget
 
 from app import format as fmt
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.services import queries
 from app.services.timeline import STAGE_LABEL, CustomerTimeline, Entry, customer_timeline
 from app.views.common.export import enable_export
@@ -20,9 +20,11 @@ COLUMNS: list[Column[Entry]] = [
 
 
 class CustomerTimelineDialog(QDialog):
-    def __init__(self, db: Database, actor: Actor, customer_id: int | None = None,
+    def __init__(self, desk: Desk, customer_id: int | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
         self.setObjectName("customerTimeline")
         self.setWindowTitle("Customer timeline")

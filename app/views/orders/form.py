@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app import format as fmt
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.drafts import DraftStore
 from app.errors import ConflictError, UserError, ValidationError
 from app.services import order_preview, order_screen, orders
@@ -65,11 +65,12 @@ def _line_key(text: str) -> str:
 class OrderForm(QWidget):
     saved = Signal(int)  # order id
 
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
-                 drafts: DraftStore | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
-        self.drafts = drafts or DraftStore()
+        self.drafts = desk.drafts
         self.order: Any = None  # orders.OrderView as saved
         self.version: int | None = None
         self.customer_id: int | None = None

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from app import format as fmt
-from app.db.uow import Actor, Database
-from app.models.enums import Role
+from app.actor import Actor
+from app.desk import Desk
 from app.services import service_jobs
 from app.services.permissions import allowed
 from app.views.common.action import Actions
@@ -40,16 +40,19 @@ DEBRIEF_COLUMNS: list[Column[service_jobs.DebriefView]] = [
 
 def mine(actor: Actor) -> int | None:
     """Salespeople see their own customers' leads; management and others see everyone's."""
-    return actor.user_id if actor.role == Role.SALES.value else None
+    return actor.user_id if actor.role == "sales" else None
 
 
-def new_lead_count(db: Database, actor: Actor) -> int:
-    return sum(1 for ld in service_jobs.leads(db, actor, salesperson_id=mine(actor)) if ld.status == "new")
+def new_lead_count(desk: Desk) -> int:
+    return sum(1 for ld in service_jobs.leads(desk.db, desk.actor, salesperson_id=mine(desk.actor))
+               if ld.status == "new")
 
 
 class LeadsDialog(QDialog):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
         self.setObjectName("leadsDialog")
         self.setWindowTitle("Leads and debriefs from service")

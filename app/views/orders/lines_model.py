@@ -10,7 +10,6 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from app import format as fmt
-from app.models.base import money
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ["Item", "Description", "Qty", "Discount", "Unit price", "Net", "Unit cost", "Margin", "Delivery"]
@@ -48,7 +47,7 @@ class OrderLinesTableModel(QAbstractTableModel):
         return [
             ln.sku, ln.name, fmt.quantity(ln.quantity),
             fmt.percent(ln.discount, 1) if ln.discount else "", fmt.money(ln.unit_price),
-            fmt.money(money(ln.quantity * ln.unit_price)), fmt.money(ln.unit_cost),
+            fmt.money(ln.net), fmt.money(ln.unit_cost),
             fmt.percent(ln.margin, 1) if ln.margin is not None else "", fmt.date(ln.promise_date),
         ][col]
 

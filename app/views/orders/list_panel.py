@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import clock
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.services import orders, queries
 from app.services.changes import Changes
 from app.views.common.export import enable_export
@@ -41,8 +41,10 @@ STATUS_FILTERS: list[tuple[str, list[str] | None]] = [
 class OrdersListPanel(QWidget):
     order_selected = Signal(int)
 
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *, salespeople=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, desk: Desk, parent: QWidget | None = None, *, salespeople=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -83,7 +85,7 @@ class OrdersListPanel(QWidget):
         dates.addStretch(1)
         lay.addLayout(bar)
         lay.addLayout(dates)
-        self.model = LazyTableModel(db, orders.ORDER_LIST, self)
+        self.model = LazyTableModel(desk, orders.ORDER_LIST, self)
         self.model.sort_key, self.model.descending = "number", True  # newest first
         self.model.where = self.filters()
         self.table = QTableView()

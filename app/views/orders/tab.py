@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.drafts import DraftStore
 from app.services.changes import Changes
 from app.services.permissions import allowed
@@ -19,9 +19,10 @@ TITLE = "Order entry"
 
 
 class OrdersTab(QWidget):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *,
-                 drafts: DraftStore | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
         self.setObjectName("ordersTab")
         lay = QVBoxLayout(self)
@@ -40,8 +41,8 @@ class OrdersTab(QWidget):
         self.refresh_leads()
         lay.addLayout(top)
         split = QSplitter(Qt.Orientation.Horizontal)
-        self.list = OrdersListPanel(db, actor)
-        self.form = OrderForm(db, actor, drafts=drafts)
+        self.list = OrdersListPanel(desk)
+        self.form = OrderForm(desk)
         self.list.setMinimumWidth(260)  # narrow screens squeeze the list first (its filters wrap)
         split.addWidget(self.list)
         split.addWidget(self.form)
@@ -57,14 +58,14 @@ class OrdersTab(QWidget):
     def refresh_leads(self) -> None:
         from app.views.orders.leads import new_lead_count
 
-        n = new_lead_count(self.db, self.actor)
+        n = new_lead_count(self.desk)
         self.leads_button.setText(f"&Leads from service ({n} new)" if n else "&Leads from service")
         self.leads_button.setStyleSheet("font-weight: bold" if n else "")
 
     def show_leads(self):  # type: ignore[no-untyped-def]
         from app.views.orders.leads import LeadsDialog
 
-        self.leads_dialog = LeadsDialog(self.db, self.actor, self)
+        self.leads_dialog = LeadsDialog(self.desk, self)
         self.leads_dialog.finished.connect(lambda _r: self.refresh_leads())
         self.leads_dialog.show()
         return self.leads_dialog

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from app import format as fmt
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.services.changes import Changes
 from app.services.overview import StageRow, cycle_overview
 from app.views.common.export import enable_export
@@ -25,8 +25,10 @@ class OverviewTableModel(RowsTableModel[StageRow]):
 
 
 class OverviewTab(QWidget):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
         self.setObjectName("overviewTab")
         lay = QVBoxLayout(self)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app import format as fmt
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.errors import ConflictError, UserError
 from app.services import planning, plans, queries
 from app.services.changes import Changes
@@ -55,8 +55,10 @@ def _editable_lines(role: str) -> set[str]:
 
 
 class PlanningTab(QWidget):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
         self.setObjectName("planningTab")
         lay = QVBoxLayout(self)

@@ -21,12 +21,11 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app import format as fmt
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.errors import UserError
-from app.models.enums import Role
 from app.services import expedites, priorities
 from app.services.changes import Changes
-from app.services.permissions import allowed
+from app.services.permissions import ROLES, allowed
 from app.views.common.action import Actions
 from app.views.common.table import Column, RowsTableModel, list_view
 from app.views.priorities.dialogs import (
@@ -51,8 +50,10 @@ def _table(name: str, model: Any) -> QTableView:
 
 
 class PrioritiesTab(QWidget):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
         self.setObjectName("prioritiesTab")
         self.queue: priorities.Queue | None = None
@@ -398,7 +399,7 @@ class PrioritiesTab(QWidget):
         self.reload()
 
     def edit_quotas(self) -> None:
-        depts = [r.value for r in Role if allowed(r, "expedite.request")]
+        depts = [r for r in ROLES if allowed(r, "expedite.request")]
         dlg = QuotasDialog(self, lambda: expedites.quotas(self.db, self.actor),
                            allowed(self.actor.role, "priorities.profile"),
                            lambda d, n, who: expedites.set_quota(self.db, self.actor, d, n, username=who), depts)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app import format as fmt
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.services import queries, service_jobs
 from app.services.changes import Changes
 from app.services.permissions import allowed
@@ -52,8 +52,10 @@ def _table(name: str, model: Any) -> QTableView:
 
 
 class ServiceTab(QWidget):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
         self.setObjectName("serviceTab")
         self.editable = allowed(actor.role, "service.edit")

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app import format as fmt
-from app.db.uow import Actor, Database
+from app.desk import Desk
 from app.services import billing, queries, returns, shipping
 from app.services.changes import Changes
 from app.services.permissions import allowed
@@ -77,8 +77,10 @@ def _button(text: str, name: str, action: Any, visible: bool, row: QHBoxLayout) 
 
 
 class ShippingTab(QWidget):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        db, actor = desk.db, desk.actor
+        self.desk = desk
         self.db, self.actor = db, actor
         self.setObjectName("shippingTab")
         role = actor.role
