@@ -684,10 +684,8 @@ class OrderForm(QWidget):
         self.actions.run(call, done=lambda done: self._saved(done, edits), conflict=self._reload_after)
 
     def _reload_after(self, exc: ConflictError) -> None:
-        """Someone changed the order first: say so, then show theirs."""
-        from app.views.common.messages import show_user_error
-
-        show_user_error(self, exc)
+        """Someone changed the order first: say so (the helper's message), then show theirs."""
+        self.actions.report(exc)
         self.load(self.order.id)
 
     def approve(self) -> None:
