@@ -97,30 +97,10 @@ def sqlite_db(tmp_path):
 
 
 # --- leaving the test process --------------------------------------------------------------------
-# After the whole GUI suite has passed, PySide's own clean-up at interpreter exit
-# (PySide::destroyQCoreApplication, which deletes every Python-owned QObject still alive) can
-# crash in ~QObject on a widget Qt has already deleted, depending on garbage-collection timing
-# (seen with the shipping tab's dialogs after other windows; not reproducible with any single
-# test file, and not in the application, whose quit path closes its windows first). The crash
-# would turn a passed run into a failed one, so once pytest has reported, the process ends
-# without that clean-up, with pytest's own exit status. Tests and their results are unaffected.
-_exit_status: int | None = None
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    global _exit_status
-    _exit_status = int(exitstatus)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config: pytest.Config) -> None:
-    if _exit_status is None or os.environ.get("ORDERCYCLE_TEST_NORMAL_EXIT"):
-        return
-    import sys
-
-    if "PySide6.QtWidgets" not in sys.modules:
-        return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(_exit_status)
+# The suite ends with a normal interpreter exit. It used to end with os._exit after pytest had
+# reported, because PySide's clean-up at exit (destroyQCoreApplication) could crash in ~QObject on
+# a widget Qt had already deleted, depending on garbage-collection timing. The cause: a cyclic
+# collection started by a worker thread destroyed Qt objects off the GUI thread. The application
+# and the GUI tests now collect on the GUI thread only (app/views/common/gc_thread.py and the
+# _collect_on_the_gui_thread fixture above); with that, full runs exit normally, so a new crash at
+# exit fails the build instead of being hidden.
