@@ -59,17 +59,30 @@ class _Runner(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        task = self.task
         try:
-            result = self.task.fn(self.task.state)
-        except BaseException as exc:  # delivered to the GUI thread, which decides what to show
-            self.task.failed.emit(exc)
-        else:
-            self.task.succeeded.emit(result)
-        finally:
-            self.task.finished.emit()
+            try:
+                result = task.fn(task.state)
+            except BaseException as exc:  # delivered to the GUI thread, which decides what to show
+                task.failed.emit(exc)
+            else:
+                task.succeeded.emit(result)
+            finally:
+                task.finished.emit()
+        except RuntimeError:  # the task's QObject is gone (the application is ending): no one to tell
+            pass
 
 
 _running: set[Task] = set()
+
+
+def finish_all(timeout_ms: int = 15000) -> bool:
+    """At quit: ask every running task to stop (those that report progress stop at their next
+    report) and wait for the thread pool to be idle, so no worker still runs — or emits to a task
+    Qt is deleting — while the application is torn down. True when every task ended in time."""
+    for task in list(_running):
+        task.cancel()
+    return QThreadPool.globalInstance().waitForDone(timeout_ms)
 
 
 def run_task(fn: Callable[[TaskState], Any], *, on_success: Callable[[Any], None] | None = None,

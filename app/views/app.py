@@ -33,6 +33,11 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     from app.views.common.gc_thread import install
 
     install(app)  # the cyclic collector runs on the GUI thread only (see gc_thread)
+    from app.tasks import finish_all
+
+    # a window closed right after it opened may still have work on the thread pool (the order
+    # form pricing its first screen): let it end before Qt deletes the objects it reports to
+    app.aboutToQuit.connect(finish_all)
     return app  # type: ignore[return-value]
 
 
