@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.db.uow import Actor, Database
 from app.services.hints import Hint, hints_in
 from app.services.order_preview import Preview, preview_in
-from app.services.orders import NotFound, OrderView, TimelineItem, _view, timeline_in
+from app.services.orders import OrderView, TimelineItem, timeline_in, view_in
 from app.services.permissions import require
 from app.services.pricing import LineInput
 
@@ -57,13 +57,8 @@ def recompute(db: Database, actor: Actor, customer_id: int | None, inputs: Seque
 
 def open_order(db: Database, actor: Actor, order_id: int) -> OpenedOrder:
     """An order as the screen opens it: one read."""
-    from app.models import SalesOrder
-
     require(actor, "orders.view")
     with db.read() as s:
-        order = s.get(SalesOrder, order_id)
-        if order is None:
-            raise NotFound(f"Order #{order_id} does not exist (any more).")
-        view = _view(s, order, actor)
+        view = view_in(s, actor, order_id)
         inputs = tuple(ln.as_input() for ln in view.lines)
         return OpenedOrder(view, inputs, _screen(s, view.customer_id, inputs, view.id, True))

@@ -671,10 +671,15 @@ def _view(s: Session, order: SalesOrder, actor: Actor | None = None) -> OrderVie
 def get_order(db: Database, actor: Actor, order_id: int) -> OrderView:
     require(actor, "orders.view")
     with db.read() as s:
-        order = s.get(SalesOrder, order_id)
-        if order is None:
-            raise NotFound(f"Order #{order_id} does not exist (any more).")
-        return _view(s, order, actor)
+        return view_in(s, actor, order_id)
+
+
+def view_in(s: Session, actor: Actor, order_id: int) -> OrderView:
+    """``get_order`` inside a read the caller holds (the order screen reads everything at once)."""
+    order = s.get(SalesOrder, order_id)
+    if order is None:
+        raise NotFound(f"Order #{order_id} does not exist (any more).")
+    return _view(s, order, actor)
 
 
 def find_order(db: Database, actor: Actor, number: str) -> OrderView:

@@ -356,7 +356,7 @@ class ScheduleTab(QWidget):
     def print_work_list(self, target: Path | None = None, *, on_done: Callable[[Path], None] | None = None) -> None:
         """The chosen person's operations on the chosen day, to PDF (or the print preview when no file
         is chosen). The work list is read off the GUI thread; ``on_done(path)`` once the PDF is saved."""
-        from app.printing.render import preview, to_pdf
+        from app.views.common.pdf import save_or_preview
         from app.services import documents
 
         if self.plan is None or self.person.currentData() is None:
@@ -366,16 +366,11 @@ class ScheduleTab(QWidget):
         day = dt.date(d.year(), d.month(), d.day())
         person = self.person.currentData()
 
-        def done(html: str) -> None:
-            chosen = target
-            if chosen is None:  # asked once the work list could be made, as before
-                path, _ = QFileDialog.getSaveFileName(self, "Save work list as PDF",
-                                                      f"work-list-{day.isoformat()}.pdf", "PDF (*.pdf)")
-                if not path:
-                    preview(html, self).exec()
-                    return
-                chosen = Path(path)
-            to_pdf(html, chosen, title="Work list")
+        def done(html: str) -> None:  # asked where once the work list could be made, as before
+            chosen = save_or_preview(self, html, target, suggested=f"work-list-{day.isoformat()}.pdf",
+                                     title="Work list", caption="Save work list as PDF")
+            if chosen is None:
+                return
             self.message.setText(f"Work list saved to {chosen}.")
             if on_done:
                 on_done(chosen)

@@ -239,22 +239,18 @@ class ServiceTab(QWidget):
     def print_report(self, target: Path | None = None, *, on_done: Callable[[Path], None] | None = None) -> None:
         """The selected job's service report, to PDF (or the print preview when no file is chosen). The
         report is read off the GUI thread; ``on_done(path)`` once the PDF is saved."""
-        from app.printing.render import preview, to_pdf
+        from app.views.common.pdf import save_or_preview
         from app.services import documents
 
         j = self.selected()
         if j is None:
             return
 
-        def done(html: str) -> None:
-            chosen = target
-            if chosen is None:  # asked once the report could be made, as before
-                path, _ = QFileDialog.getSaveFileName(self, "Save service report", f"{j.number}.pdf", "PDF (*.pdf)")
-                if not path:
-                    preview(html, self).exec()
-                    return
-                chosen = Path(path)
-            to_pdf(html, chosen, title=f"Service report {j.number}")
+        def done(html: str) -> None:  # asked where once the report could be made, as before
+            chosen = save_or_preview(self, html, target, suggested=f"{j.number}.pdf",
+                                     title=f"Service report {j.number}", caption="Save service report")
+            if chosen is None:
+                return
             self.message.setText(f"Service report {j.number} saved to {chosen}.")
             if on_done:
                 on_done(chosen)

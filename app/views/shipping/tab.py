@@ -490,7 +490,7 @@ class ShippingTab(QWidget):
     def print_selected(self, kind: str, target: Path | None = None) -> None:
         """The selected pick list, shipment, invoice or credit note, to PDF (or the print preview).
         The document is made off the GUI thread; once saved, the file is ``self.printed``."""
-        from app.printing.render import preview, to_pdf
+        from app.views.common.pdf import save_or_preview
         from app.services import documents
 
         ref = self._print_ref(kind)
@@ -502,14 +502,9 @@ class ShippingTab(QWidget):
             return
 
         def made(html: str) -> None:
-            path = target
+            path = save_or_preview(self, html, target, suggested=f"{kind}-{ref}.pdf", title=f"{kind} {ref}")
             if path is None:
-                name, _ = QFileDialog.getSaveFileName(self, "Save as PDF", f"{kind}-{ref}.pdf", "PDF (*.pdf)")
-                if not name:
-                    preview(html, self).exec()
-                    return
-                path = Path(name)
-            to_pdf(html, path, title=f"{kind} {ref}")
+                return
             self.printed = path
             self.message.setText(f"{kind.replace('-', ' ').capitalize()} {ref} saved to {path}.")
 
