@@ -118,7 +118,7 @@ def admin_before_upgrade(location: str, username: str | None) -> None:
         if password is None:
             password = _ask(f"Password for {name}: ", secret=True)
         ok = row is not None and password is not None and auth.verify_password(password, row.password_hash)
-        if not ok or not row.active:
+        if row is None or not ok or not row.active:
             raise UserError("The user name or password is not right (or the account is disabled); nothing was changed.")
         if str(getattr(row.role, "value", row.role)) != "admin":
             raise UserError(f"{name} ({row.role}) may not upgrade the database; an administrator must.")

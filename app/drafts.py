@@ -63,7 +63,7 @@ class DraftStore:
 
     def pending(self, *, database: str, username: str) -> list[Draft]:
         """Drafts this user left on this database at this workstation, newest first."""
-        out = []
+        out: list[Draft] = []
         if not self.folder.is_dir():
             return out
         for path in self.folder.glob("*.json"):

@@ -77,7 +77,8 @@ class ConflictError(UserError):
         if deleted:
             msg = f"This {entity.replace('_', ' ')} (#{entity_id}) was deleted by someone else meanwhile."
         else:
-            when = changed_at.astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M:%S") if changed_at else "an unknown time"
+            when = (changed_at.astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M:%S") if changed_at
+                    else "an unknown time")
             msg = (f"This {entity.replace('_', ' ')} (#{entity_id}) was changed by {changed_by or 'another desk'} "
                    f"at {when} while you were editing it. Nothing was overwritten.")
         super().__init__(msg, hint="Reload to see their version, then apply your change again.")

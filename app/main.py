@@ -83,7 +83,8 @@ def _parser(*, exchange: bool = True) -> argparse.ArgumentParser:
     ss.add_argument("key")
     ss.add_argument("value", help="text, a number, or JSON for settings with several fields")
 
-    pr = sub.add_parser("print", help="print a document to PDF: quote, confirmation, pick-list, delivery-note, invoice, credit-note, service-report, work-list (NUMBER = STAFFCODE@YYYY-MM-DD)")
+    pr = sub.add_parser("print", help="print a document to PDF: quote, confirmation, pick-list, delivery-note, "
+                                      "invoice, credit-note, service-report, work-list (NUMBER = STAFFCODE@YYYY-MM-DD)")
     pr.add_argument("--db", required=True)
     pr.add_argument("kind")
     pr.add_argument("number")
@@ -226,9 +227,9 @@ def cmd_db(args: argparse.Namespace) -> int:
             command_actor(source, "db.admin", username=args.user, what="copy the firm's database")
         finally:
             source.dispose()
-        outcome = copy_database(args.source, args.target, progress=report)
+        copied = copy_database(args.source, args.target, progress=report)
         print(file=sys.stderr)
-        print(f"Copied {outcome.total_rows:,} rows in {len(outcome.tables)} tables in {outcome.seconds:.1f} s")
+        print(f"Copied {copied.total_rows:,} rows in {len(copied.tables)} tables in {copied.seconds:.1f} s")
         return 0
     return _fail("unknown db command")
 
@@ -243,10 +244,10 @@ def cmd_settings(args: argparse.Namespace) -> int:
     try:
         if args.settings_command == "list":
             current = svc.get_settings(db)
-            for key, spec in svc.SPECS.items():
+            for key, described in svc.SPECS.items():
                 value = getattr(current, key)
                 shown = json.dumps(svc._json(value), ensure_ascii=False) if not isinstance(value, str) else value
-                print(f"{key} = {shown}    # {spec.description}")
+                print(f"{key} = {shown}    # {described.description}")
             return 0
         spec = svc.SPECS.get(args.key)
         if spec is None:

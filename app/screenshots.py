@@ -8,21 +8,36 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from PySide6.QtWidgets import QWidget
+
+    from app.db.uow import Actor, Database
+    from app.views.common.import_dialog import ImportDialog
 
 
 def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
 
 
-def _order_entry_story(tab) -> None:  # type: ignore[no-untyped-def]
+class _Settles(Protocol):
+    def settled(self) -> bool: ...
+
+
+def _order_entry_story(tab: QWidget) -> None:
     """Story 2: a workbench customer's quote with the shelving hint added."""
     from decimal import Decimal
 
     from app.services import orders
     from app.services.pricing import LineInput
+    from app.views.orders.tab import OrdersTab
 
+    assert isinstance(tab, OrdersTab), tab
     form = tab.form
     form.clear()
     found = orders.search_customers(tab.db, tab.actor, "")
@@ -43,7 +58,7 @@ def _order_entry_story(tab) -> None:  # type: ignore[no-untyped-def]
     form.keeper = None  # a screenshot leaves no draft behind
 
 
-def _settle(form, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+def _settle(form: _Settles, seconds: float = 20.0) -> None:
     """Let the form price what was typed (it does so off the GUI thread)."""
     import time
 
@@ -55,8 +70,11 @@ def _settle(form, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def
         time.sleep(0.01)
 
 
-def _planning_story(tab) -> None:  # type: ignore[no-untyped-def]
+def _planning_story(tab: QWidget) -> None:
     """Story 1: pick a product where marketing and production disagree."""
+    from app.views.planning.tab import PlanningTab
+
+    assert isinstance(tab, PlanningTab), tab
     for i, row in enumerate(tab.board.rows):
         if any(c.gap for c in row.cells):
             tab.table.setCurrentIndex(tab.model.index(tab.model.row_of(i, "marketing"), 2))
@@ -65,8 +83,11 @@ def _planning_story(tab) -> None:  # type: ignore[no-untyped-def]
             return
 
 
-def _priority_story(tab) -> None:  # type: ignore[no-untyped-def]
+def _priority_story(tab: QWidget) -> None:
     """Story 3: the strategic customer's order selected, its "why" beside it; the requests below."""
+    from app.views.priorities.tab import PrioritiesTab
+
+    assert isinstance(tab, PrioritiesTab), tab
     strategic = [r for r in tab.model.rows if r.strategic and r.expedite != "accepted"]
     if strategic:
         tab.select_order(strategic[0].order_id)
@@ -74,8 +95,11 @@ def _priority_story(tab) -> None:  # type: ignore[no-untyped-def]
         tab.requests_table.selectRow(0)
 
 
-def _schedule_story(tab) -> None:  # type: ignore[no-untyped-def]
+def _schedule_story(tab: QWidget) -> None:
     """Story 4: a plan on the chart (computed if none was saved yet)."""
+    from app.views.schedule.tab import ScheduleTab
+
+    assert isinstance(tab, ScheduleTab), tab
     if tab.plan is None and tab.editable:
         tab.compute()
         _settle(tab)  # computed off the GUI thread
@@ -85,12 +109,13 @@ def _schedule_story(tab) -> None:  # type: ignore[no-untyped-def]
         tab.on_selected(late[0].id)
 
 
-def _import_dialog(db, actor, folder: Path):  # type: ignore[no-untyped-def]
+def _import_dialog(db: Database, actor: Actor, folder: Path) -> ImportDialog:
     """File → Import from Excel…, checked against a sheet from a previous system with the usual
     mistakes in it: the problem list the user fixes their workbook from."""
     import datetime as dt
 
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     from app.exchange import importer
     from app.models import Customer, Product
@@ -103,6 +128,7 @@ def _import_dialog(db, actor, folder: Path):  # type: ignore[no-untyped-def]
     path = folder / "open orders from the old system.xlsx"
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet), ws  # a new workbook starts with one worksheet
     ws.title = "Open orders"
     ws.append(["Open orders at 25 Nov 2026 (exported from the old system)"])
     ws.append([])
@@ -122,8 +148,9 @@ def _import_dialog(db, actor, folder: Path):  # type: ignore[no-untyped-def]
     return dlg
 
 
-STORY_SETUP = {"Order entry": _order_entry_story, "Planning board": _planning_story,
-               "Priority queue": _priority_story, "Schedule": _schedule_story}
+STORY_SETUP: dict[str, Callable[[QWidget], None]] = {
+    "Order entry": _order_entry_story, "Planning board": _planning_story,
+    "Priority queue": _priority_story, "Schedule": _schedule_story}
 
 
 def render_screenshots(db_arg: str, out: Path) -> list[Path]:

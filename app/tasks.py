@@ -97,6 +97,11 @@ def run_task(fn: Callable[[TaskState], Any], *, on_success: Callable[[Any], None
     if on_progress:
         task.progressed.connect(on_progress)
     _running.add(task)
-    task.finished.connect(lambda: (_running.discard(task), setattr(task, "done", True)))
+
+    def ended() -> None:
+        _running.discard(task)
+        task.done = True
+
+    task.finished.connect(ended)
     QThreadPool.globalInstance().start(_Runner(task))
     return task
