@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import DateTime, Integer, MetaData, Numeric, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -62,6 +62,10 @@ def utcnow() -> dt.datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:  # every model is mapped to a Table (SQLAlchemy types it as any FromClause)
+        from sqlalchemy import Table
+
+        __table__: ClassVar[Table]
     type_annotation_map = {
         dt.datetime: UTCDateTime(),
         Decimal: Money,
