@@ -71,7 +71,8 @@ def improve(problem: Problem, seed: Solution | None = None, *, seconds: float = 
     if not base.ops:
         return Solution(seed.assignments, seed.weighted_tardiness, seed.makespan, seed.unscheduled, seed.method,
                         seed.late_jobs, {"seed": seed.objective, "iterations": 0})
-    cp = base.cp_model
+    from ortools.sat.python import cp_model as cp  # imported already by CpsatModel
+
     stats: dict[str, Any] = {"seed": seed.objective, "seed_method": seed.method, "iterations": 0,
                              "improvements": 0, "lns_only_steps": 0, "build_seconds": time.perf_counter() - t0}
     deadline = t0 + seconds
@@ -89,6 +90,7 @@ def improve(problem: Problem, seed: Solution | None = None, *, seconds: float = 
         return False
 
     if not lns:
+        assert isinstance(base.model, cp.CpModel), "full=True builds the whole CP-SAT model"
         base.hint(base.model)
         solver = cp.CpSolver()
         _params(solver, deadline - time.perf_counter(), workers, random_seed)
@@ -147,7 +149,9 @@ def improve(problem: Problem, seed: Solution | None = None, *, seconds: float = 
             for i, x in sv.items():
                 starts[i] = solver.value(x)
             for i, ls in lits.items():
-                staff[i] = next(c for c, lit in zip(base.ops[i].cands, ls) if solver.boolean_value(lit))
+                cands = base.ops[i].cands
+                assert cands is not None, "only an operation with candidates gets a choice of person"
+                staff[i] = next(c for c, lit in zip(cands, ls) if solver.boolean_value(lit))
             improved = accept(starts, staff)
         # adapt: sub-problems solved to optimality grow, those that time out without a gain shrink
         # (a neighbourhood-search-only step never proves optimality, so it leaves the size alone)

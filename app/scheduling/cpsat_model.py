@@ -90,11 +90,11 @@ class CpsatModel:
         self.s_ops: list[list[int]] = [[] for _ in p.staff_ids]  # ops that may use the person
         # breaks
         for i, mach in enumerate(problem.machines):
-            for a, b in gaps(_windows(mach.windows, problem.horizon), H):
-                m_iv[i].append(m.new_fixed_size_interval_var(a, b - a, ""))
+            for gap_start, gap_end in gaps(_windows(mach.windows, problem.horizon), H):
+                m_iv[i].append(m.new_fixed_size_interval_var(gap_start, gap_end - gap_start, ""))
         for i, st in enumerate(problem.staff):
-            for a, b in gaps(_windows(st.windows, problem.horizon), H):
-                s_iv[i].append(m.new_fixed_size_interval_var(a, b - a, ""))
+            for gap_start, gap_end in gaps(_windows(st.windows, problem.horizon), H):
+                s_iv[i].append(m.new_fixed_size_interval_var(gap_start, gap_end - gap_start, ""))
         tard_terms = []
         ends_last = []
         self.job_last: dict[int, int] = {}  # job index -> last op index in self.ops
@@ -278,14 +278,16 @@ class CpsatModel:
         lo = min(self.inc_start[i] for i in chosen)
         return min(self.H, end + (end - lo))  # operations after the window may shift within as long again
 
-    def sub_model(self, relaxed: set[int], lo: int, hi: int, cutoff: int) -> tuple[Any, dict[int, Any], dict[int, tuple]]:
+    def sub_model(self, relaxed: set[int], lo: int, hi: int,
+                  cutoff: int) -> tuple[Any, dict[int, Any], dict[int, tuple[Any, ...]]]:
         """A small model: relaxed operations free in [lo, hi); others starting in [lo, hi) keep
         their order and person but may shift; everything else stays where it is."""
         cp = self.cp_model
         m = cp.CpModel()
         starts, staff = self.inc_start, self.inc_staff
         ops = self.ops
-        var_ops = [i for i in range(len(ops)) if i in relaxed or (lo <= starts[i] < hi and starts[i] + ops[i].dur <= hi)]
+        var_ops = [i for i in range(len(ops))
+                   if i in relaxed or (lo <= starts[i] < hi and starts[i] + ops[i].dur <= hi)]
         var_set = set(var_ops)
         sv: dict[int, Any] = {}
         lits: dict[int, tuple] = {}
@@ -307,7 +309,9 @@ class CpsatModel:
             m_iv.setdefault(o.machine, []).append(iv)
             if o.cands is not None:
                 if i not in relaxed or len(o.cands) == 1:
-                    s_iv.setdefault(staff[i], []).append(iv)
+                    person = staff[i]
+                    assert person is not None, "an operation with a skill has a person in the incumbent"
+                    s_iv.setdefault(person, []).append(iv)
                 else:
                     ls = tuple(m.new_bool_var("") for _ in o.cands)
                     m.add_exactly_one(ls)
@@ -346,8 +350,9 @@ class CpsatModel:
         for res, key in ((machines, lambda i: ops[i].machine), (people, lambda i: staff[i])):
             seqs: dict[int, list[int]] = {}
             for i in var_ops:
-                if i not in relaxed and (ops[i].cands is not None or key is not None) and key(i) is not None:
-                    seqs.setdefault(key(i), []).append(i)
+                holder = key(i)  # None: an operation that needs no person
+                if i not in relaxed and holder is not None:
+                    seqs.setdefault(holder, []).append(i)
             for seq in seqs.values():
                 seq.sort(key=lambda i: starts[i])
                 for a_, b_ in zip(seq, seq[1:]):

@@ -63,8 +63,8 @@ def generate(orders: int = 200, ops: int = 5, machines: int = 10, *, seed: int =
     per_machine = total / machines
     span = per_machine * (DAY / (16 * 60)) * (7 / 5) if calendars else per_machine
     for j, (route, durs, release) in enumerate(spec):
-        own = sum(durs) * ((DAY / (16 * 60)) if calendars else 1)
-        due = int(release + own * 2 + rng.uniform(0.15, 1.0) * span * tightness)
+        own_span = sum(durs) * ((DAY / (16 * 60)) if calendars else 1)
+        due = int(release + own_span * 2 + rng.uniform(0.15, 1.0) * span * tightness)
         ops_ = tuple(Operation(ms[m].id, d, None if (not staff or rng.random() < 0.2) else skills[m],
                                name=f"op{k + 1}") for k, (m, d) in enumerate(zip(route, durs)))
         jobs.append(Job(1000 + j, due, ops_, weight=rng.choice((1, 1, 1, 2, 2, 3, 5)), release=release))

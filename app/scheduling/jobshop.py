@@ -59,7 +59,7 @@ def parse(text: str) -> dict[str, JobShop]:
                 i += 1
             n, m = (int(x) for x in lines[i].split())
             i += 1
-            routes = []
+            routes: list[tuple[tuple[int, int], ...]] = []
             while len(routes) < n:
                 nums = [int(x) for x in lines[i].split()]
                 i += 1
@@ -121,7 +121,7 @@ def solve(js: JobShop, seconds: float = 10.0, workers: int = 2, random_seed: int
     per_machine: dict[int, list] = {}
     cmax = m.new_int_var(lb, horizon, "cmax")
     for j, route in enumerate(js.routes):
-        row = []
+        row: list[cp_model.IntVar] = []
         head = 0
         total = sum(d for _, d in route)
         for k, (mach, d) in enumerate(route):

@@ -186,8 +186,9 @@ def prepare(problem: Problem) -> _Prepared:
         dl: list[int | None] = [None] * len(d)
         nxt: int | None = None
         for k in range(len(d) - 1, -1, -1):
-            if op_lock[ji][k] is not None:
-                nxt = op_lock[ji][k][0]
+            lock = op_lock[ji][k]
+            if lock is not None:
+                nxt = lock[0]
             elif nxt is not None:
                 dl[k] = nxt
                 nxt -= d[k]
@@ -296,8 +297,11 @@ def dispatch(problem: Problem | _Prepared, rule: str, *, k_atc: float = 2.0) -> 
         """Move job j to its next unlocked operation and queue it."""
         k = nxt[j]
         ops = op_lock[j]
-        while k < len(ops) and ops[k] is not None:
-            st = ops[k][0]
+        while k < len(ops):
+            lock = ops[k]
+            if lock is None:
+                break
+            st = lock[0]
             if ready[j] > st:  # cannot happen for valid locks, kept for safety
                 give_up(j, k, f"{label(jobs[j], k)}: its earlier operations end after its lock")
                 nxt[j] = len(ops)
@@ -333,7 +337,7 @@ def dispatch(problem: Problem | _Prepared, rule: str, *, k_atc: float = 2.0) -> 
         if best_m < 0:
             break
         m = best_m
-        now = best_t
+        now = int(best_t)  # finite (a machine was found), so one of the integer times
         q = queue[m]
         if has_deadlines and any(op_deadline[j][nxt[j]] is not None for j in q if ready[j] <= now):
             chosen = min((op_deadline[j][nxt[j]], j) for j in q
@@ -361,18 +365,19 @@ def dispatch(problem: Problem | _Prepared, rule: str, *, k_atc: float = 2.0) -> 
                 sw = s_win[c]
                 nsw = len(sw)
                 i_m, i_s = m_ptr[m], s_ptr[c]
+                fit: int | None  # the earliest start in both the machine's and this person's hours
                 while True:
                     tm, i_m = _fit_from(mw, nmw, i_m, t, d)
                     if tm is None:
-                        t = None
+                        fit = None
                         break
                     ts, i_s = _fit_from(sw, nsw, i_s, tm, d)
                     if ts is None or ts == tm:
-                        t = ts
+                        fit = ts
                         break
                     t = ts
-                if t is not None and (start is None or t < start or (t == start and nsk[c] < best_nsk)):
-                    start, best_nsk, person, mi, si = t, nsk[c], c, i_m, i_s
+                if fit is not None and (start is None or fit < start or (fit == start and nsk[c] < best_nsk)):
+                    start, best_nsk, person, mi, si = fit, nsk[c], c, i_m, i_s
             if person is not None:
                 s_ptr[person] = si
         if start is not None:
