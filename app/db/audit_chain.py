@@ -86,10 +86,13 @@ _LATEST = select(_log.c.entity_id, _log.c.new_value).where(_log.c.id.in_(
 _last_at: tuple[dt.datetime, str] | None = None  # the rows of one save share their time
 
 
-def _at(value: dt.datetime | str) -> str:
+def _at(value: dt.datetime | str | None) -> str:
     global _last_at
-    if value.__class__ is str:  # read as stored by SQLite: SQLAlchemy's format is the canonical one
-        return value if len(value) == 26 else _at(_as_dt(value))  # type: ignore[arg-type]
+    if value is None:  # never in a stored row (the column is NOT NULL): hashed as any missing value
+        return "~"
+    if isinstance(value, str):  # read as stored by SQLite: SQLAlchemy's format is the canonical one
+        parsed = None if len(value) == 26 else _as_dt(value)
+        return value if parsed is None else _at(parsed)  # unreadable text is hashed as it is
     last = _last_at
     if last is not None and last[0] == value:
         return last[1]
@@ -99,7 +102,7 @@ def _at(value: dt.datetime | str) -> str:
     return text
 
 
-def row_hash(prev: str, at: dt.datetime, username: Any, workstation: Any, action: Any, entity: Any,
+def row_hash(prev: str, at: dt.datetime | str | None, username: Any, workstation: Any, action: Any, entity: Any,
              entity_id: Any, field_: Any, old_value: Any, new_value: Any, change_seq: Any) -> str:
     """SHA-256 (hex) of ``prev`` and one audit row's content, each value length-prefixed."""
     parts = [prev, _at(at)]
@@ -136,8 +139,10 @@ def _lock_head(conn: Connection) -> str:
         values = {"id": 1, "last_id": top.id if top is not None else None,
                   "last_hash": (top.hash if top is not None else None) or GENESIS}
         # two desks making the head at once: the second waits for the first and inserts nothing
-        upsert = {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(conn.dialect.name)
-        stmt = upsert(_head).values(**values).on_conflict_do_nothing() if upsert else insert(_head).values(**values)
+        dialect = conn.dialect.name
+        stmt: Any = (pg_insert(_head).values(**values).on_conflict_do_nothing() if dialect == "postgresql" else
+                     sqlite_insert(_head).values(**values).on_conflict_do_nothing() if dialect == "sqlite" else
+                     insert(_head).values(**values))
         created = conn.execute(stmt).rowcount == 1
         last = conn.execute(head).scalar()
         if created and top is not None:
@@ -222,7 +227,7 @@ def state_of(table: str, ident: int, values: Sequence[Any]) -> str:
     return " ".join(out)
 
 
-def _protected_select(table: str):  # type: ignore[no-untyped-def]
+def _protected_select(table: str) -> Any:
     from app.models import Base
 
     t = Base.metadata.tables[table]
@@ -302,12 +307,12 @@ def seal(conn: Connection, *, username: str = "system", workstation: str | None 
     demo company's rows, written without the unit of work, and an upgraded database's. Returns the
     number of state rows written."""
     prev = _lock_head(conn)
-    latest: dict[tuple[str, int], str | None] = {}
+    latest: dict[tuple[str, Any], Any] = {}  # (table, id) → its recorded state
     for table in PROTECTED:
         last = (select(func.max(_log.c.id)).where(_log.c.entity == table, _log.c.action == STATE)
                 .group_by(_log.c.entity_id))
-        latest.update(((table, i), v) for i, v in conn.execute(
-            select(_log.c.entity_id, _log.c.new_value).where(_log.c.id.in_(last))))
+        for entity_id, state in conn.execute(select(_log.c.entity_id, _log.c.new_value).where(_log.c.id.in_(last))):
+            latest[(table, entity_id)] = state
     base = {"at": at or utcnow(), "username": username, "workstation": workstation, "change_seq": seq}
     rows = []
     for table in PROTECTED:

@@ -54,7 +54,7 @@ class BulkInsert:
         self._procs = {key: table.columns[key].type.dialect_impl(dialect).bind_processor(dialect)
                        for key in (*self.layout, *constants)} if self.fast else {}
         if self.fast:
-            values = {}
+            values: dict[str, Any] = {}
             for key, value in constants.items():
                 proc = self._procs[key]
                 values[key] = literal_column(_sql_literal(proc(value) if proc is not None and value is not None

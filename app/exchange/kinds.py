@@ -458,7 +458,7 @@ class OrderLines(Kind):
              .join(C, C.c.id == O.c.customer_id).join(L, L.c.order_id == O.c.id).join(P, P.c.id == L.c.product_id)
              .order_by(O.c.id, L.c.line_no))
         for r in s.execute(q).yield_per(5000):
-            yield (r[0], getattr(r[1], "value", r[1]).replace("_", " "), *r[2:8], money(Decimal(r[8])), *r[9:])
+            yield (r[0], _status_text(r[1]), *r[2:8], money(Decimal(r[8])), *r[9:])
 
 
 class Invoices(Kind):
@@ -477,7 +477,12 @@ class Invoices(Kind):
                     i.c.net + i.c.tax, i.c.paid, i.c.status)
              .join(O, O.c.id == i.c.order_id).join(C, C.c.id == i.c.customer_id).order_by(i.c.number))
         for r in s.execute(q).yield_per(5000):
-            yield (*r[:7], money(Decimal(r[7])), r[8], getattr(r[9], "value", r[9]).replace("_", " "))
+            yield (*r[:7], money(Decimal(r[7])), r[8], _status_text(r[9]))
+
+
+def _status_text(status: Any) -> str:
+    """An order's or invoice's status as the export writes it ("partially shipped")."""
+    return str(getattr(status, "value", status)).replace("_", " ")
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in (Products(), Customers(), Stock(), PriceList(), Orders(), SalesHistory(),
