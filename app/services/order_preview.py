@@ -14,7 +14,8 @@ from app import clock
 from app.db.uow import Actor, Database
 from app.errors import Problem
 from sqlalchemy.orm import Session
-from app.services.orders import LineView, _approval_reason
+from app.services.order_rules import approval_reason_of
+from app.services.order_views import LineView
 from app.services.permissions import require
 from app.services.pricing import (LineInput, PricedLine, Totals, load_rules, order_totals, price_entered_lines,
                                   quote_from_rules, resolve_product)
@@ -99,7 +100,7 @@ def preview_in(s: Session, customer_id: int | None, inputs: list[LineInput], *, 
                             v.qty_reserved, v.qty_shipped, v.explanation + (p.explanation,))
     good = [PricedLine(e.quantity, e.unit_price, e.tax_rate, e.unit_cost) for _i, e in priced_lines]
     totals = order_totals(good)
-    reason = _approval_reason(totals, [e for _i, e in priced_lines], settings.margin_floor) if good else None
+    reason = approval_reason_of(totals, [e for _i, e in priced_lines], settings.margin_floor) if good else None
     return Preview(tuple(views), totals, settings.margin_floor, reason is not None, reason, promise.date,
                    promise.bottleneck, tuple(problems))
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.db.uow import Actor, Database
 from app.services.hints import Hint, hints_in
 from app.services.order_preview import Preview, preview_in
-from app.services.orders import OrderView, TimelineItem, timeline_in, view_in
+from app.services.order_views import OrderView, TimelineItem, timeline_in, view_in
 from app.services.permissions import require
 from app.services.pricing import LineInput
 

@@ -17,199 +17,74 @@ which confirms thousands of orders at once on plain tuples: ``pricing.price_line
 ``pricing.line_amounts``/``totals_of`` (rounding and totals), ``approval_reason`` (the margin
 floor), ``allocate_reservations`` (free stock to lines), ``promise.Planner`` (promise dates) and
 ``numbers`` (the one number series).
+
+The module is the write side: the actions (``new_quote``, ``update_order``, ``approve``,
+``confirm``, ``cancel``, ``add_note``), each one unit of work, and the stock reservations they
+make. The pure rules live in ``app/services/order_rules.py`` and the views and reads in
+``app/services/order_views.py``; both are re-exported here, so ``from app.services.orders import
+OrderView, approval_reason, get_order, …`` keeps working.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
 from app import format as fmt
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
-from app.models import (
-    Customer,
-    Note,
-    PickList,
-    PickListLine,
-    Product,
-    SalesOrder,
-    SalesOrderLine,
-    TimelineEvent,
-    User,
-)
+from app.models import Customer, Note, Product, SalesOrder, SalesOrderLine, TimelineEvent, User
 from app.models.base import utcnow
-from app.models.enums import OrderKind, OrderStatus, PickListStatus, Stage
+from app.models.enums import OrderKind, OrderStatus, Stage
 from app.services import numbers
-from app.services.paging import ListColumn, ListQuery
-from app.services.permissions import allowed, require
-from app.services.pricing import (
-    MINUS,
-    EnteredLine,
-    LineInput,
-    Totals,
-    combined_discount,
-    load_rules,
-    order_totals,
-    pct,
-    price_entered_lines,
-    quote_from_rules,
-    recover_extra_discount,
+from app.services.order_rules import (
+    APPROVABLE,
+    CANCELLABLE,
+    EDITABLE,
+    STATUS_LABEL,
+    WAITS,
+    ApprovalRequired,
+    allocate_reservations,
+    approval_reason_of,
+    awaiting_approval,
+    promise_text,
+    reservation_text,
 )
+from app.services.order_views import OrderView, TimelineItem, _moving, _note_item, _view
+from app.services.permissions import require
+from app.services.pricing import EnteredLine, LineInput, order_totals, price_entered_lines
 from app.services.promise import promise_order
 from app.services.settings import FirmSettings, load_settings
 
+# names that moved to order_rules / order_views, re-exported for the callers that import them from here
+from app.services.order_rules import AWAITING_APPROVAL as AWAITING_APPROVAL
+from app.services.order_rules import OrderActions as OrderActions
+from app.services.order_rules import approval_reason as approval_reason
+from app.services.order_rules import order_actions as order_actions
+from app.services.order_rules import require_approved as require_approved
+from app.services.order_views import ORDER_LIST as ORDER_LIST
+from app.services.order_views import PREFIXES as PREFIXES
+from app.services.order_views import LineView as LineView
+from app.services.order_views import NotFound as NotFound
+from app.services.order_views import find_order as find_order
+from app.services.order_views import get_order as get_order
+from app.services.order_views import order_filters as order_filters
+from app.services.order_views import search_customers as search_customers
+from app.services.order_views import search_products as search_products
+from app.services.order_views import timeline as timeline
+from app.services.order_views import timeline_in as timeline_in
+from app.services.order_views import view_in as view_in
+
 ZERO = Decimal(0)
 KEEP: Any = type("Keep", (), {"__repr__": lambda self: "KEEP"})()  # "leave this field as it is"
-PREFIXES = {name: numbers.PREFIXES[name] for name in ("order", "quote")}
-STATUS_LABEL = {s: s.value.replace("_", " ").capitalize() for s in OrderStatus}
 ROLE_STAGE = {"marketing": Stage.PLANNING, "production": Stage.SCHEDULE, "shipping": Stage.SHIPPING,
               "finance": Stage.BILLING, "service": Stage.SERVICE, "admin": Stage.ADMIN}
-
-
-class ApprovalRequired(UserError):
-    title = "Approval needed"
-
-
-class NotFound(UserError):
-    title = "Not found"
-
-
-@dataclass(frozen=True)
-class LineView:
-    id: int
-    line_no: int
-    product_id: int
-    sku: str
-    name: str
-    unit: str
-    quantity: Decimal
-    list_price: Decimal
-    discount: Decimal  # combined, off list price
-    extra_discount: Decimal  # the salesperson's own part of it
-    unit_price: Decimal
-    override_reason: str | None
-    tax_rate: Decimal
-    unit_cost: Decimal
-    net: Decimal
-    tax: Decimal
-    margin: Decimal | None
-    promise_date: dt.date | None
-    qty_reserved: Decimal
-    qty_shipped: Decimal
-    explanation: tuple[str, ...]
-
-    def as_input(self) -> LineInput:
-        """The input that reproduces this line (for editing an order)."""
-        if self.override_reason:
-            return LineInput(self.product_id, self.quantity, None, self.unit_price, self.override_reason)
-        return LineInput(self.product_id, self.quantity, self.extra_discount or None)
-
-
-# what may happen to an order in each status (the one rule: the actions check it, the screen shows it)
-EDITABLE = frozenset({OrderStatus.QUOTE, OrderStatus.CONFIRMED})  # lines, prices, reference
-CANCELLABLE = frozenset({OrderStatus.QUOTE, OrderStatus.CONFIRMED, OrderStatus.IN_PRODUCTION, OrderStatus.READY,
-                         OrderStatus.ON_HOLD})
-APPROVABLE = EDITABLE
-
-
-@dataclass(frozen=True)
-class OrderActions:
-    """What the actor may do to the order now, each with the reason when not (for a tooltip)."""
-
-    editable: bool = False
-    customer_editable: bool = False
-    can_confirm: bool = False
-    can_approve: bool = False
-    can_cancel: bool = False
-    show_approve: bool = False  # the actor is one who approves margins
-    why_not: dict[str, str] = field(default_factory=dict)
-
-
-def order_actions(role: str, status: OrderStatus, *, moving: bool, needs_approval: bool,
-                  approved_by: str | None) -> OrderActions:
-    """The rule for what ``role`` may do to an order in ``status``; ``moving``: some of it is
-    being picked or was shipped. ``update_order``, ``confirm``, ``approve`` and ``cancel`` refuse
-    exactly what this says no to, and the order screen enables exactly what it says yes to."""
-    label = STATUS_LABEL[status].lower()
-    sales, approver = allowed(role, "orders.edit"), allowed(role, "orders.approve_margin")
-    why: dict[str, str] = {}
-    editable = sales and status in EDITABLE and not moving
-    if not sales:
-        why["edit"] = why["confirm"] = why["cancel"] = "your role may not change orders"
-    elif status not in EDITABLE:
-        why["edit"] = f"the order is {label}: its lines can no longer change"
-    elif moving:
-        why["edit"] = "the order is being picked or shipped: its lines can no longer change"
-    can_confirm = sales and status is OrderStatus.QUOTE and not (needs_approval and not approved_by)
-    if sales and status is not OrderStatus.QUOTE:
-        why["confirm"] = f"the order is {label}, not a quote"
-    elif sales and needs_approval and not approved_by:
-        why["confirm"] = "the margin is below the floor: management must approve it first"
-    can_cancel = sales and status in CANCELLABLE and not moving
-    if sales and status not in CANCELLABLE:
-        why["cancel"] = f"the order is {label}"
-    elif sales and moving:
-        why["cancel"] = "the order is partly picked or shipped: ship or return what was picked first"
-    can_approve = approver and status in APPROVABLE and needs_approval and not approved_by
-    if approver and not can_approve:
-        why["approve"] = (f"already approved by {approved_by}" if approved_by else
-                          "its margin is above the floor" if not needs_approval else f"the order is {label}")
-    return OrderActions(editable, editable and status is OrderStatus.QUOTE, can_confirm, can_approve, can_cancel,
-                        approver, why)
-
-
-@dataclass(frozen=True)
-class TimelineItem:
-    at: dt.datetime
-    stage: str
-    kind: str  # created, confirmed, … or "note"
-    summary: str
-    user: str
-    order_id: int | None = None
-    ref_table: str | None = None
-    ref_id: int | None = None
-
-
-@dataclass(frozen=True)
-class OrderView:
-    id: int
-    number: str
-    kind: str
-    status: str
-    version: int
-    customer_id: int
-    customer_code: str
-    customer_name: str
-    customer_tier: str
-    salesperson_id: int | None
-    salesperson: str | None
-    order_date: dt.date
-    requested_date: dt.date | None
-    promise_date: dt.date | None
-    confirmed_at: dt.datetime | None
-    bottleneck: str | None
-    customer_reference: str | None
-    needs_approval: bool
-    approval_reason: str | None
-    approved_by: str | None
-    approved_at: dt.datetime | None
-    totals: Totals
-    lines: tuple[LineView, ...]
-    notes: tuple[TimelineItem, ...] = ()
-    hold_reason: str | None = None
-    cancel_reason: str | None = None
-    updated_by: str = ""
-    updated_at: dt.datetime | None = None
-    editable: bool = field(default=False)  # lines may still be changed (by someone who may edit)
-    actions: OrderActions = field(default_factory=OrderActions)  # what the reader may do now
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,30 +116,6 @@ def _release(uow: UnitOfWork, order: SalesOrder) -> None:
             ln.qty_reserved = ZERO
 
 
-def allocate_reservations(free: dict[int, Decimal], lines: Iterable[tuple[int, Decimal]]) -> list[Decimal]:
-    """Pure: free stock to an order's lines, in line order. ``lines`` are (product id, quantity
-    still to ship); each line takes what is free of its product, never more than it needs and
-    never below zero; ``free`` (product id → on hand − reserved) is reduced by what is taken, so
-    the next line (or the next order) sees what is left."""
-    out = []
-    append = out.append
-    for pid, need in lines:
-        have = free.get(pid, ZERO)
-        take = min(need, have)
-        if take > ZERO:
-            free[pid] = have - take
-        else:
-            take = ZERO
-        append(take)
-    return out
-
-
-def reservation_text(sku: str, take: Decimal, need: Decimal, quantity: Decimal) -> str:
-    """One line of a 'Stock reserved' timeline entry: "SH-1200-5 3 of 5 (rest to make)"."""
-    rest = " (rest to make)" if take < need else ""
-    return f"{sku} {fmt.quantity(take)} of {fmt.quantity(quantity)}{rest}"
-
-
 def _reserve(uow: UnitOfWork, order: SalesOrder) -> list[str]:
     products = _lock_products(uow, {ln.product_id for ln in order.lines})
     free = {pid: p.stock_on_hand - p.stock_reserved for pid, p in products.items()}
@@ -293,53 +144,6 @@ def _apply(uow: UnitOfWork, order: SalesOrder, priced: list[EnteredLine]) -> Non
     for ln in list(order.lines[len(priced):]):
         order.lines.remove(ln)
     uow.flush()
-
-
-def awaiting_approval(order: SalesOrder) -> bool:
-    """Priced below the margin floor (or a line below cost) and not approved by management since:
-    nothing downstream — production release, picking, invoicing — proceeds past such an order."""
-    return bool(order.needs_approval and not order.approved_by)
-
-
-# the same rule in SQL, for lists and bulk steps
-AWAITING_APPROVAL = and_(SalesOrder.needs_approval.is_(True), SalesOrder.approved_by.is_(None))
-
-
-def require_approved(order: SalesOrder, doing: str) -> None:
-    """ApprovalRequired naming the order when ``awaiting_approval``; ``doing`` says what waits."""
-    if awaiting_approval(order):
-        raise ApprovalRequired(f"{order.number} is priced below the margin floor and management has not approved it: "
-                               f"{doing}.", hint="Ask management to approve it, or change the prices.")
-
-
-WAITS = "it waits for management's approval before production, picking or invoicing"
-
-
-def approval_reason(margin: Decimal | None, below_cost: Sequence[int], floor: Decimal) -> str | None:
-    """Pure: why an order needs management's approval, or None. ``margin`` is the order's
-    (``Totals.margin``: None when there is no net), ``below_cost`` the numbers of the lines priced
-    below their unit cost, ``floor`` the firm's margin floor."""
-    if margin is None or margin < floor:
-        text = "no margin" if margin is None else f"the margin is {pct(margin)}"
-        return f"{text[0].upper()}{text[1:]}, below the {pct(floor)} floor: management must approve"
-    if below_cost:
-        return f"Line(s) {', '.join(map(str, below_cost))} priced below unit cost: management must approve"
-    return None
-
-
-def approval_reason_of(totals: Totals, lines: Sequence[Any], floor: Decimal) -> str | None:
-    """``approval_reason`` of lines with unit_price and unit_cost (and line_no) attributes."""
-    return approval_reason(totals.margin, [getattr(ln, "line_no", i + 1) for i, ln in enumerate(lines)
-                                           if ln.unit_price < ln.unit_cost], floor)
-
-
-_approval_reason = approval_reason_of  # the order form's preview calls it by this name
-
-
-def promise_text(promise_date: dt.date | None, bottleneck: str | None) -> str:
-    """", promised for 04 Dec 2026 (bottleneck: Welding)" for confirmation entries."""
-    promised = f", promised for {promise_date:%d %b %Y}" if promise_date else ""
-    return promised + (f" (bottleneck: {bottleneck})" if bottleneck else "")
 
 
 def _refresh(uow: UnitOfWork, order: SalesOrder, settings: FirmSettings, today: dt.date, *,
@@ -471,16 +275,6 @@ def _update(uow: UnitOfWork, order_id: int, version: int, lines: Sequence[LineIn
     return order
 
 
-def _moving(s: Session, order: SalesOrder) -> bool:
-    """Some of the order is on a pick list that is not cancelled, picked or shipped."""
-    if any(ln.qty_picked or ln.qty_shipped for ln in order.lines):
-        return True
-    line_ids = [ln.id for ln in order.lines]
-    return bool(line_ids and s.execute(
-        select(func.count()).select_from(PickListLine).join(PickList, PickList.id == PickListLine.pick_list_id)
-        .where(PickListLine.order_line_id.in_(line_ids), PickList.status != PickListStatus.CANCELLED)).scalar())
-
-
 def _check_editable(s: Session, order: SalesOrder) -> None:
     if order.status not in EDITABLE:
         raise UserError(f"{order.number} is {STATUS_LABEL[order.status].lower()}: its lines can no longer change.")
@@ -599,164 +393,3 @@ def add_note(db: Database, actor: Actor, text: str, *, order_id: int | None = No
         return _note_item(note)
 
     return db.write(actor, run)
-
-
-def _note_item(n: Note) -> TimelineItem:
-    return TimelineItem(n.created_at, n.stage.value, "note", n.text, n.author, n.order_id, "note", n.id)
-
-
-def timeline(db: Database, actor: Actor, order_id: int) -> list[TimelineItem]:
-    require(actor, "orders.view")
-    with db.read() as s:
-        return timeline_in(s, order_id)
-
-
-def timeline_in(s: Session, order_id: int) -> list[TimelineItem]:
-    """The order's timeline and notes, in time order, inside a read the caller holds."""
-    events = s.execute(select(TimelineEvent).where(TimelineEvent.order_id == order_id)
-                       .order_by(TimelineEvent.at, TimelineEvent.id)).scalars()
-    items = [TimelineItem(e.at, e.stage.value, e.kind, e.summary, e.user, e.order_id, e.ref_table, e.ref_id)
-             for e in events]
-    items += [_note_item(n) for n in s.execute(select(Note).where(Note.order_id == order_id)).scalars()]
-    return sorted(items, key=lambda it: it.at)
-
-
-# --------------------------------------------------------------------------------------------
-# read side
-# --------------------------------------------------------------------------------------------
-
-def _view(s: Session, order: SalesOrder, actor: Actor | None = None) -> OrderView:
-    settings = load_settings(s)
-    cust = s.get(Customer, order.customer_id)
-    assert cust is not None
-    sp = s.execute(select(User.full_name).where(User.id == order.salesperson_id)).scalar() \
-        if order.salesperson_id else None
-    prods = {p.id: p for p in s.execute(select(Product).where(
-        Product.id.in_({ln.product_id for ln in order.lines}))).scalars()}
-    rules = load_rules(s, prods, order.order_date)
-    lines = []
-    for ln in order.lines:
-        q = quote_from_rules(rules[ln.product_id], ln.quantity, tier=cust.tier.value, settings=settings,
-                             unit_cost=ln.unit_cost)
-        extra = ZERO
-        if ln.price_override_reason:
-            expl: tuple[str, ...] = (f"price set by hand: {ln.price_override_reason}",)
-        elif ln.list_price == q.list_price and ln.unit_price <= q.unit_price:
-            base = combined_discount(q.tier_discount, q.break_discount, q.promo_discount)
-            extra = recover_extra_discount(ln.list_price, base, ln.unit_price)
-            expl = tuple(e for e in q.explanation if e != "list price" or not extra)
-            expl += (f"extra {MINUS}{pct(extra)}",) if extra else ()
-        else:
-            expl = (f"list {ln.list_price:,} {MINUS}{pct(ln.discount)} as quoted",)
-        t = order_totals([ln])
-        p = prods[ln.product_id]
-        lines.append(LineView(ln.id, ln.line_no, ln.product_id, p.sku, p.name, p.unit, ln.quantity, ln.list_price,
-                              ln.discount, extra, ln.unit_price, ln.price_override_reason, ln.tax_rate, ln.unit_cost,
-                              t.net, t.tax, t.margin, ln.promise_date, ln.qty_reserved, ln.qty_shipped, expl))
-    totals = order_totals(order.lines)
-    notes = tuple(_note_item(n) for n in s.execute(select(Note).where(Note.order_id == order.id)
-                                                   .order_by(Note.created_at, Note.id)).scalars())
-    reason = approval_reason_of(totals, order.lines, settings.margin_floor) if order.needs_approval else None
-    moving = _moving(s, order)
-    editable = order.status in EDITABLE and not moving
-    actions = order_actions(actor.role, order.status, moving=moving, needs_approval=order.needs_approval,
-                            approved_by=order.approved_by) if actor is not None else OrderActions()
-    return OrderView(order.id, order.number, order.kind.value, order.status.value, order.version, cust.id, cust.code,
-                     cust.name, cust.tier.value, order.salesperson_id, sp, order.order_date, order.requested_date,
-                     order.promise_date, order.confirmed_at, order.bottleneck, order.customer_reference,
-                     order.needs_approval, reason, order.approved_by, order.approved_at, totals, tuple(lines), notes,
-                     order.hold_reason, order.cancel_reason, order.updated_by, order.updated_at, editable, actions)
-
-
-def get_order(db: Database, actor: Actor, order_id: int) -> OrderView:
-    require(actor, "orders.view")
-    with db.read() as s:
-        return view_in(s, actor, order_id)
-
-
-def view_in(s: Session, actor: Actor, order_id: int) -> OrderView:
-    """``get_order`` inside a read the caller holds (the order screen reads everything at once)."""
-    order = s.get(SalesOrder, order_id)
-    if order is None:
-        raise NotFound(f"Order #{order_id} does not exist (any more).")
-    return _view(s, order, actor)
-
-
-def find_order(db: Database, actor: Actor, number: str) -> OrderView:
-    require(actor, "orders.view")
-    with db.read() as s:
-        order = s.execute(select(SalesOrder).where(SalesOrder.number == (number or "").strip().upper())).scalar()
-        if order is None:
-            raise ValidationError(Problem(f"no order or quote is numbered '{(number or '').strip()}'", field="number"))
-        return _view(s, order, actor)
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _search(db: Database, actor: Actor, text: str, limit: int, entity: Any, code: Any, order: Any
-            ) -> list[tuple[int, str, str]]:
-    """Active rows whose code starts with, or whose name contains, ``text`` (for completers)."""
-    require(actor, "orders.view")
-    t = _like((text or "").strip().lower())
-    with db.read() as s:
-        rows = s.execute(select(entity.id, code, entity.name).where(
-            entity.active.is_(True), or_(func.lower(code).like(f"{t}%", escape="\\"),
-                                         func.lower(entity.name).like(f"%{t}%", escape="\\")))
-            .order_by(order).limit(limit)).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
-
-
-def search_customers(db: Database, actor: Actor, text: str, limit: int = 20) -> list[tuple[int, str, str]]:
-    return _search(db, actor, text, limit, Customer, Customer.code, Customer.name)
-
-
-def search_products(db: Database, actor: Actor, text: str, limit: int = 20) -> list[tuple[int, str, str]]:
-    return _search(db, actor, text, limit, Product, Product.sku, Product.sku)
-
-
-_Salesperson = User.__table__.alias("salesperson")
-ORDER_LIST = ListQuery(SalesOrder.id, [
-    ListColumn("number", "Number", SalesOrder.number, SalesOrder.number),
-    ListColumn("status", "Status", SalesOrder.status, SalesOrder.status,
-               fmt=lambda v: "" if v is None else STATUS_LABEL[OrderStatus(v)]),
-    ListColumn("customer", "Customer", Customer.name, Customer.name, joined=True),
-    ListColumn("salesperson", "Salesperson", _Salesperson.c.full_name, _Salesperson.c.full_name,
-               fmt=lambda v: v or "", joined=True),
-    ListColumn("order_date", "Ordered", SalesOrder.order_date, SalesOrder.order_date, fmt=fmt.date),
-    ListColumn("promise_date", "Promised", SalesOrder.promise_date, SalesOrder.promise_date, fmt=fmt.date),
-    ListColumn("net", "Net", SalesOrder.total_net, SalesOrder.total_net, numeric=True, fmt=fmt.money),
-], lambda q: q.select_from(SalesOrder).join(Customer, Customer.id == SalesOrder.customer_id)
-   .outerjoin(_Salesperson, _Salesperson.c.id == SalesOrder.salesperson_id))
-
-
-def order_filters(*, search: str = "", statuses: Sequence[str] | None = None, customer_id: int | None = None,
-                  salesperson_id: int | None = None, date_from: dt.date | None = None,
-                  date_to: dt.date | None = None) -> list[ColumnElement[bool]]:
-    """WHERE conditions for ORDER_LIST. ``search`` matches a number by prefix (an index range,
-    "so-0005" or just digits "565" for SO-000565 / Q-000565) or a customer's code or name."""
-    where: list[ColumnElement[bool]] = []
-    text = (search or "").strip()
-    if text:
-        up = text.upper()
-        hi = up[:-1] + chr(ord(up[-1]) + 1)
-        alts = [and_(SalesOrder.number >= up, SalesOrder.number < hi)]
-        if text.isdigit() and len(text) <= 6:
-            alts.append(SalesOrder.number.in_([p + text.zfill(6) for p in PREFIXES.values()]))
-        t = _like(text.lower())
-        alts.append(SalesOrder.customer_id.in_(select(Customer.id).where(or_(
-            func.lower(Customer.code).like(f"{t}%", escape="\\"),
-            func.lower(Customer.name).like(f"%{t}%", escape="\\")))))
-        where.append(or_(*alts))
-    if statuses:
-        where.append(SalesOrder.status.in_([OrderStatus(st) for st in statuses]))
-    if customer_id is not None:
-        where.append(SalesOrder.customer_id == customer_id)
-    if salesperson_id is not None:
-        where.append(SalesOrder.salesperson_id == salesperson_id)
-    if date_from is not None:
-        where.append(SalesOrder.order_date >= date_from)
-    if date_to is not None:
-        where.append(SalesOrder.order_date <= date_to)
-    return where
