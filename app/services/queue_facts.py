@@ -22,7 +22,8 @@ import math
 import threading
 import time
 import weakref
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -133,10 +134,23 @@ def _chunks(ids: list[int]) -> list[list[int]]:
     return [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
 
 
-def context(s: Session, today: dt.date) -> dict[str, Any]:
+@dataclass
+class Context:
     """What every order's facts are computed against: products' stock flag, routings, bills of
     material, material stock, calendars. Kept by the cache between rebuilds (a change to any of
-    these tables rebuilds it)."""
+    these tables rebuilds it; a change to products only refreshes ``mts``)."""
+
+    mts: dict[int, bool]  # product -> made to stock
+    per_product: dict[int, dict[int, list[float]]]  # product -> work center -> [setup, run per unit]
+    op_detail: dict[int, list[tuple[int, int, float, float]]]  # product -> (operation, work center, setup, run)
+    bom: dict[int, list[tuple[float, int]]]  # product -> (quantity per unit, material)
+    mat: dict[int, tuple[str, float]]  # material -> (code, stock on hand)
+    daily: dict[int, float]  # work center -> working minutes per working day
+    wd: WorkingDays
+
+
+def context(s: Session, today: dt.date) -> Context:
+    """The :class:`Context` as the database stands."""
     mts = dict(s.execute(select(Product.id, Product.make_to_stock)).all())
     per_product: dict[int, dict[int, list[float]]] = {}  # product -> work center -> [setup, run per unit]
     op_detail: dict[int, list[tuple[int, int, float, float]]] = {}
@@ -156,12 +170,11 @@ def context(s: Session, today: dt.date) -> dict[str, Any]:
     daily = daily_minutes(s)
     wd = WorkingDays(s, today)
 
-    return {"mts": mts, "per_product": per_product, "op_detail": op_detail, "bom": bom, "mat": mat,
-            "daily": daily, "wd": wd}
+    return Context(mts, per_product, op_detail, bom, mat, daily, wd)
 
 
 def load_facts(s: Session, today: dt.date, order_ids: Collection[int] | None = None, *,
-               ctx: dict[str, Any] | None = None) -> dict[int, OrderFacts]:
+               ctx: Context | None = None) -> dict[int, OrderFacts]:
     """Facts of every listed order (queued or on hold), or only of ``order_ids`` (those of them
     still listed). Numbers are read as floats: scores are not money, and converting 30,000 line
     quantities to Decimal would cost more than the scoring."""
@@ -181,9 +194,14 @@ def load_facts(s: Session, today: dt.date, order_ids: Collection[int] | None = N
               .join(SalesOrderLine, SalesOrderLine.id == ScheduledOperation.order_line_id)
               .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
               .where(ScheduledOperation.done.is_(True), SalesOrder.status.in_(LISTED)))
+    # rows of many columns come back from SQLAlchemy untyped (Row[*tuple[Any, ...]], which mypy unpacks to
+    # object): say what they are
+    heads: list[tuple[Any, ...]]
+    lines: list[tuple[int, int, int, float, float]]
+    done: set[tuple[int, int]]
     if order_ids is None:
-        heads = s.execute(head_q).all()
-        lines = s.execute(line_q).all()
+        heads = list(s.execute(head_q).all())
+        lines = list(s.execute(line_q).all())
         done = {(a, b) for a, b in s.execute(done_q)}
     else:
         heads, lines, done = [], [], set()
@@ -193,9 +211,9 @@ def load_facts(s: Session, today: dt.date, order_ids: Collection[int] | None = N
             done |= {(a, b) for a, b in s.execute(done_q.where(SalesOrder.id.in_(chunk)))}
     if not heads:
         return {}
-    c = ctx if ctx is not None else context(s, today)
-    mts, per_product, op_detail, bom, mat = c["mts"], c["per_product"], c["op_detail"], c["bom"], c["mat"]
-    daily, wd = c["daily"], c["wd"]
+    cx = ctx if ctx is not None else context(s, today)
+    mts, per_product, op_detail, bom, mat = cx.mts, cx.per_product, cx.op_detail, cx.bom, cx.mat
+    daily, wd = cx.daily, cx.wd
     done_lines = {line_id for line_id, _op in done}
 
     work: dict[int, dict[int, float]] = {}
@@ -231,19 +249,20 @@ def load_facts(s: Session, today: dt.date, order_ids: Collection[int] | None = N
          net, cost, hold) in heads:
         status = getattr(status, "value", status)
         tier = getattr(tier, "value", tier)
-        per = work.get(oid)
-        if per:
-            minutes = sum(per.values())
-            work_days = sum(m / (daily.get(wc) or 480.0) for wc, m in per.items())
+        order_work = work.get(oid)
+        if order_work:
+            minutes = sum(order_work.values())
+            work_days = sum(m / (daily.get(wc) or 480.0) for wc, m in order_work.items())
         else:
             minutes = work_days = 0.0
+        to_promise: int | None = None
+        slack: float | None = None
+        v_slack = 0.0
         if promise is not None:
-            to_promise: int | None = wd.between(promise)
-            slack: float | None = to_promise - work_days  # type: ignore[operator]
-            v_slack = 1.0 if slack <= 0 else max(0.0, 1.0 - slack / SLACK_HORIZON)  # type: ignore[operator]
-        else:
-            to_promise, slack, v_slack = None, None, 0.0
-        if not per:
+            to_promise = wd.between(promise)
+            slack = to_promise - work_days
+            v_slack = 1.0 if slack <= 0 else max(0.0, 1.0 - slack / SLACK_HORIZON)
+        if not order_work:
             avail, v_avail = "stock", 1.0
         elif oid in short:
             avail, v_avail = "materials short", 0.0
@@ -256,7 +275,7 @@ def load_facts(s: Session, today: dt.date, order_ids: Collection[int] | None = N
         out[oid] = OrderFacts(oid, number, version, status, cid, cname, ccode, tier, bool(strategic), sp or "",
                               promise, Decimal(repr(net)).quantize(_CENT), margin, values,
                               None if slack is None else round(slack, 2), to_promise, work_days, minutes, avail,
-                              short.get(oid), age, hold, tuple(sorted(per.items())) if per else (),
+                              short.get(oid), age, hold, tuple(sorted(order_work.items())) if order_work else (),
                               log10(1 + max(net, 0.0)))
     return out
 
@@ -273,7 +292,7 @@ class FactsCache:
         self.mts: dict[int, bool] = {}
         self.full_builds = 0
         self.partial_updates = 0
-        self.ctx: dict[str, Any] | None = None
+        self.ctx: Context | None = None
         self.last: tuple[Any, Any] | None = None  # (key, ranked queue) for "nothing changed"
 
     def current(self, s: Session, today: dt.date) -> dict[int, OrderFacts]:
@@ -284,8 +303,9 @@ class FactsCache:
                 return self._rebuild(s, today, seq)
             if seq == self.seq:
                 return self.facts
-            feed = s.execute(select(ChangeFeed.seq, ChangeFeed.tables, ChangeFeed.entities)
-                             .where(ChangeFeed.seq > self.seq).order_by(ChangeFeed.seq).limit(201)).all()
+            feed: Sequence[tuple[int, list[str], dict[str, list[int]] | None]] = s.execute(
+                select(ChangeFeed.seq, ChangeFeed.tables, ChangeFeed.entities)
+                .where(ChangeFeed.seq > self.seq).order_by(ChangeFeed.seq).limit(201)).all()
             if len(feed) > 200 or not feed or feed[0][0] != self.seq + 1:
                 return self._rebuild(s, today, seq)
             orders: set[int] = set()
@@ -304,7 +324,7 @@ class FactsCache:
                     if mts != self.mts:
                         return self._rebuild(s, today, seq)
                     if self.ctx is not None:
-                        self.ctx["mts"] = mts
+                        self.ctx.mts = mts
             for chunk in _chunks(sorted(lines)):
                 orders.update(s.scalars(select(SalesOrderLine.order_id).where(SalesOrderLine.id.in_(chunk))))
             if orders:
