@@ -61,8 +61,8 @@ class AuditDialog(QDialog):
         self.db, self.actor = db, actor
         self.offset = 0
         self.total = 0
-        self.actions = Actions(self)
-        self.actions.busy_changed.connect(lambda _busy: self._show_buttons())
+        self.work = Actions(self)
+        self.work.busy_changed.connect(lambda _busy: self._show_buttons())
         self.chain_task: Task | None = None
         self.export_task: Task | None = None
         self.setObjectName("auditDialog")
@@ -139,10 +139,10 @@ class AuditDialog(QDialog):
 
     def settled(self) -> bool:
         """No search, export or chain check of this dialog is pending (tests wait for it)."""
-        return self.actions.settled() and all(t is None or t.done for t in (self.chain_task, self.export_task))
+        return self.work.settled() and all(t is None or t.done for t in (self.chain_task, self.export_task))
 
     def _show_buttons(self) -> None:
-        idle = self.actions.settled()
+        idle = self.work.settled()
         exporting = self.export_task is not None and not self.export_task.done
         last = min(self.offset + PAGE, self.total)
         self.apply_button.setEnabled(idle)
@@ -171,7 +171,7 @@ class AuditDialog(QDialog):
         """What the filter bar says; None (after the message) when the id is not a whole number."""
         text = self.entity_id.text().strip()
         if text and not text.isdigit():
-            self.actions.report(UserError("The id filter takes a whole number.",
+            self.work.report(UserError("The id filter takes a whole number.",
                                           hint="Clear it or type a record number."))
             return None
         return AuditFilter(
@@ -196,7 +196,7 @@ class AuditDialog(QDialog):
         if flt is None:
             return
         offset = self.offset
-        self.actions.run(lambda: audit.search(self.db, self.actor, flt, limit=PAGE, offset=offset),
+        self.work.run(lambda: audit.search(self.db, self.actor, flt, limit=PAGE, offset=offset),
                          done=self._show_page, write=False)
 
     def _show_page(self, found: tuple[list[AuditRow], int]) -> None:
@@ -237,9 +237,9 @@ class AuditDialog(QDialog):
             if isinstance(exc, Cancelled):
                 self.count.setText("Export cancelled")
             elif isinstance(exc, OSError):  # the chosen file: a plain message, through the one mapping
-                self.actions.report(UserError(f"The file {target} cannot be written: {exc.strerror}."))
+                self.work.report(UserError(f"The file {target} cannot be written: {exc.strerror}."))
             else:  # a known error gets its message, a bug the crash dialog
-                self.actions.report(exc)
+                self.work.report(exc)
 
         self.export_task = run_task(work, on_success=done, on_error=failed,
                                     on_progress=lambda f, _t: progress.setValue(int(f * 100)))

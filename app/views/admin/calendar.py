@@ -98,14 +98,14 @@ class FirmCalendarDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
-        self.actions = FormActions(self, self.error, fields={"day": self.day, "note": self.note})
-        self.actions.busy_changed.connect(self._hold)
+        self.work = FormActions(self, self.error, fields={"day": self.day, "note": self.note})
+        self.work.busy_changed.connect(self._hold)
         self.resize(760, 560)
         self.reload()
 
     def settled(self) -> bool:
         """No service call of this dialog is pending (tests wait for it)."""
-        return self.actions.settled()
+        return self.work.settled()
 
     def _hold(self, busy: bool) -> None:
         for b in (self.add_button, self.remove_button):
@@ -120,7 +120,7 @@ class FirmCalendarDialog(QDialog):
         day = dt.date(d.year(), d.month(), d.day())
         note, open_day = self.note.text(), self.open_day.isChecked()
         self.error.hide()
-        self.actions.run(lambda: svc.add_day(self.db, self.actor, day, note, open=open_day),
+        self.work.run(lambda: svc.add_day(self.db, self.actor, day, note, open=open_day),
                          done=lambda _added: self._added(day))
 
     def _added(self, day: dt.date) -> None:
@@ -143,7 +143,7 @@ class FirmCalendarDialog(QDialog):
                                "add it with 'Open on this public holiday'.")
             self.error.show()
             return
-        self.actions.run(lambda: svc.remove_day(self.db, self.actor, entry.day), done=self._removed)
+        self.work.run(lambda: svc.remove_day(self.db, self.actor, entry.day), done=self._removed)
 
     def _removed(self, _result: object) -> None:
         self.error.hide()

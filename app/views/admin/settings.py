@@ -109,18 +109,18 @@ class SettingsDialog(QDialog):
         self.button_box = buttons
         lay.addWidget(buttons)
         # a bad setting: its reason under the form, the cursor in its box (an address's or tiers' first)
-        self.actions = FormActions(self, self.error, fields={
+        self.work = FormActions(self, self.error, fields={
             key: next(iter(w.values())) if isinstance(w, dict) else w
             for key, w in self.fields.items() if not isinstance(w, dict) or w})
-        self.actions.busy_changed.connect(lambda busy: self.button_box.setEnabled(not busy))
+        self.work.busy_changed.connect(lambda busy: self.button_box.setEnabled(not busy))
         self.resize(760, 640)
 
     def settled(self) -> bool:
         """No save of this dialog is pending (tests wait for it)."""
-        return self.actions.settled()
+        return self.work.settled()
 
     def reject(self) -> None:
-        if self.actions.settled():  # not while a save runs
+        if self.work.settled():  # not while a save runs
             super().reject()
 
     def changed_values(self) -> dict[str, Any]:
@@ -149,7 +149,7 @@ class SettingsDialog(QDialog):
     def save(self) -> None:
         """Save off the GUI thread; the dialog closes once saved. Refused (a bad value, or someone
         saved first): said, and what was typed stays in the form."""
-        if not self.actions.settled():
+        if not self.work.settled():
             return
         values = self.changed_values()
         if not values:
@@ -164,7 +164,7 @@ class SettingsDialog(QDialog):
             return saved
 
         self.error.hide()
-        self.actions.run(call, done=self._saved)
+        self.work.run(call, done=self._saved)
 
     def _saved(self, current: svc.FirmSettings) -> None:
         self.current = current

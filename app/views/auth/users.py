@@ -96,32 +96,32 @@ class UserEditDialog(QDialog):
         self.make_call: Callable[[], Callable[[], Any]] | None = None
         self.on_conflict: Callable[[ConflictError], None] | None = None
         self.saved: UserInfo | None = None
-        self.actions = Actions(self, fields={"username": self.username, "full_name": self.full_name,
+        self.work = Actions(self, fields={"username": self.username, "full_name": self.full_name,
                                              "role": self.role, "password": self.password})
-        self.actions.busy_changed.connect(lambda busy: self.button_box.setEnabled(not busy))
+        self.work.busy_changed.connect(lambda busy: self.button_box.setEnabled(not busy))
 
     def settled(self) -> bool:
         """No save of this dialog is pending (tests wait for it)."""
-        return self.actions.settled()
+        return self.work.settled()
 
     def accept(self) -> None:
         """OK: save; the dialog closes in ``_saved``."""
         if self.make_call is None:
             super().accept()
-        elif self.actions.settled():
+        elif self.work.settled():
             self.submit()
 
     def submit(self) -> None:
         """Send what is typed now (queued behind a call that is finishing, e.g. after a conflict)."""
         assert self.make_call is not None
-        self.actions.run(self.make_call(), done=self._saved, conflict=self.on_conflict)
+        self.work.run(self.make_call(), done=self._saved, conflict=self.on_conflict)
 
     def _saved(self, user: UserInfo) -> None:
         self.saved = user
         super().accept()
 
     def reject(self) -> None:
-        if self.actions.settled():  # not while a save runs
+        if self.work.settled():  # not while a save runs
             super().reject()
 
     def close_unsaved(self) -> None:
@@ -173,8 +173,8 @@ class UsersDialog(QDialog):
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
         lay.addWidget(self.table)
         row = QHBoxLayout()
-        self.actions = Actions(self)
-        self.actions.busy_changed.connect(lambda _busy: self.update_buttons())
+        self.work = Actions(self)
+        self.work.busy_changed.connect(lambda _busy: self.update_buttons())
         self.add_button = QPushButton("&Add user…")
         self.add_button.clicked.connect(self.add_user)
         self.edit_button = QPushButton("&Edit…")
@@ -205,25 +205,25 @@ class UsersDialog(QDialog):
 
     def settled(self) -> bool:
         """No service call of this dialog is pending (tests wait for it)."""
-        return self.actions.settled()
+        return self.work.settled()
 
     def update_buttons(self) -> None:
         user = self.selected_user()
-        idle = self.actions.settled()
+        idle = self.work.settled()
         self.add_button.setEnabled(idle)
         self.edit_button.setEnabled(idle)
         self.unlock_button.setEnabled(idle and user is not None and (user.locked() or user.failed_sign_ins > 0))
 
     def unlock_selected(self) -> None:
         user = self.selected_user()
-        if user is None or not self.actions.settled():
+        if user is None or not self.work.settled():
             return
 
         def show(_result: object = None) -> None:  # refused or not, the list shows how things are now
             self.reload()
             self.select_user(user.id)
 
-        self.actions.run(lambda: auth.unlock_user(self.db, self.actor, user.username), done=show, failed=show)
+        self.work.run(lambda: auth.unlock_user(self.db, self.actor, user.username), done=show, failed=show)
 
     def keep_drafts(self, dlg: UserEditDialog, record_id: int | None) -> DraftKeeper:
         """What is typed survives a crash of this desk (never the password)."""

@@ -18,7 +18,9 @@ result; the helper does the rest —
 * a write that succeeded makes the desk look for changes at once (``LiveUpdates.poll``), so the
   other panels and tabs refresh through the change feed rather than by hand.
 
-Tests wait for ``settled()`` (``qtbot.waitUntil(form.actions.settled)``).
+A widget keeps its helper as ``self.work`` (not ``self.actions``: that name is ``QWidget.actions()``,
+the widget's QActions, which an attribute would hide). Tests wait for ``settled()``
+(``qtbot.waitUntil(form.work.settled)``).
 """
 
 from __future__ import annotations

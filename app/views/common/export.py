@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QTableV
 
 from app import clock
 from app.exchange.writing import typed_text, write_table
-from app.tasks import Cancelled, Task, run_task
+from app.tasks import Cancelled, Task, TaskState, run_task
 from app.views.common.lazy import LazyTableModel
 
 BLOCK = 2000
@@ -27,7 +27,8 @@ BLOCK = 2000
 def _snapshot(model: QAbstractItemModel) -> tuple[list[tuple[str, str]], list[list[Any]]]:
     """Header and displayed cells of a held model (GUI thread: models are not thread-safe)."""
     cols = model.columnCount()
-    heads = [str(model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) or "") for c in range(cols)]
+    heads = [str(model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) or "")
+             for c in range(cols)]
     rows: list[list[Any]] = []
     for r in range(model.rowCount()):
         rows.append([model.data(model.index(r, c), Qt.ItemDataRole.DisplayRole) for c in range(cols)])
@@ -99,12 +100,12 @@ def export_table(parent: QWidget, table: QTableView, title: str, target: Path | 
     if isinstance(model, LazyTableModel):
         columns, ids = _lazy_plan(model)
 
-        def work(state):  # type: ignore[no-untyped-def]
+        def work(state: TaskState) -> int:
             return write_table(target, title, columns, _lazy_rows(model, ids, state), state=state, total=len(ids))
     else:
         columns, rows = _snapshot(model)
 
-        def work(state):  # type: ignore[no-untyped-def]
+        def work(state: TaskState) -> int:
             return write_table(target, title, columns, rows, state=state, total=len(rows))
 
     def done(n: int) -> None:
@@ -120,10 +121,12 @@ def export_table(parent: QWidget, table: QTableView, title: str, target: Path | 
         else:
             raise exc
 
-    task = run_task(work, on_success=done, on_error=failed,
-                    on_progress=lambda f, text: (progress.setValue(int(f * 100)), progress.setLabelText(text)))
+    def progressed(fraction: float, text: str) -> None:
+        progress.setValue(int(fraction * 100))
+        progress.setLabelText(text)
+
+    task = run_task(work, on_success=done, on_error=failed, on_progress=progressed)
     progress.canceled.connect(task.cancel)
-    table.export_task = task  # type: ignore[attr-defined]
     return task
 
 

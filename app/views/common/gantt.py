@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsRectItem,
@@ -117,7 +117,9 @@ class GanttChart(QGraphicsView):
         self.days = 14
         self.rows: list[tuple[int, str]] = []
         self.bars: list[Bar] = []
-        self.items: dict[int, BarItem] = {}
+        # the bars by operation id (the schedule tab and its tests read ``gantt.items``); it hides
+        # QGraphicsView.items(), which nothing calls on this view
+        self.items: dict[int, BarItem] = {}  # type: ignore[assignment]
         self.labels: list[QGraphicsItem] = []
         self.header: list[QGraphicsItem] = []
         self.bar_font = QFont(self.font())
@@ -207,7 +209,7 @@ class GanttChart(QGraphicsView):
         super().scrollContentsBy(dx, dy)
         self._pin()
 
-    def wheelEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.zoom(1.25 if event.angleDelta().y() > 0 else 0.8)
             event.accept()

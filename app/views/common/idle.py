@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.desk import Desk
@@ -63,7 +64,7 @@ class LockDialog(QDialog):
         self.error.show()
         self.password.clear()
 
-    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # Esc must not unlock
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802  # Esc must not unlock
         if event.key() == 0x01000000:  # Qt.Key_Escape
             return
         super().keyPressEvent(event)
@@ -86,7 +87,10 @@ class IdleLock(QObject):
         self.timer.setInterval(1000 if self.limit >= 5 else 50)
         self.timer.timeout.connect(self.check)
         if self.limit > 0:
-            QApplication.instance().installEventFilter(self)
+            app = QApplication.instance()
+            if app is None:
+                raise RuntimeError("the idle lock watches the application's input: create the QApplication first")
+            app.installEventFilter(self)
             self.timer.start()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802

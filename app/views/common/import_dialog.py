@@ -4,8 +4,8 @@ columns the program did not recognise, then import — one transaction, or nothi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -28,7 +28,7 @@ from app.errors import Problem, UserError
 from app.exchange import api, importer
 from app.exchange.kinds import IMPORT_KINDS
 from app.services.permissions import allowed
-from app.tasks import Cancelled, run_task
+from app.tasks import Cancelled, Task, TaskState, run_task
 from app.views.common.messages import ERROR_COLOUR, error_label
 from app.views.common.table import Column, RowsTableModel
 
@@ -48,13 +48,13 @@ class ImportDialog(QDialog):
         self.setObjectName("importDialog")
         self.setWindowTitle("Import from Excel")
         self.plan: importer.Plan | None = None
-        self.task: Any = None
+        self.task: Task | None = None
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.kind = QComboBox()
         self.kind.setObjectName("importKind")
         for k in IMPORT_KINDS:
-            if allowed(actor.role, k.import_permission):  # type: ignore[arg-type]
+            if k.import_permission is not None and allowed(actor.role, k.import_permission):
                 self.kind.addItem(k.title, k.name)
                 self.kind.setItemData(self.kind.count() - 1, k.description, Qt.ItemDataRole.ToolTipRole)
         self.kind.currentIndexChanged.connect(lambda _i: self.reset())
@@ -198,7 +198,8 @@ class ImportDialog(QDialog):
             return None
         if target is None:
             name, _ = QFileDialog.getSaveFileName(self, "Save the workbook with the problems marked",
-                                                  str(importer.report_name(self.plan.source)), "Excel workbook (*.xlsx)")
+                                                  str(importer.report_name(self.plan.source)),
+                                                  "Excel workbook (*.xlsx)")
             if not name:
                 return None
             target = Path(name)
@@ -219,7 +220,8 @@ class ImportDialog(QDialog):
         self.summary.setText(f"Imported: {plan.created:,} new, {plan.updated:,} changed, "
                              f"{plan.unchanged:,} unchanged.")
 
-    def _start(self, fn: Any, done: Any, text: str) -> None:
+    def _start(self, fn: Callable[[TaskState], importer.Plan], done: Callable[[importer.Plan], None],
+               text: str) -> None:
         self.error.hide()
         progress = QProgressDialog(text, "Cancel", 0, 100, self)
         progress.setObjectName("importProgress")
@@ -228,7 +230,7 @@ class ImportDialog(QDialog):
         for b in (self.check_button, self.import_button):
             b.setEnabled(False)
 
-        def ok(result: Any) -> None:
+        def ok(result: importer.Plan) -> None:
             progress.close()
             self.check_button.setEnabled(True)
             done(result)
@@ -245,6 +247,9 @@ class ImportDialog(QDialog):
             else:
                 raise exc
 
-        self.task = run_task(fn, on_success=ok, on_error=failed,
-                             on_progress=lambda f, t: (progress.setValue(int(f * 100)), progress.setLabelText(t)))
-        progress.canceled.connect(self.task.cancel)
+        def progressed(fraction: float, text: str) -> None:
+            progress.setValue(int(fraction * 100))
+            progress.setLabelText(text)
+
+        task = self.task = run_task(fn, on_success=ok, on_error=failed, on_progress=progressed)
+        progress.canceled.connect(task.cancel)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.desk import Desk
 from app.services import presence
 from app.services.changes import Changes, changes_since
-from app.tasks import run_task
+from app.tasks import TaskState, run_task
 
 log = logging.getLogger(__name__)
 POLL_MS = 1000  # other desks' changes show within ~1–2 s
@@ -94,14 +94,15 @@ class LiveUpdates(QObject):
         if sid is None:
             return
 
-        def work(_state):  # type: ignore[no-untyped-def]
-            if not presence.heartbeat(self.db, sid, username=self.actor.username):  # our session row is gone (a restore): sign in again
+        def work(_state: TaskState) -> list[presence.DeskInfo]:
+            # our session row is gone (a restore): sign in again
+            if not presence.heartbeat(self.db, sid, username=self.actor.username):
                 self.session_id = presence.start_session(self.db, self.actor)
             return presence.active_desks(self.db)
 
         self.beat_task = run_task(work, on_success=self._desks, on_error=self._failed)
 
-    def _desks(self, desks: list) -> None:
+    def _desks(self, desks: list[presence.DeskInfo]) -> None:
         if desks != self.desks:
             self.desks = desks
             self.desks_changed.emit(desks)

@@ -113,6 +113,7 @@ class ShareTestDialog(QDialog):
     def _fit(self) -> None:
         """Grow to show everything as instructions and results appear (wrapped labels)."""
         lay = self.layout()
+        assert lay is not None  # made in __init__
         lay.activate()
         width = max(self.width(), self.minimumWidth())
         height = lay.heightForWidth(width) if lay.hasHeightForWidth() else lay.sizeHint().height()
@@ -142,7 +143,7 @@ class ShareTestDialog(QDialog):
         self.bar.setValue(0)
         self.bar.show()
         self.status.setText("Starting…")
-        path, timeout, name = self.db_path, self.timeout, self.desk_name
+        path, timeout, name = self.db_path, self.timeout, self.desk_name or ""  # "": the computer's name
         self.task = run_task(
             lambda state: workstation.run_share_test(path, timeout=timeout, progress=state.progress, name=name),
             on_success=self._done, on_error=self._failed, on_progress=self._progress)

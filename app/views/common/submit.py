@@ -15,7 +15,7 @@ from app.views.common.messages import error_label
 
 class SubmitDialog(QDialog):
     """A dialog whose OK (or Approve/Reject) button saves: ``attempt(fn)`` runs the service call
-    through ``self.actions``; success stores ``result_value`` and closes (accept), a known error
+    through ``self.work``; success stores ``result_value`` and closes (accept), a known error
     keeps the dialog open with the problem in its error line. Its buttons are held while the call
     runs."""
 
@@ -28,8 +28,8 @@ class SubmitDialog(QDialog):
         self.action_buttons: list[QPushButton] = []  # held while a call runs
         # a known error (bad input, not allowed, someone saved first) is said in the dialog's own
         # error line, the dialog staying open with what was typed; bugs get the crash dialog
-        self.actions = Actions(self, show_error=self._say)
-        self.actions.busy_changed.connect(self._hold)
+        self.work = Actions(self, show_error=self._say)
+        self.work.busy_changed.connect(self._hold)
 
     def _say(self, exc: UserError) -> None:
         self.error.setText(str(exc))
@@ -37,13 +37,13 @@ class SubmitDialog(QDialog):
 
     def settled(self) -> bool:
         """No call of this dialog is pending (tests wait for it)."""
-        return self.actions.settled()
+        return self.work.settled()
 
     def attempt(self, fn: Callable[[], Any]) -> None:
         """Run ``fn`` off the GUI thread: read what was typed before, never inside ``fn``."""
-        if not self.actions.settled():
+        if not self.work.settled():
             return  # one save at a time (the buttons are held anyway)
-        self.actions.run(fn, done=self._succeeded)
+        self.work.run(fn, done=self._succeeded)
 
     def _succeeded(self, value: Any) -> None:
         self.result_value = value
@@ -51,7 +51,7 @@ class SubmitDialog(QDialog):
         self.accept()
 
     def reject(self) -> None:
-        if self.actions.settled():  # not while a save runs: its result would be lost on the tab
+        if self.work.settled():  # not while a save runs: its result would be lost on the tab
             super().reject()
 
     def _hold(self, busy: bool) -> None:

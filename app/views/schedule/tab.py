@@ -150,13 +150,13 @@ class ScheduleTab(QWidget):
         self.selected_op: int | None = None
         # every service call runs off the GUI thread; failures are mapped in one place (the chart's
         # drags by their own Actions, which say a refused drop in the message line)
-        self.actions = Actions(self)
+        self.work = Actions(self)
         # a refused drop (not a working time, a broken rule, someone moved it first) is said in the
         # message line and the bar snaps back, not in a message box for every bad drop
         self.move_actions = Actions(self.gantt, show_error=lambda exc: self.message.setText(str(exc)))
         self.improve_task: Task | None = None
         self._improving = False
-        for actions in (self.actions, self.move_actions):
+        for actions in (self.work, self.move_actions):
             actions.busy_changed.connect(lambda _busy: self._hold_buttons())
         self.reload()
 
@@ -204,12 +204,12 @@ class ScheduleTab(QWidget):
 
     def settled(self) -> bool:
         """Nothing pending: no service call running or queued, no improve run (tests wait for it)."""
-        return self.actions.settled() and self.move_actions.settled() and not self._improving
+        return self.work.settled() and self.move_actions.settled() and not self._improving
 
     def _hold_buttons(self) -> None:
         """The action buttons (and dragging on the chart) wait while a call runs; Improve also while
         an improve run is under way."""
-        idle = self.actions.settled() and self.move_actions.settled()
+        idle = self.work.settled() and self.move_actions.settled()
         for b in (self.compute_button, self.lock_button, self.finish_button, self.publish_button, self.print_button):
             b.setEnabled(idle)
         self.improve_button.setEnabled(idle and not self._improving)
@@ -222,7 +222,7 @@ class ScheduleTab(QWidget):
             self.show_plan()
             self.message.setText(f"Planned by the dispatching rules ({plan.method}).")
 
-        self.actions.run(lambda: scheduling.compute(self.db, self.actor), done=done)
+        self.work.run(lambda: scheduling.compute(self.db, self.actor), done=done)
 
     def improve(self, *, on_done: Any = None) -> None:
         """CP-SAT in a background process, seeded with the rules' plan; progress and cancel."""
@@ -261,7 +261,7 @@ class ScheduleTab(QWidget):
                     on_done(sol)
 
             # the save goes through the one door (queued first, so settled() stays false until it is in)
-            self.actions.run(lambda: scheduling.save_solution(self.db, self.actor, built, sol, f"cp-sat {seconds}s"),
+            self.work.run(lambda: scheduling.save_solution(self.db, self.actor, built, sol, f"cp-sat {seconds}s"),
                              done=saved)
             self._improving = False
             self._hold_buttons()
@@ -273,7 +273,7 @@ class ScheduleTab(QWidget):
             if isinstance(exc, Cancelled):
                 self.message.setText("Improve cancelled; the plan is unchanged.")
             else:
-                self.actions.report(exc)  # a known refusal gets its message, a bug the crash dialog
+                self.work.report(exc)  # a known refusal gets its message, a bug the crash dialog
 
         def report(fraction: float, text: str) -> None:
             progress.setValue(int(fraction * 100))
@@ -327,7 +327,7 @@ class ScheduleTab(QWidget):
             self.reload()
             self.message.setText(f"{op.order_number} {op.name} {'unlocked' if op.locked else 'locked'}.")
 
-        self.actions.run(lambda: scheduling.set_locked(self.db, self.actor, op.id, op.version, not op.locked), done=done)
+        self.work.run(lambda: scheduling.set_locked(self.db, self.actor, op.id, op.version, not op.locked), done=done)
 
     def finish_selected(self) -> None:
         op = self._op(self.selected_op) if self.selected_op else None
@@ -339,7 +339,7 @@ class ScheduleTab(QWidget):
             self.reload()
             self.message.setText(f"{number}: production finished; shipping can pick it now.")
 
-        self.actions.run(lambda: scheduling.finish_production(self.db, self.actor, op.order_id), done=done)
+        self.work.run(lambda: scheduling.finish_production(self.db, self.actor, op.order_id), done=done)
 
     def publish(self) -> None:
         if self.plan is None:
@@ -351,7 +351,7 @@ class ScheduleTab(QWidget):
             self.message.setText(f"Version {version_id} published; {released} orders released to "
                                  "production for the coming week.")
 
-        self.actions.run(lambda: scheduling.publish(self.db, self.actor, version_id), done=done)
+        self.work.run(lambda: scheduling.publish(self.db, self.actor, version_id), done=done)
 
     def print_work_list(self, target: Path | None = None, *, on_done: Callable[[Path], None] | None = None) -> None:
         """The chosen person's operations on the chosen day, to PDF (or the print preview when no file
@@ -375,5 +375,5 @@ class ScheduleTab(QWidget):
             if on_done:
                 on_done(chosen)
 
-        self.actions.run(lambda: documents.work_list_html(self.db, self.actor, person, day), done=done, write=False)
+        self.work.run(lambda: documents.work_list_html(self.db, self.actor, person, day), done=done, write=False)
 

@@ -127,8 +127,8 @@ class ServiceTab(QWidget):
         self.pages.addTab(page, "Debriefs && feedback")
         # the tab's own service calls (the service report) run off the GUI thread, failures mapped in one
         # place; the job dialogs submit through their own SubmitDialog
-        self.actions = Actions(self)
-        self.actions.busy_changed.connect(self._hold_buttons)
+        self.work = Actions(self)
+        self.work.busy_changed.connect(self._hold_buttons)
         self.reload()
 
     # --- loading -----------------------------------------------------------------------------
@@ -158,7 +158,7 @@ class ServiceTab(QWidget):
 
     def settled(self) -> bool:
         """No service call of this tab running or queued (tests wait for it)."""
-        return self.actions.settled()
+        return self.work.settled()
 
     def _hold_buttons(self, busy: bool) -> None:
         """The action buttons wait while a call runs."""
@@ -255,5 +255,5 @@ class ServiceTab(QWidget):
             if on_done:
                 on_done(chosen)
 
-        self.actions.run(lambda: documents.kinds()["service-report"](self.db, self.actor, j.number), done=done,
+        self.work.run(lambda: documents.kinds()["service-report"](self.db, self.actor, j.number), done=done,
                          write=False)

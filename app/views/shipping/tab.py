@@ -88,8 +88,8 @@ class ShippingTab(QWidget):
         self.can_bill = allowed(role, "billing.edit")
         self.sees_billing = allowed(role, "billing.view")
         self.action_buttons: list[QPushButton] = []  # held while a call runs
-        self.actions = Actions(self)
-        self.actions.busy_changed.connect(self._hold)
+        self.work = Actions(self)
+        self.work.busy_changed.connect(self._hold)
         self.pick_list: shipping.PickListView | None = None  # the last one made here
         self.printed: Path | None = None  # the last PDF saved here
         lay = QVBoxLayout(self)
@@ -108,7 +108,7 @@ class ShippingTab(QWidget):
 
     def settled(self) -> bool:
         """No service call of this tab is pending (tests wait for it)."""
-        return self.actions.settled()
+        return self.work.settled()
 
     def _hold(self, busy: bool) -> None:
         for b in self.action_buttons:
@@ -335,7 +335,7 @@ class ShippingTab(QWidget):
             if then is not None:
                 then(out)
 
-        self.actions.run(fn, done=finished)
+        self.work.run(fn, done=finished)
 
     # --- pick and ship ------------------------------------------------------------------------------
     def create_pick_list(self) -> None:
@@ -508,7 +508,7 @@ class ShippingTab(QWidget):
             self.printed = path
             self.message.setText(f"{kind.replace('-', ' ').capitalize()} {ref} saved to {path}.")
 
-        self.actions.run(lambda: make(self.db, self.actor, ref), done=made, write=False)
+        self.work.run(lambda: make(self.db, self.actor, ref), done=made, write=False)
 
     def _print_ref(self, kind: str) -> str | None:
         if kind == "pick-list":
