@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -145,17 +147,17 @@ def build(s: Session, today: dt.date, *, weights: dict[int, float] | None = None
         staff.append(StaffRes(sid, frozenset(skills_of.get(sid, ())), tuple(wins), name))
 
     routing: dict[int, list[tuple[int, int, str, float, float, str, int]]] = {}
-    for rid, pid, wc, skill, setup, run, name, seq in s.execute(
+    for rid, pid, wc, skill, setup_min, run_min, name, seq in s.execute(
             select(RoutingOperation.id, RoutingOperation.product_id, RoutingOperation.work_center_id, Skill.code,
                    RoutingOperation.setup_minutes, RoutingOperation.run_minutes, RoutingOperation.name,
                    RoutingOperation.seq).join(Skill, Skill.id == RoutingOperation.skill_id)
             .order_by(RoutingOperation.product_id, RoutingOperation.seq)):
-        routing.setdefault(pid, []).append((rid, wc, skill, float(setup), float(run), name, seq))
+        routing.setdefault(pid, []).append((rid, wc, skill, float(setup_min), float(run_min), name, seq))
     latest = _latest_version_id(s)
     done: set[tuple[int, int]] = set()
     locked: dict[tuple[int, int], tuple[dt.datetime, int, int | None]] = {}
     if latest is not None:
-        for line_id, rid, is_done, is_locked, start, wc, sid in s.execute(
+        for line_id, rid, is_done, is_locked, l_start, l_wc, l_sid in s.execute(
                 select(ScheduledOperation.order_line_id, ScheduledOperation.routing_operation_id,
                        ScheduledOperation.done, ScheduledOperation.locked, ScheduledOperation.start_at,
                        ScheduledOperation.work_center_id, ScheduledOperation.staff_id)
@@ -164,8 +166,11 @@ def build(s: Session, today: dt.date, *, weights: dict[int, float] | None = None
             if is_done:
                 done.add((line_id, rid))
             elif is_locked and locks:
-                locked[(line_id, rid)] = (start, wc, sid)
-    rows = s.execute(
+                locked[(line_id, rid)] = (l_start, l_wc, l_sid)
+    # line, order, product, quantity, shipped, reserved, line's promise, order's promise, number, customer, sku,
+    # made to stock (cast: SQLAlchemy types only the first ten columns of a select)
+    rows = cast("Sequence[tuple[int, int, int, Decimal, Decimal, Decimal, dt.date | None, dt.date | None, str, str, "
+                "str, bool]]", s.execute(
         select(SalesOrderLine.id, SalesOrderLine.order_id, SalesOrderLine.product_id, SalesOrderLine.quantity,
                SalesOrderLine.qty_shipped, SalesOrderLine.qty_reserved, SalesOrderLine.promise_date,
                SalesOrder.promise_date, SalesOrder.number, Customer.name, Product.sku, Product.make_to_stock)
@@ -173,14 +178,15 @@ def build(s: Session, today: dt.date, *, weights: dict[int, float] | None = None
         .join(Customer, Customer.id == SalesOrder.customer_id)
         .join(Product, Product.id == SalesOrderLine.product_id)
         .where(SalesOrder.status.in_(SCHEDULED_STATUSES))
-        .order_by(SalesOrder.promise_date, SalesOrderLine.id)).all()
+        .order_by(SalesOrder.promise_date, SalesOrderLine.id)).all())
     weights = weights or {}
     top = max(weights.values(), default=1.0)
     jobs: list[Job] = []
     refs: dict[tuple[int, int], OpRef] = {}
     built = Built(Problem((), machines, tuple(staff), days * 1440), origin, refs,
                   {wid: name for wid, _c, name in wcs}, {wid: code for wid, code, _n in wcs},
-                  {st.id: st.name for st in staff}, {st.id: st.skills for st in staff})
+                  {sid: name for sid, name, *_shift in staff_rows},
+                  {sid: frozenset(skills_of.get(sid, ())) for sid, *_rest in staff_rows})
     for line_id, oid, pid, qty, shipped, reserved, l_promise, o_promise, number, customer, sku, mts in rows:
         left = qty - shipped - (reserved if mts else Decimal(0))
         if left <= 0 or pid not in routing:
@@ -199,8 +205,8 @@ def build(s: Session, today: dt.date, *, weights: dict[int, float] | None = None
                 continue
             lock = None
             if (line_id, rid) in locked:
-                start, lwc, lsid = locked[(line_id, rid)]
-                lock = Lock(built.minute(start), lwc, lsid)
+                l_start, lwc, lsid = locked[(line_id, rid)]
+                lock = Lock(built.minute(l_start), lwc, lsid)
             k = len(ops)
             ops.append(Operation(lock.machine if lock else wc, max(1, math.ceil(setup + run * float(left))), skill,
                                  lock, f"{number} {sku} {name}"))

@@ -38,7 +38,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.enums import OrderStatus, Stage
-from app.scheduling.model import Assignment, Lock, Operation, Solution
+from app.scheduling.model import Assignment, Id, Lock, Operation, Solution
 from app.services.orders import AWAITING_APPROVAL
 from app.services.permissions import require
 
@@ -153,14 +153,14 @@ def compute(db: Database, actor: Actor, *,
         return _save(uow, built, sol, method or f"rule:{sol.method}")
 
     vid = db.write(actor, run)
-    return view(db, actor, vid)
+    return _saved_view(db, actor, vid)
 
 
 def save_solution(db: Database, actor: Actor, built: Built, sol: Solution, method: str) -> ScheduleView:
     """Save a plan computed elsewhere (the improve step in its background process)."""
     require(actor, "schedule.edit")
     vid = db.write(actor, lambda uow: _save(uow, built, sol, method))
-    return view(db, actor, vid)
+    return _saved_view(db, actor, vid)
 
 
 def problem_for(db: Database, actor: Actor) -> Built:
@@ -233,6 +233,16 @@ def view(db: Database, actor: Actor, version_id: int | None = None) -> ScheduleV
                             late)
 
 
+def _saved_view(db: Database, actor: Actor, version_id: int) -> ScheduleView:
+    """The version just saved, shown. It can only be missing if other desks saved so many plans in between
+    that it was cleared away as an old draft (``KEEP_VERSIONS``)."""
+    sv = view(db, actor, version_id)
+    if sv is None:
+        raise UserError("The schedule just saved has already been replaced by newer ones.",
+                        hint="Reload the schedule to see the current plan.")
+    return sv
+
+
 # --- moves, locks, publishing -----------------------------------------------------------------
 def _alternatives(codes: dict[int, str], wc: int) -> set[int]:
     """Work centers that can stand in for ``wc``: the same code without its number (WELD1, WELD2)."""
@@ -270,7 +280,7 @@ def move(db: Database, actor: Actor, op_id: int, op_version: int, start: dt.date
         job = built.problem.job(key[0])
         o = job.operations[key[1]]
         who = staff_id if staff_id is not None else _free_person(s, built, op, o, minute)
-        locks = {key: Lock(minute, wc, who)}
+        locks: dict[tuple[Id, int], Lock | None] = {key: Lock(minute, wc, who)}
         sol = _solve_fast(Built(built.problem.with_locks(locks), built.origin, built.refs, built.machine_names,
                                 built.machine_codes, built.staff_names, built.staff_skills))
         bad = [u for u in sol.unscheduled if (u.job, u.op) == key] or \
@@ -284,21 +294,22 @@ def move(db: Database, actor: Actor, op_id: int, op_version: int, start: dt.date
         order = uow.get(SalesOrder, ref.order_id)
         uow.add(TimelineEvent(customer_id=order.customer_id, order_id=order.id, stage=Stage.SCHEDULE, kind="scheduled",
                               summary=f"{ref.name} for {order.number} moved to "
-                                      f"{start.astimezone(clock.zone()):%a %d %b %H:%M} on {built.machine_names.get(wc)} and locked",
+                                      f"{start.astimezone(clock.zone()):%a %d %b %H:%M} on "
+                                      f"{built.machine_names.get(wc)} and locked",
                               user=actor.username, ref_table="schedule_version", ref_id=vid))
         return vid
 
     vid = db.write(actor, run)
-    return view(db, actor, vid)  # type: ignore[return-value]
+    return _saved_view(db, actor, vid)
 
 
-def _free_person(s: Session, built: Built, op: ScheduledOperation, o: Operation, minute: int) -> int | None:
+def _free_person(s: Session, built: Built, op: ScheduledOperation, o: Operation, minute: int) -> Id | None:
     """The person for a moved operation: whoever had it if they are on shift then, else the first
     person with the skill whose shift covers it and who is not busy then in the current plan."""
     if o.skill is None:
         return None
     end = minute + o.duration
-    busy: dict[int, list[tuple[int, int]]] = {}
+    busy: dict[Id, list[tuple[int, int]]] = {}
     for sid, a, b, oid in s.execute(select(ScheduledOperation.staff_id, ScheduledOperation.start_at,
                                            ScheduledOperation.end_at, ScheduledOperation.id)
                                     .where(ScheduledOperation.schedule_version_id == op.schedule_version_id)):
