@@ -119,7 +119,8 @@ class ClaimView:
     def days_receipt_to_refund(self) -> int | None:
         if self.received_at is None or self.refund_paid_at is None:
             return None
-        return (self.refund_paid_at.astimezone(clock.zone()).date() - self.received_at.astimezone(clock.zone()).date()).days
+        zone = clock.zone()
+        return (self.refund_paid_at.astimezone(zone).date() - self.received_at.astimezone(zone).date()).days
 
 
 def _event(uow: UnitOfWork, rma: ReturnAuthorization, kind: str, summary: str, order_id: int | None = None) -> None:
@@ -128,7 +129,7 @@ def _event(uow: UnitOfWork, rma: ReturnAuthorization, kind: str, summary: str, o
 
 
 def _orders_of(s: Session, rma: ReturnAuthorization) -> list[int]:
-    ids = {s.get(SalesOrderLine, ln.order_line_id).order_id for ln in rma.lines}
+    ids = {s.get_one(SalesOrderLine, ln.order_line_id).order_id for ln in rma.lines}
     return sorted(ids)
 
 
@@ -205,7 +206,7 @@ def open_claim(db: Database, actor: Actor, customer_id: int, lines: Sequence[tup
             if ol is None or order is None or order.customer_id != cust.id:
                 errs.append(Problem(f"this line is not on an order of {cust.name}", field=where))
                 continue
-            sku = s.get(Product, ol.product_id).sku
+            sku = s.get_one(Product, ol.product_id).sku
             where = f"{order.number} {sku}"
             try:
                 q = parse_quantity(raw, where)
@@ -230,7 +231,7 @@ def open_claim(db: Database, actor: Actor, customer_id: int, lines: Sequence[tup
             raise ValidationError(errs)
         uow.flush()
         for oid in _orders_of(s, rma):
-            order = s.get(SalesOrder, oid)
+            order = s.get_one(SalesOrder, oid)
             _event(uow, rma, "return_opened", f"Claim {rma.number} opened ({channel}) on {order.number}: "
                    f"{complaint.strip()}", oid)
         return rma.id
@@ -268,13 +269,14 @@ def decide_claim(db: Database, actor: Actor, rma_id: int, version: int, approve:
             for oid in orders:
                 _event(uow, rma, "return_rejected", f"Claim {rma.number} rejected: {reason.strip()}", oid)
             return rma.id
+        assert method is not None, "an approval has its return method (checked before the write)"
         rma.status, rma.return_method = RmaStatus.APPROVED, method
         rma.pickup_details = pickup_details.strip() or None
         for oid in orders:
             _event(uow, rma, "return_approved", f"Claim {rma.number} approved: "
                    + {ReturnMethod.CARRIER_PICKUP: "the carrier collects the goods",
                       ReturnMethod.LABEL: "the customer sends the goods back with our label",
-                      ReturnMethod.NO_RETURN: "refund without return"}[method], oid)  # type: ignore[index]
+                      ReturnMethod.NO_RETURN: "refund without return"}[method], oid)
         if method is ReturnMethod.NO_RETURN:
             for ln in rma.lines:
                 ln.disposition = Disposition.SCRAP
@@ -341,18 +343,18 @@ def inspect(db: Database, actor: Actor, rma_id: int, version: int,
                 disp = Disposition(got[0]) if got else None
             except ValueError:
                 disp = None
-            if disp is None:
-                sku = s.get(Product, s.get(SalesOrderLine, ln.order_line_id).product_id).sku
+            if got is None or disp is None:
+                sku = s.get_one(Product, s.get_one(SalesOrderLine, ln.order_line_id).product_id).sku
                 errs.append(Problem("choose restock, repair, scrap or replace", field=f"{sku} disposition"))
                 continue
-            ln.disposition, ln.condition = disp, (got[1] or "").strip() or None  # type: ignore[index]
+            ln.disposition, ln.condition = disp, (got[1] or "").strip() or None
         if errs:
             raise ValidationError(errs)
         rma.status = RmaStatus.INSPECTED
         for ln in rma.lines:
-            ol = s.get(SalesOrderLine, ln.order_line_id)
-            order = s.get(SalesOrder, ol.order_id)
-            p = s.get(Product, ol.product_id)
+            ol = s.get_one(SalesOrderLine, ln.order_line_id)
+            order = s.get_one(SalesOrder, ol.order_id)
+            p = s.get_one(Product, ol.product_id)
             if ln.disposition is Disposition.RESTOCK:
                 p.stock_on_hand += ln.quantity
                 uow.add(StockMovement(product_id=p.id, at=utcnow(), quantity=ln.quantity, reason="restock",
@@ -430,11 +432,11 @@ def _queue_refund(uow: UnitOfWork, rma: ReturnAuthorization, clock_from: dt.date
         tax = sum((t for _l, _n, t in items), ZERO)
         _credit(uow, inv, net, tax, f"Return {rma.number}: {rma.complaint}", rma.id, refund_from=clock_from)
     for ln in unbilled:  # shipped but not invoiced yet: those units are never billed
-        ol = s.get(SalesOrderLine, ln.order_line_id)
+        ol = s.get_one(SalesOrderLine, ln.order_line_id)
         waived = min(ln.quantity, ol.qty_shipped - ol.qty_invoiced)
         if waived > 0:
             ol.qty_invoiced += waived
-            p = s.get(Product, ol.product_id)
+            p = s.get_one(Product, ol.product_id)
             _event(uow, rma, "return_not_billed", f"{rma.number}: {fmt.quantity(waived)} × {p.sku} returned before "
                    "it was invoiced; it will not be billed", ol.order_id)
     uow.flush()
@@ -453,7 +455,7 @@ def claim(db: Database, actor: Actor, rma_id: int) -> ClaimView:
 
 
 def _claim_view(s: Session, rma: ReturnAuthorization) -> ClaimView:
-    cust = s.get(Customer, rma.customer_id).name
+    cust = s.get_one(Customer, rma.customer_id).name
     rows = s.execute(select(ReturnLine, SalesOrder.number, Product.sku)
                      .join(SalesOrderLine, SalesOrderLine.id == ReturnLine.order_line_id)
                      .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
