@@ -72,9 +72,10 @@ class Orders(Kind):
             select(C.c.id, C.c.code, C.c.salesperson_id, C.c.tier, C.c.active))}
         existing: dict[str, dict[str, Any]] = {}
         imported: dict[str, dict[str, Any]] = {}  # by the number in the sheet they came from
-        for oid, number, status, cid, odate, rdate, ref, net, iref in s.execute(select(
+        found: Any = s.execute(select(  # every order: 1,000,000 rows are read as plain tuples
                 O.c.id, O.c.number, O.c.status, O.c.customer_id, O.c.order_date, O.c.requested_date,
-                O.c.customer_reference, O.c.total_net, O.c.import_ref)):
+                O.c.customer_reference, O.c.total_net, O.c.import_ref))
+        for oid, number, status, cid, odate, rdate, ref, net, iref in found:
             existing[number] = {"id": oid, "number": number, "status": getattr(status, "value", status),
                                 "customer_id": cid, "order_date": odate, "requested_date": rdate,
                                 "customer_reference": ref, "total_net": net}
@@ -89,13 +90,12 @@ class Orders(Kind):
         customers, products = lk["customers"], lk["products"]
         problems = d.problems
         o: dict[str, Any] | None = None
-        if not isinstance(rows, Rows):
-            rows = Rows.of(rows)
+        table = rows if isinstance(rows, Rows) else Rows.of(rows)
         top = QTY_LIMIT
         # 100,000 rows a few seconds after the read: kept tight, straight from the columns
-        for (number, cust, odate, rdate, ref, sku, qty, price, disc), rn in zip(zip(*(rows.column(name) for name in (
+        for (number, cust, odate, rdate, ref, sku, qty, price, disc), rn in zip(zip(*(table.column(name) for name in (
                 "number", "customer", "order_date", "requested_date", "customer_reference", "sku", "quantity",
-                "unit_price", "discount"))), rows.numbers):
+                "unit_price", "discount"))), table.numbers):
             prod = products.get(sku)
             if o is None or o["number"] != number:  # rows of one order usually follow each other
                 o = orders.get(number)
@@ -191,12 +191,13 @@ class Orders(Kind):
         free = {p["id"]: max(ZERO, p["stock_on_hand"] - p["stock_reserved"]) for p in products.values()}
         reserved_delta: dict[int, Decimal] = {}
         if changed:  # release the old lines' reservations, then replace the lines
-            ids = [o["id"] for o in changed]
-            for pid, q in s.execute(select(L.c.product_id, func.sum(L.c.qty_reserved)).where(L.c.order_id.in_(ids))
-                                    .group_by(L.c.product_id)):
+            changed_ids = [o["id"] for o in changed]
+            held: Any = s.execute(select(L.c.product_id, func.sum(L.c.qty_reserved))
+                                  .where(L.c.order_id.in_(changed_ids)).group_by(L.c.product_id))
+            for pid, q in held:
                 reserved_delta[pid] = reserved_delta.get(pid, ZERO) - Decimal(q)
                 free[pid] = free.get(pid, ZERO) + Decimal(q)
-            s.execute(L.delete().where(L.c.order_id.in_(ids)))
+            s.execute(L.delete().where(L.c.order_id.in_(changed_ids)))
         # the new orders' numbers: a block of the order series, in the sheet's order
         new_numbers = numbers.next_numbers(s, "order", len(new))
         # on SQLite this transaction holds the database's write lock, so the new headers take the
@@ -289,8 +290,8 @@ class Orders(Kind):
             # the new headers' ids in one query: rows above the highest id before the insert, kept
             # by number (another desk's order may have taken an id in between)
             wanted_numbers = set(new_numbers)
-            ids.update((number, oid) for oid, number in s.execute(select(O.c.id, O.c.number).where(O.c.id > before))
-                       if number in wanted_numbers)
+            above: Any = s.execute(select(O.c.id, O.c.number).where(O.c.id > before))
+            ids.update((number, oid) for oid, number in above if number in wanted_numbers)
             all_lines = [ln if ln[0] is not None else (ids[number], *ln[1:])
                          for ln, number in zip(all_lines, (o.get("new_number") or o["db_number"]
                                                            for o in sequence for _ in o["lines"]), strict=True)]
@@ -305,7 +306,7 @@ class Orders(Kind):
         BulkInsert(conn, TimelineEvent.__table__, EVENT_LAYOUT, {
             "id": None, "at": now, "stage": Stage.ORDERS.value, "user": user, "ref_table": "sales_order"}).execute(
             [(cid, ids[number], kind, summary, ids[number]) for cid, number, kind, summary in events])
-        moved = [{"_id": pid, "delta": dq} for pid, dq in reserved_delta.items() if dq]
+        moved: list[dict[str, Any]] = [{"_id": pid, "delta": dq} for pid, dq in reserved_delta.items() if dq]
         if moved:
             s.connection().execute(update(P).where(P.c.id == bindparam("_id")).values(
                 stock_reserved=P.c.stock_reserved + bindparam("delta"), version=P.c.version + 1, updated_at=now,
@@ -354,8 +355,9 @@ def _orders_being_picked(s: Session, order_ids: list[int]) -> set[int]:
 def _stored_lines(s: Session, order_ids: list[int]) -> dict[int, list[tuple[int, Decimal, Decimal]]]:
     out: dict[int, list[tuple[int, Decimal, Decimal]]] = {}
     for i in range(0, len(order_ids), 500):  # the existing orders' lines in a few bulk queries
-        for oid, pid, q, p in s.execute(select(L.c.order_id, L.c.product_id, L.c.quantity, L.c.unit_price)
-                                        .where(L.c.order_id.in_(order_ids[i:i + 500]))):
+        stored: Any = s.execute(select(L.c.order_id, L.c.product_id, L.c.quantity, L.c.unit_price)
+                                .where(L.c.order_id.in_(order_ids[i:i + 500])))
+        for oid, pid, q, p in stored:
             out.setdefault(oid, []).append((pid, Decimal(q), Decimal(p)))
     return out
 
