@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -29,13 +30,27 @@ from app.desk import Desk
 from app.errors import UserError
 from app.services import audit
 from app.services.audit import AuditFilter, AuditRow
-from app.tasks import Cancelled, Task, run_task
+from app.tasks import Cancelled, Task, TaskState, run_task
 from app.views.common.action import Actions
 from app.views.common.export import enable_export
 from app.views.common.table import Column, RowsTableModel
 
 PAGE = 500
 ANY = "(any)"
+
+
+class ChainVerdict(Protocol):
+    """What the view reads of ``audit.chain_verdict``'s answer (the database layer's ``Verdict``,
+    which a view does not import)."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    def summary(self) -> str: ...
+
+
+def _day(date: QDate) -> dt.date:
+    return dt.date(date.year(), date.month(), date.day())
 
 
 class AuditTableModel(RowsTableModel[AuditRow]):
@@ -157,7 +172,7 @@ class AuditDialog(QDialog):
         self.chain_task = run_task(lambda state: audit.chain_verdict(self.db, self.actor, progress=state.progress),
                                    on_success=self._show_verdict, on_error=self._verdict_failed)
 
-    def _show_verdict(self, verdict) -> None:  # type: ignore[no-untyped-def]
+    def _show_verdict(self, verdict: ChainVerdict) -> None:
         self.verdict_ok = verdict.ok
         self.verdict.setText(verdict.summary())
         self.verdict.setStyleSheet("" if verdict.ok else "color: #b00020; font-weight: bold;")
@@ -172,14 +187,14 @@ class AuditDialog(QDialog):
         text = self.entity_id.text().strip()
         if text and not text.isdigit():
             self.work.report(UserError("The id filter takes a whole number.",
-                                          hint="Clear it or type a record number."))
+                                       hint="Clear it or type a record number."))
             return None
         return AuditFilter(
             username=None if self.user.currentText() == ANY else self.user.currentText(),
             entity=None if self.entity.currentText() == ANY else self.entity.currentText(),
             entity_id=int(text) if text else None,
-            since=self.since.date().toPython() if self.use_dates.isChecked() else None,
-            until=self.until.date().toPython() if self.use_dates.isChecked() else None,
+            since=_day(self.since.date()) if self.use_dates.isChecked() else None,
+            until=_day(self.until.date()) if self.use_dates.isChecked() else None,
         )
 
     def apply(self) -> None:
@@ -197,7 +212,7 @@ class AuditDialog(QDialog):
             return
         offset = self.offset
         self.work.run(lambda: audit.search(self.db, self.actor, flt, limit=PAGE, offset=offset),
-                         done=self._show_page, write=False)
+                      done=self._show_page, write=False)
 
     def _show_page(self, found: tuple[list[AuditRow], int]) -> None:
         rows, self.total = found
@@ -223,7 +238,7 @@ class AuditDialog(QDialog):
         progress.setMinimumDuration(500)
         self.export_button.setEnabled(False)
 
-        def work(state):  # type: ignore[no-untyped-def]
+        def work(state: TaskState) -> int:
             return audit.export_xlsx(self.db, self.actor, flt, target, progress=state.progress)
 
         def done(n: int) -> None:

@@ -121,7 +121,7 @@ class FirmCalendarDialog(QDialog):
         note, open_day = self.note.text(), self.open_day.isChecked()
         self.error.hide()
         self.work.run(lambda: svc.add_day(self.db, self.actor, day, note, open=open_day),
-                         done=lambda _added: self._added(day))
+                      done=lambda _added: self._added(day))
 
     def _added(self, day: dt.date) -> None:
         self.note.clear()

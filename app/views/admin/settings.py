@@ -3,7 +3,7 @@ declared once in app/services/settings.py; a field the role may not change is re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.desk import Desk
-from app.errors import ConflictError, UserError, ValidationError
+from app.errors import UserError, ValidationError
 from app.services import settings as svc
 from app.services.permissions import allowed
 from app.views.common.action import Actions
@@ -60,13 +60,14 @@ class SettingsDialog(QDialog):
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Firm settings")
         self.current = svc.get_settings(db)
-        self.fields: dict[str, Any] = {}  # key -> QLineEdit, or {subkey: QLineEdit} for mappings
+        self.fields: dict[str, QLineEdit | dict[str, QLineEdit]] = {}  # key -> its box, or {subkey: box} for mappings
         lay = QVBoxLayout(self)
         area = QScrollArea()
         area.setWidgetResizable(True)
         inner = QWidget()
         inner_lay = QVBoxLayout(inner)
-        for title, perm in (("Pricing and hints (management)", svc.PRICING), ("The firm (printed on documents)", svc.FIRM)):
+        for title, perm in (("Pricing and hints (management)", svc.PRICING),
+                            ("The firm (printed on documents)", svc.FIRM)):
             box = QGroupBox(title)
             form = QFormLayout(box)
             for key, spec in svc.SPECS.items():
@@ -77,7 +78,7 @@ class SettingsDialog(QDialog):
                 label = spec.description + (" (%)" if key in PERCENT_KEYS else "")
                 if isinstance(value, Mapping):
                     row = QHBoxLayout()
-                    subs = {}
+                    subs: dict[str, QLineEdit] = {}
                     keys = list(value) or (["line1", "line2", "postcode", "city", "country"]
                                            if key == "firm_address" else ["bank", "sort_code", "account_number"])
                     for sub in keys:
@@ -123,8 +124,8 @@ class SettingsDialog(QDialog):
         if self.work.settled():  # not while a save runs
             super().reject()
 
-    def changed_values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+    def changed_values(self) -> dict[str, object]:
+        out: dict[str, object] = {}
         for key, widget in self.fields.items():
             spec = svc.SPECS[key]
             if not allowed(self.actor.role, spec.permission):
@@ -171,7 +172,7 @@ class SettingsDialog(QDialog):
         self.accept()
 
 
-def _percent(text: str) -> Any:
+def _percent(text: str) -> Decimal | str:
     """'18' (per cent, as typed in the form) -> Decimal('0.18'); anything else is passed on for
     the service to name the problem."""
     try:

@@ -175,7 +175,9 @@ class FirstAdminDialog(QDialog):
         lay.addWidget(buttons)
         self.full_name.setFocus()
 
-    def create(self) -> None:
+    # OK creates the account (tests call it too); the name hides QWidget.create() (the native window),
+    # which nothing calls on this dialog
+    def create(self) -> None:  # type: ignore[override]
         from app.services import auth
 
         if self.password.text() != self.repeat.text():

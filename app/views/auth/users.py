@@ -32,7 +32,7 @@ from app.services.auth import UserInfo
 from app.services.permissions import ROLES
 from app.views.common.action import Actions
 from app.views.common.drafts import DraftKeeper
-from app.views.common.conflict import FieldSpec, resolve_conflict
+from app.views.common.conflict import ConflictDialog, FieldSpec, resolve_conflict
 from app.views.common.table import Column, RowsTableModel
 
 
@@ -97,7 +97,7 @@ class UserEditDialog(QDialog):
         self.on_conflict: Callable[[ConflictError], None] | None = None
         self.saved: UserInfo | None = None
         self.work = Actions(self, fields={"username": self.username, "full_name": self.full_name,
-                                             "role": self.role, "password": self.password})
+                                          "role": self.role, "password": self.password})
         self.work.busy_changed.connect(lambda busy: self.button_box.setEnabled(not busy))
 
     def settled(self) -> bool:
@@ -237,7 +237,7 @@ class UsersDialog(QDialog):
         dlg.active.toggled.connect(keeper.touch)
         return keeper
 
-    def add_user(self, *, dialog: UserEditDialog | None = None, values: dict | None = None) -> None:
+    def add_user(self, *, dialog: UserEditDialog | None = None, values: dict[str, object] | None = None) -> None:
         dlg = dialog or UserEditDialog(None, self)
         if values:
             dlg.username.setText(str(values.get("username", "")))
@@ -259,7 +259,8 @@ class UsersDialog(QDialog):
                 return True
         return False
 
-    def edit_selected(self, *, conflict_hook=None, values: dict | None = None) -> None:  # type: ignore[no-untyped-def]
+    def edit_selected(self, *, conflict_hook: Callable[[ConflictDialog], None] | None = None,
+                      values: dict[str, object] | None = None) -> None:
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return
@@ -271,9 +272,10 @@ class UsersDialog(QDialog):
         self.keeper = self.keep_drafts(dlg, user.id)
 
         def make_call() -> Callable[[], UserInfo]:  # what is typed, read here on the GUI thread
-            mine, password, base = dlg.values(), dlg.password.text() or None, version
-            return lambda: auth.update_user(self.db, self.actor, user.id, version=base, full_name=mine["full_name"],
-                                            role=mine["role"], active=mine["active"], password=password)
+            full_name, role, active = dlg.full_name.text(), dlg.role.currentText(), dlg.active.isChecked()
+            password, base = dlg.password.text() or None, version
+            return lambda: auth.update_user(self.db, self.actor, user.id, version=base, full_name=full_name,
+                                            role=role, active=active, password=password)
 
         def conflict(exc: ConflictError) -> None:
             """Someone saved this user first: compare, then keep editing, save the chosen mix on top

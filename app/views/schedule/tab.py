@@ -262,7 +262,7 @@ class ScheduleTab(QWidget):
 
             # the save goes through the one door (queued first, so settled() stays false until it is in)
             self.work.run(lambda: scheduling.save_solution(self.db, self.actor, built, sol, f"cp-sat {seconds}s"),
-                             done=saved)
+                          done=saved)
             self._improving = False
             self._hold_buttons()
 

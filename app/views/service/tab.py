@@ -256,4 +256,4 @@ class ServiceTab(QWidget):
                 on_done(chosen)
 
         self.work.run(lambda: documents.kinds()["service-report"](self.db, self.actor, j.number), done=done,
-                         write=False)
+                      write=False)
