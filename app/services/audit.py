@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from app import clock
 from app.db.uow import Actor, Database
@@ -64,7 +65,10 @@ def import_rows(actor: Actor, source: str, touched: dict[str, list[int]], payloa
     return rows
 
 
-def _where(q, f: AuditFilter):  # type: ignore[no-untyped-def]
+_Ts = TypeVarTuple("_Ts")
+
+
+def _where(q: Select[*_Ts], f: AuditFilter) -> Select[*_Ts]:
     if f.username:
         q = q.where(AuditLog.username == f.username)
     if f.entity:
@@ -78,7 +82,8 @@ def _where(q, f: AuditFilter):  # type: ignore[no-untyped-def]
     return q
 
 
-def search(db: Database, actor: Actor, f: AuditFilter, *, limit: int = 500, offset: int = 0) -> tuple[list[AuditRow], int]:
+def search(db: Database, actor: Actor, f: AuditFilter, *, limit: int = 500,
+           offset: int = 0) -> tuple[list[AuditRow], int]:
     """Newest first; returns one page and the total count."""
     require(actor, "audit.view")
     with db.read() as s:
@@ -112,7 +117,8 @@ def choices(db: Database, actor: Actor) -> tuple[list[str], list[str]]:
     return users, ents
 
 
-def export_xlsx(db: Database, actor: Actor, f: AuditFilter, target: Path, *, progress=None) -> int:  # type: ignore[no-untyped-def]
+def export_xlsx(db: Database, actor: Actor, f: AuditFilter, target: Path, *,
+                progress: Callable[[float, str], object] | None = None) -> int:
     """Everything the filter matches, to an .xlsx file (write-only mode, streamed). Returns rows."""
     require(actor, "audit.view")
     from openpyxl import Workbook

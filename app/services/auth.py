@@ -188,7 +188,7 @@ def create_first_admin(db: Database, username: str, full_name: str, password: st
     if problems:
         raise ValidationError(problems)
 
-    def run(uow):  # type: ignore[no-untyped-def]
+    def run(uow: UnitOfWork) -> UserInfo:
         if uow.session.execute(select(func.count()).select_from(User)).scalar():
             raise UserError("An administrator already exists; sign in instead.")
         user = User(username=username.strip(), full_name=full_name.strip(), role=Role.ADMIN,
@@ -233,7 +233,7 @@ def sign_in(db: Database, username: str, password: str, *, workstation: str | No
         return Actor(username=user.username, role=user.role.value, full_name=user.full_name, user_id=user.id,
                      workstation=actor.workstation)
 
-    def run(uow):  # type: ignore[no-untyped-def]
+    def run(uow: UnitOfWork) -> Actor | SignInFailed:
         now = clock.utcnow()
         t = User.__table__.c
         # the row is locked (PostgreSQL; SQLite's write transaction holds the whole file) so that
@@ -284,6 +284,7 @@ def sign_in(db: Database, username: str, password: str, *, workstation: str | No
         _audit(uow, "sign_in_failed", uid, "failed_sign_ins", failures - 1, failures, username=name,
                feed="sign_in_event")
         if locked:
+            assert until is not None  # _next_wait: the lock always comes with its length
             _audit(uow, "sign_in_locked", uid, "locked_until", row.locked_until, until, username=name,
                    feed="sign_in_event")
             return SignInFailed(f"{WRONG} {throttle_message(name, until, locked=True)}", until=until,
@@ -301,7 +302,7 @@ def unlock_user(db: Database, actor: Actor, username: str) -> UserInfo:
     require(actor, "users.manage")
     name = username.strip()
 
-    def run(uow):  # type: ignore[no-untyped-def]
+    def run(uow: UnitOfWork) -> int:
         t = User.__table__.c
         row = uow.session.execute(select(t.id, t.failed_sign_ins, t.locked_until).where(t.username == name)
                                   .with_for_update()).first()
@@ -317,7 +318,10 @@ def unlock_user(db: Database, actor: Actor, username: str) -> UserInfo:
 
     user_id = db.write(actor, run)
     with db.read() as s:
-        return _info(s.get(User, user_id))  # type: ignore[arg-type]
+        user = s.get(User, user_id)
+        if user is None:
+            raise ValidationError(f"there is no user '{name}' any more", field="username")
+        return _info(user)
 
 
 def sign_in_hint(db: Database) -> str | None:
@@ -355,7 +359,7 @@ def create_user(db: Database, actor: Actor, username: str, full_name: str, role:
     if problems:
         raise ValidationError(problems)
 
-    def run(uow):  # type: ignore[no-untyped-def]
+    def run(uow: UnitOfWork) -> UserInfo:
         taken = uow.session.execute(select(User.id).where(User.username == username.strip())).first()
         if taken:
             raise ValidationError(f"the user name '{username.strip()}' is taken", field="username")
@@ -381,7 +385,7 @@ def update_user(db: Database, actor: Actor, user_id: int, *, version: int, full_
     if problems:
         raise ValidationError(problems)
 
-    def run(uow):  # type: ignore[no-untyped-def]
+    def run(uow: UnitOfWork) -> UserInfo:
         user = uow.get(User, user_id, expected_version=version)
         if full_name is not None:
             user.full_name = full_name.strip()
@@ -410,7 +414,7 @@ def change_own_password(db: Database, actor: Actor, old: str, new: str) -> None:
     if len(new) < MIN_PASSWORD:
         raise ValidationError(f"the password needs at least {MIN_PASSWORD} characters", field="password")
 
-    def run(uow):  # type: ignore[no-untyped-def]
+    def run(uow: UnitOfWork) -> None:
         user = uow.session.execute(select(User).where(User.username == actor.username)).scalar_one()
         if not verify_password(old, user.password_hash):
             raise ValidationError("the current password is not right", field="old_password")

@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 from app import clock
 from app import format as fmt
@@ -231,7 +234,8 @@ def set_quota(db: Database, actor: Actor, department: str, per_month: object, *,
 
 
 # --- requests ---------------------------------------------------------------------------------
-def request_expedite(db: Database, actor: Actor, order_id: int, requested_date: dt.date | None, reason: str) -> ExpediteView:
+def request_expedite(db: Database, actor: Actor, order_id: int, requested_date: dt.date | None,
+                     reason: str) -> ExpediteView:
     """Ask production to deliver an order earlier. Beyond the quota the request waits for management."""
     require(actor, "expedite.request")
     today = clock.today()
@@ -410,6 +414,17 @@ def requests(db: Database, actor: Actor, *, open_only: bool = False, order_id: i
         return [_view(s, e) for e in s.scalars(q)]
 
 
+# a row of requester_stats's query, spelt out: select() types its first ten columns only (the
+# counts are NULL for no rows, the coalesced sums never)
+_StatsRow = tuple[str, Role, int, int | None, int | None, int | None, int | None, int, int, Decimal, int | None]
+
+
+def _count_if(condition: SQLCoreOperations[bool]) -> ColumnElement[int | None]:
+    """SUM(CASE WHEN condition THEN 1 ELSE 0 END): how many rows of the group meet ``condition``
+    (NULL for no rows at all)."""
+    return func.sum(case((condition, 1), else_=0))
+
+
 def requester_stats(db: Database, actor: Actor, *, months: int = 12
                     ) -> list[RequesterStats]:
     """Per requester over the last ``months``: requests, decisions, over-quota requests and what
@@ -424,17 +439,17 @@ def requester_stats(db: Database, actor: Actor, *, months: int = 12
     with db.read() as s:
         rows = s.execute(
             select(e.requested_by, e.department, func.count(),
-                   func.sum(case((e.status == ExpediteStatus.ACCEPTED, 1), else_=0)),
-                   func.sum(case((e.status == ExpediteStatus.DECLINED, 1), else_=0)),
-                   func.sum(case((e.status.in_(OPEN), 1), else_=0)),
-                   func.sum(case((e.over_quota, 1), else_=0)),
+                   _count_if(e.status == ExpediteStatus.ACCEPTED),
+                   _count_if(e.status == ExpediteStatus.DECLINED),
+                   _count_if(e.status.in_(OPEN)),
+                   _count_if(e.over_quota),
                    func.coalesce(func.sum(e.slipped_orders), 0), func.coalesce(func.sum(e.slipped_days), 0),
                    func.coalesce(func.sum(e.overtime_hours), 0),
-                   func.sum(case((e.created_at >= _month_start(today), 1), else_=0)))
+                   _count_if(e.created_at >= _month_start(today)))
             .where(e.created_at >= since, e.status != ExpediteStatus.WITHDRAWN)
             .group_by(e.requested_by, e.department).order_by(func.count().desc(), e.requested_by)).all()
         out = []
-        for who, dept, n, acc, dec, op, over, so, sd, ot, month in rows:
+        for who, dept, n, acc, dec, op, over, so, sd, ot, month in cast(Sequence[_StatsRow], rows):
             dept = getattr(dept, "value", dept)
             use = quota_use(s, who, dept, today)
             out.append(RequesterStats(who, dept, n, int(acc or 0), int(dec or 0), int(op or 0), int(over or 0),

@@ -23,7 +23,7 @@ from types import MappingProxyType
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.uow import Actor, Database
+from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
 from app.models import FirmClosingDay, Setting
 from app.services.permissions import require
@@ -125,8 +125,8 @@ class FirmCalendar:
 
 
 def load_calendar(session: Session) -> FirmCalendar:
-    keys = dict(session.execute(select(Setting.key, Setting.value)
-                                .where(Setting.key.in_(("country", "region")))).all())
+    keys = {key: value for key, value in session.execute(select(Setting.key, Setting.value)
+                                                         .where(Setting.key.in_(("country", "region"))))}
     closed: dict[dt.date, str] = {}
     opened: set[dt.date] = set()
     for row in session.scalars(select(FirmClosingDay)):
@@ -176,7 +176,7 @@ def add_day(db: Database, actor: Actor, day: dt.date, note: str, *, open: bool =
     if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
         raise ValidationError(Problem("a date is required", field="day", value=day))
 
-    def run(uow):  # type: ignore[no-untyped-def]
+    def run(uow: UnitOfWork) -> CalendarDay:
         s = uow.session
         existing = s.scalars(select(FirmClosingDay).where(FirmClosingDay.day == day)).first()
         if existing is not None:
@@ -201,7 +201,7 @@ def add_day(db: Database, actor: Actor, day: dt.date, note: str, *, open: bool =
 def remove_day(db: Database, actor: Actor, day: dt.date) -> None:
     require(actor, EDIT)
 
-    def run(uow):  # type: ignore[no-untyped-def]
+    def run(uow: UnitOfWork) -> None:
         row = uow.session.scalars(select(FirmClosingDay).where(FirmClosingDay.day == day)).first()
         if row is None:
             raise UserError(f"{day.isoformat()} has no entry of the firm's own.")

@@ -151,10 +151,10 @@ def hints_in(s: Session, customer_id: int | None, *, limit: int = 12, order_prod
     if customer_id is not None:
         t = s.execute(select(Customer.tier).where(Customer.id == customer_id)).scalar()
         tier = t.value if t is not None else None
-    prods = s.execute(
+    in_stock = s.execute(
         select(Product, ProductFamily.name).join(ProductFamily, ProductFamily.id == Product.family_id)
         .where(Product.active.is_(True), Product.stock_on_hand - Product.stock_reserved > 0)).all()
-    prods = [(p, fam) for p, fam in prods if p.id not in set(order_product_ids)]
+    prods = [(p, fam) for p, fam in in_stock if p.id not in set(order_product_ids)]
     if not prods:
         return []
     ids = [p.id for p, _ in prods]

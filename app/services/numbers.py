@@ -5,7 +5,7 @@ rolled-back document never uses one up."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from app.models import NumberSequence
@@ -21,6 +21,7 @@ def next_values(s: Session, name: str, count: int) -> range:
         return range(0)
     bumped = s.execute(update(NumberSequence).where(NumberSequence.name == name)
                        .values(next_value=NumberSequence.next_value + count))
+    assert isinstance(bumped, CursorResult)  # an UPDATE's result: it has a rowcount
     if not bumped.rowcount:
         s.add(NumberSequence(name=name, prefix=PREFIXES.get(name, ""), next_value=count + 1))
         s.flush()

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.db.uow import Actor, Database
 from app.errors import Problem
-from sqlalchemy.orm import Session
 from app.services.order_rules import approval_reason_of
 from app.services.order_views import LineView
 from app.services.permissions import require
@@ -45,7 +46,7 @@ def line_index(field: str | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _placeholder(s: Any, i: int, ln: LineInput, reason: str) -> LineView:
+def _placeholder(s: Session, i: int, ln: LineInput, reason: str) -> LineView:
     q = ln.quantity if isinstance(ln.quantity, Decimal) else ZERO
     product = resolve_product(s, ln.product)
     sku, name = (product.sku, f"{product.name} ({reason})") if product is not None else (str(ln.product), f"({reason})")
@@ -94,10 +95,9 @@ def preview_in(s: Session, customer_id: int | None, inputs: list[LineInput], *, 
         priced_lines.append((i, e))
     promise = promise_order(s, [(e.product.id, e.quantity) for _i, e in priced_lines], today=today,
                             exclude_order_id=order_id)
-    for (i, _e), p in zip(priced_lines, promise.lines, strict=True):
+    for (i, _e), promised in zip(priced_lines, promise.lines, strict=True):
         v = views[i]
-        views[i] = LineView(*[getattr(v, f) for f in LineView.__dataclass_fields__][:17], p.date,
-                            v.qty_reserved, v.qty_shipped, v.explanation + (p.explanation,))
+        views[i] = replace(v, promise_date=promised.date, explanation=v.explanation + (promised.explanation,))
     good = [PricedLine(e.quantity, e.unit_price, e.tax_rate, e.unit_cost) for _i, e in priced_lines]
     totals = order_totals(good)
     reason = approval_reason_of(totals, [e for _i, e in priced_lines], settings.margin_floor) if good else None

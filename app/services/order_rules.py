@@ -93,7 +93,7 @@ def allocate_reservations(free: dict[int, Decimal], lines: Iterable[tuple[int, D
     still to ship); each line takes what is free of its product, never more than it needs and
     never below zero; ``free`` (product id → on hand − reserved) is reduced by what is taken, so
     the next line (or the next order) sees what is left."""
-    out = []
+    out: list[Decimal] = []
     append = out.append
     for pid, need in lines:
         have = free.get(pid, ZERO)

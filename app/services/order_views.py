@@ -14,10 +14,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app import format as fmt
 from app.db.uow import Actor, Database
@@ -230,8 +229,8 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _search(db: Database, actor: Actor, text: str, limit: int, entity: Any, code: Any, order: Any
-            ) -> list[tuple[int, str, str]]:
+def _search(db: Database, actor: Actor, text: str, limit: int, entity: type[Customer] | type[Product],
+            code: InstrumentedAttribute[str], order: InstrumentedAttribute[str]) -> list[tuple[int, str, str]]:
     """Active rows whose code starts with, or whose name contains, ``text`` (for completers)."""
     require(actor, "orders.view")
     t = _like((text or "").strip().lower())
@@ -240,7 +239,7 @@ def _search(db: Database, actor: Actor, text: str, limit: int, entity: Any, code
             entity.active.is_(True), or_(func.lower(code).like(f"{t}%", escape="\\"),
                                          func.lower(entity.name).like(f"%{t}%", escape="\\")))
             .order_by(order).limit(limit)).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [(ident, c, name) for ident, c, name in rows]
 
 
 def search_customers(db: Database, actor: Actor, text: str, limit: int = 20) -> list[tuple[int, str, str]]:

@@ -246,7 +246,9 @@ def _update(uow: UnitOfWork, order_id: int, version: int, lines: Sequence[LineIn
     settings = load_settings(s)
     order = uow.get(SalesOrder, order_id, expected_version=version)
     _check_editable(s, order)
-    tier = s.get(Customer, order.customer_id).tier.value  # type: ignore[union-attr]
+    cust = s.get(Customer, order.customer_id)
+    assert cust is not None  # the foreign key keeps the order's customer
+    tier = cust.tier.value
     priced, problems = price_entered_lines(s, tier, lines, order.order_date, settings)
     problems += _validate_header(requested_date, customer_reference, order.order_date)
     if problems:

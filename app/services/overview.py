@@ -44,7 +44,7 @@ def cycle_overview(db: Database, actor: Actor) -> list[StageRow]:
                 select(t.c.status, func.count(), func.coalesce(func.sum(t.c.total_net), 0))
                 .where(t.c.status.in_([st.value for st, _, _ in STAGES]))
                 .group_by(t.c.status)
-            )
+            ).tuples()  # the table's columns are untyped: plain tuples of Any, not rows of object
         }
         conn.rollback()
     return [
