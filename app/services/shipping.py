@@ -239,7 +239,7 @@ def create_pick_list(db: Database, actor: Actor, order_ids: Sequence[int]) -> Pi
             on_lists = _on_open_lists(s, [ln.id for ln in order.lines])
             added = 0
             for ln in order.lines:
-                p = s.get(Product, ln.product_id)
+                p = s.get_one(Product, ln.product_id)
                 qty = _pickable(ln, p, order.status, on_lists.get(ln.id, ZERO))
                 if qty > 0:
                     pl.lines.append(PickListLine(order_line_id=ln.id, location=p.location, qty_to_pick=qty))
@@ -287,7 +287,8 @@ def open_pick_lists(db: Database, actor: Actor) -> list[PickListView]:
     return [pick_list(db, actor, i) for i in ids]
 
 
-def confirm_pick(db: Database, actor: Actor, pick_list_id: int, version: int, picked: Mapping[int, Any]) -> PickListView:
+def confirm_pick(db: Database, actor: Actor, pick_list_id: int, version: int,
+                 picked: Mapping[int, Any]) -> PickListView:
     """Record what was picked per pick-list line. Less than asked is a short pick: the missing
     quantity leaves the line (and the reservation; stock on hand is corrected), goes to a
     backorder, and sales is told on the order."""
@@ -308,8 +309,8 @@ def confirm_pick(db: Database, actor: Actor, pick_list_id: int, version: int, pi
             except ValidationError as exc:
                 problems += exc.problems
                 continue
-            ol = s.get(SalesOrderLine, line.order_line_id)
-            sku = s.get(Product, ol.product_id).sku
+            ol = s.get_one(SalesOrderLine, line.order_line_id)
+            sku = s.get_one(Product, ol.product_id).sku
             if q < 0:
                 problems.append(Problem("a picked quantity cannot be negative", field=f"{sku} (line {ol.line_no})",
                                         value=raw))
@@ -323,16 +324,16 @@ def confirm_pick(db: Database, actor: Actor, pick_list_id: int, version: int, pi
         short: dict[int, list[tuple[SalesOrderLine, Decimal]]] = {}
         for line in pl.lines:
             q = amounts[line.id]
-            ol = s.get(SalesOrderLine, line.order_line_id)
+            ol = s.get_one(SalesOrderLine, line.order_line_id)
             line.qty_picked = q
             ol.qty_picked += q
             if q < line.qty_to_pick:
                 short.setdefault(ol.order_id, []).append((ol, line.qty_to_pick - q))
         pl.status, pl.picked_by, pl.picked_at = PickListStatus.PICKED, actor.username, utcnow()
         for order_id, lines in short.items():
-            _backorder(uow, s.get(SalesOrder, order_id), lines, pl, today)
-        for oid in {s.get(SalesOrderLine, ln.order_line_id).order_id for ln in pl.lines} - set(short):
-            order = s.get(SalesOrder, oid)
+            _backorder(uow, s.get_one(SalesOrder, order_id), lines, pl, today)
+        for oid in {s.get_one(SalesOrderLine, ln.order_line_id).order_id for ln in pl.lines} - set(short):
+            order = s.get_one(SalesOrder, oid)
             _event(uow, order, "picked", f"{order.number} picked ({pl.number})", ("pick_list", pl.id))
         return pl.id
 
@@ -427,7 +428,7 @@ def ship(db: Database, actor: Actor, order_id: int, *, carrier: str, tracking_nu
             ready = ln.qty_picked - ln.qty_shipped
             raw = quantities.get(ln.id, ZERO) if quantities is not None else ready
             q = parse_quantity(raw, f"line {ln.line_no}")
-            sku = s.get(Product, ln.product_id).sku
+            sku = s.get_one(Product, ln.product_id).sku
             if q < 0:
                 errs.append(Problem("a quantity cannot be negative", field=f"{sku} (line {ln.line_no})", value=raw))
             elif q > ready:
@@ -445,16 +446,16 @@ def ship(db: Database, actor: Actor, order_id: int, *, carrier: str, tracking_nu
                               shipped_at=utcnow(), shipped_by=actor.username, note=note.strip() or None))
         products = _lock_products(uow, {ln.product_id for ln in order.lines if ln.id in wanted})
         for ln in order.lines:
-            q = wanted.get(ln.id)
-            if not q:
+            want = wanted.get(ln.id)
+            if not want:
                 continue
-            sh.lines.append(ShipmentLine(order_line_id=ln.id, quantity=q))
-            ln.qty_shipped += q
+            sh.lines.append(ShipmentLine(order_line_id=ln.id, quantity=want))
+            ln.qty_shipped += want
             p = products[ln.product_id]
-            take = min(q, ln.qty_reserved)  # what came off the shelf; the rest was made for the order
+            take = min(want, ln.qty_reserved)  # what came off the shelf; the rest was made for the order
             ln.qty_reserved -= take
             p.stock_reserved = max(ZERO, p.stock_reserved - take)
-            out = q if p.make_to_stock else take
+            out = want if p.make_to_stock else take
             if out > 0:
                 p.stock_on_hand -= out
                 uow.add(StockMovement(product_id=p.id, at=utcnow(), quantity=-out, reason="shipment",
@@ -468,8 +469,8 @@ def ship(db: Database, actor: Actor, order_id: int, *, carrier: str, tracking_nu
         order.status = OrderStatus.SHIPPED if done else OrderStatus.PARTIALLY_SHIPPED
         order.updated_at = utcnow()
         uow.flush()
-        what = ", ".join(f"{fmt.quantity(q)} × {products[ln.product_id].sku}" for ln in order.lines
-                         if (q := wanted.get(ln.id)))
+        what = ", ".join(f"{fmt.quantity(want)} × {products[ln.product_id].sku}" for ln in order.lines
+                         if (want := wanted.get(ln.id)))
         _event(uow, order, "shipped", f"{order.number} {'shipped' if done else 'partly shipped'} ({sh.number}, "
                f"{carrier.strip()}{', tracking ' + tracking_number.strip() if tracking_number.strip() else ''}): "
                f"{what}", ("shipment", sh.id))
@@ -485,8 +486,8 @@ def shipment(db: Database, actor: Actor, shipment_id: int) -> ShipmentView:
         sh = s.get(Shipment, shipment_id)
         if sh is None:
             raise UserError("This shipment no longer exists.")
-        order = s.get(SalesOrder, sh.order_id)
-        cust = s.get(Customer, order.customer_id).name
+        order = s.get_one(SalesOrder, sh.order_id)
+        cust = s.get_one(Customer, order.customer_id).name
         lines = s.execute(select(Product.sku, ShipmentLine.quantity)
                           .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.order_line_id)
                           .join(Product, Product.id == SalesOrderLine.product_id)
