@@ -180,7 +180,8 @@ def _series_problems(conn: Connection) -> list[str]:
         table = cls.__tablename__
         by_number: dict[int, int] = {}
         problem = None
-        for ident, raw in conn.execute(select(cls.id, cls.number).order_by(cls.id)):
+        for row in conn.execute(select(cls.id, cls.number).order_by(cls.id)):
+            ident, raw = row[0], row[1]  # (a class found by name: unpacking the row would type them as object)
             m = re.fullmatch(r"\D*(\d+)", str(raw).strip())
             if m is None:
                 problem = f"{table} id {ident}: '{raw}' is not a {label} number"

@@ -151,15 +151,21 @@ def _converters(t: Table, src: Connection, dst: Connection, coltypes: list[Any])
         elif write is None:
             out.append(read)
         else:
-            out.append(lambda v, r=read, w=write: w(r(v)))
+            out.append(_chain(read, write))
     return out
+
+
+def _chain(read: Callable[[Any], Any], write: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda v: write(read(v))
 
 
 def _write_rows(dst: Connection, t: Table, names: list[str], rows: list[tuple[Any, ...]]) -> None:
     q = dst.dialect.identifier_preparer.quote
     cols = ", ".join(q(n) for n in names)
     if dst.dialect.name == "postgresql":
-        cur = dst.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        driver = dst.connection.driver_connection
+        assert driver is not None, "an open connection has its driver's connection"
+        cur = driver.cursor()
         try:
             with cur.copy(f"COPY {q(t.name)} ({cols}) FROM STDIN") as copy:
                 for row in rows:

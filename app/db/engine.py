@@ -26,8 +26,9 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.errors import DatabaseError
 
@@ -163,7 +164,7 @@ def _unlink_probe(probe: Path) -> None:
 def _sqlite_listeners(engine: Engine, busy_timeout_ms: int, journal_mode: str,
                       read_only: DatabaseReadOnly | None) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see "begin" below)
         cur = dbapi_conn.cursor()
         try:
@@ -178,7 +179,7 @@ def _sqlite_listeners(engine: Engine, busy_timeout_ms: int, journal_mode: str,
             cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # type: ignore[no-untyped-def]
+    def _on_begin(conn: Connection) -> None:
         options = conn.get_execution_options()
         # foreign keys stay enforced except in a write whose caller checked every reference inside
         # the transaction (bulk imports); the pragma only takes effect outside a transaction, so
@@ -220,6 +221,7 @@ def make_engine(db: str | os.PathLike[str] | URL, *, busy_timeout_ms: int = DEFA
         )
         mode = journal_mode or (journal_mode_for(path) if path is not None else LOCAL_JOURNAL_MODE)
         _sqlite_listeners(engine, busy_timeout_ms, mode, read_only)
+        # for a look in a debugger; Engine declares no such attribute
         engine.info = {"journal_mode": mode, "read_only": read_only}  # type: ignore[attr-defined]
         return engine
     if url.get_backend_name() == "postgresql":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, insert, inspect, select, text
+from sqlalchemy import Connection, Engine, insert, inspect, select, text
 
 from app.errors import DatabaseTooNew
 
@@ -90,7 +90,7 @@ def upgrade(engine: Engine) -> None:
         _seed_rows(conn)
 
 
-def _seed_rows(conn) -> None:  # type: ignore[no-untyped-def]
+def _seed_rows(conn: Connection) -> None:
     """Rows every database needs (the change counter, document number sequences)."""
     from app.models import ChangeCounter, NumberSequence
     from app.models.billing import SERIES

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from app.db import migrate
@@ -30,7 +32,7 @@ def latest_backup(folder: Path) -> Path | None:
     return max(files, key=lambda p: p.stat().st_mtime, default=None)
 
 
-def _quick_check_or_refuse(engine, path: Path, backup_dir: Path | None) -> None:  # type: ignore[no-untyped-def]
+def _quick_check_or_refuse(engine: Engine, path: Path, backup_dir: Path | None) -> None:
     """``PRAGMA quick_check`` at open (≈0.16 s per 100 MB): refuse a damaged file before any write."""
     try:
         with engine.connect() as conn:
@@ -141,7 +143,10 @@ def open_database(db: str | os.PathLike[str], *, create: bool = True, upgrade: b
     return Database(engine, read_only=ro, writer_lease=lease, share_state=state)
 
 
-def _settle_read_only(reads):  # type: ignore[no-untyped-def]
+_T = TypeVar("_T")
+
+
+def _settle_read_only(reads: Callable[[], _T]) -> _T:
     """A read-only desk cannot roll back a journal: on an unsafe share the journal it sees may be
     the writing desk's save in progress ("attempt to write a readonly database"). Wait a moment
     for it to finish rather than call the file damaged; returns what ``reads()`` returns."""

@@ -39,6 +39,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from app import clock
 from app.db.engine import _unlink_probe, journal_mode_for, sqlite_path, to_url
@@ -185,7 +186,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _invitation_stale(info: dict) -> bool:
+def _invitation_stale(info: dict[str, Any]) -> bool:
     if info.get("workstation") == socket.gethostname() and not _pid_alive(int(info.get("pid", 0))):
         return True
     return time.time() > float(info.get("expires", 0)) + CLOCK_TOLERANCE
@@ -201,7 +202,7 @@ def _remove(path: Path) -> None:
         pass
 
 
-def _spawn_peer(peer: Path, timeout: float, name: str) -> subprocess.Popen:
+def _spawn_peer(peer: Path, timeout: float, name: str) -> subprocess.Popen[str]:
     cmd = [sys.executable, "-m", "app", "db", "share-test", "--db", str(peer), "--timeout", str(timeout),
            "--name", name]
     root = Path(__file__).resolve().parents[2]
@@ -251,7 +252,7 @@ def run_share_test(db: str | os.PathLike[str], *, peer: str | os.PathLike[str] |
     invitation = work / f"{path.name}.waiting.json"
     run_dir: Path | None = None
     role = ""
-    child: subprocess.Popen | None = None
+    child: subprocess.Popen[str] | None = None
     link: Link | None = None
     finished = False
     try:
@@ -286,7 +287,7 @@ def run_share_test(db: str | os.PathLike[str], *, peer: str | os.PathLike[str] |
                     if old.is_dir() and old != prepared:
                         _remove(old)
                 break
-            info: dict = {}
+            info: dict[str, Any] = {}
             for _ in range(200):
                 try:
                     info = json.loads(invitation.read_text(encoding="utf-8"))
@@ -348,7 +349,7 @@ def run_share_test(db: str | os.PathLike[str], *, peer: str | os.PathLike[str] |
         outcome = run_checks(link, run, run_dir / "scratch.db", host=role == "host")
         if role == "host":
             fid = folder_id(folder, create=True) or ""
-            verdict = judge(run, outcome["theirs"], outcome["final"], fid=fid, database=path.name,
+            verdict = judge(run, outcome.theirs, outcome.final, fid=fid, database=path.name,
                             now=clock.utcnow())
             vpath = verdict_path(path)
             tmp = vpath.with_name(f".{vpath.name}.{uuid.uuid4().hex[:8]}.tmp")

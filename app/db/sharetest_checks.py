@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from app import clock
 from app.errors import UserError
@@ -32,6 +33,8 @@ RACE_COMMITS = 40  # per desk
 FRESH_ROUNDS = 4
 
 Progress = Callable[[float, str], None]
+#: what one desk writes for the other at a step (JSON)
+Message = dict[str, Any]
 
 CHECK_TITLES = {
     "locks": "A write lock on one desk blocks the other",
@@ -88,12 +91,12 @@ class Verdict:
     @classmethod
     def from_json(cls, text: str) -> Verdict:
         raw = json.loads(text)
-        return cls(safe=bool(raw["safe"]), tested_at=str(raw["tested_at"]), desks=tuple(raw["desks"]),  # type: ignore[arg-type]
+        return cls(safe=bool(raw["safe"]), tested_at=str(raw["tested_at"]), desks=tuple(raw["desks"]),
                    checks=tuple(CheckOutcome(str(c["key"]), bool(c["passed"]), str(c["detail"]))
                                 for c in raw["checks"]),
                    folder_id=str(raw["folder_id"]), database=str(raw["database"]),
                    journal_mode=str(raw.get("journal_mode", "")), commit_ms=raw.get("commit_ms"),
-                   paths=tuple(raw.get("paths") or ("", "")))  # type: ignore[arg-type]
+                   paths=tuple(raw.get("paths") or ("", "")))
 
 
 
@@ -114,16 +117,17 @@ class Link:
         self.fraction, self.text = fraction, text
         self.progress(fraction, text)
 
-    def put(self, step: str, data: dict | None = None) -> None:
+    def put(self, step: str, data: Message | None = None) -> None:
         tmp = self.run_dir / f".{self.role}.{step}.{uuid.uuid4().hex[:8]}.tmp"
         try:
             tmp.write_text(json.dumps(data or {}), encoding="utf-8")
             os.replace(tmp, self.run_dir / f"{self.role}.{step}.json")
         except OSError as exc:
-            raise ShareTestError(f"The test cannot write in {self.run_dir.parent} any more ({exc.strerror}).",
-                                 hint="The share may have disconnected. Nothing was decided; run the test again.") from exc
+            raise ShareTestError(
+                f"The test cannot write in {self.run_dir.parent} any more ({exc.strerror}).",
+                hint="The share may have disconnected. Nothing was decided; run the test again.") from exc
 
-    def get(self, step: str, *, timeout: float | None = None) -> dict:
+    def get(self, step: str, *, timeout: float | None = None) -> Message:
         want = self.run_dir / f"{self.other}.{step}.json"
         abort = self.run_dir / f"{self.other}.abort.json"
         deadline = time.monotonic() + (self.step_timeout if timeout is None else timeout)
@@ -154,7 +158,7 @@ class Link:
                 last_tick = now
             time.sleep(POLL)
 
-    def sync(self, step: str, data: dict | None = None) -> dict:
+    def sync(self, step: str, data: Message | None = None) -> Message:
         self.put(step, data)
         return self.get(step)
 
@@ -198,7 +202,7 @@ def _read(con: sqlite3.Connection, row: int) -> int:
         con.execute("COMMIT")
 
 
-def _commit(con: sqlite3.Connection, sql: str, args: tuple = ()) -> None:
+def _commit(con: sqlite3.Connection, sql: str, args: tuple[object, ...] = ()) -> None:
     con.execute("BEGIN IMMEDIATE")
     try:
         con.execute(sql, args)
@@ -223,20 +227,29 @@ def _journal_bad(scratch: Path, mode: str) -> bool:
 
 @dataclass
 class DeskRun:
-    """What one desk saw; sent to the other desk at the end."""
+    """What one desk saw; sent to the other desk at the end (as JSON, so the other desk's pairs
+    and triples arrive as lists; they are only unpacked and indexed)."""
 
     name: str
     folder: str
     journal_mode: str
-    lock_blocked: list = field(default_factory=list)  # (blocked, message) when this desk tried
-    stale: list = field(default_factory=list)  # (round, expected, seen)
-    won: list = field(default_factory=list)
-    excl_errors: list = field(default_factory=list)
-    journal_errors: list = field(default_factory=list)
+    lock_blocked: list[tuple[bool, str]] = field(default_factory=list)  # (blocked, message) when this desk tried
+    stale: list[tuple[int, int, int | str]] = field(default_factory=list)  # (round, expected, seen)
+    won: list[int] = field(default_factory=list)
+    excl_errors: list[str] = field(default_factory=list)
+    journal_errors: list[str] = field(default_factory=list)
     journal_anomalies: int = 0
-    commit_ms: list = field(default_factory=list)
+    commit_ms: list[float] = field(default_factory=list)
     race_ok: int = 0
-    race_errors: list = field(default_factory=list)
+    race_errors: list[str] = field(default_factory=list)
+
+
+class Observed(NamedTuple):
+    """What :func:`run_checks` hands back: the other desk's :class:`DeskRun` (as sent) and the
+    shared counter read afresh after the race (or why it could not be read)."""
+
+    theirs: Message
+    final: int | str
 
 
 def create_scratch(path: Path, mode: str) -> None:
@@ -248,7 +261,7 @@ def create_scratch(path: Path, mode: str) -> None:
         con.close()
 
 
-def run_checks(link: Link, run: DeskRun, scratch: Path, *, host: bool) -> dict:
+def run_checks(link: Link, run: DeskRun, scratch: Path, *, host: bool) -> Observed:
     """Both desks run this; ``host`` decides who goes first in the one-sided steps."""
     con = _connect(scratch, run.journal_mode)
     try:
@@ -284,6 +297,7 @@ def run_checks(link: Link, run: DeskRun, scratch: Path, *, host: bool) -> dict:
                 link.sync(f"fresh-{rnd}-read")
             else:
                 link.sync(f"fresh-{rnd}")
+                seen: int | str
                 try:
                     seen = _read(con, 2)
                 except sqlite3.Error as exc:
@@ -357,7 +371,7 @@ def run_checks(link: Link, run: DeskRun, scratch: Path, *, host: bool) -> dict:
                 fresh.close()
         except sqlite3.Error as exc:
             final = _first_line(exc)
-        return {"theirs": theirs, "final": final}
+        return Observed(theirs, final)
     finally:
         try:
             con.execute("ROLLBACK")
@@ -366,9 +380,9 @@ def run_checks(link: Link, run: DeskRun, scratch: Path, *, host: bool) -> dict:
         con.close()
 
 
-def judge(host: DeskRun, guest: dict, final: int | str, *, fid: str, database: str, now: dt.datetime) -> Verdict:
+def judge(host: DeskRun, guest: Message, final: int | str, *, fid: str, database: str, now: dt.datetime) -> Verdict:
     g = DeskRun(**{k: v for k, v in guest.items() if k in DeskRun.__dataclass_fields__})
-    checks = []
+    checks: list[CheckOutcome] = []
     tried = [(host.name, guest_blocked) for guest_blocked in host.lock_blocked] + \
             [(g.name, b) for b in g.lock_blocked]
     not_blocked = [f"{who} got the write lock while the other desk held it ({msg})" for who, (blocked, msg) in tried
@@ -392,8 +406,8 @@ def judge(host: DeskRun, guest: dict, final: int | str, *, fid: str, database: s
         bad.append(f"{len(both)} of {EXCL_FILES} files were 'created' by both desks")
     if nobody or errors:
         bad.append(f"{len(nobody)} of {EXCL_FILES} files could not be created" + (f" ({errors[0]})" if errors else ""))
-    checks.append(CheckOutcome("exclusive", not bad,
-                               "; ".join(bad) if bad else f"each of {EXCL_FILES} files was created by exactly one desk"))
+    checks.append(CheckOutcome(
+        "exclusive", not bad, "; ".join(bad) if bad else f"each of {EXCL_FILES} files was created by exactly one desk"))
     jerr = host.journal_errors + g.journal_errors
     janom = host.journal_anomalies + g.journal_anomalies
     total = 2 * JOURNAL_COMMITS

@@ -31,10 +31,17 @@ from app.db.engine import DatabaseReadOnly, describe, is_sqlite, make_engine, wr
 from app.db.hygiene import check_flush
 from app.errors import ConflictError, DatabaseError, DatabaseLocked, DatabaseTooNew
 from app.models import ChangeCounter, ChangeFeed
-from app.models.base import VersionedMixin, utcnow
+from app.models.base import Base, VersionedMixin, utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+def _table_name(cls: type[Any]) -> str:
+    """The table a model class is stored in (for a conflict's message)."""
+    assert issubclass(cls, Base), f"{cls.__name__} is not an OrderCycle model"
+    return cls.__tablename__
+
 
 NOT_AUDITED = {"audit_log", "change_feed", "change_counter", "sign_in_event", "priority_score"}
 SKIP_FIELDS = {"version", "updated_at", "updated_by", "password_hash"}
@@ -89,7 +96,7 @@ class UnitOfWork:
         self.session.info["uow"] = self
         self.seq: int | None = None
         self.touched: dict[str, set[int]] = {}
-        self.seen_versions: dict[tuple[type, Any], int] = {}
+        self.seen_versions: dict[tuple[type[VersionedMixin], Any], int] = {}
         self.pending_audit: list[dict[str, Any]] = []
         self.committed = False
 
@@ -110,9 +117,9 @@ class UnitOfWork:
 
     def _checked(self, cls: type[T], ident: Any, obj: T | None, expected_version: int | None) -> T:
         if obj is None:
-            raise ConflictError(cls.__tablename__, ident, None, None, deleted=True)  # type: ignore[attr-defined]
+            raise ConflictError(_table_name(cls), ident, None, None, deleted=True)
         if expected_version is not None and isinstance(obj, VersionedMixin) and obj.version != expected_version:
-            raise ConflictError(cls.__tablename__, ident, obj.updated_by, obj.updated_at)  # type: ignore[attr-defined]
+            raise ConflictError(_table_name(cls), ident, obj.updated_by, obj.updated_at)
         return obj
 
     def add(self, obj: Any) -> Any:
@@ -177,12 +184,12 @@ class UnitOfWork:
             for (cls, ident), version in self.seen_versions.items():
                 pk = inspect(cls).primary_key[0]
                 row = s.execute(
-                    select(cls.version, cls.updated_by, cls.updated_at).where(pk == ident)  # type: ignore[attr-defined]
+                    select(cls.version, cls.updated_by, cls.updated_at).where(pk == ident)
                 ).first()
                 if row is None:
-                    return ConflictError(cls.__tablename__, ident, None, None, deleted=True)  # type: ignore[attr-defined]
+                    return ConflictError(_table_name(cls), ident, None, None, deleted=True)
                 if row.version != version:
-                    return ConflictError(cls.__tablename__, ident, row.updated_by, row.updated_at)  # type: ignore[attr-defined]
+                    return ConflictError(_table_name(cls), ident, row.updated_by, row.updated_at)
         return ConflictError("record", "?", None, None)
 
     def _ensure_seq(self) -> int:
