@@ -27,7 +27,8 @@ def run(workdir: Path) -> list[str]:
     return [
         "## Demo company generation (`ordercycle demo`)",
         "",
-        "SQLite file, bulk inserts through SQLAlchemy Core in one transaction (target: 100,000 orders in under a minute).",
+        "SQLite file, bulk inserts through SQLAlchemy Core in one transaction "
+        "(target: 100,000 orders in under a minute).",
         "",
         "| --orders | orders | open | time | file size |",
         "|---|---:|---:|---:|---:|",

@@ -234,7 +234,8 @@ def run(work: Path) -> list[str]:
         "",
         f"The import is measured in {len(imp['rounds'])} rounds, each reading the file with calamine alone and then "
         "importing it into a fresh copy of the demo company, back to back (this machine's speed drifts by up to a "
-        "third over seconds); times are the best round's, the ratio is the median of the rounds' own ratios. The export is measured the same way in 3 rounds (openpyxl alone, then the export).",
+        "third over seconds); times are the best round's, the ratio is the median of the rounds' own ratios. "
+        "The export is measured the same way in 3 rounds (openpyxl alone, then the export).",
         "",
         "| action | time | target |",
         "|---|---:|---|",

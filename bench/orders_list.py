@@ -115,11 +115,16 @@ def run(workdir: Path) -> list[str]:
         f"| first paint, default filter (open quotes and orders) | {m['rows_open']:,} | {ms('first_paint_open')} | "
         f"≤ 100 ms: {verdict(m['first_paint_open'] <= 0.1)} |",
         f"| filter: all orders | {m['rows_all']:,} | {ms('filter_all')} | ≤ 2 s: {verdict(m['filter_all'] <= 2)} |",
-        f"| sort by net value, descending | {m['rows_all']:,} | {ms('sort_net_desc')} | ≤ 2 s: {verdict(m['sort_net_desc'] <= 2)} |",
-        f"| sort by customer name | {m['rows_all']:,} | {ms('sort_customer')} | ≤ 2 s: {verdict(m['sort_customer'] <= 2)} |",
-        f"| sort by order date, descending | {m['rows_all']:,} | {ms('sort_order_date')} | ≤ 2 s: {verdict(m['sort_order_date'] <= 2)} |",
-        f"| search by number prefix `SO-0001` | {m['rows_search_number']:,} | {ms('search_number')} | ≤ 2 s: {verdict(m['search_number'] <= 2)} |",
-        f"| search by customer name | {m['rows_search_customer']:,} | {ms('search_customer')} | ≤ 2 s: {verdict(m['search_customer'] <= 2)} |",
+        f"| sort by net value, descending | {m['rows_all']:,} | {ms('sort_net_desc')} | "
+        f"≤ 2 s: {verdict(m['sort_net_desc'] <= 2)} |",
+        f"| sort by customer name | {m['rows_all']:,} | {ms('sort_customer')} | "
+        f"≤ 2 s: {verdict(m['sort_customer'] <= 2)} |",
+        f"| sort by order date, descending | {m['rows_all']:,} | {ms('sort_order_date')} | "
+        f"≤ 2 s: {verdict(m['sort_order_date'] <= 2)} |",
+        f"| search by number prefix `SO-0001` | {m['rows_search_number']:,} | {ms('search_number')} | "
+        f"≤ 2 s: {verdict(m['search_number'] <= 2)} |",
+        f"| search by customer name | {m['rows_search_customer']:,} | {ms('search_customer')} | "
+        f"≤ 2 s: {verdict(m['search_customer'] <= 2)} |",
         f"| scroll to the last row | {m['rows_search_customer']:,} | {ms('scroll_to_end')} | |",
         f"| peak memory of the process | | {m['max_rss_mb']:,.0f} MB | ≤ 1 GB: {verdict(m['max_rss_mb'] <= 1024)} |",
         "",

@@ -38,7 +38,9 @@ from app.views.planning.tab import PlanningTab
 from bench.paint import time_to_first_paint
 tab, out["tab_first_paint"] = time_to_first_paint(lambda: PlanningTab(Desk(db, actor)),
                                                   lambda w: w.table.viewport(), (1400, 860))
-t = time.perf_counter(); res = baseline.compute_baselines(db, actor, today=today); out["baselines"] = time.perf_counter() - t
+t = time.perf_counter()
+res = baseline.compute_baselines(db, actor, today=today)
+out["baselines"] = time.perf_counter() - t
 out["baseline_products"] = len(res.products)
 methods = {}
 for p in res.products:

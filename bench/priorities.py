@@ -36,7 +36,9 @@ fin = Actor("finance", "finance", "Bench", 5)
 for i in range(5):  # another desk holds an order: the next ranking re-reads that order only
     r = q.rows[i * 7]
     priorities.hold_order(db, fin, r.order_id, r.version, "credit", "bench")
-    t = time.perf_counter(); q = priorities.queue(db, actor, today=today); out["after_change"].append(time.perf_counter() - t)
+    t = time.perf_counter()
+    q = priorities.queue(db, actor, today=today)
+    out["after_change"].append(time.perf_counter() - t)
 from app.services.queue_facts import cache_for
 out["partial_updates"] = cache_for(db).partial_updates
 out["orders"] = len(q.rows)
@@ -103,8 +105,8 @@ def run(workdir: Path) -> list[str]:
         "## Priority queue at 10,000 open orders",
         "",
         f"{total:,} open orders ({m['orders']:,} ranked, {m['held']} on hold) in a SQLite file: the demo company, "
-        f"its open orders copied with their lines (built in {build:.0f} s). Ranking = bringing the facts cache up to date "
-        "through the change feed (re-reading only orders that changed), weighting every order with the active "
+        f"its open orders copied with their lines (built in {build:.0f} s). Ranking = bringing the facts cache up to "
+        "date through the change feed (re-reading only orders that changed), weighting every order with the active "
         "profile, and sorting; cold = reading every order's facts (orders, lines, routings, materials).",
         "",
         "| action | time | target |",

@@ -85,7 +85,8 @@ def _jobshop(lines: list[str]) -> None:
               f"OR-Library instances (`../shared/data/jobshop/jobshop1.txt`), CP-SAT with 2 workers, "
               f"{seconds:g} s per instance, gap = makespan / optimum − 1 (optima.tsv; instances without a "
               f"known optimum there are skipped).", "",
-              "| instance | size | optimum | makespan | gap | proved optimal | seconds |", "|---|---|---:|---:|---:|---|---:|"]
+              "| instance | size | optimum | makespan | gap | proved optimal | seconds |",
+              "|---|---|---:|---:|---:|---|---:|"]
     summary = []
     for group, names in groups.items():
         gaps = []

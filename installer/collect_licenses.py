@@ -87,7 +87,8 @@ def licence_name(dist: md.Distribution) -> str:
         if lic and "\n" not in lic and len(lic) < 80:
             text = lic
     if not text:
-        classifiers = [c.split("::")[-1].strip() for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
+        classifiers = [c.split("::")[-1].strip() for c in meta.get_all("Classifier") or []
+                       if c.startswith("License ::")]
         text = ", ".join(classifiers)
     return text or "see text"
 
@@ -99,7 +100,8 @@ def licence_texts(dist: md.Distribution) -> list[tuple[str, str]]:
         if ".dist-info/" not in name or not LICENCE_FILE.search(name):
             continue
         try:
-            out.append((name.split(".dist-info/", 1)[1], Path(dist.locate_file(f)).read_text(encoding="utf-8", errors="replace")))
+            out.append((name.split(".dist-info/", 1)[1],
+                        Path(dist.locate_file(f)).read_text(encoding="utf-8", errors="replace")))
         except OSError:
             continue
     return out
@@ -130,7 +132,8 @@ def collect(out: Path = OUT) -> list[dict[str, str]]:
     if qt is not None:
         body = (f"PySide6 {qt.version}, shiboken6 {shiboken.version if shiboken else ''} and Qt {qt.version}\n\n"
                 + QT_NOTE + "\n" + "=" * 72 + "\n" + _common("LGPL-3", lgpl_fallback)
-                + "\n" + "=" * 72 + "\nThe LGPL v3 supplements the GNU General Public License v3:\n\n" + _common("GPL-3"))
+                + "\n" + "=" * 72 + "\nThe LGPL v3 supplements the GNU General Public License v3:\n\n"
+                + _common("GPL-3"))
         write("Qt 6 / PySide6 / shiboken6", qt.version, "LGPL-3.0 (dynamically linked)", body)
     for key, dist in sorted(dists.items()):
         texts = licence_texts(dist)

@@ -101,7 +101,8 @@ def main() -> int:
             res = run(*args)
             if res.returncode != 1 or "newer" not in res.stderr:
                 failures.append(f"{' '.join(args[:2])} on a newer database: exit {res.returncode} {res.stderr[-500:]}")
-        if hashlib.sha256(newer.read_bytes()).hexdigest() != digest or sorted(p.name for p in newer.parent.iterdir()) != [newer.name]:
+        if (hashlib.sha256(newer.read_bytes()).hexdigest() != digest
+                or sorted(p.name for p in newer.parent.iterdir()) != [newer.name]):
             failures.append("the newer database or its folder was changed")
         paints = []
         for _ in range(RUNS):
@@ -124,7 +125,8 @@ def main() -> int:
     record = json.loads(BUILD_RECORD.read_text()) if BUILD_RECORD.exists() else {}
     result = {
         "date": dt.date.today().isoformat(),
-        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
+                    f"Python {platform.python_version()}"),
         "pyinstaller": _pyinstaller_version(),
         "bundle_mb": round(size / 1e6, 1),
         "bundle_files": sum(1 for p in BUNDLE.rglob("*") if p.is_file()),
@@ -139,7 +141,8 @@ def main() -> int:
     if failures:
         print("smoke: FAILED\n  " + "\n  ".join(failures), file=sys.stderr)
         return 1
-    print(f"smoke: passed — {size / 1e6:.0f} MB, first paint {result['first_paint_median_s']} s (median of {len(paints)})")
+    print(f"smoke: passed — {size / 1e6:.0f} MB, first paint {result['first_paint_median_s']} s "
+          f"(median of {len(paints)})")
     return 0
 
 

@@ -64,9 +64,8 @@ def test_main_window_shows_stages_status_bar_and_admin_menu(qtbot, sqlite_db: Da
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Overview", "Planning board", "Order entry",
-                                                                              "Priority queue", "Schedule", "Shipping/returns",
-                                                                              "Service"]
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
+        "Overview", "Planning board", "Order entry", "Priority queue", "Schedule", "Shipping/returns", "Service"]
     assert sqlite_db.location in window.db_label.text()
     assert window.user_label.text() == "Ruth Admin (admin) at desk-1"
     menus = [a.text() for a in window.menuBar().actions()]

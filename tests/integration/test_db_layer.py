@@ -153,7 +153,8 @@ def test_unique_sku_and_foreign_keys_enforced(db: Database) -> None:
             conn.exec_driver_sql(
                 "INSERT INTO sales_order (number, kind, status, customer_id, order_date, total_net, total_tax, "
                 "total_cost, needs_approval, created_at, version, updated_at, updated_by) VALUES "
-                "('SO-X', 'order', 'confirmed', 9999, '2026-01-01', 0, 0, 0, false, '2026-01-01', 1, '2026-01-01', 'x')")
+                "('SO-X', 'order', 'confirmed', 9999, '2026-01-01', 0, 0, 0, false, '2026-01-01', 1, "
+                "'2026-01-01', 'x')")
         conn.rollback()
 
 

@@ -289,9 +289,10 @@ def test_db_check_names_the_invoice_whose_money_does_not_add_up(tmp_path, capsys
                     f"SELECT id, net + tax + 100, issue_date, 'x', 'x', created_at FROM invoice WHERE id = {iid}; ")
     assert f"invoice {number} (id {iid}): paid 0.00 but its payments add up to" in err
     # credited beyond the invoice
-    err = corrupted("INSERT INTO credit_note (number, invoice_id, issue_date, net, tax, reason, issued_by, created_at, "
-                    "version, updated_at, updated_by) SELECT (SELECT max(number) + 1 FROM credit_note), id, issue_date, "
-                    f"net + 1, tax, 'x', 'x', created_at, 1, updated_at, 'x' FROM invoice WHERE id = {iid}")
+    err = corrupted("INSERT INTO credit_note (number, invoice_id, issue_date, net, tax, reason, issued_by, "
+                    "created_at, version, updated_at, updated_by) SELECT (SELECT max(number) + 1 FROM credit_note), "
+                    "id, issue_date, net + 1, tax, 'x', 'x', created_at, 1, updated_at, 'x' "
+                    f"FROM invoice WHERE id = {iid}")
     assert f"invoice {number} (id {iid}): credited" in err and "is more than invoiced" in err
     assert "credit note counter stands at" in err  # the inserted number was never issued by the counter
     # a gap in the credit note numbers, and an invoice counter that would repeat a number

@@ -71,8 +71,11 @@ def test_opening_an_order_is_one_read_with_everything_the_screen_shows(demo) -> 
     sales = actor("sales")
     q = orders.new_quote(db, sales, "SHOWCS", [LineInput("SH-1200-5", 3), LineInput("SH-900-4", 2)])
     orders.add_note(db, sales, "call before delivery", order_id=q.id)
-    begins = []
-    listener = (lambda conn: begins.append(conn))
+    begins: list[object] = []
+
+    def listener(conn: object) -> None:
+        begins.append(conn)
+
     event.listen(db.engine, "begin", listener)
     try:
         opened = order_screen.open_order(db, sales, q.id)

@@ -79,7 +79,8 @@ def test_each_department_edits_only_its_own_row(db) -> None:
         with pytest.raises(PermissionDenied):
             planning.set_consensus(db, who, pid, DEC, 100, version=None)
     cell = planning.set_figure(db, PROD, pid, dt.date(2026, 12, 17), "production", "95,5")
-    assert (cell.period_start, cell.marketing, cell.production, cell.production_by) == (DEC, D("120"), D("95.5"), "pete")
+    assert ((cell.period_start, cell.marketing, cell.production, cell.production_by)
+            == (DEC, D("120"), D("95.5"), "pete"))
     f = _forecast(db, pid, DEC)
     assert (f.marketing_qty, f.production_qty) == (D("120"), D("95.5"))
 

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.errors import PermissionDenied, UserError, ValidationError
-from app.models import AuditLog, Customer, ExpediteRequest, PriorityProfile, Product, SalesOrder, SalesOrderLine, TimelineEvent
+from app.models import (AuditLog, Customer, ExpediteRequest, PriorityProfile, Product, SalesOrder, SalesOrderLine,
+                        TimelineEvent)
 from app.models.enums import OrderStatus
 from app.services import expedites, priorities
 
@@ -221,7 +222,8 @@ def test_within_quota_goes_straight_to_production_and_a_decline_needs_a_comment(
     db, actor = demo
     sales, prod = actor("sales"), actor("production")
     q = priorities.queue(db, sales)
-    target = next(r for r in q.rows if not r.expedite and r.promise_date and r.promise_date > TODAY + dt.timedelta(days=3))
+    target = next(r for r in q.rows
+                  if not r.expedite and r.promise_date and r.promise_date > TODAY + dt.timedelta(days=3))
     e = expedites.request_expedite(db, sales, target.order_id, TODAY + dt.timedelta(days=2), "Customer line down")
     assert e.status == "pending" and not e.over_quota
     with pytest.raises(ValidationError, match="say why"):
@@ -243,7 +245,8 @@ def test_a_requester_quota_overrides_the_department_and_withdrawn_requests_do_no
     use = expedites.my_quota(db, sales2)
     assert (use.limit, use.used, use.over) == (0, 0, True)
     q = priorities.queue(db, sales2)
-    target = next(r for r in q.rows if not r.expedite and r.promise_date and r.promise_date > TODAY + dt.timedelta(days=3))
+    target = next(r for r in q.rows
+                  if not r.expedite and r.promise_date and r.promise_date > TODAY + dt.timedelta(days=3))
     e = expedites.request_expedite(db, sales2, target.order_id, TODAY + dt.timedelta(days=2), "Asked twice")
     assert e.status == "needs_management"
     with pytest.raises(UserError, match="Only the requester"):

@@ -65,7 +65,8 @@ def book(path: Path, data: str, *, dimension: str | None = None, sst: str | byte
     return path
 
 
-HEAD = '<row r="1"><c r="A1" t="inlineStr"><is><t>SKU</t></is></c><c r="B1" t="inlineStr"><is><t>Counted</t></is></c></row>'
+HEAD = ('<row r="1"><c r="A1" t="inlineStr"><is><t>SKU</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>Counted</t></is></c></row>')
 FAR = "XFD1048576"
 
 # cells at XFD1048576 in every form calamine accepts: a parser that trusts them asks for 512 GiB
@@ -106,8 +107,8 @@ for name, path in json.loads(sys.argv[1]):
 
 
 def _in_child(files: list[tuple[str, Path]]) -> dict[str, str]:
-    res = subprocess.run([sys.executable, "-c", CHILD, json.dumps([(n, str(p)) for n, p in files])], check=False, cwd=ROOT,
-                         capture_output=True, text=True, timeout=300)
+    res = subprocess.run([sys.executable, "-c", CHILD, json.dumps([(n, str(p)) for n, p in files])], check=False,
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert res.returncode in (0, 1), (f"the reader died ({res.returncode}) on: "
                                       f"{[ln for ln in res.stdout.splitlines() if ln.startswith('START')][-1:]}\n"
                                       f"{res.stderr[-1500:]}")
