@@ -145,10 +145,11 @@ def technicians(db: Database, actor: Actor) -> list[tuple[int, str]]:
 
 
 def _view(s: Session, j: ServiceJob) -> JobView:
-    cust = s.get(Customer, j.customer_id).name
-    number = s.get(SalesOrder, j.order_id).number if j.order_id else None
-    tech = s.get(Staff, j.technician_id).name if j.technician_id else None
-    debriefed = s.scalar(select(func.count()).select_from(ServiceDebrief).where(ServiceDebrief.job_id == j.id)) > 0
+    cust = s.get_one(Customer, j.customer_id).name
+    number = s.get_one(SalesOrder, j.order_id).number if j.order_id else None
+    tech = s.get_one(Staff, j.technician_id).name if j.technician_id else None
+    debriefed = s.execute(select(func.count()).select_from(ServiceDebrief)
+                          .where(ServiceDebrief.job_id == j.id)).scalar_one() > 0
     return JobView(j.id, j.number, j.version, j.kind.value, j.status.value, j.customer_id, cust, number,
                    j.technician_id, tech, j.scheduled_start, j.scheduled_end, j.recurrence_months, j.description,
                    j.minutes_spent, j.materials_used, debriefed)
@@ -201,8 +202,12 @@ def create_job(db: Database, actor: Actor, customer_id: int, kind: str, descript
         cust = s.get(Customer, customer_id)
         if cust is None:
             raise UserError("This customer no longer exists.")
-        if order_id is not None and s.get(SalesOrder, order_id).customer_id != cust.id:  # type: ignore[union-attr]
-            raise ValidationError(Problem("that order belongs to another customer", field="order"))
+        if order_id is not None:
+            order = s.get(SalesOrder, order_id)
+            if order is None:  # was a crash (AttributeError on None) before the type check found it
+                raise ValidationError(Problem("that order no longer exists", field="order"))
+            if order.customer_id != cust.id:
+                raise ValidationError(Problem("that order belongs to another customer", field="order"))
         j = uow.add(ServiceJob(number=next_number(s, "service_job"), kind=k, status=ServiceStatus.PLANNED,
                                customer_id=cust.id, order_id=order_id, description=description.strip(),
                                recurrence_months=recurrence_months))
@@ -277,13 +282,17 @@ def assign(db: Database, actor: Actor, job_id: int, version: int, technician_id:
             ServiceJob.status.in_([ServiceStatus.SCHEDULED, ServiceStatus.IN_PROGRESS]),
             ServiceJob.scheduled_start < end, ServiceJob.scheduled_end > start)).first()
         if clash is not None:
+            c_start, c_end = clash.scheduled_start, clash.scheduled_end
+            assert c_start is not None and c_end is not None, "the query compared both"
+            zone = clock.zone()
             raise ValidationError(Problem(
-                f"{tech.name} is booked on {clash.number} {clash.scheduled_start.astimezone(clock.zone()):%a %d %b %H:%M}–"
-                f"{clash.scheduled_end.astimezone(clock.zone()):%H:%M}", field="technician"))
+                f"{tech.name} is booked on {clash.number} {c_start.astimezone(zone):%a %d %b %H:%M}–"
+                f"{c_end.astimezone(zone):%H:%M}", field="technician"))
         j.technician_id, j.scheduled_start, j.scheduled_end = technician_id, start, end
         j.status = ServiceStatus.SCHEDULED
         _event(uow, j.customer_id, j.order_id, "service_booked",
-               f"{KIND_LABEL[j.kind]} {j.number} booked: {tech.name}, {start.astimezone(clock.zone()):%a %d %b %Y %H:%M}",
+               f"{KIND_LABEL[j.kind]} {j.number} booked: {tech.name}, "
+               f"{start.astimezone(clock.zone()):%a %d %b %Y %H:%M}",
                ("service_job", j.id))
         return j.id
 
@@ -320,7 +329,8 @@ def complete(db: Database, actor: Actor, job_id: int, version: int, minutes_spen
                             if j.status is ServiceStatus.PLANNED else f"{j.number} is {j.status.value} already.")
         j.status, j.minutes_spent, j.materials_used = ServiceStatus.DONE, minutes, materials_used.strip() or None
         _event(uow, j.customer_id, j.order_id, "service_done",
-               f"{KIND_LABEL[j.kind]} {j.number} done ({minutes // 60} h {minutes % 60:02d} min)", ("service_job", j.id))
+               f"{KIND_LABEL[j.kind]} {j.number} done ({minutes // 60} h {minutes % 60:02d} min)",
+               ("service_job", j.id))
         if j.recurrence_months:
             base = j.scheduled_start or utcnow()
             nxt = uow.add(ServiceJob(number=next_number(s, "service_job"), kind=j.kind, status=ServiceStatus.PLANNED,
@@ -409,16 +419,17 @@ def file_debrief(db: Database, actor: Actor, job_id: int, version: int, *, minut
                     raise ValidationError(Problem(f"no product '{sku}'", field="feedback product", value=sku))
                 products[sku] = pid
         d = uow.add(ServiceDebrief(job_id=j.id, filed_by=actor.username, minutes_on_site=minutes,
-                                   work_done=work_done.strip(), situation=situation.strip() or None, satisfaction=score))
+                                   work_done=work_done.strip(), situation=situation.strip() or None,
+                                   satisfaction=score))
         for sku, tag, text in fb:
             d.feedback.append(ProductFeedback(product_id=products.get(sku) if sku else None, tag=tag, text=text))
-        cust = s.get(Customer, j.customer_id)
+        cust = s.get_one(Customer, j.customer_id)
         for k, text, v in opps:
             d.opportunities.append(Lead(customer_id=cust.id, salesperson_id=cust.salesperson_id, kind=k,
                                         description=text, estimated_value=v, status=LeadStatus.NEW))
         j.status = ServiceStatus.DEBRIEFED
         uow.flush()
-        sp = s.get(User, cust.salesperson_id).full_name if cust.salesperson_id else "no salesperson"
+        sp = s.get_one(User, cust.salesperson_id).full_name if cust.salesperson_id else "no salesperson"
         _event(uow, cust.id, j.order_id, "debrief", f"Debrief of {j.number} by {actor.display}: {work_done.strip()}"
                + (f" — situation: {situation.strip()}" if situation.strip() else "")
                + f" (satisfaction {score}/5)", ("service_debrief", d.id))
@@ -444,9 +455,10 @@ def debrief(db: Database, actor: Actor, debrief_id: int) -> DebriefView:
 
 
 def _debrief_view(s: Session, d: ServiceDebrief) -> DebriefView:
-    j = s.get(ServiceJob, d.job_id)
-    cust = s.get(Customer, j.customer_id)
-    fb = tuple((s.get(Product, f.product_id).sku if f.product_id else None, f.tag.value, f.text) for f in d.feedback)
+    j = s.get_one(ServiceJob, d.job_id)
+    cust = s.get_one(Customer, j.customer_id)
+    fb = tuple((s.get_one(Product, f.product_id).sku if f.product_id else None, f.tag.value, f.text)
+               for f in d.feedback)
     opps = tuple((ld.kind.value, ld.description, ld.estimated_value) for ld in d.opportunities)
     return DebriefView(d.id, j.number, j.kind.value, cust.id, cust.name, d.filed_by, d.created_at, d.minutes_on_site,
                        d.work_done, d.situation, d.satisfaction, fb, opps)
@@ -518,7 +530,8 @@ def feedback_summary(db: Database, actor: Actor, *, since: dt.date | None = None
              .order_by(func.count().desc(), Product.sku))
         if since is not None:
             q = q.where(ProductFeedback.created_at >= dt.datetime.combine(since, dt.time(), dt.timezone.utc))
-        return [FeedbackRow(sku, name, getattr(tag, "value", tag), n, latest) for sku, name, tag, n, latest in s.execute(q)]
+        return [FeedbackRow(sku, name, getattr(tag, "value", tag), n, latest)
+                for sku, name, tag, n, latest in s.execute(q)]
 
 
 def feedback_by_month(db: Database, actor: Actor, *, months: int = 12
