@@ -6,6 +6,7 @@ the services' answer is shown on them are in form_widgets.py."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,13 @@ from app import format as fmt
 from app.desk import Desk
 from app.errors import ConflictError, UserError, ValidationError
 from app.services import order_screen, orders
+from app.services.hints import Hint
+from app.services.order_views import LineView, OrderView, TimelineItem
 from app.services.orders import LineInput
 from app.services.permissions import allowed
 from app.tasks import Task, run_task
 from app.views.common.action import Actions
-from app.views.common.conflict import FieldSpec, resolve_conflict
+from app.views.common.conflict import ConflictDialog, FieldSpec, resolve_conflict
 from app.views.common.drafts import DraftKeeper
 from app.views.orders.form_widgets import STATUS_COLOURS as STATUS_COLOURS
 from app.views.orders.form_widgets import OrderFormWidgets
@@ -45,20 +48,20 @@ class OrderForm(OrderFormWidgets):
         self.desk = desk
         self.db, self.actor = db, actor
         self.drafts = desk.drafts
-        self.order: Any = None  # orders.OrderView as saved
-        self.version: int | None = None
-        self.customer_id: int | None = None
+        self.order = None  # as saved (OrderView); None for a new quote
+        self.version: int | None = None  # the order's version the edits are based on; None with no order
+        self.customer_id = None
         self.inputs: list[LineInput] = []
-        self.view: Any = None  # the previewed OrderView for what is typed
+        self.view = None  # what is typed, previewed (order_preview.Preview)
         self.dirty = False
         self.can_edit = allowed(actor.role, "orders.edit")
         self.setObjectName("orderForm")
         self._build()
         self._wire()
         # service calls that save: off the GUI thread, failures mapped in one place
-        self.actions = Actions(self, fields={"customer": self.customer, "requested_date": self.requested,
-                                             "customer_reference": self.reference, "reason": self.cancel_button})
-        self.actions.busy_changed.connect(lambda _busy: self._show_state())
+        self.work = Actions(self, fields={"customer": self.customer, "requested_date": self.requested,
+                                          "customer_reference": self.reference, "reason": self.cancel_button})
+        self.work.busy_changed.connect(lambda _busy: self._show_state())
         # what is typed is priced, costed and promised off the GUI thread, once per burst of keys
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -96,9 +99,9 @@ class OrderForm(OrderFormWidgets):
         self.pdf_button.clicked.connect(lambda: self.save_pdf())
         self.note_text.returnPressed.connect(self.add_note)
         self.hints.add_requested.connect(self.add_hint)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.confirm)
-        QShortcut(QKeySequence.StandardKey.Delete, self.lines, activated=self.remove_selected_line)
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.confirm)
+        QShortcut(QKeySequence.StandardKey.Delete, self.lines, self.remove_selected_line)
 
     # --- loading ---------------------------------------------------------------------------
     # --- edit leases: tell other desks who has this order open (informs, never blocks) --------
@@ -149,7 +152,7 @@ class OrderForm(OrderFormWidgets):
         self.dirty = False
         self.refresh()
 
-    def load(self, order_id: int, *, then: Any = None) -> None:
+    def load(self, order_id: int, *, then: Callable[[], object] | None = None) -> None:
         """Open an order: one read (the order, what the user may do, prices, hints, timeline), off
         the GUI thread; ``then()`` runs once it is shown (e.g. to put a draft's values back)."""
         self._discard_draft()
@@ -168,7 +171,7 @@ class OrderForm(OrderFormWidgets):
             self._load_task = None
             self._show_state()
             if wanted == self._loading:
-                self.actions.report(exc)
+                self.work.report(exc)
 
         self._load_task = run_task(lambda _s: order_screen.open_order(self.db, self.actor, order_id),
                                    on_success=done, on_error=failed)
@@ -182,7 +185,8 @@ class OrderForm(OrderFormWidgets):
         self.customer.setText(f"{self.order.customer_code} — {self.order.customer_name}")
         self.reference.setText(self.order.customer_reference or "")
         if self.order.requested_date:
-            self.requested.setDate(QDate(self.order.requested_date))
+            wanted_by = self.order.requested_date
+            self.requested.setDate(QDate(wanted_by.year, wanted_by.month, wanted_by.day))
         else:
             self.requested.setDate(self.requested.minimumDate())
         self.inputs = list(opened.inputs)
@@ -216,7 +220,7 @@ class OrderForm(OrderFormWidgets):
     def settled(self) -> bool:
         """Nothing waiting: no recompute due or running, no service call running (tests wait for it)."""
         return (not self._timer.isActive() and self._screen_task is None and self._load_task is None
-                and self.actions.settled())
+                and self.work.settled())
 
     def _touch(self, *_a: object) -> None:
         self.dirty = True
@@ -282,7 +286,7 @@ class OrderForm(OrderFormWidgets):
         self._touch()
         self.product.setFocus()
 
-    def add_hint(self, hint: Any) -> None:
+    def add_hint(self, hint: Hint) -> None:
         if not self.editable():
             return
         self.inputs.append(LineInput(product=hint.product_id, quantity=Decimal(max(1, int(self.quantity.value()))),
@@ -350,31 +354,49 @@ class OrderForm(OrderFormWidgets):
     # --- actions ---------------------------------------------------------------------------
     def _requested(self) -> dt.date | None:
         d = self.requested.date()
-        return None if d == self.requested.minimumDate() else d.toPython()
+        return None if d == self.requested.minimumDate() else dt.date(d.year(), d.month(), d.day())
+
+    def _base_version(self) -> int:
+        """The version of the order shown that the edits are based on (theirs once a conflict was
+        resolved by saving on top of it)."""
+        if self.version is None:
+            raise RuntimeError("no saved order is shown: a new quote has no version")
+        return self.version
 
     def save(self) -> bool:
         """Save what is typed (off the GUI thread); False when there is nothing to save."""
-        if not self.editable() or not self.dirty or not self.actions.settled():
+        if not self.work.settled():
             return False
-        if self.order is None and self.customer_id is None:
-            self.actions.report(ValidationError("choose a customer first (type its code or name)", field="customer"))
+        return self._save()
+
+    def _save(self) -> bool:
+        """``save``, also from the callback of a call that is finishing (the conflict dialog's "save
+        my choices"): ``Actions`` starts it once that call is done."""
+        if not self.editable() or not self.dirty:
             return False
         customer_id, inputs, requested = self.customer_id, list(self.inputs), self._requested()
         reference = self.reference.text().strip() or None
-        order, version = self.order, self.version
+        order = self.order
         edits = self._edits
         if order is None:
-            def call() -> orders.OrderView:
-                return orders.new_quote(self.db, self.actor, customer_id, inputs, requested_date=requested,
+            if customer_id is None:
+                self.work.report(ValidationError("choose a customer first (type its code or name)", field="customer"))
+                return False
+            customer = customer_id
+
+            def call() -> OrderView:
+                return orders.new_quote(self.db, self.actor, customer, inputs, requested_date=requested,
                                         customer_reference=reference)
         else:
-            def call() -> orders.OrderView:
-                return orders.update_order(self.db, self.actor, order.id, version, inputs, requested_date=requested,
+            order_id, version = order.id, self._base_version()
+
+            def call() -> OrderView:
+                return orders.update_order(self.db, self.actor, order_id, version, inputs, requested_date=requested,
                                            customer_reference=reference)
-        self.actions.run(call, done=lambda saved: self._saved(saved, edits), conflict=self._resolve)
+        self.work.run(call, done=lambda saved: self._saved(saved, edits), conflict=self._resolve)
         return True
 
-    def _saved(self, saved: orders.OrderView, edits: int | None = None) -> None:
+    def _saved(self, saved: OrderView, edits: int | None = None) -> None:
         """A save, confirmation, approval or cancellation came back: show the order as saved.
         Edits typed while it ran stay (still unsaved) unless ``edits`` says none came."""
         typed_meanwhile = edits is not None and edits != self._edits
@@ -387,72 +409,80 @@ class OrderForm(OrderFormWidgets):
         self._show_state()
         self.saved.emit(saved.id)
 
-    def _resolve(self, exc: ConflictError, *, hook=None) -> bool:  # type: ignore[no-untyped-def]
-        def summary(lines: list[Any]) -> str:
-            return "; ".join(f"{getattr(x, 'sku', x.product)} × {fmt.quantity(x.quantity)}" for x in lines)
+    def _resolve(self, exc: ConflictError, *, hook: Callable[[ConflictDialog], None] | None = None) -> None:
+        """Someone saved the order first: both versions side by side (``resolve_conflict``), then
+        reload theirs, save the chosen mix on top of theirs, or go back to editing."""
+        order = self.order
+        if order is None:  # a new quote (a number series changed under it): there is no "theirs" to show
+            self.work.report(exc)
+            return
+
+        def summary(lines: Sequence[LineInput | LineView]) -> str:
+            """A line read from the order by its SKU; one typed by what was typed (SKU, or id when loaded)."""
+            return "; ".join(f"{x.sku if isinstance(x, LineView) else x.product} × {fmt.quantity(Decimal(x.quantity))}"
+                             for x in lines)
 
         mine = {"customer_reference": self.reference.text().strip() or None, "lines": summary(self.inputs)}
+        read: list[OrderView] = []  # theirs, as the dialog showed it
 
         def theirs() -> tuple[dict[str, Any], int]:
-            current = orders.get_order(self.db, self.actor, self.order.id)
-            self._theirs = current
+            current = orders.get_order(self.db, self.actor, order.id)
+            read.append(current)
             return {"customer_reference": current.customer_reference, "lines": summary(current.lines)}, current.version
 
         fields = [FieldSpec("customer_reference", "Customer reference"), FieldSpec("lines", "Lines")]
         decision, values, version = resolve_conflict(self, exc, fields, mine, theirs, dialog_hook=hook)
         if decision == "reload":
-            self.load(self.order.id)
-            return False
-        if decision == "save":
-            current = self._theirs
+            self.load(order.id)
+        elif decision == "save":
             self.version = version
             self.reference.setText(values["customer_reference"] or "")
             if values["lines"] != mine["lines"]:
-                self.inputs = [ln.as_input() for ln in current.lines]
+                self.inputs = [ln.as_input() for ln in read[-1].lines]
             self.dirty = True
-            return self.save()
-        return False
+            self._save()
 
     def confirm(self) -> None:
         """Confirm the quote; unsaved edits are saved with it, in the same unit of work."""
         o = self.order
-        if o is None or o.status != "quote" or not self.actions.settled():
+        if o is None or o.status != "quote" or not self.work.settled():
             return
         edits = self._edits
         if self.dirty:
             inputs, requested = list(self.inputs), self._requested()
             reference = self.reference.text().strip() or None
 
-            def call() -> orders.OrderView:
-                return orders.confirm(self.db, self.actor, o.id, self.version, lines=inputs,
+            def call() -> OrderView:
+                return orders.confirm(self.db, self.actor, o.id, self._base_version(), lines=inputs,
                                       requested_date=requested, customer_reference=reference)
         else:
-            def call() -> orders.OrderView:
-                return orders.confirm(self.db, self.actor, o.id, self.version)
-        self.actions.run(call, done=lambda done: self._saved(done, edits), conflict=self._reload_after)
+            def call() -> OrderView:
+                return orders.confirm(self.db, self.actor, o.id, self._base_version())
+        self.work.run(call, done=lambda done: self._saved(done, edits), conflict=self._reload_after)
 
     def _reload_after(self, exc: ConflictError) -> None:
         """Someone changed the order first: say so (the helper's message), then show theirs."""
-        self.actions.report(exc)
-        self.load(self.order.id)
+        self.work.report(exc)
+        if self.order is not None:
+            self.load(self.order.id)
 
     def approve(self) -> None:
         o = self.order
-        if o is None or not self.actions.settled():
+        if o is None or not self.work.settled():
             return
-        self.actions.run(lambda: orders.approve(self.db, self.actor, o.id, self.version),
-                         done=self._saved, conflict=self._reload_after)
+        self.work.run(lambda: orders.approve(self.db, self.actor, o.id, self._base_version()),
+                      done=self._saved, conflict=self._reload_after)
 
     def cancel_order(self, reason: str | None = None) -> None:
         o = self.order
-        if o is None or not self.actions.settled():
+        if o is None or not self.work.settled():
             return
         if reason is None:
             reason, ok = QInputDialog.getText(self, "Cancel order", f"Why is {o.number} cancelled?")
             if not ok:
                 return
-        self.actions.run(lambda: orders.cancel(self.db, self.actor, o.id, self.version, reason),
-                         done=self._saved, conflict=self._reload_after)
+        self.work.run(lambda: orders.cancel(self.db, self.actor, o.id, self._base_version(), reason),
+                      done=self._saved, conflict=self._reload_after)
 
     def add_note(self) -> None:
         text = self.note_text.text().strip()
@@ -460,17 +490,23 @@ class OrderForm(OrderFormWidgets):
         if not text or o is None:
             return
 
-        def done(_item: Any) -> None:
+        def done(_item: TimelineItem) -> None:
             self.note_text.clear()
             self._timeline_stale = True
             self.refresh(delay=0)
 
-        self.actions.run(lambda: orders.add_note(self.db, self.actor, text, order_id=o.id), done=done)
+        self.work.run(lambda: orders.add_note(self.db, self.actor, text, order_id=o.id), done=done)
+
+    def _printable(self) -> OrderView:
+        """The order as saved: what is printed (Print and PDF are off for a new quote)."""
+        if self.order is None:
+            raise RuntimeError("a new quote is not printed: save it first")
+        return self.order
 
     def document_html(self) -> str:
         from app.services import documents
 
-        return documents.order_document_html(self.db, self.actor, self.order.id, printed_on=clock.today())
+        return documents.order_document_html(self.db, self.actor, self._printable().id, printed_on=clock.today())
 
     def print_preview(self) -> None:
         from app.printing.render import preview
@@ -480,9 +516,10 @@ class OrderForm(OrderFormWidgets):
     def save_pdf(self, target: Path | None = None) -> Path | None:
         from app.printing.render import to_pdf
 
+        number = self._printable().number
         if target is None:
-            name, _ = QFileDialog.getSaveFileName(self, "Save as PDF", f"{self.order.number}.pdf", "PDF (*.pdf)")
+            name, _ = QFileDialog.getSaveFileName(self, "Save as PDF", f"{number}.pdf", "PDF (*.pdf)")
             if not name:
                 return None
             target = Path(name)
-        return to_pdf(self.document_html(), target, title=self.order.number)
+        return to_pdf(self.document_html(), target, title=number)

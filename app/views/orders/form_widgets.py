@@ -7,8 +7,6 @@ below up to date."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
-
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,6 +30,8 @@ from PySide6.QtWidgets import (
 from app import format as fmt
 from app.actor import Actor
 from app.services import order_preview, order_screen
+from app.services.order_preview import Preview
+from app.services.order_views import OrderView
 from app.services.permissions import allowed
 from app.tasks import Task
 from app.views.common.action import Actions
@@ -50,12 +50,12 @@ class OrderFormWidgets(QWidget):
 
     # the form's state, set by ``OrderForm``; read here to show it
     actor: Actor
-    order: Any  # orders.OrderView as saved
-    view: Any  # the previewed OrderView for what is typed
+    order: OrderView | None  # as saved; None for a new quote
+    view: Preview | None  # what is typed, priced and promised (not saved); None before the first answer
     customer_id: int | None
     dirty: bool
     can_edit: bool
-    actions: Actions
+    work: Actions  # its service calls (``Actions``)
     _load_task: Task | None
     _timeline_stale: bool
 
@@ -245,8 +245,9 @@ class OrderFormWidgets(QWidget):
             f"Net <b>{fmt.money(t.net)}</b> · VAT {fmt.money(t.tax)} · Total <b>{fmt.money(t.gross)}</b> · "
             f"cost {fmt.money(t.cost)} · margin <b>{fmt.percent(t.margin)}</b> "
             f"(floor {fmt.percent(v.margin_floor, 0)}){promise}")
-        approved_by = self.order.approved_by if self.order is not None and not self.dirty else None
-        approved_at = self.order.approved_at if approved_by else None
+        saved = self.order if not self.dirty else None  # an approval is of the order as saved
+        approved_by = saved.approved_by if saved is not None else None
+        approved_at = saved.approved_at if saved is not None and approved_by else None
         if v.needs_approval and not approved_by:
             self.approval.setText(f"Margin {fmt.percent(t.margin)} is below the {fmt.percent(v.margin_floor, 0)} "
                                   "floor: management must approve before the order can be confirmed.")
@@ -266,7 +267,7 @@ class OrderFormWidgets(QWidget):
         self.title.setText(f"<b style='font-size:14pt'>{number}</b>")
         self.status_label.setText(f"<span style='background:{colour}; color:white; padding:2px 6px'>"
                                   f"{status.replace('_', ' ')}</span>" + (" · unsaved changes" if self.dirty else ""))
-        idle = self.actions.settled() and self._load_task is None
+        idle = self.work.settled() and self._load_task is None
         acts = o.actions if o is not None else None
         edit = self.editable() and idle
         customer = acts.customer_editable if acts is not None else self.can_edit
@@ -275,7 +276,7 @@ class OrderFormWidgets(QWidget):
             w.setEnabled(edit and (w is not self.customer or customer))
         self.save_button.setEnabled(edit and self.dirty)
         # a quote's unsaved edits are confirmed with it (one unit of work), so Confirm stays on
-        self.confirm_button.setEnabled(idle and acts is not None and o.status == "quote" and
+        self.confirm_button.setEnabled(idle and acts is not None and status == "quote" and
                                        (acts.can_confirm or (self.dirty and self.can_edit)))
         self.approve_button.setVisible(acts.show_approve if acts is not None else
                                        allowed(self.actor.role, "orders.approve_margin"))
