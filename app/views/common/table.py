@@ -9,9 +9,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QTableView, QTableWidget, QTableWidgetItem, QWidget
 
 T = TypeVar("T")
+W = TypeVar("W", bound=QWidget)
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -72,11 +74,12 @@ class RowsTableModel(QAbstractTableModel, Generic[T]):
         return None
 
 
-def list_view(name: str, model: Any, export_title: str, *, multi: bool = False, compact: bool = False) -> Any:
+def list_view(name: str, model: QAbstractItemModel, export_title: str, *, multi: bool = False,
+              compact: bool = False) -> QTableView:
     """The read-only list every tab shows: whole-row selection (several rows with ``multi``), no
     in-place editing, no row numbers, last column stretched, and Export to Excel (Ctrl+E).
     ``compact``: one line per row, columns sized from the first rows (lists of thousands)."""
-    from PySide6.QtWidgets import QAbstractItemView, QTableView
+    from PySide6.QtWidgets import QAbstractItemView
 
     from app.views.common.export import enable_export
 
@@ -94,3 +97,21 @@ def list_view(name: str, model: Any, export_title: str, *, multi: bool = False, 
         t.horizontalHeader().setResizeContentsPrecision(60)
     enable_export(t, export_title)
     return t
+
+
+# --- cells of an editable grid (QTableWidget) -------------------------------------------------------
+def cell(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    """The item of a cell the dialog filled (Qt answers None for a cell without one: a mistake in
+    the dialog, said with the grid's name rather than as an AttributeError on None)."""
+    item = table.item(row, column)
+    if item is None:
+        raise LookupError(f"{table.objectName() or 'the grid'} has no item at row {row}, column {column}")
+    return item
+
+
+def cell_widget(table: QTableWidget, row: int, column: int, kind: type[W]) -> W:
+    """The editor widget the dialog put in a cell (e.g. a QComboBox), checked to be of ``kind``."""
+    widget = table.cellWidget(row, column)
+    if not isinstance(widget, kind):
+        raise LookupError(f"{table.objectName() or 'the grid'} has no {kind.__name__} at row {row}, column {column}")
+    return widget

@@ -8,13 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressDialog,
@@ -29,22 +28,25 @@ from PySide6.QtWidgets import (
 from app import clock
 from app import format as fmt
 from app.desk import Desk
-from app.errors import ConflictError, UserError
 from app.services import scheduling
 from app.services.changes import Changes
 from app.services.permissions import allowed
-from app.tasks import Cancelled, Task, run_task
+from app.tasks import Cancelled, Task, TaskState, run_task
 from app.views.common.action import Actions
 from app.views.common.export import enable_export
 from app.views.common.table import Column, RowsTableModel
 from app.views.common.gantt import Bar, GanttChart, tooltip
+
+if TYPE_CHECKING:
+    from app.scheduling.model import Solution
 
 TITLE = "Schedule"
 WATCHED = ("schedule_version", "scheduled_operation", "sales_order", "sales_order_line", "routing_operation",
            "staff", "work_center", "calendar_exception", "calendar_hours", "shift")
 LATE_COLUMNS: list[Column[tuple]] = [
     Column("Order", lambda r: r[0]), Column("Customer", lambda r: r[1]),
-    Column("Promised", lambda r: fmt.date(r[2])), Column("Finishes", lambda r: f"{r[3].astimezone(clock.zone()):%a %d %b %H:%M}"),
+    Column("Promised", lambda r: fmt.date(r[2])),
+    Column("Finishes", lambda r: f"{r[3].astimezone(clock.zone()):%a %d %b %H:%M}"),
 ]
 
 
@@ -100,7 +102,7 @@ class ScheduleTab(QWidget):
             bar.addWidget(w)
         lay.addLayout(bar)
         split = QSplitter(Qt.Orientation.Horizontal)
-        self.gantt = GanttChart()
+        self.gantt: GanttChart = GanttChart()  # annotated: the zoom buttons above refer to it
         self.gantt.moved.connect(self.on_moved)
         self.gantt.selected.connect(self.on_selected)
         split.addWidget(self.gantt)
@@ -192,8 +194,9 @@ class ScheduleTab(QWidget):
         self.summary.setText(
             f"<b>Version {p.version_id}</b> ({p.method}), {fmt.local_time(p.created_at)} by {p.created_by}, "
             f"{published}.<br>{len(p.ops)} operations, {len(p.late_orders)} late orders, weighted lateness "
-            f"{float(p.weighted_tardiness or 0) / 60:,.0f} h (late hours × the queue's weight)." + (f"<br><span style='color:#b00020'>Not planned: "
-                                                     f"{'; '.join(p.unscheduled[:5])}</span>" if p.unscheduled else ""))
+            f"{float(p.weighted_tardiness or 0) / 60:,.0f} h (late hours × the queue's weight)."
+            + (f"<br><span style='color:#b00020'>Not planned: {'; '.join(p.unscheduled[:5])}</span>"
+               if p.unscheduled else ""))
 
     def _minute(self, when: dt.datetime) -> int:
         return clock.wall_minutes(scheduling._local_midnight(clock.today()), when)
@@ -224,7 +227,7 @@ class ScheduleTab(QWidget):
 
         self.work.run(lambda: scheduling.compute(self.db, self.actor), done=done)
 
-    def improve(self, *, on_done: Any = None) -> None:
+    def improve(self, *, on_done: Callable[[Solution], object] | None = None) -> None:
         """CP-SAT in a background process, seeded with the rules' plan; progress and cancel."""
         seconds = self.seconds.value()
         progress = QProgressDialog("Improving the schedule…", "Cancel", 0, 100, self)
@@ -234,7 +237,7 @@ class ScheduleTab(QWidget):
         self._improving = True
         self._hold_buttons()
 
-        def work(state):  # type: ignore[no-untyped-def]
+        def work(state: TaskState) -> tuple[scheduling.Built, Solution, Solution]:
             from app.scheduling.cpsat import improve_in_process
             from app.scheduling.rules import fast_plan
 
@@ -246,7 +249,7 @@ class ScheduleTab(QWidget):
                                                           f"weighted lateness {wt / 600:,.0f} h"))
             return built, seed, sol
 
-        def done(out) -> None:  # type: ignore[no-untyped-def]
+        def done(out: tuple[scheduling.Built, Solution, Solution]) -> None:
             progress.close()
             built, seed, sol = out
 
@@ -323,7 +326,7 @@ class ScheduleTab(QWidget):
             self.message.setText("Select an operation first.")
             return
 
-        def done(_saved: Any) -> None:
+        def done(_saved: object) -> None:
             self.reload()
             self.message.setText(f"{op.order_number} {op.name} {'unlocked' if op.locked else 'locked'}.")
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app import clock
 from app.services.service_jobs import KIND_LABEL, OPPORTUNITY_LABEL, TAG_LABEL
 from app.views.common.submit import SubmitDialog
+from app.views.common.table import cell, cell_widget
 
 
 def _text_edit(name: str, placeholder: str, height: int = 60) -> QPlainTextEdit:
@@ -204,10 +205,11 @@ class DebriefDialog(SubmitDialog):
         self.opps.setItem(r, 2, QTableWidgetItem(value))
 
     def send(self) -> None:
-        feedback = [(self.feedback.cellWidget(r, 0).currentText(), self.feedback.cellWidget(r, 1).currentData(),
-                     self.feedback.item(r, 2).text()) for r in range(self.feedback.rowCount())]
-        opps = [(self.opps.cellWidget(r, 0).currentData(), self.opps.item(r, 1).text(), self.opps.item(r, 2).text())
-                for r in range(self.opps.rowCount())]
+        fb, op = self.feedback, self.opps
+        feedback = [(cell_widget(fb, r, 0, QComboBox).currentText(), cell_widget(fb, r, 1, QComboBox).currentData(),
+                     cell(fb, r, 2).text()) for r in range(fb.rowCount())]
+        opps = [(cell_widget(op, r, 0, QComboBox).currentData(), cell(op, r, 1).text(), cell(op, r, 2).text())
+                for r in range(op.rowCount())]
         score = self.satisfaction.currentData()
         self.attempt(lambda: self.submit(minutes_on_site=self.minutes.value(),
                                          work_done=self.work_done.toPlainText(),

@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -143,7 +142,8 @@ class ServiceTab(QWidget):
                 bars.append(Bar(j.id, j.technician_id, clock.wall_minutes(origin, j.start),
                                 clock.wall_minutes(origin, j.end), f"{j.number} {j.customer}",
                                 f"{j.number} {j.kind} — {j.customer}\n{j.description}\n"
-                                f"{j.start.astimezone(clock.zone()):%a %d %b %H:%M}–{j.end.astimezone(clock.zone()):%H:%M}",
+                                f"{j.start.astimezone(clock.zone()):%a %d %b %H:%M}–"
+                                f"{j.end.astimezone(clock.zone()):%H:%M}",
                                 False, False))
         self.calendar.set_plan(origin, 21, techs, bars, False)
         self.feedback_model.set_rows(service_jobs.feedback_summary(self.db, self.actor))
@@ -208,7 +208,8 @@ class ServiceTab(QWidget):
             v = dlg.result_value
             self.reload()
             self.select_job(v.id)
-            self.message.setText(f"{v.number} booked: {v.technician}, {v.start.astimezone(clock.zone()):%a %d %b %H:%M}.")
+            self.message.setText(f"{v.number} booked: {v.technician}, "
+                                 f"{v.start.astimezone(clock.zone()):%a %d %b %H:%M}.")
 
     def done(self) -> None:
         j = self.selected()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app import format as fmt
 from app import clock
 from app.views.common.submit import SubmitDialog
+from app.views.common.table import cell
 
 CARRIERS = ("DHL Freight", "DPD", "Palletways", "Own van", "Collected by customer")
 DISPOSITIONS = (("restock", "Restock"), ("repair", "Repair (service job)"), ("scrap", "Scrap"),
@@ -79,10 +80,10 @@ class ConfirmPickDialog(SubmitDialog):
         self.resize(760, 380)
 
     def set_picked(self, row: int, value: str) -> None:
-        self.table.item(row, 5).setText(value)
+        cell(self.table, row, 5).setText(value)
 
     def send(self) -> None:
-        picked = {r.pick_line_id: self.table.item(i, 5).text() for i, r in enumerate(self.view.rows)}
+        picked = {r.pick_line_id: cell(self.table, i, 5).text() for i, r in enumerate(self.view.rows)}
         self.attempt(lambda: self.submit(picked))
 
 
@@ -132,7 +133,7 @@ class ShipDialog(SubmitDialog):
         raw = [w for w in self.weights.text().replace(";", ",").replace(" ", ",").split(",") if w.strip()]
         dims = self.dimensions.text().strip() or None
         packages = [(w.strip(), dims) for w in raw]
-        qty = {ln.order_line_id: self.table.item(i, 5).text() for i, ln in enumerate(self.lines)}
+        qty = {ln.order_line_id: cell(self.table, i, 5).text() for i, ln in enumerate(self.lines)}
         carrier, tracking, note = self.carrier.currentText(), self.tracking.text(), self.note.text()
         self.attempt(lambda: self.submit(carrier, tracking, packages, qty, note))
 
@@ -238,12 +239,12 @@ class OpenClaimDialog(SubmitDialog):
 
     def set_line(self, order_number: str, sku: str, qty: str, reason: str) -> None:
         i = next(k for k, r in enumerate(self.rows) if r.order_number == order_number and r.sku == sku)
-        self.table.item(i, 5).setText(qty)
-        self.table.item(i, 6).setText(reason)
+        cell(self.table, i, 5).setText(qty)
+        cell(self.table, i, 6).setText(reason)
 
     def send(self) -> None:
-        chosen = [(r.order_line_id, self.table.item(i, 5).text().strip(), self.table.item(i, 6).text())
-                  for i, r in enumerate(self.rows) if self.table.item(i, 5).text().strip()]
+        chosen = [(r.order_line_id, cell(self.table, i, 5).text().strip(), cell(self.table, i, 6).text())
+                  for i, r in enumerate(self.rows) if cell(self.table, i, 5).text().strip()]
         customer, complaint, channel = (self.customer.currentData(), self.complaint.toPlainText(),
                                         self.channel.currentText())
         self.attempt(lambda: self.submit(customer, chosen, complaint, channel))
@@ -330,9 +331,9 @@ class InspectDialog(SubmitDialog):
 
     def set_line(self, row: int, disposition: str, condition: str) -> None:
         self.combos[row].setCurrentIndex(self.combos[row].findData(disposition))
-        self.table.item(row, 4).setText(condition)
+        cell(self.table, row, 4).setText(condition)
 
     def send(self) -> None:
-        findings = {ln.id: (self.combos[i].currentData() or "", self.table.item(i, 4).text())
+        findings = {ln.id: (self.combos[i].currentData() or "", cell(self.table, i, 4).text())
                     for i, ln in enumerate(self.claim.lines)}
         self.attempt(lambda: self.submit(findings))

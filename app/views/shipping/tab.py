@@ -3,7 +3,6 @@ and refunds — each department's part, on one tab, with the buttons its role ma
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -60,7 +58,9 @@ class FlagModel(RowsTableModel[Any]):
         return super().data(index, role)
 
 
-_TITLE = {'readyTable': 'Ready to pick or ship', 'pickListsTable': 'Pick lists', 'shipmentsTable': 'Shipments', 'toInvoiceTable': 'To invoice', 'invoicesTable': 'Invoices', 'claimsTable': 'Claims', 'refundsTable': 'Refunds'}
+_TITLE = {'readyTable': 'Ready to pick or ship', 'pickListsTable': 'Pick lists', 'shipmentsTable': 'Shipments',
+          'toInvoiceTable': 'To invoice', 'invoicesTable': 'Invoices', 'claimsTable': 'Claims',
+          'refundsTable': 'Refunds'}
 
 
 def _table(name: str, model: Any, *, multi: bool = False) -> QTableView:
@@ -131,7 +131,8 @@ class ShippingTab(QWidget):
         ll.addWidget(QLabel("<b>Ready to pick or ship</b> (select several orders for one batched pick list)"))
         self.ready_model: RowsTableModel[shipping.ReadyOrder] = RowsTableModel([
             Column("Order", lambda r: r.number), Column("Customer", lambda r: r.customer),
-            Column("Status", lambda r: r.status.replace("_", " ")), Column("Promise", lambda r: fmt.date(r.promise_date)),
+            Column("Status", lambda r: r.status.replace("_", " ")),
+            Column("Promise", lambda r: fmt.date(r.promise_date)),
             Column("To pick", lambda r: fmt.quantity(r.pickable), True),
             Column("Picked, to ship", lambda r: fmt.quantity(r.to_ship), True)], self, key=lambda r: r.order_id)
         self.ready_table = _table("readyTable", self.ready_model, multi=True)
@@ -198,7 +199,8 @@ class ShippingTab(QWidget):
             Column("Invoice", lambda v: str(v.number), True), Column("Order", lambda v: v.order_number),
             Column("Customer", lambda v: v.customer), Column("Issued", lambda v: fmt.date(v.issue_date)),
             Column("Due", lambda v: fmt.date(v.due_date)), Column("Total", lambda v: fmt.money(v.gross), True),
-            Column("Paid", lambda v: fmt.money(v.paid), True), Column("Credited", lambda v: fmt.money(v.credited), True),
+            Column("Paid", lambda v: fmt.money(v.paid), True),
+            Column("Credited", lambda v: fmt.money(v.credited), True),
             Column("Outstanding", lambda v: fmt.money(v.outstanding), True),
             Column("Status", lambda v: v.status.replace("_", " ") + (
                 f" · {v.days_overdue(clock.today())} days overdue" if v.days_overdue(clock.today()) else ""))],
@@ -482,9 +484,9 @@ class ShippingTab(QWidget):
         if dlg.exec():
             self.reload()
             v = dlg.result_value
+            late = v.paid_at and v.paid_at.astimezone(clock.zone()).date() > v.due_by
             self.message.setText(f"Refund of {fmt.money(v.amount)} to {v.customer} paid"
-                                 + (" — after the target." if v.paid_at and v.paid_at.astimezone(clock.zone()).date() > v.due_by
-                                    else " within the target."))
+                                 + (" — after the target." if late else " within the target."))
 
     # --- printing ----------------------------------------------------------------------------------
     def print_selected(self, kind: str, target: Path | None = None) -> None:
