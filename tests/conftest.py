@@ -1,4 +1,10 @@
-"""Shared fixtures.
+"""Shared fixtures — the one set for the whole suite.
+
+- ``isolated_workstation`` (every test): its own per-workstation settings, data and log folders.
+- ``db`` (with ``db_url``): a fresh database on each backend; ``sqlite_db``: a real SQLite file.
+- ``demo``: the demo company in ``db`` and ``actor(username)`` for its people, as ``(db, actor)``;
+  ``demo_db``: the demo company on a SQLite file (what a GUI test's desk opens; ``tests/gui``
+  names it ``demo``). ``tests.support``: the suite's ``TODAY`` and ``actor_for(db, username)``.
 
 ``db_url`` yields a fresh database: a real SQLite file in tmp_path, and — when
 ORDERCYCLE_TEST_PG_URL is set (CI's second pass) — also a freshly emptied PostgreSQL database.
@@ -68,6 +74,15 @@ def _collect_on_the_gui_thread(request):
             gc.enable()
 
 
+@pytest.fixture(autouse=True)
+def isolated_workstation(tmp_path, monkeypatch):
+    """Each test gets its own per-workstation settings (remembered column mappings, windows),
+    data and log folders: nothing is read from or written to the real user's."""
+    monkeypatch.setenv("ORDERCYCLE_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("ORDERCYCLE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ORDERCYCLE_LOG_DIR", str(tmp_path / "logs"))
+
+
 @pytest.fixture
 def db_url(backend: str, tmp_path) -> str:
     if backend == "sqlite":
@@ -94,6 +109,28 @@ def sqlite_db(tmp_path):
     database = open_database(tmp_path / "ordercycle.db")
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def demo(db):
+    """The demo company in the test database (each backend), and ``actor(username)`` for its
+    people: ``db, actor = demo``."""
+    from functools import partial
+
+    from app.demo import build_demo
+    from tests.support import actor_for
+
+    build_demo(db)
+    return db, partial(actor_for, db)
+
+
+@pytest.fixture
+def demo_db(sqlite_db):
+    """The demo company (Northbeam Steelworks) on a real SQLite file, as of TODAY."""
+    from app.demo import build_demo
+
+    build_demo(sqlite_db)
+    return sqlite_db
 
 
 # --- leaving the test process --------------------------------------------------------------------

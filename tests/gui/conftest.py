@@ -7,21 +7,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 
-from sqlalchemy import select
 
 from app.db.uow import Actor, Database
-from app.models import User
 from app.services import auth
-from app.demo import build_demo
+from tests.support import actor_for as actor_for  # the GUI tests import it from here
 
-
-
-@pytest.fixture(autouse=True)
-def isolated_workstation(tmp_path, monkeypatch):
-    """Each GUI test gets its own per-workstation settings and log folders."""
-    monkeypatch.setenv("ORDERCYCLE_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("ORDERCYCLE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("ORDERCYCLE_LOG_DIR", str(tmp_path / "logs"))
 
 
 @pytest.fixture
@@ -31,17 +21,10 @@ def admin(sqlite_db: Database) -> Actor:
 
 
 @pytest.fixture
-def demo(sqlite_db: Database) -> Database:
-    """The demo company (Northbeam Steelworks) on a real SQLite file, as of TODAY."""
-    build_demo(sqlite_db)
-    return sqlite_db
-
-
-def actor_for(db: Database, username: str, *, workstation: str | None = None) -> Actor:
-    """The demo user ``username`` signed in at a desk of their own."""
-    with db.read() as s:
-        u = s.execute(select(User).where(User.username == username)).scalar_one()
-    return Actor(u.username, u.role.value, u.full_name, u.id, workstation=workstation or f"desk-{username}")
+def demo(demo_db: Database) -> Database:
+    """A GUI test drives one desk on the demo company's SQLite file: it takes the database
+    (``demo_db`` of tests/conftest.py); ``actor_for`` (tests.support) signs its people in."""
+    return demo_db
 
 
 def when_modal(qtbot, action: Callable[[QWidget], None], kind: type = QWidget, *, seconds: float = 10) -> None:

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from app import format as fmt
-from app.db.uow import Actor, Database
+from app.db.uow import Database
 from app.errors import PermissionDenied, UserError
 from app.models import (
     CreditNote,
@@ -29,27 +29,16 @@ from app.models import (
     SalesOrderLine,
     Shipment,
     ShipmentLine,
-    User,
 )
 from app.models.enums import PickListStatus
+from tests.support import actor_for
 from app.printing import documents as pdocs
 from app.services import documents
-from app.demo import build_demo
 from app.services.settings import set_setting
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def demo(sqlite_db: Database) -> Database:
-    build_demo(sqlite_db)
-    return sqlite_db
-
-
-def _actor(db: Database, username: str) -> Actor:
-    with db.read() as s:
-        u = s.execute(select(User).where(User.username == username)).scalar_one()
-    return Actor(u.username, u.role.value, u.full_name, u.id)
 
 
 def _pdf(qapp, html: str, path: Path) -> PdfReader:
@@ -109,7 +98,7 @@ def _batched_pick_list(db: Database) -> tuple[str, dict[str, str], tuple[str, st
                                   (x_lines[1].id, "A-10-1", 2)):
             uow.add(PickListLine(pick_list_id=pl.id, order_line_id=line_id, location=loc, qty_to_pick=D(qty)))
 
-    db.write(_actor(db, "shipping"), run)
+    db.write(actor_for(db, "shipping"), run)
     return "PL-000900", {"x": skus[pid], "y": skus[y.product_id], "z": skus[z.product_id]}, \
         (x_lines[0].number, x_lines[1].number)
 
@@ -119,9 +108,9 @@ def test_natural_location_order() -> None:
     assert sorted(locs, key=pdocs.natural_location_key) == ["a-3-2", "A-03-3", "A-3-10", "A-10-1", "B-2-1", None, ""]
 
 
-def test_pick_list_pdf_in_walking_route_order_with_grouped_items(qapp, demo, tmp_path) -> None:
-    number, sku, (so_a, so_b) = _batched_pick_list(demo)
-    html = documents.kinds()["pick-list"](demo, _actor(demo, "shipping"), number)
+def test_pick_list_pdf_in_walking_route_order_with_grouped_items(qapp, demo_db, tmp_path) -> None:
+    number, sku, (so_a, so_b) = _batched_pick_list(demo_db)
+    html = documents.kinds()["pick-list"](demo_db, actor_for(demo_db, "shipping"), number)
     text = _text(_pdf(qapp, html, tmp_path / "pick.pdf"))
     assert "Pick list" in text and number in text and "Sean Doyle" in text and "Open" in text
     assert so_a in text and so_b in text  # the orders it covers
@@ -140,8 +129,8 @@ def test_pick_list_pdf_in_walking_route_order_with_grouped_items(qapp, demo, tmp
 
 # -- delivery note ---------------------------------------------------------------------------------
 
-def test_delivery_note_pdf_with_packages_and_part_delivery(qapp, demo, tmp_path) -> None:
-    with demo.read() as s:
+def test_delivery_note_pdf_with_packages_and_part_delivery(qapp, demo_db, tmp_path) -> None:
+    with demo_db.read() as s:
         sh = s.execute(select(Shipment).join(Package).where(Shipment.tracking_number.is_not(None))
                        .join(ShipmentLine).where(ShipmentLine.quantity > 1).order_by(Shipment.id)).scalars().first()
         number, tracking, carrier, sid = sh.number, sh.tracking_number, sh.carrier, sh.id
@@ -161,10 +150,10 @@ def test_delivery_note_pdf_with_packages_and_part_delivery(qapp, demo, tmp_path)
         uow.session.get(SalesOrder, order.id).customer_reference = "PO <7> & co"
         uow.add(Package(shipment_id=sid, weight_kg=D("12.5"), dimensions="600×400×300 box"))
 
-    demo.write(_actor(demo, "shipping"), make_partial)
-    with demo.read() as s:
+    demo_db.write(actor_for(demo_db, "shipping"), make_partial)
+    with demo_db.read() as s:
         weights = s.execute(select(Package.weight_kg).where(Package.shipment_id == sid)).scalars().all()
-    html = documents.kinds()["delivery-note"](demo, _actor(demo, "service"), number)
+    html = documents.kinds()["delivery-note"](demo_db, actor_for(demo_db, "service"), number)
     assert "PO &lt;7&gt; &amp; co" in html and "<7>" not in html  # every value escaped
     text = _text(_pdf(qapp, html, tmp_path / "delivery.pdf"))
     assert "Delivery note" in text and number in text and order.number in text
@@ -184,11 +173,11 @@ def _invoice_row(db: Database, number: int) -> tuple[Invoice, list[InvoiceLine]]
         return inv, lines
 
 
-def test_invoice_pdf_totals_equal_the_invoice_row(qapp, demo, tmp_path) -> None:
-    with demo.read() as s:
+def test_invoice_pdf_totals_equal_the_invoice_row(qapp, demo_db, tmp_path) -> None:
+    with demo_db.read() as s:
         number = s.execute(select(Invoice.number).where(Invoice.status == "partially_paid")).scalars().first()
-    inv, lines = _invoice_row(demo, number)
-    html = documents.kinds()["invoice"](demo, _actor(demo, "finance"), str(number))
+    inv, lines = _invoice_row(demo_db, number)
+    html = documents.kinds()["invoice"](demo_db, actor_for(demo_db, "finance"), str(number))
     text = _text(_pdf(qapp, html, tmp_path / "invoice.pdf"))
     assert f"Invoice {number}" in text
     assert f"Net {fmt.money(inv.net)}" in text
@@ -202,34 +191,34 @@ def test_invoice_pdf_totals_equal_the_invoice_row(qapp, demo, tmp_path) -> None:
     assert "Sort code: 40-12-76" in text and "GB 987 6543 21" in text and "09876543" in text
 
 
-def test_credit_note_pdf_and_credited_invoice(qapp, demo, tmp_path) -> None:
-    with demo.read() as s:
+def test_credit_note_pdf_and_credited_invoice(qapp, demo_db, tmp_path) -> None:
+    with demo_db.read() as s:
         cn = s.execute(select(CreditNote).where(CreditNote.rma_id.is_not(None)).order_by(CreditNote.number)
                        ).scalars().first()
         inv = s.get(Invoice, cn.invoice_id)
         rma = s.get(ReturnAuthorization, cn.rma_id)
         cn_number, inv_number, gross, rma_number = cn.number, inv.number, cn.net + cn.tax, rma.number
         net, tax = cn.net, cn.tax
-    finance = _actor(demo, "finance")
-    text = _text(_pdf(qapp, documents.kinds()["credit-note"](demo, finance, str(cn_number)), tmp_path / "cn.pdf"))
+    finance = actor_for(demo_db, "finance")
+    text = _text(_pdf(qapp, documents.kinds()["credit-note"](demo_db, finance, str(cn_number)), tmp_path / "cn.pdf"))
     assert f"Credit note {cn_number}" in text and f"Invoice {inv_number}" in text and rma_number in text
     assert f"Net {fmt.money(net)}" in text and f"VAT {fmt.money(tax)}" in text
     assert f"Total credited {fmt.money(gross)}" in text
     assert "Wrong colour" in text  # the return line's reason
     # the credited invoice shows the credit
-    text = _text(_pdf(qapp, documents.kinds()["invoice"](demo, finance, str(inv_number)), tmp_path / "inv.pdf"))
+    text = _text(_pdf(qapp, documents.kinds()["invoice"](demo_db, finance, str(inv_number)), tmp_path / "inv.pdf"))
     assert f"Credited −{fmt.money(gross)}" in text
 
 
-def test_shipping_cannot_print_invoices(demo) -> None:
+def test_shipping_cannot_print_invoices(demo_db) -> None:
     with pytest.raises(PermissionDenied):
-        documents.kinds()["invoice"](demo, _actor(demo, "shipping"), "1")
+        documents.kinds()["invoice"](demo_db, actor_for(demo_db, "shipping"), "1")
     with pytest.raises(PermissionDenied):
-        documents.kinds()["credit-note"](demo, _actor(demo, "production"), "1")
+        documents.kinds()["credit-note"](demo_db, actor_for(demo_db, "production"), "1")
     with pytest.raises(UserError, match="no invoice numbered 99999"):
-        documents.kinds()["invoice"](demo, _actor(demo, "finance"), "99999")
+        documents.kinds()["invoice"](demo_db, actor_for(demo_db, "finance"), "99999")
     with pytest.raises(UserError, match="no pick list numbered 'PL-999999'"):
-        documents.kinds()["pick-list"](demo, _actor(demo, "shipping"), "PL-999999")
+        documents.kinds()["pick-list"](demo_db, actor_for(demo_db, "shipping"), "PL-999999")
 
 
 # -- template and logo ----------------------------------------------------------------------------
@@ -243,46 +232,46 @@ def _logo(path: Path) -> Path:
     return path
 
 
-def test_firm_template_and_logo(qapp, demo, tmp_path) -> None:
-    boss = _actor(demo, "management")
+def test_firm_template_and_logo(qapp, demo_db, tmp_path) -> None:
+    boss = actor_for(demo_db, "management")
     template = tmp_path / "our-invoice.html"
     template.write_text("<html><head><style>$style</style></head><body>$logo<h1>RECHNUNG $invoice_number</h1>"
                         "<p>$firm_name · $customer_name · due $due_date · $$ prices in GBP</p>"
                         "$lines_table $totals_table <p>Zu zahlen: $amount_due</p></body></html>", encoding="utf-8")
-    set_setting(demo, boss, "invoice_template", str(template))
-    set_setting(demo, _actor(demo, "admin"), "logo_path", str(_logo(tmp_path / "logo.png")))
-    with demo.read() as s:
+    set_setting(demo_db, boss, "invoice_template", str(template))
+    set_setting(demo_db, actor_for(demo_db, "admin"), "logo_path", str(_logo(tmp_path / "logo.png")))
+    with demo_db.read() as s:
         number = s.execute(select(Invoice.number).order_by(Invoice.number)).scalars().first()
-    inv, _lines = _invoice_row(demo, number)
-    reader = _pdf(qapp, documents.kinds()["invoice"](demo, boss, str(number)), tmp_path / "invoice.pdf")
+    inv, _lines = _invoice_row(demo_db, number)
+    reader = _pdf(qapp, documents.kinds()["invoice"](demo_db, boss, str(number)), tmp_path / "invoice.pdf")
     text = _text(reader)
     assert f"RECHNUNG {number}" in text and "Northbeam Steelworks Ltd" in text and "$ prices in GBP" in text
     assert f"Total {fmt.money(inv.net + inv.tax)}" in text and "Zu zahlen" in text
     assert _images(reader) == 1
     # the letterhead of the other documents carries the logo too
-    reader = _pdf(qapp, documents.kinds()["pick-list"](demo, boss, "PL-000003"), tmp_path / "pick.pdf")
+    reader = _pdf(qapp, documents.kinds()["pick-list"](demo_db, boss, "PL-000003"), tmp_path / "pick.pdf")
     assert _images(reader) == 1
     # a logo file that went missing is left out, the document still prints
     (tmp_path / "logo.png").unlink()
-    assert _images(_pdf(qapp, documents.kinds()["pick-list"](demo, boss, "PL-000003"), tmp_path / "p2.pdf")) == 0
+    assert _images(_pdf(qapp, documents.kinds()["pick-list"](demo_db, boss, "PL-000003"), tmp_path / "p2.pdf")) == 0
 
 
-def test_bad_templates_give_a_clear_message(demo, tmp_path) -> None:
-    boss = _actor(demo, "management")
+def test_bad_templates_give_a_clear_message(demo_db, tmp_path) -> None:
+    boss = actor_for(demo_db, "management")
     bad = tmp_path / "bad.html"
     bad.write_text("<p>Invoice $invoice_numbr for $customer_name</p>", encoding="utf-8")
-    set_setting(demo, boss, "invoice_template", str(bad))
+    set_setting(demo_db, boss, "invoice_template", str(bad))
     with pytest.raises(UserError) as exc:
-        documents.kinds()["invoice"](demo, boss, "1")
+        documents.kinds()["invoice"](demo_db, boss, "1")
     assert "$invoice_numbr" in str(exc.value) and str(bad) in str(exc.value)
     assert "$customer_name" not in str(exc.value).split("Known")[0]
     bad.write_text("<p>Price: $ 5 for $invoice_number</p>", encoding="utf-8")
     with pytest.raises(UserError, match=r"not a placeholder.*line 1"):
-        documents.kinds()["invoice"](demo, boss, "1")
+        documents.kinds()["invoice"](demo_db, boss, "1")
     missing = tmp_path / "gone" / "invoice.html"
-    set_setting(demo, boss, "invoice_template", str(missing))
+    set_setting(demo_db, boss, "invoice_template", str(missing))
     with pytest.raises(UserError, match="cannot be read") as exc:
-        documents.kinds()["invoice"](demo, boss, "1")
+        documents.kinds()["invoice"](demo_db, boss, "1")
     assert str(missing) in str(exc.value)
 
 
@@ -299,13 +288,13 @@ def test_builtin_template_is_the_resource_file_and_documented() -> None:
 
 # -- ordercycle print ------------------------------------------------------------------------------
 
-def test_ordercycle_print_shipping_and_billing_kinds(qapp, demo, tmp_path, capsys) -> None:
+def test_ordercycle_print_shipping_and_billing_kinds(qapp, demo_db, tmp_path, capsys) -> None:
     from app.main import main
 
-    with demo.read() as s:
+    with demo_db.read() as s:
         sh = s.execute(select(Shipment.number).order_by(Shipment.id.desc())).scalars().first()
         inv = s.execute(select(Invoice.number).order_by(Invoice.number.desc())).scalars().first()
-    path = str(demo.location)
+    path = str(demo_db.location)
     for kind, number, expect in (("pick-list", "PL-000003", "Pick list"), ("delivery-note", sh, sh),
                                  ("invoice", str(inv), f"Invoice {inv}"), ("credit-note", "2", "Credit note 2")):
         pdf = tmp_path / f"{kind}.pdf"

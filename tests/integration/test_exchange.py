@@ -22,13 +22,6 @@ WHO = {"products": "production", "customers": "sales", "stock": "production", "p
        "orders": "sales", "history": "management", "forecasts": "marketing"}
 
 
-@pytest.fixture
-def demo(demo, tmp_path, monkeypatch):
-    """The shared demo fixture, with remembered column mappings kept in this test's folder."""
-    monkeypatch.setenv("ORDERCYCLE_CONFIG_DIR", str(tmp_path / "config"))
-    return demo
-
-
 def _fingerprint(db) -> tuple:
     with db.read() as s:
         return (s.scalar(select(func.count()).select_from(Product)), s.scalar(select(func.sum(Product.version))),

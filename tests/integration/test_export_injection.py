@@ -30,12 +30,6 @@ WHO = {"products": "production", "customers": "sales", "stock": "production", "p
        "orders": "sales", "history": "management", "forecasts": "marketing", "invoices": "finance"}
 
 
-@pytest.fixture
-def demo(demo, tmp_path, monkeypatch):
-    monkeypatch.setenv("ORDERCYCLE_CONFIG_DIR", str(tmp_path / "config"))
-    return demo
-
-
 def _set(db, who, model, where, **values) -> None:
     db.write(who, lambda uow: uow.session.execute(update(model).where(where).values(**values)))
 

@@ -34,13 +34,6 @@ from app.services.pricing import price_for
 HEAD = ["Order number", "Customer code", "Order date", "Requested date", "SKU", "Quantity", "Unit price", "Discount"]
 
 
-@pytest.fixture
-def demo(demo, tmp_path, monkeypatch):
-    """The shared demo fixture, with remembered column mappings kept in this test's folder."""
-    monkeypatch.setenv("ORDERCYCLE_CONFIG_DIR", str(tmp_path / "config"))
-    return demo
-
-
 def _sheet(path: Path, rows: list[list]) -> Path:
     wb = Workbook()
     ws = wb.active

@@ -13,10 +13,9 @@ from sqlalchemy import func, select
 
 from app.db.uow import SYSTEM, Actor
 from app.errors import ConflictError, PermissionDenied, UserError, ValidationError
-from app.models import NumberSequence, Product, SalesOrder, SalesOrderLine, Setting, TimelineEvent, User
+from app.models import NumberSequence, Product, SalesOrder, SalesOrderLine, Setting, TimelineEvent
 from app.models.base import money
 from app.services import orders as svc
-from app.demo import build_demo
 from app.services.orders import LineInput
 from app.services.settings import get_settings, set_setting
 
@@ -25,14 +24,9 @@ from tests.support import TODAY  # noqa: E402
 
 
 @pytest.fixture
-def demo(db):
-    build_demo(db)
-    with db.read() as s:
-        uid = dict(s.execute(select(User.username, User.id)).all())
-
-    def actor(name: str) -> Actor:
-        return Actor(name, "sales" if name.startswith("sales") else name, name.title(), user_id=uid[name])
-
+def demo(demo):
+    """The shared demo fixture as this module's tests take it: two salespeople and management."""
+    db, actor = demo
     return db, actor("sales"), actor("sales2"), actor("management")
 
 
