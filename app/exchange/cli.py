@@ -20,7 +20,7 @@ from app.models import User
 from app.services.permissions import allowed
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from app.exchange.kinds import IMPORT_KINDS, KINDS
 
     ex = sub.add_parser("export", help=f"export a kind of data to .xlsx: {', '.join(KINDS)}")
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         from app.cli_auth import command_actor
 
-        actor = command_actor(db, k.import_permission, username=args.user,  # type: ignore[arg-type]
+        actor = command_actor(db, k.permission_to_import(), username=args.user,
                               what=f"import {k.title.lower()}")
         plan = importer.dry_run(db, actor, k.name, args.file, sheet=args.sheet)
         if plan.problems:

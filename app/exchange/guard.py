@@ -418,9 +418,9 @@ def _fast_extent(chunks: Iterator[bytes], budget: int, where: str) -> tuple[int,
             continue
         # the chunk's last cell: in a sheet written top to bottom, its row is the highest so far
         i = data.rfind(b'<c r="', 0, cut)
-        m = _CELL.match(data, i) if i >= 0 else None
-        if m and not m.group(3):
-            rows, cols = _grow(where, budget, rows, cols, int(m.group(2)), column_number(m.group(1).decode()))
+        last = _CELL.match(data, i) if i >= 0 else None
+        if last and not last.group(3):
+            rows, cols = _grow(where, budget, rows, cols, int(last.group(2)), column_number(last.group(1).decode()))
         if pattern is None or built != (rows, cols):
             pattern, built = _unusual(max(cols, 1), max(rows, 1)), (rows, cols)
         if tail:  # the tag cut in two, whole again

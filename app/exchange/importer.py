@@ -293,9 +293,7 @@ def _dry_run(db: Database, actor: Actor, kind_name: str, source: Path | str, *, 
     from app.exchange.kinds import kind
 
     k = kind(kind_name)
-    if not k.import_permission:
-        raise UserError(f"{k.title} can be exported, not imported.")
-    require(actor, k.import_permission)
+    require(actor, k.permission_to_import())
     source = Path(source)
     if state is not None:
         state.progress(0.02, "reading the workbook")
@@ -348,7 +346,7 @@ def _run_import(db: Database, actor: Actor, plan: Plan, *, state: Any) -> Plan:
     if plan.problems:
         raise ValidationError(plan.problems[:50])
     k = kind(plan.kind)
-    require(actor, k.import_permission)  # type: ignore[arg-type]
+    require(actor, k.permission_to_import())
     if k.name == "forecasts":
         return _import_forecasts(db, actor, plan)
 

@@ -25,11 +25,13 @@ def export_board(board: Any, target: Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     from app.exchange.writing import safe_row
 
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet), "a new workbook starts with one worksheet"
     ws.title = "Planning board"
     head = ["SKU", "Product", "Family", "Line"] + [
         p.strftime("%Y-%m") if getattr(board, "granularity", "month") == "month" else p.isoformat()
@@ -106,11 +108,12 @@ def read_figures(db: Database, source: Path, department: str) -> list[tuple[int,
         raise ValidationError(Problem("no 'SKU' column in the header row", sheet=ws.title, row=1))
     sku_col = lower.index("sku")
     line_col = lower.index("line") if "line" in lower else None
-    months = {i: _month(n) for i, n in enumerate(names) if _month(n) is not None}
+    months = {i: month for i, month in enumerate(_month(n) for n in names) if month is not None}
     if not months:
         raise ValidationError(Problem("no month columns (e.g. 2027-01) in the header row", sheet=ws.title, row=1))
     with db.read() as s:
-        skus = {k.upper(): v for k, v in s.execute(select(func.upper(Product.sku), Product.id))}
+        skus: dict[str, int] = {got[0].upper(): got[1]
+                                for got in s.execute(select(func.upper(Product.sku), Product.id))}
     cells: list[tuple[int, dt.date, Any]] = []
     problems: list[Problem] = []
     for r, row in enumerate(rows, start=2):

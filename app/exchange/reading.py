@@ -151,8 +151,8 @@ def _xml_facts(path: Path, member: str | None
     cols: set[int] = set()
     if hidden:
         head = xml[:xml.find(b"<sheetData")].decode("utf-8", "replace")
-        for m in re.finditer(r"<(?:\w+:)?col\b([^>]*)/?>", head):
-            attrs = m.group(1)
+        for col_tag in re.finditer(r"<(?:\w+:)?col\b([^>]*)/?>", head):
+            attrs = col_tag.group(1)
             if re.search(r"\bhidden=\"(?:1|true)\"", attrs):
                 lo = re.search(r"\bmin=\"(\d+)\"", attrs)
                 hi = re.search(r"\bmax=\"(\d+)\"", attrs)
@@ -236,8 +236,8 @@ def find_header(sheet: SheetData, synonyms: dict[str, str], remembered: dict[str
     """The row among the first rows whose cells match the most known column names (title rows
     above it are skipped). ``synonyms`` maps a normalised name to a field."""
     names = dict(synonyms)
-    for label, fld in (remembered or {}).items():
-        names[normalise(label)] = fld
+    for label, remembered_field in (remembered or {}).items():
+        names[normalise(label)] = remembered_field
     best: HeaderMatch | None = None
     best_score = 0
     for i, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):

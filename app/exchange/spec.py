@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.db.hygiene import cell_text
 from app.exchange import values as v
+from app.errors import UserError
 from app.exchange.reading import normalise
 from app.models.base import utcnow
 
@@ -172,6 +173,12 @@ class Kind:
         return out
 
     # import
+    def permission_to_import(self) -> str:
+        """The permission an import of this kind needs; UserError for a kind that is only exported."""
+        if not self.import_permission:
+            raise UserError(f"{self.title} can be exported, not imported.")
+        return self.import_permission
+
     def lookups(self, s: Session) -> dict[str, Any]:
         return {}
 
@@ -241,12 +248,12 @@ def write_upsert(s: Session, table: Table, inserts: list[dict[str, Any]], update
     by_cols: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for u in updates:
         by_cols.setdefault(tuple(sorted(k for k in u if k != "_id")), []).append(u)
-    for cols, group in by_cols.items():
-        values: dict[str, Any] = {c: bindparam(f"v_{c}") for c in cols}
+    for changed, group in by_cols.items():
+        values: dict[str, Any] = {c: bindparam(f"v_{c}") for c in changed}
         if versioned:
             values.update(version=table.c.version + 1, updated_at=now, updated_by=user)
         stmt = update(table).where(table.c.id == bindparam("_id")).values(**values)
-        s.connection().execute(stmt, [{"_id": u["_id"], **{f"v_{c}": u[c] for c in cols}} for u in group])
+        s.connection().execute(stmt, [{"_id": u["_id"], **{f"v_{c}": u[c] for c in changed}} for u in group])
         touched += [u["_id"] for u in group]
     return touched
 
@@ -255,6 +262,6 @@ def ids_by_key(s: Session, table: Table, key_col: str, keys: Sequence[Any]) -> d
     out: dict[Any, int] = {}
     keys = list(keys)
     for i in range(0, len(keys), 500):
-        out.update({k: i_ for i_, k in s.execute(select(table.c.id, table.c[key_col])
-                                                 .where(table.c[key_col].in_(keys[i:i + 500])))})
+        out.update({got[1]: got[0] for got in s.execute(select(table.c.id, table.c[key_col])
+                                                        .where(table.c[key_col].in_(keys[i:i + 500])))})
     return out

@@ -181,10 +181,12 @@ def write_template(target: Path | str, kind: Any, choice_lists: dict[str, list[s
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.worksheet import Worksheet
 
     target = Path(target)
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet), "a new workbook starts with one worksheet"
     ws.title = kind.title[:31]
     lists = wb.create_sheet("Lists")
     lists.sheet_state = "hidden"
