@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal, overload
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -65,7 +65,8 @@ def _check_granularity(granularity: str) -> None:
         raise ValidationError(f"unknown period length {granularity!r}: month or week", field="granularity")
 
 
-def weekly_history(session: Session, weeks: Sequence[dt.date], product_ids: Any = None) -> dict[tuple[int, dt.date], Decimal]:
+def weekly_history(session: Session, weeks: Sequence[dt.date],
+                   product_ids: Any = None) -> dict[tuple[int, dt.date], Decimal]:
     """Actual demand in the same ISO week a year earlier (52 weeks back), from the order lines of
     orders that went ahead (``demand_history`` is monthly, so weeks come from the orders)."""
     from sqlalchemy import func as sqlfunc
@@ -219,7 +220,8 @@ def board(db: Database, actor: Actor, *, periods: int = 12, family_id: int | Non
 
 # --- edits -------------------------------------------------------------------------------------
 
-def parse_qty(value: Any, field: str, *, allow_none: bool = True, **where: Any) -> tuple[Decimal | None, Problem | None]:
+def parse_qty(value: Any, field: str, *, allow_none: bool = True,
+              **where: Any) -> tuple[Decimal | None, Problem | None]:
     """A quantity from user input (number or text, "," as decimal point allowed)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, (None if allow_none else Problem("a quantity is required", field=field, **where))
@@ -253,8 +255,16 @@ def _department_of(actor: Actor, department: str) -> None:
     require(actor, EDIT_ACTION[department])
 
 
+@overload
+def _load(uow: UnitOfWork, product_id: int, period: dt.date, version: int | None, *, create: Literal[True],
+          granularity: str = "month") -> Forecast: ...
+@overload
+def _load(uow: UnitOfWork, product_id: int, period: dt.date, version: int | None, *, create: Literal[False],
+          granularity: str = "month") -> Forecast | None: ...
 def _load(uow: UnitOfWork, product_id: int, period: dt.date, version: int | None, *, create: bool,
           granularity: str = "month") -> Forecast | None:
+    """The forecast row of a product and period (checked against the version the user saw); a new
+    one when there is none and ``create``, else None."""
     fid = uow.session.execute(select(Forecast.id).where(
         Forecast.product_id == product_id, Forecast.period_start == period,
         Forecast.granularity == granularity)).scalar()
@@ -308,6 +318,7 @@ def set_figure(db: Database, actor: Actor, product_id: int, period_start: dt.dat
     problems = [p for p in (problem, p2) if p]
     if problems:
         raise ValidationError(problems)
+    assert period is not None, "_period gives a date or a problem"
 
     def run(uow: UnitOfWork) -> Cell:
         f = _load(uow, product_id, period, version, create=True, granularity=granularity)
@@ -372,6 +383,7 @@ def set_consensus(db: Database, actor: Actor, product_id: int, period_start: dt.
     problems = [p for p in (problem, p2) if p]
     if problems:
         raise ValidationError(problems)
+    assert period is not None, "_period gives a date or a problem"
 
     def run(uow: UnitOfWork) -> Cell:
         f = _load(uow, product_id, period, version, create=True, granularity=granularity)
@@ -407,6 +419,7 @@ def sign_off(db: Database, actor: Actor, product_id: int, period_start: dt.date,
     period, problem = _period(period_start, granularity)
     if problem:
         raise ValidationError(problem)
+    assert period is not None, "_period gives a date or a problem"
 
     def run(uow: UnitOfWork) -> Cell:
         f = _load(uow, product_id, period, version, create=False, granularity=granularity)
@@ -436,6 +449,7 @@ def sign_off_range(db: Database, actor: Actor, period_start: dt.date, *, family_
     period, problem = _period(period_start, granularity)
     if problem:
         raise ValidationError(problem)
+    assert period is not None, "_period gives a date or a problem"
     ids = None if product_ids is None else list(product_ids)
 
     def run(uow: UnitOfWork) -> SignOffResult:
