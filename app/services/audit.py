@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVarTuple
+from typing import TYPE_CHECKING, Any, TypeVarTuple
 
 from sqlalchemy import Select, func, select
 
@@ -14,6 +14,9 @@ from app import clock
 from app.db.uow import Actor, Database
 from app.models import AuditLog
 from app.services.permissions import require
+
+if TYPE_CHECKING:
+    from app.db import audit_chain
 
 
 @dataclass(frozen=True)
@@ -93,9 +96,10 @@ def search(db: Database, actor: Actor, f: AuditFilter, *, limit: int = 500,
                          r.old_value, r.new_value) for r in rows], int(total)
 
 
-def chain_verdict(db: Database, actor: Actor, *, progress: Any = None) -> Any:
-    """The audit chain's verdict (``app.db.audit_chain.Verdict``): intact, or its first break and
-    the protected rows changed outside OrderCycle — what ``ordercycle db check`` reports."""
+def chain_verdict(db: Database, actor: Actor, *, progress: Callable[[float, str], None] | None = None
+                  ) -> audit_chain.Verdict:
+    """The audit chain's verdict: intact, or its first break and the protected rows changed outside
+    OrderCycle — what ``ordercycle db check`` reports."""
     require(actor, "audit.view")
     from app.db import audit_chain
 

@@ -137,7 +137,8 @@ def lock_invoice(uow: UnitOfWork, invoice_id: int) -> Invoice:
 
 
 def _view(s: Session, inv: Invoice) -> InvoiceView:
-    number, cust = s.execute(select(SalesOrder.number, Customer.name).join(Customer, Customer.id == SalesOrder.customer_id)
+    number, cust = s.execute(select(SalesOrder.number, Customer.name)
+                             .join(Customer, Customer.id == SalesOrder.customer_id)
                              .where(SalesOrder.id == inv.order_id)).one()
     return InvoiceView(inv.id, inv.number, inv.version, inv.order_id, number, inv.customer_id, cust, inv.issue_date,
                        inv.due_date, inv.status.value, inv.net, inv.tax, inv.paid, _credited(s, inv.id))
@@ -217,14 +218,14 @@ def invoice_order(db: Database, actor: Actor, order_id: int) -> InvoiceView:
         if not lines:
             raise UserError(f"Everything shipped on {order.number} is invoiced already.",
                             hint="An invoice is never issued twice for the same goods.")
-        cust = s.get(Customer, order.customer_id)
+        cust = s.get_one(Customer, order.customer_id)
         inv = uow.add(Invoice(number=next_value(s, "invoice"), customer_id=order.customer_id, order_id=order.id,
                               issue_date=today, due_date=due_date(s, today, cust.payment_terms_days, settings),
                               status=InvoiceStatus.ISSUED, net=ZERO, tax=ZERO, paid=ZERO, issued_by=actor.username))
         amounts = invoice_amounts([(_to_invoice_qty(ln), ln.unit_price, ln.tax_rate) for ln in lines])
         for ln, (n, _t) in zip(lines, amounts.lines):
             qty = _to_invoice_qty(ln)
-            p = s.get(Product, ln.product_id)
+            p = s.get_one(Product, ln.product_id)
             inv.lines.append(InvoiceLine(order_line_id=ln.id, description=f"{p.sku} {p.name}", quantity=qty,
                                          unit_price=ln.unit_price, tax_rate=ln.tax_rate, net=n))
             ln.qty_invoiced += qty
@@ -335,7 +336,7 @@ def _credit(uow: UnitOfWork, inv: Invoice, net: Decimal, tax: Decimal, reason: s
     back = gross - min(gross, still_owed)  # what the customer paid for goods now credited
     if inv.paid + credited + gross >= inv.net + inv.tax:
         inv.status = InvoiceStatus.CREDITED if inv.paid == 0 else InvoiceStatus.PAID
-    order = s.get(SalesOrder, inv.order_id)
+    order = s.get_one(SalesOrder, inv.order_id)
     _event(uow, order, "credit_note", f"Credit note {cn.number} on invoice {inv.number}: {fmt.money(gross)} — "
            f"{reason}", ("credit_note", cn.id))
     if back > 0:
@@ -405,18 +406,18 @@ def pay_refund(db: Database, actor: Actor, refund_id: int, version: int, referen
         r = uow.lock(Refund, refund_id, expected_version=version)
         if r.status is not RefundStatus.QUEUED:
             raise UserError("This refund is paid already.")
-        cn = s.get(CreditNote, r.credit_note_id)
+        cn = s.get_one(CreditNote, r.credit_note_id)
         if cn.rma_id is not None:  # the claim closes with its last refund: two paid at once, one closes it
             uow.lock(ReturnAuthorization, cn.rma_id)
         inv = lock_invoice(uow, cn.invoice_id)
         r.status, r.paid_at, r.paid_by, r.reference = RefundStatus.PAID, utcnow(), actor.username, \
             reference.strip() or None
-        order = s.get(SalesOrder, inv.order_id)
+        order = s.get_one(SalesOrder, inv.order_id)
         late = clock.local_date(r.paid_at) > r.due_by
         _event(uow, order, "refund_paid", f"Refund of {fmt.money(r.amount)} paid (credit note {cn.number})"
                + (f" — after the {fmt.date(r.due_by)} target" if late else " within the target"), ("refund", r.id))
         if cn.rma_id is not None:
-            rma = s.get(ReturnAuthorization, cn.rma_id)
+            rma = s.get_one(ReturnAuthorization, cn.rma_id)
             open_left = s.scalar(select(func.count()).select_from(Refund)
                                  .join(CreditNote, CreditNote.id == Refund.credit_note_id)
                                  .where(CreditNote.rma_id == rma.id, Refund.status == RefundStatus.QUEUED,
@@ -435,5 +436,6 @@ def invoice_lines_for(s: Session, order_line_ids: Sequence[int]) -> dict[int, In
         return out
     for il in s.scalars(select(InvoiceLine).where(InvoiceLine.order_line_id.in_(list(order_line_ids)))
                         .order_by(InvoiceLine.id)):
-        out[il.order_line_id] = il  # type: ignore[index]
+        if il.order_line_id is not None:  # always, given the filter (the column allows NULL)
+            out[il.order_line_id] = il
     return out

@@ -32,7 +32,8 @@ def changes_since(db: Database, seq: int, *, limit: int = 2000) -> Changes:
     if current == seq:
         return Changes(seq=current)
     with db.read() as s:
-        rows = s.execute(select(ChangeFeed).where(ChangeFeed.seq > seq).order_by(ChangeFeed.seq).limit(limit)).scalars().all()
+        rows = s.execute(select(ChangeFeed).where(ChangeFeed.seq > seq).order_by(ChangeFeed.seq)
+                         .limit(limit)).scalars().all()
     tables: set[str] = set()
     ents: dict[str, set[int]] = {}
     by: list[str] = []

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ from app.models import (
     ReturnLine,
     SalesOrder,
     SalesOrderLine,
+    ServiceJob,
     Setting,
     Shipment,
     ShipmentLine,
@@ -47,7 +49,7 @@ from app.services.settings import load_settings
 
 def firm(db: Database) -> Firm:
     with db.read() as s:
-        values = {k: v for k, v in s.execute(select(Setting.key, Setting.value))}
+        values: dict[str, Any] = {row.key: row.value for row in s.execute(select(Setting.key, Setting.value))}
     return firm_from_settings(values)
 
 
@@ -104,8 +106,8 @@ def work_list_html(db: Database, actor: Actor, staff_id: int, day: dt.date) -> s
     if plan is None:
         raise UserError("There is no schedule yet: production plans it on the Schedule tab.")
     ops = scheduling.work_list(plan, day=day, staff_id=staff_id)
-    rows = [(f"{o.start.astimezone(clock.zone()):%H:%M}", f"{o.end.astimezone(clock.zone()):%H:%M}", o.work_center, o.order_number,
-             o.customer, o.sku, o.name + (" (locked)" if o.locked else "")) for o in ops]
+    rows = [(f"{o.start.astimezone(clock.zone()):%H:%M}", f"{o.end.astimezone(clock.zone()):%H:%M}", o.work_center,
+             o.order_number, o.customer, o.sku, o.name + (" (locked)" if o.locked else "")) for o in ops]
     return work_list_html_doc(firm(db), name, day, rows)
 
 
@@ -175,8 +177,8 @@ def delivery_note_html(db: Database, actor: Actor, shipment_id: int, *, printed_
         sh = s.get(Shipment, shipment_id)
         if sh is None:
             raise UserError("This shipment no longer exists.")
-        order = s.get(SalesOrder, sh.order_id)
-        customer = s.get(Customer, order.customer_id)
+        order = s.get_one(SalesOrder, sh.order_id)
+        customer = s.get_one(Customer, order.customer_id)
         lines = s.execute(
             select(ShipmentLine.quantity, SalesOrderLine.quantity, SalesOrderLine.qty_shipped, Product.sku,
                    Product.name)
@@ -207,7 +209,7 @@ def invoice_html(db: Database, actor: Actor, invoice_id: int) -> str:
         if inv is None:
             raise UserError("This invoice no longer exists.")
         order = s.get(SalesOrder, inv.order_id)
-        customer = s.get(Customer, inv.customer_id)
+        customer = s.get_one(Customer, inv.customer_id)
         lines = s.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == inv.id)
                           .order_by(InvoiceLine.id)).scalars().all()
         payments = s.execute(select(Payment.received_on, Payment.amount, Payment.method)
@@ -237,10 +239,11 @@ def credit_note_html(db: Database, actor: Actor, credit_note_id: int) -> str:
         cn = s.get(CreditNote, credit_note_id)
         if cn is None:
             raise UserError("This credit note no longer exists.")
-        inv = s.get(Invoice, cn.invoice_id)
+        inv = s.get_one(Invoice, cn.invoice_id)
         order = s.get(SalesOrder, inv.order_id)
-        customer = s.get(Customer, inv.customer_id)
-        rma_number, returned = "", ()
+        customer = s.get_one(Customer, inv.customer_id)
+        rma_number = ""
+        returned: tuple[tuple[str, str, Decimal, str], ...] = ()
         if cn.rma_id is not None:
             rma_number = s.execute(select(ReturnAuthorization.number)
                                    .where(ReturnAuthorization.id == cn.rma_id)).scalar() or ""
@@ -259,7 +262,8 @@ def credit_note_html(db: Database, actor: Actor, credit_note_id: int) -> str:
     return docs.credit_note_html(doc, firm(db))
 
 
-def _id_by_code(db: Database, cls: type, number: str, what: str, example: str) -> int:
+def _id_by_code(db: Database, cls: type[PickList] | type[Shipment] | type[ServiceJob], number: str, what: str,
+                example: str) -> int:
     code = number.strip().upper()
     with db.read() as s:
         found = s.execute(select(cls.id).where(func.upper(cls.number) == code)).scalar()
@@ -271,7 +275,7 @@ def _id_by_code(db: Database, cls: type, number: str, what: str, example: str) -
     return found
 
 
-def _id_by_integer(db: Database, cls: type, number: str, what: str) -> int:
+def _id_by_integer(db: Database, cls: type[Invoice] | type[CreditNote], number: str, what: str) -> int:
     m = re.fullmatch(r"\s*(?:[A-Za-z][A-Za-z .-]*)?#?\s*(\d+)\s*", number)
     if m is None:
         raise UserError(f"'{number}' is not a valid {what} number; write the number, e.g. 123.")
@@ -317,8 +321,6 @@ def service_report_html(db: Database, actor: Actor, job_id: int) -> str:
 
 
 def _service_report(db: Database, actor: Actor, number: str) -> str:
-    from app.models import ServiceJob
-
     return service_report_html(db, actor, _id_by_code(db, ServiceJob, number, "service job", "SJ-000004"))
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import func, select
 
@@ -34,17 +36,21 @@ class StageRow:
     value: Decimal
 
 
+# the rows of cycle_overview's query, spelt out: the Core table's columns are untyped
+_StageCount = Iterable[tuple[str, int, Decimal]]
+
+
 def cycle_overview(db: Database, actor: Actor) -> list[StageRow]:
     require(actor, "orders.view")
     t = SalesOrder.__table__  # Core, not ORM: the first screen must not wait for mapper set-up
     with db.engine.connect() as conn:
         rows = {
             OrderStatus(status): (n, total)
-            for status, n, total in conn.execute(
+            for status, n, total in cast(_StageCount, conn.execute(
                 select(t.c.status, func.count(), func.coalesce(func.sum(t.c.total_net), 0))
                 .where(t.c.status.in_([st.value for st, _, _ in STAGES]))
                 .group_by(t.c.status)
-            ).tuples()  # the table's columns are untyped: plain tuples of Any, not rows of object
+            ))
         }
         conn.rollback()
     return [
