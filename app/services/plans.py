@@ -68,7 +68,7 @@ def horizon(today: dt.date, periods: int) -> list[dt.date]:
     return [add_months(first, k) for k in range(periods)]
 
 
-class PlanRows(list, Generic[T]):  # type: ignore[type-arg]
+class PlanRows(list[T], Generic[T]):
     """A plain list of rows that also says which products were left out and why."""
 
     def __init__(self, rows: list[T], skipped: list[tuple[int, str, str]]) -> None:
@@ -217,12 +217,13 @@ def headcount_plan(db: Database, actor: Actor, *, periods: int = 12) -> PlanRows
     for skill_id, code, name in skills:
         people = staff.get(skill_id, [])
         for m in months:
-            weeks = DEFAULT_WEEKS if days[m] is None else Decimal(days[m]) / 5
+            work_days = days[m]
+            weeks = DEFAULT_WEEKS if work_days is None else Decimal(work_days) / 5
             required = minutes[(skill_id, m)] / 60
             available = sum(people, ZERO) * weeks
             per_person = available / len(people) if people else Decimal(40) * weeks
             needed = required / per_person if per_person > 0 else ZERO
-            out.append(HeadcountRow(skill_id, code, name, m, days[m] if days[m] is not None else round(weeks * 5),
+            out.append(HeadcountRow(skill_id, code, name, m, work_days if work_days is not None else round(weeks * 5),
                                     _q2(required), _q2(available), len(people), _q2(per_person), _q2(needed),
                                     _q2(needed - len(people))))
     return PlanRows(out, skipped)
