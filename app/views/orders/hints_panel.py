@@ -4,12 +4,11 @@ click adds it to the order with its discount."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from app import format as fmt
+from app.services.hints import Hint
 
 
 class HintsPanel(QWidget):
@@ -32,10 +31,10 @@ class HintsPanel(QWidget):
         self.add_button.setObjectName("addHint")
         self.add_button.clicked.connect(lambda: self._activated(self.list.currentItem()))
         lay.addWidget(self.add_button)
-        self.hints: list[Any] = []
+        self.hints: list[Hint] = []
         self.setMinimumWidth(220)
 
-    def set_hints(self, hints: list[Any]) -> None:
+    def set_hints(self, hints: list[Hint]) -> None:
         self.hints = list(hints)
         self.list.clear()
         for h in self.hints:

@@ -56,8 +56,8 @@ class LeadsDialog(QDialog):
         self.db, self.actor = db, actor
         self.setObjectName("leadsDialog")
         self.setWindowTitle("Leads and debriefs from service")
-        self.actions = Actions(self)
-        self.actions.busy_changed.connect(self._hold)
+        self.work = Actions(self)
+        self.work.busy_changed.connect(self._hold)
         lay = QVBoxLayout(self)
         who = "your customers" if mine(actor) else "all customers"
         lay.addWidget(QLabel(f"<b>Leads</b> — opportunities the technicians saw at {who}"))
@@ -107,7 +107,7 @@ class LeadsDialog(QDialog):
 
     def settled(self) -> bool:
         """No service call of this dialog is pending (tests wait for it)."""
-        return self.actions.settled()
+        return self.work.settled()
 
     def _hold(self, busy: bool) -> None:
         for b in self.buttons.values():
@@ -115,8 +115,8 @@ class LeadsDialog(QDialog):
 
     def set_status(self, status: str) -> None:
         idx = self.table.currentIndex()
-        if not idx.isValid() or not self.actions.settled():
+        if not idx.isValid() or not self.work.settled():
             return
         ld = self.model.rows[idx.row()]
-        self.actions.run(lambda: service_jobs.set_lead_status(self.db, self.actor, ld.id, ld.version, status),
-                         done=lambda _lead: self.reload())
+        self.work.run(lambda: service_jobs.set_lead_status(self.db, self.actor, ld.id, ld.version, status),
+                      done=lambda _lead: self.reload())

@@ -6,10 +6,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from app import format as fmt
+from app.services.order_views import LineView
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ["Item", "Description", "Qty", "Discount", "Unit price", "Net", "Unit cost", "Margin", "Delivery"]
@@ -22,14 +23,15 @@ class OrderLinesTableModel(QAbstractTableModel):
     quantity_edited = Signal(int, object)  # row, Decimal
     price_edited = Signal(int, object)  # row, Decimal
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.lines: list[Any] = []  # orders.LineView
+        self.lines: list[LineView] = []
         self.problems: dict[int, str] = {}
         self.floor = Decimal("0")
         self.editable = True
 
-    def set_lines(self, lines: list[Any], problems: dict[int, str] | None = None, floor: Decimal | None = None) -> None:
+    def set_lines(self, lines: list[LineView], problems: dict[int, str] | None = None,
+                  floor: Decimal | None = None) -> None:
         self.beginResetModel()
         self.lines = list(lines)
         self.problems = dict(problems or {})
@@ -43,7 +45,7 @@ class OrderLinesTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def _text(self, ln: Any, col: int) -> str:
+    def _text(self, ln: LineView, col: int) -> str:
         return [
             ln.sku, ln.name, fmt.quantity(ln.quantity),
             fmt.percent(ln.discount, 1) if ln.discount else "", fmt.money(ln.unit_price),
@@ -62,7 +64,8 @@ class OrderLinesTableModel(QAbstractTableModel):
                 return str(ln.unit_price)
             return self._text(ln, col)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            horiz = Qt.AlignmentFlag.AlignRight if col in (QTY, DISC, PRICE, NET, COST, MARGIN) else Qt.AlignmentFlag.AlignLeft
+            right = col in (QTY, DISC, PRICE, NET, COST, MARGIN)
+            horiz = Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft
             return int(horiz | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.BackgroundRole:
             if index.row() in self.problems:

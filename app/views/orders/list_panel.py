@@ -3,8 +3,9 @@ the model holds ids and fetches only the visible rows."""
 
 from __future__ import annotations
 
+import datetime as dt
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -23,6 +24,7 @@ from app import clock
 from app.desk import Desk
 from app.services import orders, queries
 from app.services.changes import Changes
+from app.services.paging import Filter
 from app.views.common.export import enable_export
 from app.views.common.lazy import LazyTableModel
 
@@ -41,7 +43,7 @@ STATUS_FILTERS: list[tuple[str, list[str] | None]] = [
 class OrdersListPanel(QWidget):
     order_selected = Signal(int)
 
-    def __init__(self, desk: Desk, parent: QWidget | None = None, *, salespeople=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         db, actor = desk.db, desk.actor
         self.desk = desk
@@ -117,19 +119,19 @@ class OrdersListPanel(QWidget):
             sig.connect(lambda *_a: self.debounce.start())
         self.count.setText(f"{self.model.rowCount():,} quotes and orders")
 
-    def filters(self) -> list:  # type: ignore[type-arg]
+    def filters(self) -> list[Filter]:
         statuses = STATUS_FILTERS[self.status.currentIndex()][1]
         return orders.order_filters(
             search=self.search.text().strip(), statuses=statuses,
             salesperson_id=self.salesperson.currentData(),
-            date_from=self.date_from.date().toPython() if self.use_dates.isChecked() else None,
-            date_to=self.date_to.date().toPython() if self.use_dates.isChecked() else None)
+            date_from=_day(self.date_from.date()) if self.use_dates.isChecked() else None,
+            date_to=_day(self.date_to.date()) if self.use_dates.isChecked() else None)
 
     def apply_filter(self) -> None:
         self.model.set_filter(self.filters())
         self.count.setText(f"{self.model.rowCount():,} quotes and orders")
 
-    def _current_changed(self, current, _previous) -> None:  # type: ignore[no-untyped-def]
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
             self.order_selected.emit(self.model.id_at(current.row()))
 
@@ -162,5 +164,9 @@ class OrdersListPanel(QWidget):
             self.model.refresh_ids(changed)
 
 
-def _qdate(day) -> QDate:  # type: ignore[no-untyped-def]
+def _qdate(day: dt.date) -> QDate:
     return QDate(day.year, day.month, day.day)
+
+
+def _day(day: QDate) -> dt.date:
+    return dt.date(day.year(), day.month(), day.day())

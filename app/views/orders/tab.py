@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from app.desk import Desk
-from app.drafts import DraftStore
 from app.services.changes import Changes
 from app.services.permissions import allowed
 from app.views.orders.form import OrderForm
 from app.views.orders.list_panel import OrdersListPanel
+
+if TYPE_CHECKING:
+    from app.views.orders.leads import LeadsDialog
 
 TITLE = "Order entry"
 
@@ -52,8 +54,8 @@ class OrdersTab(QWidget):
         lay.addWidget(split)
         self.list.order_selected.connect(self.open_order)
         self.form.saved.connect(self._saved)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.list.search.setFocus)
-        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_quote)
+        QShortcut(QKeySequence.StandardKey.Find, self, lambda: self.list.search.setFocus())
+        QShortcut(QKeySequence("Ctrl+N"), self, self.new_quote)
 
     def refresh_leads(self) -> None:
         from app.views.orders.leads import new_lead_count
@@ -62,7 +64,7 @@ class OrdersTab(QWidget):
         self.leads_button.setText(f"&Leads from service ({n} new)" if n else "&Leads from service")
         self.leads_button.setStyleSheet("font-weight: bold" if n else "")
 
-    def show_leads(self):  # type: ignore[no-untyped-def]
+    def show_leads(self) -> LeadsDialog:
         from app.views.orders.leads import LeadsDialog
 
         self.leads_dialog = LeadsDialog(self.desk, self)
