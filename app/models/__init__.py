@@ -4,7 +4,7 @@ from app.models.base import Base
 from app.models.billing import CreditNote, Invoice, InvoiceLine, NumberSequence, Payment, Refund
 from app.models.catalog import BomLine, Material, PriceBreak, Product, ProductFamily, Promotion, StockMovement
 from app.models.fulfilment import Package, PickList, PickListLine, Shipment, ShipmentLine
-from app.models.parties import Address, Customer
+from app.models.parties import Address, Customer, CustomerContact
 from app.models.planning import DemandHistory, Forecast
 from app.models.priorities import ExpediteQuota, ExpediteRequest, PriorityProfile, PriorityScore
 from app.models.production import (
@@ -35,4 +35,13 @@ from app.models.system import (
     User,
 )
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+__all__ = [  # the models (every class imported above)
+    "Address", "AuditLog", "Base", "BomLine", "CalendarException", "CalendarHours", "ChangeCounter", "ChangeFeed",
+    "CreditNote", "Customer", "DemandHistory", "DeskSession", "EditLease", "ExpediteQuota", "ExpediteRequest",
+    "FirmClosingDay", "Forecast", "Invoice", "InvoiceLine", "Lead", "Material", "Note", "NumberSequence", "Package",
+    "Payment", "PickList", "PickListLine", "PriceBreak", "PriorityProfile", "PriorityScore", "Product", "ProductFamily",
+    "ProductFeedback", "Promotion", "Refund", "ReturnAuthorization", "ReturnLine", "RoutingOperation", "SalesOrder",
+    "SalesOrderLine", "ScheduleVersion", "ScheduledOperation", "ServiceDebrief", "ServiceJob", "Setting", "Shift",
+    "Shipment", "ShipmentLine", "SignInEvent", "Skill", "Staff", "StaffSkill", "StockMovement", "TimelineEvent", "User",
+    "WorkCalendar", "WorkCenter",
+]

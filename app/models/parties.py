@@ -1,4 +1,4 @@
-"""Customers and their addresses."""
+"""Customers, their addresses and their contact people."""
 
 from __future__ import annotations
 
@@ -28,9 +28,13 @@ class Customer(IdMixin, VersionedMixin, Base):
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     notes: Mapped[str | None] = mapped_column(Text)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False: archived (gone from order entry)
+    #: the VAT (tax) number as checked for the billing country, with its country prefix (ATU13585627)
+    vat_number: Mapped[str | None] = mapped_column(String(20))
 
     addresses: Mapped[list[Address]] = relationship(back_populates="customer", cascade="all, delete-orphan")
+    contacts: Mapped[list[CustomerContact]] = relationship(back_populates="customer", cascade="all, delete-orphan",
+                                                           order_by="CustomerContact.id")
 
 
 class Address(IdMixin, VersionedMixin, Base):
@@ -43,5 +47,21 @@ class Address(IdMixin, VersionedMixin, Base):
     postcode: Mapped[str] = mapped_column(String(16))
     city: Mapped[str] = mapped_column(String(80))
     country: Mapped[str] = mapped_column(String(2), default="GB")
+    region: Mapped[str | None] = mapped_column(String(80))  # county, state, province (as the post wants it)
 
     customer: Mapped[Customer] = relationship(back_populates="addresses")
+
+
+class CustomerContact(IdMixin, VersionedMixin, Base):
+    """A person at the customer: who orders, who gets the invoices (at most one ``for_invoices``)."""
+
+    __tablename__ = "customer_contact"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(80))  # "buyer", "accounts payable", "site manager"…
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    for_invoices: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")

@@ -26,6 +26,7 @@ MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
     "orders.settings": ("Set the margin floor, excess-stock cover and discounts", frozenset({R.MANAGEMENT})),
     "notes.add": ("Add notes to orders and customers", ALL - {R.ADMIN}),
     "customers.edit": ("Create and edit customers", frozenset({R.SALES, R.MANAGEMENT})),
+    "customers.credit": ("Set a customer's credit limit and tier", frozenset({R.MANAGEMENT})),
     "products.edit": ("Create and edit products, stock levels, routings",
                       frozenset({R.PRODUCTION, R.MANAGEMENT})),
     # priority queue
