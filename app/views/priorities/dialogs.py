@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 
 from app import format as fmt
-from app.errors import ConflictError, UserError, ValidationError
 from app.services.expedites import Impact, QuotaView
 from app.services.priorities import HOLD_KINDS, PART_LABEL, PARTS, ProfileView
 from app.views.common.action import Actions
@@ -47,13 +46,13 @@ class _SubmitDialog(QDialog):
         self.result_value: Any = None
         self.error = error_label()
         # a known error is said in the dialog's error line, the dialog staying open with what was typed
-        self.actions = Actions(self, show_error=lambda exc: self.show_error(str(exc)))
-        self.actions.busy_changed.connect(self._hold_buttons)
+        self.work = Actions(self, show_error=lambda exc: self.show_error(str(exc)))
+        self.work.busy_changed.connect(self._hold_buttons)
         self._held: list[QPushButton] = []
 
     def settled(self) -> bool:
         """No service call running or queued (tests wait for it)."""
-        return self.actions.settled()
+        return self.work.settled()
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
@@ -61,7 +60,7 @@ class _SubmitDialog(QDialog):
 
     def _submit(self, call: Callable[[], Any], done: Callable[[Any], None]) -> None:
         """Run ``call`` off the GUI thread; on success keep its answer, clear the error and ``done(answer)``."""
-        if not self.actions.settled():
+        if not self.work.settled():
             return  # one at a time: the buttons are held until the answer is in
 
         def ok(value: Any) -> None:
@@ -69,7 +68,7 @@ class _SubmitDialog(QDialog):
             self.error.hide()
             done(value)
 
-        self.actions.run(call, done=ok)
+        self.work.run(call, done=ok)
 
     def _hold_buttons(self, busy: bool) -> None:
         """The dialog's buttons (Close and Cancel too) wait while a call runs."""
@@ -83,7 +82,7 @@ class _SubmitDialog(QDialog):
             self._held = []
 
     def reject(self) -> None:
-        if not self.actions.settled():
+        if not self.work.settled():
             return  # Escape while a save runs: wait for its answer (the dialog shows it)
         super().reject()
 
@@ -121,7 +120,7 @@ class ExpediteRequestDialog(_SubmitDialog):
         buttons.accepted.connect(self.send)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
-        self.actions.fields.update({"requested date": self.date, "reason": self.reason})
+        self.work.fields.update({"requested date": self.date, "reason": self.reason})
 
     def send(self) -> None:
         d = self.date.date()
@@ -165,7 +164,7 @@ class DecisionDialog(_SubmitDialog):
         row.addWidget(cancel)
         lay.addLayout(row)
         self.resize(560, 320)
-        self.actions.fields["comment"] = self.comment
+        self.work.fields["comment"] = self.comment
 
     def _choose(self, fn: Callable[[str], Any]) -> None:
         comment = self.comment.toPlainText()
@@ -196,7 +195,7 @@ class ReasonDialog(_SubmitDialog):
         buttons.accepted.connect(self.send)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
-        self.actions.fields.update({"kind": self.kind, "reason": self.reason})
+        self.work.fields.update({"kind": self.kind, "reason": self.reason})
 
     def send(self) -> None:
         kind = self.kind.currentData() if self.with_kind else None
@@ -273,8 +272,8 @@ class ProfilesDialog(_SubmitDialog):
         if not editable:
             self.status.setText("Only management changes the strategy; you can see it here.")
         self.profiles: list[ProfileView] = []
-        self.actions.fields.update({"name": self.name, "weights": self.weights[PARTS[0][0]],
-                                    **{PART_LABEL[key]: box for key, box in self.weights.items()}})
+        self.work.fields.update({"name": self.name, "weights": self.weights[PARTS[0][0]],
+                                 **{PART_LABEL[key]: box for key, box in self.weights.items()}})
         self.refresh()
         self.resize(720, 420)
 
@@ -395,8 +394,8 @@ class QuotasDialog(_SubmitDialog):
             w.setEnabled(editable)
         self.model.set_rows(self.load())
         self.resize(520, 380)
-        self.actions.fields.update({"department": self.department, "requester": self.requester,
-                                    "per month": self.per_month})
+        self.work.fields.update({"department": self.department, "requester": self.requester,
+                                 "per month": self.per_month})
 
     def set_quota(self) -> None:
         department, per_month = self.department.currentText(), self.per_month.value()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor
 
 from app import format as fmt
@@ -45,7 +45,7 @@ QUEUE_COLUMNS: list[Column[QueueRow]] = [
 class QueueTableModel(RowsTableModel[QueueRow]):
     """The ranked queue; late orders in red, accepted expedites in blue bold; the why as tooltip."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(QUEUE_COLUMNS, parent, key=lambda r: r.order_id)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -72,7 +72,7 @@ PART_COLUMNS: list[Column[Part]] = [
 ]
 
 
-def parts_model(parent: Any = None) -> RowsTableModel[Part]:
+def parts_model(parent: QObject | None = None) -> RowsTableModel[Part]:
     return RowsTableModel(PART_COLUMNS, parent, key=lambda p: p.key)
 
 
@@ -101,7 +101,7 @@ def _decision(e: ExpediteView) -> str:
 
 
 class RequestsTableModel(RowsTableModel[ExpediteView]):
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(REQUEST_COLUMNS, parent, key=lambda e: e.id)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -127,5 +127,5 @@ STATS_COLUMNS: list[Column[RequesterStats]] = [
 ]
 
 
-def stats_model(parent: Any = None) -> RowsTableModel[RequesterStats]:
+def stats_model(parent: QObject | None = None) -> RowsTableModel[RequesterStats]:
     return RowsTableModel(STATS_COLUMNS, parent, key=lambda s: (s.requested_by, s.department))

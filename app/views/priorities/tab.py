@@ -4,9 +4,10 @@ expedite requests rationed by quota, requester statistics, holds and rejections.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import TypeGuard, TypeVar
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -42,10 +43,13 @@ WATCHED = ("sales_order", "sales_order_line", "expedite_request", "expedite_quot
            "product", "material", "routing_operation", "scheduled_operation")
 
 
-_TITLE = {'queueTable': 'Priority queue', 'partsTable': 'Score parts', 'requestsTable': 'Expedite requests', 'statsTable': 'Expedite requesters', 'heldTable': 'Orders on hold', 'rejectedTable': 'Rejected orders'}
+_TITLE = {'queueTable': 'Priority queue', 'partsTable': 'Score parts', 'requestsTable': 'Expedite requests',
+          'statsTable': 'Expedite requesters', 'heldTable': 'Orders on hold', 'rejectedTable': 'Rejected orders'}
+_Row = TypeVar("_Row")
+Rejected = tuple[int, str, str, str, dt.datetime]  # priorities.rejected_orders: id, number, customer, reason, when
 
 
-def _table(name: str, model: Any) -> QTableView:
+def _table(name: str, model: QAbstractItemModel) -> QTableView:
     return list_view(name, model, _TITLE.get(name, name), compact=True)
 
 
@@ -163,7 +167,7 @@ class PrioritiesTab(QWidget):
             row.addWidget(b)
         hl.addLayout(row)
         hl.addWidget(QLabel("Rejected in the last 90 days"))
-        self.rejected_model: RowsTableModel[tuple] = RowsTableModel([
+        self.rejected_model: RowsTableModel[Rejected] = RowsTableModel([
             Column("Order", lambda r: r[1]), Column("Customer", lambda r: r[2]),
             Column("When", lambda r: fmt.local_time(r[4])), Column("Reason", lambda r: r[3])], self,
             key=lambda r: r[0])
@@ -186,8 +190,8 @@ class PrioritiesTab(QWidget):
         foot.addWidget(self.summary)
         lay.addLayout(foot)
         # withdraw and release run off the GUI thread; the dialogs run their own calls the same way
-        self.actions = Actions(self)
-        self.actions.busy_changed.connect(self._hold_buttons)
+        self.work = Actions(self)
+        self.work.busy_changed.connect(self._hold_buttons)
         self.reload()
 
     # --- loading -------------------------------------------------------------------------
@@ -202,7 +206,8 @@ class PrioritiesTab(QWidget):
         current = self.selected_row()
         self.queue = priorities.queue(self.db, self.actor)
         q = self.queue
-        weights = ", ".join(f"{priorities.PART_LABEL[k]} {float(v) * 100 / float(sum(q.profile.weights.values())):.0f} %"
+        total = float(sum(q.profile.weights.values()))
+        weights = ", ".join(f"{priorities.PART_LABEL[k]} {float(v) * 100 / total:.0f} %"
                             for k, v in q.profile.weights.items() if v)
         self.strategy.setText(f"Strategy: <b>{q.profile.name}</b> — {weights}")
         self.strategy.setToolTip("Management sets the strategy profile; the score is the weighted mean of its "
@@ -231,7 +236,7 @@ class PrioritiesTab(QWidget):
 
     def settled(self) -> bool:
         """No service call of this tab running or queued (tests wait for it)."""
-        return self.actions.settled()
+        return self.work.settled()
 
     def _hold_buttons(self, busy: bool) -> None:
         """The action buttons wait while a call runs."""
@@ -278,7 +283,8 @@ class PrioritiesTab(QWidget):
         return rows[idx.row()] if idx.isValid() and idx.row() < len(rows) else None
 
     # --- actions --------------------------------------------------------------------------
-    def _need(self, row: Any, what: str) -> bool:
+    def _need(self, row: _Row | None, what: str) -> TypeGuard[_Row]:
+        """Whether ``row`` is selected; if not, says to select ``what`` first."""
         if row is None:
             self.message.setText(f"Select {what} first.")
             return False
@@ -315,7 +321,7 @@ class PrioritiesTab(QWidget):
             imp, err = expedites.impact(self.db, self.actor, e.id), None
         except UserError as exc:
             imp, err = None, str(exc)
-        choices: list[tuple[str, str, Any]] = []
+        choices: list[tuple[str, str, Callable[[str], expedites.ExpediteView]]] = []
         if e.status == "pending" and allowed(self.actor.role, "expedite.decide"):
             choices = [
                 ("accept", "&Accept", lambda c: expedites.decide(self.db, self.actor, e.id, e.version, True, c)),
@@ -345,11 +351,11 @@ class PrioritiesTab(QWidget):
         if not self._need(e, "an expedite request"):
             return
 
-        def done(_withdrawn: Any) -> None:
+        def done(_withdrawn: expedites.ExpediteView) -> None:
             self.message.setText(f"Expedite request for {e.order_number} withdrawn.")
             self.reload()
 
-        self.actions.run(lambda: expedites.withdraw(self.db, self.actor, e.id, e.version), done=done)
+        self.work.run(lambda: expedites.withdraw(self.db, self.actor, e.id, e.version), done=done)
 
     def _held_selected(self) -> priorities.QueueRow | None:
         idx = self.held_table.currentIndex()
@@ -372,11 +378,11 @@ class PrioritiesTab(QWidget):
         if not self._need(r, "a held order"):
             return
 
-        def done(_released: Any) -> None:
+        def done(_released: None) -> None:
             self.message.setText(f"{r.number} released from hold and back in the queue.")
             self.reload()
 
-        self.actions.run(lambda: priorities.release_hold(self.db, self.actor, r.order_id, r.version), done=done)
+        self.work.run(lambda: priorities.release_hold(self.db, self.actor, r.order_id, r.version), done=done)
 
     def reject_selected(self, *, held: bool = False) -> None:
         r = self._held_selected() if held else self.selected_row()
