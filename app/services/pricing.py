@@ -153,7 +153,7 @@ class CostEstimate:
 
 def staff_rates(session: Session) -> tuple[dict[int, Decimal], Decimal]:
     """Mean hourly rate of active staff per skill id, and the mean over all active staff."""
-    rows = session.execute(
+    rows: Sequence[tuple[int, Any]] = session.execute(  # the average's type is the database's
         select(StaffSkill.skill_id, func.avg(Staff.hourly_rate))
         .join(Staff, Staff.id == StaffSkill.staff_id).where(Staff.active.is_(True)).group_by(StaffSkill.skill_id)
     ).all()
@@ -193,10 +193,10 @@ class CostBook:
                     .order_by(BomLine.product_id, Material.code)):
                 self.bom.setdefault(pid, []).append((q, code, unit_cost))
             self.rates, self.overall = staff_rates(session)
-            self.settings = settings or load_settings(session)
+            self.settings: FirmSettings | None = settings or load_settings(session)
         else:
             self.rates, self.overall = {}, ZERO
-            self.settings = settings  # type: ignore[assignment]
+            self.settings = settings  # only products with a routing need them
         self._unit: dict[tuple[int, Decimal], Decimal] = {}
 
     def estimate(self, product_id: int, quantity: Decimal | int) -> CostEstimate:
@@ -227,7 +227,7 @@ class CostBook:
         labour_raw = machine_raw = ZERO
         for name, setup, run, skill, wc_name, wc_rate in ops:
             minutes = setup / qty + run
-            rate = self.rates.get(skill, self.overall)  # type: ignore[arg-type]
+            rate = self.rates.get(skill, self.overall) if skill is not None else self.overall
             lab = minutes / 60 * rate
             mach = minutes / 60 * wc_rate
             labour_raw += lab
@@ -236,6 +236,7 @@ class CostBook:
             lines.append(CostLine("machine", f"{name} on {wc_name}: {_num(minutes)} min × {money(wc_rate)}/h",
                                   money(mach)))
         labour, machine = money(labour_raw), money(machine_raw)
+        assert self.settings is not None, "loaded whenever a product has a routing"
         overhead = money(self.settings.overhead_rate * (material + labour + machine))
         lines.append(CostLine("overhead", f"overhead {pct(self.settings.overhead_rate)} of material, labour and "
                                           "machine", overhead))
@@ -367,8 +368,8 @@ def quote_from_rules(rules: ProductRules, quantity: Decimal, *, tier: str | None
     if explain:
         if tier and tier_d:
             expl.append(f"tier {tier} {MINUS}{pct(tier_d)}")
-        if brk:
-            expl.append(f"{_num(brk_q)}+ units {MINUS}{pct(brk)}")  # type: ignore[arg-type]
+        if brk and brk_q is not None:  # a break discount comes with the quantity it starts at
+            expl.append(f"{_num(brk_q)}+ units {MINUS}{pct(brk)}")
         if promo_d:
             expl.append(f"{promo_name} {MINUS}{pct(promo_d)}")
         if extra_discount:
@@ -477,10 +478,12 @@ def price_entered_lines(s: Session, tier: str | None, lines: Sequence[LineInput]
                                     field=f"{where}.quantity", value=ln.quantity))
         extra = ZERO
         if ln.discount is not None:
-            extra = to_decimal(ln.discount)  # type: ignore[assignment]
-            if extra is None or not ZERO <= extra < ONE:
+            given = to_decimal(ln.discount)
+            if given is None or not ZERO <= given < ONE:
                 problems.append(Problem(f"line {i + 1}: the discount must be a fraction from 0 to below 1 "
                                         "(0.12 for 12%)", field=f"{where}.discount", value=ln.discount))
+            else:
+                extra = given
         override = None
         if ln.price_override is not None:
             override = to_decimal(ln.price_override)
@@ -490,9 +493,10 @@ def price_entered_lines(s: Session, tier: str | None, lines: Sequence[LineInput]
             if not (ln.override_reason or "").strip():
                 problems.append(Problem(f"line {i + 1}: say why the price is set by hand",
                                         field=f"{where}.override_reason"))
-        if product is not None and product.active and not any(p.field and p.field.startswith(where + ".")
-                                                                for p in problems):
-            found.append((i, ln, product, qty, extra, override))  # type: ignore[arg-type]
+        # (a line with no problem of its own has a valid quantity)
+        if product is not None and product.active and qty is not None and not any(
+                p.field and p.field.startswith(where + ".") for p in problems):
+            found.append((i, ln, product, qty, extra, override))
     if tier is None or problems:
         return [], problems
     rules = load_rules(s, [f[2].id for f in found], on)
@@ -502,7 +506,7 @@ def price_entered_lines(s: Session, tier: str | None, lines: Sequence[LineInput]
                          unit_cost=book.unit_cost)
     out = []
     for (_i, ln, product, qty, _extra, override), (disc, price, cost) in zip(found, priced, strict=True):
-        reason = ln.override_reason.strip() if override is not None else None  # type: ignore[union-attr]
+        reason = (ln.override_reason or "").strip() if override is not None else None  # a reason was required
         out.append(EnteredLine(product, qty, rules[product.id].list_price, disc, price, reason, product.tax_rate,
                                cost))
     return out, problems
@@ -535,7 +539,7 @@ def price_lines(lines: Iterable[PriceKey], *, settings: FirmSettings,
     ``CostBook.unit_cost``. Each distinct line is priced once (quantities, products and tiers
     repeat: 100,000 imported lines are a few thousand prices)."""
     memo: dict[tuple[int, Decimal, str | None, Decimal, Decimal | None], tuple[Decimal, Decimal, Decimal]] = {}
-    out = []
+    out: list[tuple[Decimal, Decimal, Decimal]] = []
     append = out.append
     held = []  # the rules priced, kept alive so that their ids stay theirs
     for rules, qty, tier, extra, override in lines:
