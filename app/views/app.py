@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import socket
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -20,13 +21,21 @@ from app.views.common.messages import install_excepthook, show_user_error
 if TYPE_CHECKING:  # SQLAlchemy and the models load on the worker that opens the database
     from app.actor import Actor
     from app.desk import Database
-    from app.views.auth.sign_in import SignInDialog
+    from app.tasks import Task
+    from app.views.auth.sign_in import FirstAdminDialog, SignInDialog
 
 log = logging.getLogger(__name__)
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    existing = QApplication.instance()
+    if existing is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    elif isinstance(existing, QApplication):
+        app = existing
+    else:
+        raise RuntimeError("a QCoreApplication without widgets already exists; OrderCycle's windows need a "
+                           "QApplication")
     app.setApplicationName("OrderCycle")
     app.setOrganizationName("OrderCycle")
     app.setStyle("Fusion")
@@ -38,7 +47,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     # a window closed right after it opened may still have work on the thread pool (the order
     # form pricing its first screen): let it end before Qt deletes the objects it reports to
     app.aboutToQuit.connect(finish_all)
-    return app  # type: ignore[return-value]
+    return app
 
 
 def open_or_create(location: str, *, create: bool = True, username: str = "",
@@ -100,6 +109,20 @@ def open_for_sign_in(location: str, *, create: bool = True, username: str = "") 
         raise
 
 
+@dataclass
+class _Opening:
+    """How the worker opening the database is getting on (``open_behind``)."""
+
+    task: Task | None = None  # started
+    cancelled: bool = False  # the dialog was closed while it ran
+    opened: Opened | None = None  # its result, or
+    error: BaseException | None = None  # its failure
+
+    @property
+    def arrived(self) -> bool:
+        return self.opened is not None or self.error is not None
+
+
 def open_behind(dialog: SignInDialog, location: str, *, create: bool = True, username: str = "") -> Opened | None:
     """Show ``dialog`` and open the database on a worker once it has painted; wait (the dialog
     takes typing meanwhile) for the result. None if the dialog was cancelled while opening (the
@@ -107,37 +130,41 @@ def open_behind(dialog: SignInDialog, location: str, *, create: bool = True, use
     from app.tasks import run_task
 
     loop = QEventLoop()
-    box: dict[str, object] = {}
+    got = _Opening()
 
-    def arrived(key: str, value: object) -> None:
-        box[key] = value
+    def opened(result: Opened) -> None:
+        got.opened = result
+        loop.quit()
+
+    def failed(exc: BaseException) -> None:
+        got.error = exc
         loop.quit()
 
     def start() -> None:
-        if "task" in box or "cancelled" in box:
+        if got.task is not None or got.cancelled:
             return
-        box["task"] = run_task(lambda _state: open_for_sign_in(location, create=create, username=username),
-                               on_success=lambda r: arrived("opened", r),
-                               on_error=lambda e: arrived("error", e))
+        got.task = run_task(lambda _state: open_for_sign_in(location, create=create, username=username),
+                            on_success=opened, on_error=failed)
 
     dialog.first_painted.connect(start)  # painting first: the worker's imports would slow the paint
     QTimer.singleShot(300, start)  # a window that never paints (minimised) still opens the database
     dialog.rejected.connect(loop.quit)
     dialog.setModal(True)
     dialog.show()
-    if "opened" not in box and "error" not in box:
+    if not got.arrived:
         loop.exec()
     dialog.rejected.disconnect(loop.quit)
-    if "opened" not in box and "error" not in box:  # cancelled while opening
-        box["cancelled"] = True
-        while "task" in box and "opened" not in box and "error" not in box:
+    if not got.arrived:  # cancelled while opening
+        got.cancelled = True
+        while got.task is not None and not got.arrived:
             loop.exec()
-        if "opened" in box:
-            box["opened"].db.dispose()  # type: ignore[attr-defined]
+        if got.opened is not None:
+            got.opened.db.dispose()
         return None
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box["opened"]  # type: ignore[return-value]
+    if got.error is not None:
+        raise got.error
+    assert got.opened is not None  # arrived: one or the other
+    return got.opened
 
 
 def _build_first_demo(location: str, log_path: Path | None) -> None:
@@ -146,7 +173,7 @@ def _build_first_demo(location: str, log_path: Path | None) -> None:
     from app.demo import build_demo_file
 
     dlg = QProgressDialog("Setting up the demo company (Northbeam Steelworks)…", "", 0, 100)
-    dlg.setCancelButton(None)  # type: ignore[arg-type]
+    dlg.setCancelButton(None)
     dlg.setWindowTitle("OrderCycle — first start")
     dlg.setMinimumDuration(0)
     dlg.setValue(0)
@@ -182,19 +209,20 @@ def sign_in_flow(db: Database, settings: WorkstationSettings, dialog: SignInDial
     if opened.first_admin:
         if dialog is not None:
             dialog.close()
-        dlg: QDialog = FirstAdminDialog(db)
+        dlg: FirstAdminDialog | SignInDialog = FirstAdminDialog(db)
     elif dialog is not None:
         dialog.set_database(db, opened.hint)
         dlg = dialog
     else:
         dlg = SignInDialog(db, username=settings.last_username)
     try:
-        if dlg.exec() != QDialog.DialogCode.Accepted or dlg.actor is None:  # type: ignore[attr-defined]
+        if dlg.exec() != QDialog.DialogCode.Accepted or dlg.actor is None:
             return None
+        actor = dlg.actor
     finally:
         dlg.close()
-    settings.last_username = dlg.actor.username  # type: ignore[attr-defined]
-    return dlg.actor  # type: ignore[attr-defined]
+    settings.last_username = actor.username
+    return actor
 
 
 def choose_database(parent: QDialog | None) -> str:
@@ -250,10 +278,10 @@ def run_gui(db_arg: str | None, *, log_path: Path | None = None) -> int:
         from app.views.main_window import MainWindow
 
         window = MainWindow(Desk(db, actor), settings)
-        switch: dict[str, object] = {}
+        switch: list[tuple[str, bool]] = []  # the database the window asked for, and whether to create it
 
         def on_request(path: str, new: bool, window: MainWindow = window) -> None:
-            switch["to"], switch["create"] = path, new
+            switch[:] = [(path, new)]
             window.close()
 
         window.database_requested.connect(on_request, Qt.ConnectionType.QueuedConnection)
@@ -261,6 +289,6 @@ def run_gui(db_arg: str | None, *, log_path: Path | None = None) -> int:
         QTimer.singleShot(0, window.offer_drafts)
         app.exec()
         db.dispose()
-        if "to" not in switch:
+        if not switch:
             return 0
-        location, create = str(switch["to"]), bool(switch["create"])
+        location, create = switch[0]

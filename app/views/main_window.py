@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QByteArray, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -11,7 +13,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QMainWindow, QMessag
 
 from app import clock
 from app.config import WorkstationSettings
-from app.drafts import DraftStore
+from app.drafts import Draft, DraftStore
 from app.desk import Desk
 from app.errors import UserError
 from app.services import workstation
@@ -19,11 +21,19 @@ from app.services.permissions import allowed
 from app.tasks import run_task
 from app.views.about import AboutDialog
 from app.services.changes import Changes
+from app.services.presence import DeskInfo
 from app.views.common.action import Actions
 from app.views.common.idle import IdleLock
 from app.views.common.live import LiveUpdates
 from app.views.common.messages import error_label
 from app.views.tabs import home_tab, tab_registry
+
+
+class _DailyBackup(Protocol):
+    """What the window reads of ``workstation.daily``'s answer (the day's backup outcome)."""
+
+    @property
+    def path(self) -> Path | None: ...
 
 
 class MainWindow(QMainWindow):
@@ -57,7 +67,7 @@ class MainWindow(QMainWindow):
         self._asked_share_test = False
         # Tabs are built the first time they are shown: start-up pays only for the first tab.
         self.tab_widgets: dict[str, QWidget] = {}
-        self._factories: dict[str, object] = {}
+        self._factories: dict[str, Callable[[Desk], QWidget]] = {}
         self._pages: dict[str, QWidget] = {}
         for title, permission, factory in tab_registry():
             if allowed(actor.role, permission):
@@ -73,8 +83,11 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentWidget(self._pages[home])
         if self.tabs.count():
             self.ensure_tab(self.tabs.tabText(self.tabs.currentIndex()))
-        self.actions: dict[str, QAction] = {}
-        self.draft_handlers = {"user": self._reopen_user_draft, "order": self._reopen_order_draft}
+        # the window's QActions by name (menus, shortcuts and tests find them here); the name hides
+        # QWidget.actions(), which nothing calls on the window
+        self.actions: dict[str, QAction] = {}  # type: ignore[assignment]
+        self.draft_handlers: dict[str, Callable[[Draft, DraftStore], None]] = {
+            "user": self._reopen_user_draft, "order": self._reopen_order_draft}
         self._build_actions()
         self._build_menus()
         self._build_status_bar()
@@ -121,8 +134,10 @@ class MainWindow(QMainWindow):
         factory = self._factories.get(title)
         if factory is None:
             return None
-        widget = factory(self.desk)  # type: ignore[operator]
-        self._pages[title].layout().addWidget(widget)
+        widget = factory(self.desk)
+        page_layout = self._pages[title].layout()
+        assert page_layout is not None  # each page gets its layout in __init__
+        page_layout.addWidget(widget)
         self.tab_widgets[title] = widget
         return widget
 
@@ -133,7 +148,7 @@ class MainWindow(QMainWindow):
             if handler is not None:
                 handler(changes)
 
-    def show_desks(self, desks: list) -> None:
+    def show_desks(self, desks: list[DeskInfo]) -> None:
         others = [d for d in desks if d.session_id != (self.live.session_id if self.live else None)]
         names = ", ".join(f"{d.full_name or d.username} ({d.role}) at {d.workstation}" for d in others[:2])
         more = f" and {len(others) - 2} more" if len(others) > 2 else ""
@@ -146,8 +161,8 @@ class MainWindow(QMainWindow):
         self.maybe_ask_for_share_test(desks)
 
     # --- actions: one registry so menus and shortcuts agree --------------------------------
-    def _action(self, key: str, text: str, slot, shortcut: QKeySequence | str | None = None,  # type: ignore[no-untyped-def]
-                enabled: bool = True) -> QAction:
+    def _action(self, key: str, text: str, slot: Callable[[], object],
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, enabled: bool = True) -> QAction:
         act = QAction(text, self)
         act.setObjectName(f"action_{key}")
         if shortcut is not None:
@@ -167,7 +182,8 @@ class MainWindow(QMainWindow):
         from app.exchange.kinds import IMPORT_KINDS
 
         self._action("import_xlsx", "&Import from Excel…", self.show_import, "Ctrl+I",
-                     enabled=any(allowed(self.actor.role, k.import_permission) for k in IMPORT_KINDS))
+                     enabled=any(k.import_permission is not None and allowed(self.actor.role, k.import_permission)
+                                 for k in IMPORT_KINDS))
         self._action("quit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
         self._action("users", "&Users…", self.manage_users, "Ctrl+Shift+U",
                      enabled=allowed(self.actor.role, "users.manage"))
@@ -280,7 +296,7 @@ class MainWindow(QMainWindow):
         if workstation.database_file(self.db) is None:
             return
 
-        def done(outcome) -> None:  # type: ignore[no-untyped-def]
+        def done(outcome: _DailyBackup | None) -> None:
             if outcome is not None and outcome.path is not None:
                 self.statusBar().showMessage(f"Today's backup written to {outcome.path}", 10000)
 
@@ -300,7 +316,7 @@ class MainWindow(QMainWindow):
         except UserError as exc:  # opening it read something it may not (one mapping: the action helper's)
             self.work.report(exc)
 
-    def offer_drafts(self, store: DraftStore | None = None, *, ask=None) -> int:  # type: ignore[no-untyped-def]
+    def offer_drafts(self, store: DraftStore | None = None, *, ask: Callable[[str], bool] | None = None) -> int:
         """At start: unsaved work this user left on this database (a crash, a power cut) is offered
         back. Returns how many drafts were reopened."""
         store = store or DraftStore()
@@ -318,7 +334,7 @@ class MainWindow(QMainWindow):
                 reopened += 1
         return reopened
 
-    def _reopen_user_draft(self, draft, store: DraftStore) -> None:  # type: ignore[no-untyped-def]
+    def _reopen_user_draft(self, draft: Draft, store: DraftStore) -> None:
         from app.views.auth.users import UsersDialog
 
         dlg = UsersDialog(self.desk, self, drafts=store)
@@ -328,14 +344,15 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: dlg.edit_selected(values=draft.values))
         dlg.exec()
 
-    def _reopen_order_draft(self, draft, store: DraftStore) -> None:  # type: ignore[no-untyped-def]
-        from app.views.orders.tab import TITLE
+    def _reopen_order_draft(self, draft: Draft, store: DraftStore) -> None:
+        from app.views.orders.tab import TITLE, OrdersTab
 
         if TITLE not in self._pages:
             return
         self.tabs.setCurrentWidget(self._pages[TITLE])
         tab = self.ensure_tab(TITLE)
-        form = tab.form  # type: ignore[union-attr]
+        assert isinstance(tab, OrdersTab), tab  # its page is there (checked above), so the tab is built
+        form = tab.form
         form.drafts = store
         if draft.record_id is not None:  # the order opens off the GUI thread, then the draft goes back in
             form.load(draft.record_id, then=lambda: form.restore_values(draft.values))
@@ -421,7 +438,7 @@ class MainWindow(QMainWindow):
         self.lease_task = run_task(lambda _s: workstation.renew_lease(lease), on_success=done,
                                    on_error=lambda exc: self.statusBar().showMessage(str(exc), 10000))
 
-    def maybe_ask_for_share_test(self, desks: list) -> None:
+    def maybe_ask_for_share_test(self, desks: list[DeskInfo]) -> None:
         """The first time two desks are connected on a shared folder not yet tested, an administrator
         is asked to run the share test (others are told to ask one)."""
         if self._asked_share_test or len(desks) < 2 or self.share is None or not self.share.network:
