@@ -42,7 +42,8 @@ FAMILIES = [  # code, name, needs_installation, seasonality Jan..Dec
     ("SHS", "Shelving systems", True, (0.70, 0.90, 1.30, 1.45, 1.40, 1.10, 0.90, 0.80, 1.00, 1.00, 0.90, 0.55)),
     ("WB", "Workbenches", False, (0.90, 1.00, 1.00, 1.00, 1.00, 0.90, 0.85, 0.80, 1.15, 1.20, 1.10, 0.80)),
     ("MG", "Machine guards", False, (0.80, 0.90, 1.00, 1.00, 1.00, 1.00, 0.90, 0.90, 1.10, 1.10, 1.20, 1.00)),
-    ("SP", "Spare parts & accessories", False, (1.00, 1.00, 1.10, 1.15, 1.10, 1.00, 0.95, 0.90, 1.00, 1.00, 1.00, 0.80)),
+    ("SP", "Spare parts & accessories", False,
+     (1.00, 1.00, 1.10, 1.15, 1.10, 1.00, 0.95, 0.90, 1.00, 1.00, 1.00, 0.80)),
 ]
 
 MATERIALS = [  # code, name, unit, unit cost, stock, lead days
@@ -62,7 +63,7 @@ MATERIALS = [  # code, name, unit, unit cost, stock, lead days
 MAT = {m[0]: i + 1 for i, m in enumerate(MATERIALS)}
 
 # bills of material per kind, per unit at size 1.0: (material, quantity)
-BOMS = {
+BOMS: dict[str, list[tuple[str, int | str]]] = {
     "unit": [("STL-SHEET-2", 18), ("STL-ANGLE-50", 8), ("PWD-7035", "0.9"), ("FIX-M8", 1)],
     "system": [("STL-SHEET-3", 60), ("STL-TUBE-40", 20), ("PWD-5010", 3), ("FIX-M8", 4), ("BOLT-M12", 8)],
     "bench": [("STL-TUBE-40", 9), ("STL-SHEET-3", 12), ("TOP-BEECH-30", "1.1"), ("PWD-7035", "0.8"), ("FIX-M8", 1)],
@@ -98,7 +99,7 @@ SK = {s[0]: i + 1 for i, s in enumerate(SKILLS)}
 OP_SKILL = {"LASER": "laser", "BRAKE": "bending", "WELD": "welding", "COAT": "coating", "ASSY": "assembly"}
 
 # routing per kind at size 1.0: (operation, work center, setup minutes, run minutes per unit)
-ROUTINGS = {
+ROUTINGS: dict[str, list[tuple[str, str, int, float]]] = {
     "unit": [("Laser cut uprights and shelves", "LASER", 20, 4), ("Bend shelves", "BRAKE", 15, 6),
              ("Weld frames", "WELD", 10, 8), ("Powder coat", "COAT", 30, 3), ("Pack flat", "ASSY", 5, 4)],
     "system": [("Laser cut components", "LASER", 30, 25), ("Bend beams and frames", "BRAKE", 25, 40),
@@ -137,19 +138,25 @@ QTY_CHOICES = {
 }
 
 # sku, name, family, kind, size, unit, popularity, make_to_stock, cover months, markup, buy cost
-PRODUCTS = [
+ProductRow = tuple[str, str, str, str, str, str, int | str, bool, float, str, str | None]
+PRODUCTS: list[ProductRow] = [
     ("SH-900-4", "Boltless shelving unit 900 × 4 shelves", "SHU", "unit", "0.85", "pcs", 6, True, 1.6, "1.75", None),
     ("SH-900-5", "Boltless shelving unit 900 × 5 shelves", "SHU", "unit", "0.95", "pcs", 5, True, 1.4, "1.75", None),
     ("SH-1200-4", "Boltless shelving unit 1200 × 4 shelves", "SHU", "unit", "1.05", "pcs", 7, True, 1.5, "1.75", None),
-    ("SH-1200-5", "Heavy-duty shelving unit 1200 × 5 shelves", "SHU", "unit", "1.2", "pcs", 8, True, 9.0, "1.545", None),
+    ("SH-1200-5", "Heavy-duty shelving unit 1200 × 5 shelves", "SHU", "unit", "1.2", "pcs", 8, True, 9.0, "1.545",
+     None),
     ("SH-1500-5", "Heavy-duty shelving unit 1500 × 5 shelves", "SHU", "unit", "1.4", "pcs", 5, True, 1.8, "1.75", None),
     ("SH-1800-6", "Long-span shelving unit 1800 × 6 shelves", "SHU", "unit", "1.8", "pcs", 3, True, 2.0, "1.8", None),
-    ("SH-1200-5-GV", "Galvanised shelving unit 1200 × 5 shelves", "SHU", "unit", "1.3", "pcs", 3, True, 1.5, "1.85", None),
+    ("SH-1200-5-GV", "Galvanised shelving unit 1200 × 5 shelves", "SHU", "unit", "1.3", "pcs", 3, True, 1.5, "1.85",
+     None),
     ("SH-2400-4-LS", "Long-span shelving bay 2400 × 4 levels", "SHU", "unit", "2.3", "pcs", 2, True, 1.2, "1.8", None),
-    ("SYS-PR-2700", "Pallet racking system, 2700 mm bays (per bay)", "SHS", "system", "1.0", "bay", 2, False, 0, "1.6", None),
+    ("SYS-PR-2700", "Pallet racking system, 2700 mm bays (per bay)", "SHS", "system", "1.0", "bay", 2, False, 0,
+     "1.6", None),
     ("SYS-ARC-10", "Archive shelving system, 10 bays", "SHS", "system", "2.2", "set", 1, False, 0, "1.65", None),
-    ("SYS-MOB-1200", "Mobile shelving system 1200, per run", "SHS", "system", "1.8", "run", "0.8", False, 0, "1.7", None),
-    ("SYS-CANT-2000", "Cantilever racking system 2000, per bay", "SHS", "system", "1.4", "bay", "0.8", False, 0, "1.6", None),
+    ("SYS-MOB-1200", "Mobile shelving system 1200, per run", "SHS", "system", "1.8", "run", "0.8", False, 0, "1.7",
+     None),
+    ("SYS-CANT-2000", "Cantilever racking system 2000, per bay", "SHS", "system", "1.4", "bay", "0.8", False, 0,
+     "1.6", None),
     ("SYS-MEZ-60", "Mezzanine storage system, 60 m²", "SHS", "system", "6.0", "set", "0.3", False, 0, "1.55", None),
     ("WB-1500-STD", "Standard workbench 1500 × 750", "WB", "bench", "0.9", "pcs", 5, True, 2.6, "1.8", None),
     ("WB-1800-STD", "Standard workbench 1800 × 750", "WB", "bench", "1.0", "pcs", 4, True, 2.4, "1.8", None),
@@ -166,7 +173,8 @@ PRODUCTS = [
     ("MG-POST-2000", "Guard post 2000 with foot plate", "MG", "post", "1.0", "pcs", 6, True, 1.6, "1.9", None),
     ("MG-DOOR-HG", "Hinged guard door 1000", "MG", "door", "1.0", "pcs", "1.5", True, 1.2, "1.9", None),
     ("MG-DOOR-SL", "Sliding guard door 1500", "MG", "door", "1.4", "pcs", 1, True, 1.2, "1.9", None),
-    ("MG-ENC-CUST", "Custom machine enclosure (to survey)", "MG", "enclosure", "1.0", "set", "0.6", False, 0, "1.7", None),
+    ("MG-ENC-CUST", "Custom machine enclosure (to survey)", "MG", "enclosure", "1.0", "set", "0.6", False, 0, "1.7",
+     None),
     ("SP-SHELF-900", "Extra shelf 900 × 400", "SP", "shelf", "0.9", "pcs", 4, True, 1.5, "2.2", None),
     ("SP-SHELF-1200", "Extra shelf 1200 × 500", "SP", "shelf", "1.2", "pcs", 5, True, 1.5, "2.2", None),
     ("SP-BEAM-2700", "Pallet racking beam pair 2700", "SP", "beam", "1.0", "pair", 2, True, 7.0, "2.0", None),
@@ -185,31 +193,56 @@ BREAKS = ("SH-900-4", "SH-900-5", "SH-1200-4", "SH-1500-5", "WB-1500-STD", "WB-1
 AISLE = {"SHU": "A", "WB": "B", "MG": "C", "SP": "D", "SHS": "E"}
 
 CUSTOMERS = [  # code, name, tier, strategic, salesperson, terms, credit, street, town, postcode, phone, weight
-    ("HALDEN", "Halden Logistics Ltd", "A", True, "sales", 45, 250000, "Unit 7, Stourton Link", "Leeds", "LS10 1QR", "0113 496 0101"),
-    ("PENNIN", "Pennine Foods plc", "A", True, "sales2", 60, 200000, "Bowling Back Lane", "Bradford", "BD4 7TJ", "01632 960 102"),
-    ("MARLOW", "Marlow Precision Engineering Ltd", "A", True, "sales", 45, 150000, "Attercliffe Works, Broughton Lane", "Sheffield", "S9 2RX", "0114 496 0103"),
-    ("ATLAS", "Atlas Automotive Components Ltd", "A", False, "sales2", 60, 120000, "Whitley Business Park", "Coventry", "CV3 4LF", "01632 960 104"),
-    ("KESTRL", "Kestrel Distribution Ltd", "A", False, "sales", 30, 100000, "Unit 12, Wheatley Hall Road", "Doncaster", "DN2 4PB", "01632 960 105"),
-    ("BRIGHT", "Brightwater Retail Group Ltd", "A", False, "sales2", 45, 100000, "Trafford Park Road", "Manchester", "M17 1SN", "0161 496 0106"),
-    ("SHOWCS", "Showcase Exhibitions Ltd", "B", False, "sales", 30, 40000, "Halls Business Centre, Pendigo Way", "Birmingham", "B40 1PU", "0121 496 0107"),
-    ("NORTHW", "Northwold Packaging Ltd", "B", False, "sales2", 30, 50000, "Hedon Road", "Hull", "HU9 5PE", "01632 960 108"),
-    ("TRENT", "Trent Valley Plastics Ltd", "B", False, "sales", 30, 40000, "Meadow Lane Industrial Estate", "Nottingham", "NG2 3HQ", "01632 960 109"),
-    ("CALDER", "Calder Print & Finishing Ltd", "B", False, "sales2", 30, 30000, "Leeds Road Mills", "Huddersfield", "HD1 6QF", "01632 960 110"),
-    ("SEVERN", "Severn Tool Hire Ltd", "B", False, "sales", 30, 30000, "Blackpole Trading Estate", "Worcester", "WR3 8SG", "01632 960 111"),
-    ("ASHBY", "Ashby Motor Factors Ltd", "B", False, "sales2", 30, 25000, "Troon Way Business Centre", "Leicester", "LE4 9HA", "01632 960 112"),
-    ("FENLND", "Fenland Agricultural Supplies Ltd", "B", False, "sales", 45, 35000, "Fengate", "Peterborough", "PE1 5YW", "01632 960 113"),
-    ("TYNESD", "Tyneside Marine Services Ltd", "B", False, "sales2", 30, 30000, "Walker Riverside", "Newcastle upon Tyne", "NE6 3PL", "0191 498 0114"),
-    ("CLYDE", "Clyde Fabrications Ltd", "B", False, "sales", 30, 45000, "Hillington Park", "Glasgow", "G52 4TP", "0141 496 0115"),
-    ("MERSEY", "Mersey Cold Stores Ltd", "B", False, "sales2", 30, 40000, "Regent Road", "Liverpool", "L20 8DB", "0151 496 0116"),
-    ("OAKWD", "Oakwood School Trust", "C", False, "sales", 30, 10000, "Oakwood Lane", "York", "YO30 4XA", "01632 960 117"),
-    ("REDHIL", "Redhill Garage Equipment", "C", False, "sales2", 14, 8000, "Holmethorpe Avenue", "Redhill", "RH1 2NB", "01632 960 118"),
-    ("BAYLIS", "Baylis & Sons Builders Merchants", "C", False, "sales", 30, 15000, "Cheney Manor Industrial Estate", "Swindon", "SN2 2PJ", "01632 960 119"),
-    ("HOLMES", "Holmes Bicycle Works", "C", False, "sales2", 14, 6000, "Cowley Road Yard", "Cambridge", "CB4 3PZ", "01632 960 120"),
-    ("QUAYSD", "Quayside Brewing Co Ltd", "C", False, "sales", 30, 12000, "Feeder Road", "Bristol", "BS2 0XJ", "0117 496 0121"),
-    ("GREYST", "Greystone Laboratories Ltd", "C", False, "sales2", 30, 20000, "Sandy Lane West", "Oxford", "OX4 6JY", "01632 960 122"),
-    ("WILLOW", "Willow Lane Garden Centre", "C", False, "sales", 30, 8000, "Willow Lane", "Chester", "CH2 4NQ", "01632 960 123"),
-    ("PEAKDO", "Peak District Outdoor Ltd", "C", False, "sales2", 30, 10000, "Harpur Hill Business Park", "Buxton", "SK17 9JL", "01632 960 124"),
-    ("LINDEN", "Linden Signs & Displays", "C", False, "sales", 14, 7000, "Basingstoke Road", "Reading", "RG2 0QX", "0118 496 0125"),
+    ("HALDEN", "Halden Logistics Ltd", "A", True, "sales", 45, 250000, "Unit 7, Stourton Link", "Leeds", "LS10 1QR",
+     "0113 496 0101"),
+    ("PENNIN", "Pennine Foods plc", "A", True, "sales2", 60, 200000, "Bowling Back Lane", "Bradford", "BD4 7TJ",
+     "01632 960 102"),
+    ("MARLOW", "Marlow Precision Engineering Ltd", "A", True, "sales", 45, 150000,
+     "Attercliffe Works, Broughton Lane", "Sheffield", "S9 2RX", "0114 496 0103"),
+    ("ATLAS", "Atlas Automotive Components Ltd", "A", False, "sales2", 60, 120000, "Whitley Business Park",
+     "Coventry", "CV3 4LF", "01632 960 104"),
+    ("KESTRL", "Kestrel Distribution Ltd", "A", False, "sales", 30, 100000, "Unit 12, Wheatley Hall Road",
+     "Doncaster", "DN2 4PB", "01632 960 105"),
+    ("BRIGHT", "Brightwater Retail Group Ltd", "A", False, "sales2", 45, 100000, "Trafford Park Road", "Manchester",
+     "M17 1SN", "0161 496 0106"),
+    ("SHOWCS", "Showcase Exhibitions Ltd", "B", False, "sales", 30, 40000, "Halls Business Centre, Pendigo Way",
+     "Birmingham", "B40 1PU", "0121 496 0107"),
+    ("NORTHW", "Northwold Packaging Ltd", "B", False, "sales2", 30, 50000, "Hedon Road", "Hull", "HU9 5PE",
+     "01632 960 108"),
+    ("TRENT", "Trent Valley Plastics Ltd", "B", False, "sales", 30, 40000, "Meadow Lane Industrial Estate",
+     "Nottingham", "NG2 3HQ", "01632 960 109"),
+    ("CALDER", "Calder Print & Finishing Ltd", "B", False, "sales2", 30, 30000, "Leeds Road Mills", "Huddersfield",
+     "HD1 6QF", "01632 960 110"),
+    ("SEVERN", "Severn Tool Hire Ltd", "B", False, "sales", 30, 30000, "Blackpole Trading Estate", "Worcester",
+     "WR3 8SG", "01632 960 111"),
+    ("ASHBY", "Ashby Motor Factors Ltd", "B", False, "sales2", 30, 25000, "Troon Way Business Centre", "Leicester",
+     "LE4 9HA", "01632 960 112"),
+    ("FENLND", "Fenland Agricultural Supplies Ltd", "B", False, "sales", 45, 35000, "Fengate", "Peterborough",
+     "PE1 5YW", "01632 960 113"),
+    ("TYNESD", "Tyneside Marine Services Ltd", "B", False, "sales2", 30, 30000, "Walker Riverside",
+     "Newcastle upon Tyne", "NE6 3PL", "0191 498 0114"),
+    ("CLYDE", "Clyde Fabrications Ltd", "B", False, "sales", 30, 45000, "Hillington Park", "Glasgow", "G52 4TP",
+     "0141 496 0115"),
+    ("MERSEY", "Mersey Cold Stores Ltd", "B", False, "sales2", 30, 40000, "Regent Road", "Liverpool", "L20 8DB",
+     "0151 496 0116"),
+    ("OAKWD", "Oakwood School Trust", "C", False, "sales", 30, 10000, "Oakwood Lane", "York", "YO30 4XA",
+     "01632 960 117"),
+    ("REDHIL", "Redhill Garage Equipment", "C", False, "sales2", 14, 8000, "Holmethorpe Avenue", "Redhill", "RH1 2NB",
+     "01632 960 118"),
+    ("BAYLIS", "Baylis & Sons Builders Merchants", "C", False, "sales", 30, 15000, "Cheney Manor Industrial Estate",
+     "Swindon", "SN2 2PJ", "01632 960 119"),
+    ("HOLMES", "Holmes Bicycle Works", "C", False, "sales2", 14, 6000, "Cowley Road Yard", "Cambridge", "CB4 3PZ",
+     "01632 960 120"),
+    ("QUAYSD", "Quayside Brewing Co Ltd", "C", False, "sales", 30, 12000, "Feeder Road", "Bristol", "BS2 0XJ",
+     "0117 496 0121"),
+    ("GREYST", "Greystone Laboratories Ltd", "C", False, "sales2", 30, 20000, "Sandy Lane West", "Oxford", "OX4 6JY",
+     "01632 960 122"),
+    ("WILLOW", "Willow Lane Garden Centre", "C", False, "sales", 30, 8000, "Willow Lane", "Chester", "CH2 4NQ",
+     "01632 960 123"),
+    ("PEAKDO", "Peak District Outdoor Ltd", "C", False, "sales2", 30, 10000, "Harpur Hill Business Park", "Buxton",
+     "SK17 9JL", "01632 960 124"),
+    ("LINDEN", "Linden Signs & Displays", "C", False, "sales", 14, 7000, "Basingstoke Road", "Reading", "RG2 0QX",
+     "0118 496 0125"),
 ]
 CUST = {c[0]: i + 1 for i, c in enumerate(CUSTOMERS)}
 TIER_WEIGHT = {"A": 3.0, "B": 1.5, "C": 0.6}

@@ -16,6 +16,7 @@ from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Table, func, insert, null, select, text, update
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from app.demo.dates import UTC
 from app.demo.rows import LAYOUTS, _BuilderBase
@@ -34,7 +35,7 @@ def _templates(table: Table, fallback_ts: dt.datetime) -> tuple[dict[str, Any], 
     required = set()
     for col in table.columns:
         default = col.default
-        if default is not None and getattr(default, "is_scalar", False):
+        if isinstance(default, ScalarElementColumnDefault):
             template[col.key] = default.arg
         elif default is not None and getattr(default, "is_callable", False):
             template[col.key] = fallback_ts
@@ -91,19 +92,20 @@ def _insert_table(conn: Any, table: Table, rows: list[Any], done: Callable[[int]
     dialect = conn.dialect
     if not FAST_SQLITE or dialect.name != "sqlite" or dialect.paramstyle != "qmark":
         # a primary key given as None is left out, so the database numbers the rows
-        shared = {key: value for key, value in (constants or {}).items()
-                  if not (value is None and table.columns[key].primary_key)}
+        given = {key: value for key, value in (constants or {}).items()
+                 if not (value is None and table.columns[key].primary_key)}
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
             if layout is not None:
-                chunk = [{**shared, **dict(zip(layout, r))} for r in chunk]
+                chunk = [{**given, **dict(zip(layout, r))} for r in chunk]
             conn.execute(stmt, chunk)
             done(len(chunk))
         return
     # columns that are NULL in every row are written as a NULL literal: the driver binds a None
     # through its adapter lookup, several times slower than any other value (measured: 25 None
     # parameters per row cost 5× as much as 25 floats)
-    nulls = [key for key, value in (constants or {}).items() if value is None] if layout is not None else []
+    constant = constants or {}
+    nulls = [key for key, value in constant.items() if value is None] if layout is not None else []
     if nulls:
         stmt = stmt.values({key: null() for key in nulls})
     keys = [c.key for c in table.columns if c.key not in nulls]
@@ -119,7 +121,7 @@ def _insert_table(conn: Any, table: Table, rows: list[Any], done: Callable[[int]
             return [list(map(get, chunk)) for get in getters]
         transposed = list(zip(*chunk))
         # a constant column: the value itself, converted once below and repeated
-        return [transposed[position[key]] if key in position else _Constant(constants[key])  # type: ignore[index]
+        return [transposed[position[key]] if key in position else _Constant(constant[key])
                 for key in order]
 
     sql = compiled.string
@@ -131,7 +133,7 @@ def _insert_table(conn: Any, table: Table, rows: list[Any], done: Callable[[int]
             procs = []
             for key, values in zip(order, columns):
                 col = table.columns[key]
-                proc = col.type.dialect_impl(dialect).bind_processor(dialect)
+                proc: Callable[[Any], Any] | None = col.type.dialect_impl(dialect).bind_processor(dialect)
                 if isinstance(values, _Constant):
                     procs.append((proc, False))
                     continue

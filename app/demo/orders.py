@@ -141,6 +141,7 @@ class _Orders(_BuilderBase):
                     if ship_day < day:
                         ship_day = day
             if status is S.CLOSED:
+                assert ship_day is not None, "a closed order has shipped (see flags)"
                 if "pay_back" in s:
                     pay_day = today - days_td[s["pay_back"]]
                 else:
@@ -238,7 +239,8 @@ class _Orders(_BuilderBase):
                                                "order_line_id": lid, "location": p_loc[pi],
                                                "qty_to_pick": shipped, "qty_picked": shipped})
                     packages.append({"id": len(packages) + 1, "shipment_id": ship_id,
-                                     "weight_kg": Decimal(40 + int(rand() * 400)), "dimensions": "1200×1000×900 pallet"})
+                                     "weight_kg": Decimal(40 + int(rand() * 400)),
+                                     "dimensions": "1200×1000×900 pallet"})
                 if track:
                     timeline.append({"customer_id": ci + 1, "order_id": oid, "at": shipped_at,
                                      "stage": Stage.SHIPPING, "kind": "shipped",
@@ -270,6 +272,7 @@ class _Orders(_BuilderBase):
                         pay_day = min(ship_day + td(days=terms // 2), today - one_day)
                         inv[inv_status] = InvoiceStatus.PARTIALLY_PAID
                     if amount is not None:
+                        assert pay_day is not None, "an amount is paid on a day"
                         paid_at = (mid.get(pay_day) or self.midnight(pay_day)) + mins[600]
                         inv[inv_paid] = amount
                         inv[inv_updated] = paid_at
@@ -287,11 +290,13 @@ class _Orders(_BuilderBase):
             elif status is OrderStatus.LOST:
                 last_ts = created + td(days=14)
             if track and status is OrderStatus.IN_PRODUCTION:
+                assert confirmed_at is not None, "an order in production was confirmed"
                 timeline.append({"customer_id": ci + 1, "order_id": oid, "at": confirmed_at + td(days=2),
                                  "stage": Stage.SCHEDULE, "kind": "released",
                                  "summary": f"{number} released to the workshop", "user": "production",
                                  "ref_table": "sales_order", "ref_id": oid})
             if track and status is OrderStatus.ON_HOLD:
+                assert confirmed_at is not None, "an order on hold was confirmed"
                 timeline.append({"customer_id": ci + 1, "order_id": oid, "at": confirmed_at + td(hours=3),
                                  "stage": Stage.ORDERS, "kind": "on_hold",
                                  "summary": f"{number} put on hold: {s['hold_reason']}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import Decimal
 
 from app.demo.dates import _add_months, _month_index, _workday_back, _working_days
 from app.demo.firm import PRODUCTS, SPRING_PROJECTS
@@ -85,7 +86,7 @@ class _Planning(_BuilderBase):
         # (the next six months of forecast: marketing's figures while no consensus is set); what
         # open orders reserve comes on top. Ordinary stock items hold about their target, never
         # a quarter above it, so only the products meant to be in excess are (story 2).
-        ahead = {pi: [] for pi in range(len(PRODUCTS))}
+        ahead: dict[int, list[Decimal]] = {pi: [] for pi in range(len(PRODUCTS))}  # marketing's quantities
         first, last = _add_months(self.cur_month, 1), _add_months(self.cur_month, 7)
         for f in self.rows["forecast"]:
             if first <= f["period_start"] < last:

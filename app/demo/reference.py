@@ -137,6 +137,7 @@ class _Reference(_BuilderBase):
             material = ZERO
             labour = ZERO
             if kind == "bought":
+                assert buy is not None, f"{sku}: a bought product needs its buy cost"
                 material = Decimal(buy)
             else:
                 for mcode, qty in BOMS[kind]:
@@ -189,8 +190,8 @@ class _Reference(_BuilderBase):
         self.p_cost = [p["standard_cost"] for p in self.products]
         self.p_break = {SKU[s] for s in BREAKS}
         for sku in BREAKS:
-            for mq, disc in ((10, "0.0300"), (25, "0.0600"), (50, "0.1000")):
-                self.add("price_break", {"product_id": SKU[sku] + 1, "min_quantity": self.q(mq),
+            for min_qty, disc in ((10, "0.0300"), (25, "0.0600"), (50, "0.1000")):
+                self.add("price_break", {"product_id": SKU[sku] + 1, "min_quantity": self.q(min_qty),
                                          "discount": Decimal(disc)})
         # promotions: a past one and the active spring offer on shelving units
         self.promo_start = self.today - dt.timedelta(days=10)

@@ -102,7 +102,8 @@ class _Stories(_BuilderBase):
                 at = self.ts(o["order_date"], 11 * 60 + j)
                 st = ExpediteStatus.DECLINED if (back == 3 and j == 2) else ExpediteStatus.ACCEPTED
                 eid = self.add("expedite_request", {
-                    "order_id": oid, "requested_by": user, "department": dept, "requested_date": o["order_date"] + td(days=10),
+                    "order_id": oid, "requested_by": user, "department": dept,
+                    "requested_date": o["order_date"] + td(days=10),
                     "reason": "Trade show stock" if user == "marketing" else "Customer deadline moved forward",
                     "status": st, "over_quota": over,
                     "management_by": "management" if over else None,

@@ -41,7 +41,8 @@ class Invoice(IdMixin, CreatedMixin, VersionedMixin, Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
     issue_date: Mapped[dt.date]
     due_date: Mapped[dt.date] = mapped_column(index=True)
-    status: Mapped[InvoiceStatus] = mapped_column(str_enum(InvoiceStatus, "invoice_status"), default=InvoiceStatus.ISSUED)
+    status: Mapped[InvoiceStatus] = mapped_column(str_enum(InvoiceStatus, "invoice_status"),
+                                                  default=InvoiceStatus.ISSUED)
     net: Mapped[Decimal]
     tax: Mapped[Decimal]
     paid: Mapped[Decimal] = mapped_column(default=Decimal("0"))

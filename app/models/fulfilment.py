@@ -18,7 +18,8 @@ class PickList(IdMixin, CreatedMixin, VersionedMixin, Base):
     __tablename__ = "pick_list"
 
     number: Mapped[str] = mapped_column(String(20), unique=True)
-    status: Mapped[PickListStatus] = mapped_column(str_enum(PickListStatus, "pick_list_status"), default=PickListStatus.OPEN)
+    status: Mapped[PickListStatus] = mapped_column(str_enum(PickListStatus, "pick_list_status"),
+                                                   default=PickListStatus.OPEN)
     created_by: Mapped[str] = mapped_column(String(80))
     picked_by: Mapped[str | None] = mapped_column(String(80))
     picked_at: Mapped[dt.datetime | None]
@@ -45,7 +46,8 @@ class Shipment(IdMixin, CreatedMixin, VersionedMixin, Base):
 
     number: Mapped[str] = mapped_column(String(20), unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
-    status: Mapped[ShipmentStatus] = mapped_column(str_enum(ShipmentStatus, "shipment_status"), default=ShipmentStatus.PREPARED)
+    status: Mapped[ShipmentStatus] = mapped_column(str_enum(ShipmentStatus, "shipment_status"),
+                                                   default=ShipmentStatus.PREPARED)
     carrier: Mapped[str | None] = mapped_column(String(60))
     tracking_number: Mapped[str | None] = mapped_column(String(60))
     shipped_at: Mapped[dt.datetime | None]

@@ -21,7 +21,8 @@ class ServiceJob(IdMixin, CreatedMixin, VersionedMixin, Base):
 
     number: Mapped[str] = mapped_column(String(20), unique=True)
     kind: Mapped[ServiceKind] = mapped_column(str_enum(ServiceKind, "service_kind"))
-    status: Mapped[ServiceStatus] = mapped_column(str_enum(ServiceStatus, "service_status"), default=ServiceStatus.PLANNED)
+    status: Mapped[ServiceStatus] = mapped_column(str_enum(ServiceStatus, "service_status"),
+                                                  default=ServiceStatus.PLANNED)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order.id"), index=True)
     rma_id: Mapped[int | None] = mapped_column(ForeignKey("return_authorization.id"))

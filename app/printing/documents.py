@@ -519,10 +519,10 @@ def service_report_html(firm: Firm, job: Any, customer_address: tuple[str, ...],
                         printed_on: dt.date | None = None) -> str:
     """The report the customer signs on site: the job, the work done, time and materials, and —
     once filed — what the debrief records that concerns the customer (not internal leads)."""
-    when = (f"{job.start.astimezone(clock.zone()):%a %d %b %Y %H:%M}–{job.end.astimezone(clock.zone()):%H:%M}" if job.start and job.end
-            else "not booked")
-    rows = [("Job", f"{job.kind.capitalize()}"), ("Order", job.order_number or "—"), ("Technician", job.technician or "—"),
-            ("Booked", when), ("Printed", fmt.date(printed_on or clock.today()))]
+    when = (f"{job.start.astimezone(clock.zone()):%a %d %b %Y %H:%M}–{job.end.astimezone(clock.zone()):%H:%M}"
+            if job.start and job.end else "not booked")
+    rows = [("Job", f"{job.kind.capitalize()}"), ("Order", job.order_number or "—"),
+            ("Technician", job.technician or "—"), ("Booked", when), ("Printed", fmt.date(printed_on or clock.today()))]
     body = [_letterhead(firm, "Service report", job.number, rows)]
     body.append(f"<h2>{esc(job.customer)}</h2><p>{address_block(customer_address)}</p>")
     body.append(f"<h2>Job</h2><p>{esc(job.description)}</p>")
