@@ -37,11 +37,11 @@ from app.models.system import (
 
 __all__ = [  # the models (every class imported above)
     "Address", "AuditLog", "Base", "BomLine", "CalendarException", "CalendarHours", "ChangeCounter", "ChangeFeed",
-    "CreditNote", "Customer", "DemandHistory", "DeskSession", "EditLease", "ExpediteQuota", "ExpediteRequest",
-    "FirmClosingDay", "Forecast", "Invoice", "InvoiceLine", "Lead", "Material", "Note", "NumberSequence", "Package",
-    "Payment", "PickList", "PickListLine", "PriceBreak", "PriorityProfile", "PriorityScore", "Product", "ProductFamily",
-    "ProductFeedback", "Promotion", "Refund", "ReturnAuthorization", "ReturnLine", "RoutingOperation", "SalesOrder",
-    "SalesOrderLine", "ScheduleVersion", "ScheduledOperation", "ServiceDebrief", "ServiceJob", "Setting", "Shift",
-    "Shipment", "ShipmentLine", "SignInEvent", "Skill", "Staff", "StaffSkill", "StockMovement", "TimelineEvent", "User",
-    "WorkCalendar", "WorkCenter",
+    "CreditNote", "Customer", "CustomerContact", "DemandHistory", "DeskSession", "EditLease", "ExpediteQuota",
+    "ExpediteRequest", "FirmClosingDay", "Forecast", "Invoice", "InvoiceLine", "Lead", "Material", "Note",
+    "NumberSequence", "Package", "Payment", "PickList", "PickListLine", "PriceBreak", "PriorityProfile",
+    "PriorityScore", "Product", "ProductFamily", "ProductFeedback", "Promotion", "Refund", "ReturnAuthorization",
+    "ReturnLine", "RoutingOperation", "SalesOrder", "SalesOrderLine", "ScheduleVersion", "ScheduledOperation",
+    "ServiceDebrief", "ServiceJob", "Setting", "Shift", "Shipment", "ShipmentLine", "SignInEvent", "Skill", "Staff",
+    "StaffSkill", "StockMovement", "TimelineEvent", "User", "WorkCalendar", "WorkCenter",
 ]
