@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
+
 from app import clock
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.12 on
 
 
 class UserError(Exception):
@@ -49,12 +54,22 @@ class Problem:
         return f"{where}: {self.reason}" if where else self.reason
 
 
+class Where(TypedDict, total=False):
+    """Where a problem given as plain text is (``ValidationError("…", field="email")``)."""
+
+    field: str | None
+    sheet: str | None
+    row: int | None
+    column: str | None
+    value: object
+
+
 class ValidationError(UserError):
     title = "Please check your input"
 
-    def __init__(self, problems: list[Problem] | Problem | str, **where: object) -> None:
+    def __init__(self, problems: list[Problem] | Problem | str, **where: Unpack[Where]) -> None:
         if isinstance(problems, str):
-            problems = [Problem(problems, **where)]  # type: ignore[arg-type]
+            problems = [Problem(problems, **where)]
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems = list(problems)

@@ -25,7 +25,7 @@ class DraftKeeper(QObject):
                  record_id: int | None, title: Callable[[], str], values: Callable[[], dict[str, Any]]) -> None:
         super().__init__(dialog)
         self.store, self.values, self.title = store, values, title
-        self.meta = {"database": database, "username": username, "form": form, "record_id": record_id}
+        self.database, self.username, self.form, self.record_id = database, username, form, record_id
         self.key = DraftStore.make_key(database, username, form, record_id)
         self.problem: str | None = None  # why drafts cannot be kept, once that is known
         self.timer = QTimer(self)
@@ -40,7 +40,8 @@ class DraftKeeper(QObject):
 
     def save_now(self) -> None:
         try:
-            self.store.save(title=self.title(), values=self.values(), **self.meta)  # type: ignore[arg-type]
+            self.store.save(database=self.database, username=self.username, form=self.form, record_id=self.record_id,
+                            title=self.title(), values=self.values())
         except OSError as exc:
             self._cannot_keep(exc)
         else:
