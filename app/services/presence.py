@@ -12,7 +12,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import Executable, and_, delete, insert, select, update
 
 from app import clock
 from app import __version__
@@ -50,7 +50,7 @@ class LeaseInfo:
                f"{self.since.astimezone(clock.zone()):%H:%M} at {self.workstation}"
 
 
-def _plain_write(db: Database, stmt) -> int | None:  # type: ignore[no-untyped-def]
+def _plain_write(db: Database, stmt: Executable) -> int | None:
     """A small write outside the unit of work (no audit, no change feed), still BEGIN IMMEDIATE.
     Returns the RETURNING id, if any."""
     with write_engine(db.engine).begin() as conn:

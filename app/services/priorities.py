@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnDefault, and_, func, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -189,8 +189,16 @@ def _active_profile(s: Session) -> PriorityProfile:
         p = s.scalars(select(PriorityProfile).order_by(PriorityProfile.id)).first()
     if p is None:  # a new firm: the defaults of the model, not saved until management edits them
         p = PriorityProfile(id=0, name="Default", active=True, version=0,
-                            **{f"w_{k}": PriorityProfile.__table__.c[f"w_{k}"].default.arg for k in PART_KEYS})
+                            **{f"w_{k}": _model_default(f"w_{k}") for k in PART_KEYS})
     return p
+
+
+def _model_default(column: str) -> Any:
+    """A priority profile column's default as the model declares it (``mapped_column(default=…)``)."""
+    default = PriorityProfile.__table__.c[column].default
+    if not isinstance(default, ColumnDefault):
+        raise LookupError(f"priority_profile.{column} has no default in the model")
+    return default.arg
 
 
 def _weights(raw: dict[str, Any]) -> dict[str, Decimal]:
@@ -453,7 +461,8 @@ def rejected_orders(db: Database, actor: Actor, *, days: int = 90
             .where(SalesOrder.status == OrderStatus.CANCELLED, SalesOrder.cancel_reason.like("Rejected:%"),
                    SalesOrder.updated_at >= since)
             .order_by(SalesOrder.updated_at.desc())).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    # (the reason is never empty: the query asks for one starting "Rejected:")
+    return [(oid, number, customer, reason or "", when) for oid, number, customer, reason, when in rows]
 
 
 def order_ids(rows: Sequence[QueueRow]) -> list[int]:

@@ -12,7 +12,7 @@ Values are stored as JSON (numbers as JSON numbers, as the demo company does) an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.hygiene import email_address
-from app.db.uow import Actor, Database
+from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, ValidationError
 from app.models import Setting
 from app.models.enums import CustomerTier
@@ -271,8 +271,9 @@ def _from_rows(rows: list[tuple[str, Any, int]]) -> FirmSettings:
 
 
 def load_settings(session: Session) -> FirmSettings:
-    rows = session.execute(select(Setting.key, Setting.value, Setting.version)).all()
-    return _from_rows([tuple(r) for r in rows])  # type: ignore[misc]
+    # (annotated: a JSON column makes SQLAlchemy return the rows untyped)
+    rows: Sequence[tuple[str, Any, int]] = session.execute(select(Setting.key, Setting.value, Setting.version)).all()
+    return _from_rows(list(rows))
 
 
 def get_settings(db: Database) -> FirmSettings:
@@ -320,7 +321,7 @@ def set_setting(db: Database, actor: Actor, key: str, value: Any, *, version: in
         raise ValidationError(Problem(f"{spec.description}: {exc}", field=key, value=value)) from None
     stored = _json(parsed)
 
-    def run(uow):  # type: ignore[no-untyped-def]
+    def run(uow: UnitOfWork) -> FirmSettings:
         _cross_check(load_settings(uow.session), {key: parsed})
         row = uow.session.get(Setting, key)
         if row is None:
@@ -356,7 +357,7 @@ def set_settings(db: Database, actor: Actor, values: Mapping[str, Any], *,
         raise ValidationError(problems)
     versions = versions or {}
 
-    def run(uow):  # type: ignore[no-untyped-def]
+    def run(uow: UnitOfWork) -> FirmSettings:
         _cross_check(load_settings(uow.session), {k: SPECS[k].parse(v) for k, v in parsed.items()})
         for key, stored in parsed.items():
             row = uow.session.get(Setting, key)

@@ -41,12 +41,12 @@ def remembered(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
     which no counter has counted yet, so it always computes."""
     if not session.info.get("read"):
         return compute()
-    where = str(session.get_bind().url)
+    where = str(session.get_bind().engine.url)  # the bind is an Engine, or a Connection of one
     now = state(session)
     with _lock:
         got = _memo.get((where, key))
     if got is not None and got[0] == now:
-        return got[1]  # type: ignore[no-any-return]
+        return got[1]
     value = compute()
     with _lock:
         if len(_memo) >= LIMIT:
