@@ -19,8 +19,8 @@ from app.db.uow import Database
 from app.services.permissions import require
 
 __all__ = ["DEFAULT_TIMEOUT", "LEASE_RENEW_SECONDS", "ShareInfo", "ShareState", "Verdict", "backup_folder",
-           "backup_now", "database_file", "daily", "open_database", "lease_lost", "renew_lease", "run_share_test", "saved_share_state", "share",
-           "share_state", "verdict_on_unsafe_share", "verdict_text"]
+           "backup_now", "database_file", "daily", "open_database", "lease_lost", "renew_lease", "run_share_test",
+           "saved_share_state", "share", "share_state", "verdict_on_unsafe_share", "verdict_text"]
 
 LEASE_RENEW_SECONDS = writer.RENEW
 
