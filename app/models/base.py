@@ -89,7 +89,7 @@ class VersionedMixin:
     updated_by: Mapped[str] = mapped_column(String(80), default="system", server_default="system")
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+    def __mapper_args__(cls: type[Base]) -> dict[str, Any]:  # noqa: N805 - mixed into models only
         return {"version_id_col": cls.__table__.c.version}
 
 
