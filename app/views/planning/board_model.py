@@ -4,14 +4,16 @@ production only its line, both the consensus; gaps between the two are highlight
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from app import format as fmt
+from app.services.planning import Board, BoardRow, Cell
 
 Index = QModelIndex | QPersistentModelIndex
 KINDS = ("history", "baseline", "marketing", "production", "consensus")
@@ -52,30 +54,32 @@ def _sum(values: list[Decimal | None]) -> Decimal | None:
     return sum(present, Decimal(0)) if present else None
 
 
-def family_totals(rows: Any, threshold: Decimal) -> FamilyTotal:
+def family_totals(rows: Sequence[BoardRow], threshold: Decimal) -> FamilyTotal:
     cells = []
     for i in range(len(rows[0].cells)):
         month = [r.cells[i] for r in rows]
         sums = {k: _sum([getattr(c, k) for c in month]) for k in KINDS}
         m, p = sums["marketing"], sums["production"]
         ratio = abs(m - p) / max(m, p) if m is not None and p is not None and max(m, p) > 0 else None
-        cells.append(TotalCell(**sums, gap=ratio is not None and ratio > threshold, gap_ratio=ratio))
+        cells.append(TotalCell(history=sums["history"], baseline=sums["baseline"], marketing=m, production=p,
+                               consensus=sums["consensus"], gap=ratio is not None and ratio > threshold,
+                               gap_ratio=ratio))
     return FamilyTotal(rows[0].family_code, f"{rows[0].family_name} — family total", tuple(cells))
 
 
 class BoardTableModel(QAbstractTableModel):
     edited = Signal(int, int, str, object)  # row index of product, period index, kind, Decimal|None
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.board: Any = None
+        self.board: Board | None = None
         self.editable: set[str] = set()
         self.grouped = False
-        self.entries: list[tuple[Any, int | None]] = []  # (BoardRow or FamilyTotal, product index)
+        self.entries: list[tuple[BoardRow | FamilyTotal, int | None]] = []  # (a product or a total, product index)
         self.bold = QFont()
         self.bold.setBold(True)
 
-    def set_board(self, board: Any, editable: set[str], *, grouped: bool | None = None) -> None:
+    def set_board(self, board: Board, editable: set[str], *, grouped: bool | None = None) -> None:
         self.beginResetModel()
         self.board, self.editable = board, set(editable)
         if grouped is not None:
@@ -90,7 +94,7 @@ class BoardTableModel(QAbstractTableModel):
             self.entries.append((row, i))
         self.endResetModel()
 
-    def product_row(self, row: int) -> Any:
+    def product_row(self, row: int) -> BoardRow | FamilyTotal:
         return self.entries[row // len(KINDS)][0]
 
     def product_index(self, row: int) -> int | None:
@@ -110,7 +114,7 @@ class BoardTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() or self.board is None else LEFT + len(self.board.periods)
 
-    def cell(self, index: Index) -> Any:
+    def cell(self, index: Index) -> Cell | TotalCell:
         return self.product_row(index.row()).cells[index.column() - LEFT]
 
     def value(self, index: Index) -> Decimal | None:
@@ -121,7 +125,7 @@ class BoardTableModel(QAbstractTableModel):
             return None
         row, col, kind = index.row(), index.column(), self.kind(index.row())
         prod = self.product_row(row)
-        is_total = getattr(prod, "total", False)
+        is_total = isinstance(prod, FamilyTotal)
         if role == Qt.ItemDataRole.FontRole and is_total:
             return self.bold
         if role == Qt.ItemDataRole.BackgroundRole and is_total and not (
@@ -154,6 +158,12 @@ class BoardTableModel(QAbstractTableModel):
                 return AGREED
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
+            if isinstance(cell, TotalCell):  # no one entered or signed a total: it sums its products
+                if kind not in ("marketing", "production", "consensus"):
+                    return None
+                gap = (f"; marketing and production differ by {fmt.percent(cell.gap_ratio, 0)}"
+                       if cell.gap and kind != "consensus" else "")
+                return f"family total of its products' {kind} figures{gap}"
             if kind in ("marketing", "production"):
                 by, at = getattr(cell, f"{kind}_by"), getattr(cell, f"{kind}_at")
                 gap = f"; marketing and production differ by {fmt.percent(cell.gap_ratio, 0)}" if cell.gap else ""
@@ -179,6 +189,7 @@ class BoardTableModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
         text = str(value).strip().replace(",", "")
+        qty: Decimal | str | None
         try:
             qty = None if text == "" else Decimal(text)
         except InvalidOperation:

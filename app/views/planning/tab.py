@@ -3,12 +3,12 @@ the bias tracker, and the inventory and headcount plans derived from the consens
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,14 +33,18 @@ from app.errors import ConflictError, UserError
 from app.services import planning, plans, queries
 from app.services.changes import Changes
 from app.services.permissions import allowed
-from app.tasks import Cancelled, Task, run_task
+from app.tasks import Cancelled, Task, TaskState, run_task
 from app.views.common.action import Actions
 from app.views.common.export import enable_export
 from app.views.common.messages import ERROR_COLOUR
 from app.views.common.table import Column, RowsTableModel
 from app.views.planning.board_model import KINDS, BoardTableModel
 
+if TYPE_CHECKING:
+    from app.services.baseline import BaselineResult  # imported when baselines are computed (numpy)
+
 TITLE = "Planning board"
+Skipped = Sequence[tuple[int, str, str]]  # products a plan left out: (product id, sku, reason)
 
 
 def _editable_lines(role: str) -> set[str]:
@@ -90,7 +94,8 @@ class PlanningTab(QWidget):
         self.sign_button.clicked.connect(lambda: self.sign_off_selected_month())
         self.baseline_button = QPushButton("Compute &baselines")
         self.baseline_button.setObjectName("computeBaselines")
-        self.baseline_button.setVisible(allowed(actor.role, "planning.consensus") or allowed(actor.role, "planning.settings"))
+        self.baseline_button.setVisible(allowed(actor.role, "planning.consensus")
+                                        or allowed(actor.role, "planning.settings"))
         self.baseline_button.clicked.connect(lambda: self.compute_baselines())
         self.export_button = QPushButton("E&xport…")
         self.export_button.setObjectName("exportBoard")
@@ -102,8 +107,8 @@ class PlanningTab(QWidget):
         for w in (QLabel("Family"), self.family, self.granularity, self.grouped, self.role_label):
             bar.addWidget(w)
         bar.addStretch(1)
-        for w in (self.sign_button, self.baseline_button, self.import_button, self.export_button):
-            bar.addWidget(w)
+        for b in (self.sign_button, self.baseline_button, self.import_button, self.export_button):
+            bar.addWidget(b)
         lay.addLayout(bar)
         self.pages = QTabWidget()
         self.pages.setObjectName("planningPages")
@@ -117,8 +122,8 @@ class PlanningTab(QWidget):
         lay.addWidget(self.message)
         self.pages.currentChanged.connect(self._refresh_page)
         # saves (a cell, a sign-off, an import) run off the GUI thread; failures are mapped in one place
-        self.actions = Actions(self)
-        self.actions.busy_changed.connect(lambda _busy: self._show_buttons())
+        self.work = Actions(self)
+        self.work.busy_changed.connect(lambda _busy: self._show_buttons())
         self.baseline_task: Task | None = None
         self._baselines_running = False
         self._edit_triggers = self.table.editTriggers()
@@ -153,7 +158,7 @@ class PlanningTab(QWidget):
         v = QVBoxLayout(page)
         v.addWidget(QLabel("How far each department's forecast was from what customers really ordered, "
                            "over the last 12 months (bias > 0: forecast too high)."))
-        self.bias_model = RowsTableModel([
+        self.bias_model: RowsTableModel[plans.BiasRow] = RowsTableModel([
             Column("Department", lambda r: r.department),
             Column("Family", lambda r: r.family_name),
             Column("Product-months", lambda r: str(r.cells), align_right=True),
@@ -180,7 +185,7 @@ class PlanningTab(QWidget):
         v = QVBoxLayout(inv)
         v.addWidget(QLabel("From the consensus (else production's, marketing's or the baseline figure): "
                            "what to build each month to end at the target (safety) stock."))
-        self.inventory_model = RowsTableModel([
+        self.inventory_model: RowsTableModel[plans.InventoryRow] = RowsTableModel([
             Column("Product", lambda r: f"{r.sku} {r.name}"),
             Column("Month", lambda r: r.period_start.strftime("%b %Y")),
             Column("Opening", lambda r: fmt.quantity(r.opening), align_right=True),
@@ -278,40 +283,42 @@ class PlanningTab(QWidget):
 
     def settled(self) -> bool:
         """Nothing pending: no save running or queued, no baselines being computed (tests wait for it)."""
-        return self.actions.settled() and not self._baselines_running
+        return self.work.settled() and not self._baselines_running
 
     def _show_buttons(self) -> None:
         """The action buttons (and typing in the board) wait while a save runs."""
-        idle = self.actions.settled()
+        idle = self.work.settled()
         self.sign_button.setEnabled(idle)
         self.baseline_button.setEnabled(idle and not self._baselines_running)
-        self.import_button.setEnabled(idle and self.granularity.currentData() == "month")  # department sheets are monthly
+        monthly = self.granularity.currentData() == "month"  # department sheets are monthly
+        self.import_button.setEnabled(idle and monthly)
         self.export_button.setEnabled(idle)
         self.table.setEditTriggers(self._edit_triggers if idle else QAbstractItemView.EditTrigger.NoEditTriggers)
 
     def _reload_after(self, exc: ConflictError) -> None:
         """Someone saved the cell first: say so, then show theirs."""
-        self.actions.report(exc)
+        self.work.report(exc)
         self.reload()
 
     # --- the board -------------------------------------------------------------------------
-    def on_edited(self, product_index: int, period_index: int, kind: str, qty: Any) -> None:
+    def on_edited(self, product_index: int, period_index: int, kind: str, qty: Decimal | str | None) -> None:
+        """A cell typed in the board: ``qty`` as typed when it is not a number (the service says so)."""
         row = self.board.rows[product_index]
         cell = row.cells[period_index]
         gran = self.board.granularity
 
-        def call() -> Any:
+        def call() -> planning.Cell:
             if kind == "consensus":
                 return planning.set_consensus(self.db, self.actor, row.product_id, cell.period_start, qty,
                                               version=cell.version, granularity=gran)
             return planning.set_figure(self.db, self.actor, row.product_id, cell.period_start, kind, qty,
                                        version=cell.version, granularity=gran)
 
-        def done(_saved: Any) -> None:
+        def done(_saved: planning.Cell) -> None:
             self.reload()
             self.message.setText(f"{row.sku} {cell.period_start:%d %b %Y}: {kind} saved.")
 
-        self.actions.run(call, done=done, conflict=self._reload_after)
+        self.work.run(call, done=done, conflict=self._reload_after)
 
     def show_chart(self, row: int) -> None:
         if self.model.board is None or not self.board.rows or row < 0:
@@ -321,10 +328,11 @@ class PlanningTab(QWidget):
         prod = self.model.product_row(row)
         labels = [p.strftime("%b") if self.board.granularity == "month" else f"W{p.isocalendar()[1]}"
                   for p in self.board.periods]
-        series = {k: [getattr(c, k) for c in prod.cells] for k in KINDS}
+        series: dict[str, Sequence[float | None]] = {k: [getattr(c, k) for c in prod.cells] for k in KINDS}
         self.chart.show(labels, series, title=f"{prod.sku} {prod.name}")
 
-    def sign_off_selected_month(self, period_index: int | None = None, *, on_done=None) -> None:  # type: ignore[no-untyped-def]
+    def sign_off_selected_month(self, period_index: int | None = None, *,
+                                on_done: Callable[[planning.SignOffResult], object] | None = None) -> None:
         """Sign off the selected month (off the GUI thread); ``on_done(SignOffResult)`` once it is saved."""
         if period_index is None:
             idx = self.table.currentIndex()
@@ -344,10 +352,10 @@ class PlanningTab(QWidget):
             if on_done:
                 on_done(result)
 
-        self.actions.run(lambda: planning.sign_off_range(self.db, self.actor, period, family_id=fam, granularity=gran),
-                         done=done)
+        self.work.run(lambda: planning.sign_off_range(self.db, self.actor, period, family_id=fam, granularity=gran),
+                      done=done)
 
-    def compute_baselines(self, *, on_done=None) -> None:  # type: ignore[no-untyped-def]
+    def compute_baselines(self, *, on_done: Callable[[BaselineResult], object] | None = None) -> None:
         from app.services import baseline
 
         progress = QProgressDialog("Computing statistical baselines…", "Cancel", 0, 100, self)
@@ -357,11 +365,11 @@ class PlanningTab(QWidget):
         self._baselines_running = True
         self._show_buttons()
 
-        def work(state):  # type: ignore[no-untyped-def]
+        def work(state: TaskState) -> tuple[BaselineResult, int]:
             result = baseline.compute_baselines(self.db, self.actor, state=state)
             return result, baseline.save_baselines(self.db, self.actor, result)
 
-        def done(out) -> None:  # type: ignore[no-untyped-def]
+        def done(out: tuple[BaselineResult, int]) -> None:
             progress.close()
             self._baselines_running = False
             self._show_buttons()
@@ -381,7 +389,7 @@ class PlanningTab(QWidget):
             if isinstance(exc, Cancelled):
                 self.message.setText("Baselines cancelled; nothing was saved.")
             else:
-                self.actions.report(exc)  # a known refusal gets its message, a bug the crash dialog
+                self.work.report(exc)  # a known refusal gets its message, a bug the crash dialog
 
         self.baseline_task = run_task(work, on_success=done, on_error=failed,
                                       on_progress=lambda f, _t: progress.setValue(int(f * 100)))
@@ -400,12 +408,12 @@ class PlanningTab(QWidget):
         try:
             planning_xlsx.export_board(self.board, target)
         except OSError as exc:
-            self.actions.report(UserError(f"The file {target} cannot be written: {exc.strerror}."))
+            self.work.report(UserError(f"The file {target} cannot be written: {exc.strerror}."))
             return None
         self.message.setText(f"Board exported to {target}")
         return target
 
-    def import_figures(self, source: Path | None = None, *, on_done=None) -> None:  # type: ignore[no-untyped-def]
+    def import_figures(self, source: Path | None = None, *, on_done: Callable[[int], object] | None = None) -> None:
         """Read a department's sheet and save its figures (off the GUI thread); ``on_done(changed)``."""
         from app.exchange import planning_xlsx
 
@@ -429,7 +437,7 @@ class PlanningTab(QWidget):
             if on_done:
                 on_done(changed)
 
-        self.actions.run(call, done=done)
+        self.work.run(call, done=done)
 
     def show_bias_chart(self) -> None:
         series_rows = [r for r in self.bias_rows if r.family_id is None]
@@ -437,7 +445,7 @@ class PlanningTab(QWidget):
             return
         months = sorted({p.period_start for r in series_rows for p in r.months})
         labels = [m.strftime("%b %y") for m in months]
-        series = {}
+        series: dict[str, Sequence[float | None]] = {}
         for r in series_rows:
             by = {p.period_start: (float(p.bias) * 100 if p.bias is not None else None) for p in r.months}
             series[r.department] = [by.get(m) for m in months]
@@ -454,7 +462,7 @@ class PlanningTab(QWidget):
                                  title=f"{skill}: hours needed against hours available")
 
 
-def _skipped_text(skipped) -> str:  # type: ignore[no-untyped-def]
+def _skipped_text(skipped: Skipped) -> str:
     """Products left out of a plan, and why ("SP-BOLT-M12: no routing")."""
     if not skipped:
         return ""
@@ -463,7 +471,7 @@ def _skipped_text(skipped) -> str:  # type: ignore[no-untyped-def]
     return f"Left out ({len(skipped)}): {shown}{more}."
 
 
-class HeadcountTableModel(RowsTableModel[Any]):
+class HeadcountTableModel(RowsTableModel[plans.HeadcountRow]):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__([
             Column("Skill", lambda r: r.skill_name),
@@ -475,7 +483,7 @@ class HeadcountTableModel(RowsTableModel[Any]):
             Column("Short (+) / spare (−)", lambda r: f"{r.shortfall:+.1f}", align_right=True),
         ], parent)
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and index.isValid():
             r = self.rows[index.row()]
             if r.short:
