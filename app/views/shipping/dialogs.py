@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app import format as fmt
 from app import clock
+from app.services import returns, shipping
 from app.views.common.submit import SubmitDialog
 from app.views.common.table import cell
 
@@ -65,7 +66,8 @@ def _fill(t: QTableWidget, headers: Sequence[str], rows: Sequence[Sequence[Any]]
 class ConfirmPickDialog(SubmitDialog):
     """The picker's counts: the quantity column starts at what was asked; less is a short pick."""
 
-    def __init__(self, parent: QWidget | None, view: Any, submit: Callable[[dict[int, str]], Any]) -> None:
+    def __init__(self, parent: QWidget | None, view: shipping.PickListView,
+                 submit: Callable[[dict[int, str]], Any]) -> None:
         super().__init__(parent, f"Confirm picks — {view.number}", "confirmPickDialog")
         self.view, self.submit = view, submit
         lay = QVBoxLayout(self)
@@ -90,7 +92,7 @@ class ConfirmPickDialog(SubmitDialog):
 class ShipDialog(SubmitDialog):
     """Carrier, tracking number, packages with weights, and the quantities (partial shipments)."""
 
-    def __init__(self, parent: QWidget | None, order: Any,
+    def __init__(self, parent: QWidget | None, order: shipping.ReadyOrder,
                  submit: Callable[[str, str, list[tuple[str, str | None]], dict[int, str], str], Any]) -> None:
         super().__init__(parent, f"Ship {order.number} — {order.customer}", "shipDialog")
         self.order, self.submit = order, submit
@@ -196,7 +198,7 @@ class OpenClaimDialog(SubmitDialog):
     from any of their orders."""
 
     def __init__(self, parent: QWidget | None, customers: list[tuple[int, str, str]],
-                 lines_for: Callable[[int], list[Any]],
+                 lines_for: Callable[[int], list[returns.ReturnableLine]],
                  submit: Callable[[int, list[tuple[int, str, str]], str, str], Any]) -> None:
         super().__init__(parent, "Open a claim", "openClaimDialog")
         self.lines_for, self.submit = lines_for, submit
@@ -225,7 +227,7 @@ class OpenClaimDialog(SubmitDialog):
         lay.addWidget(self.table)
         lay.addWidget(self.error)
         lay.addWidget(self.buttons("Open claim", self.send))
-        self.rows: list[Any] = []
+        self.rows: list[returns.ReturnableLine] = []
         self.load_lines()
         self.resize(860, 480)
 
@@ -251,7 +253,7 @@ class OpenClaimDialog(SubmitDialog):
 
 
 class DecideClaimDialog(SubmitDialog):
-    def __init__(self, parent: QWidget | None, claim: Any, approve: Callable[[str, str, str], Any],
+    def __init__(self, parent: QWidget | None, claim: returns.ClaimView, approve: Callable[[str, str, str], Any],
                  reject: Callable[[str], Any]) -> None:
         super().__init__(parent, f"Decide claim {claim.number}", "decideClaimDialog")
         form = QFormLayout(self)
@@ -299,7 +301,8 @@ class DecideClaimDialog(SubmitDialog):
 
 
 class InspectDialog(SubmitDialog):
-    def __init__(self, parent: QWidget | None, claim: Any, submit: Callable[[dict[int, tuple[str, str]]], Any]) -> None:
+    def __init__(self, parent: QWidget | None, claim: returns.ClaimView,
+                 submit: Callable[[dict[int, tuple[str, str]]], Any]) -> None:
         super().__init__(parent, f"Inspect {claim.number}", "inspectDialog")
         self.claim, self.submit = claim, submit
         lay = QVBoxLayout(self)

@@ -3,8 +3,9 @@ and refunds — each department's part, on one tab, with the buttons its role ma
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -44,10 +45,14 @@ WATCHED = ("sales_order", "sales_order_line", "pick_list", "shipment", "invoice"
            "return_authorization", "product")
 
 
-class FlagModel(RowsTableModel[Any]):
+T = TypeVar("T")
+
+
+class FlagModel(RowsTableModel[T]):
     """Rows where ``flag(row)`` is true are shown in red (overdue invoices and refunds)."""
 
-    def __init__(self, columns: list[Column[Any]], parent: Any, key: Any, flag: Any) -> None:
+    def __init__(self, columns: list[Column[T]], parent: QWidget | None, key: Callable[[T], object],
+                 flag: Callable[[T], bool]) -> None:
         super().__init__(columns, parent, key=key)
         self.flag = flag
 
@@ -63,11 +68,11 @@ _TITLE = {'readyTable': 'Ready to pick or ship', 'pickListsTable': 'Pick lists',
           'refundsTable': 'Refunds'}
 
 
-def _table(name: str, model: Any, *, multi: bool = False) -> QTableView:
+def _table(name: str, model: RowsTableModel[Any], *, multi: bool = False) -> QTableView:
     return list_view(name, model, _TITLE.get(name, name), multi=multi)
 
 
-def _button(text: str, name: str, action: Any, visible: bool, row: QHBoxLayout) -> QPushButton:
+def _button(text: str, name: str, action: Callable[[], object], visible: bool, row: QHBoxLayout) -> QPushButton:
     b = QPushButton(text)
     b.setObjectName(name)
     b.clicked.connect(lambda: action())
@@ -114,7 +119,8 @@ class ShippingTab(QWidget):
         for b in self.action_buttons:
             b.setEnabled(not busy)
 
-    def _button(self, text: str, name: str, action: Any, visible: bool, row: QHBoxLayout) -> QPushButton:
+    def _button(self, text: str, name: str, action: Callable[[], object], visible: bool,
+                row: QHBoxLayout) -> QPushButton:
         """An action button: it calls a service, so it is held while a call runs."""
         b = _button(text, name, action, visible, row)
         self.action_buttons.append(b)
@@ -195,7 +201,7 @@ class ShippingTab(QWidget):
         row.addWidget(self.overdue_only)
         bl.addLayout(row)
         bl.addWidget(QLabel("<b>Invoices</b> (overdue in red)"))
-        self.invoices_model = FlagModel([
+        self.invoices_model: FlagModel[billing.InvoiceView] = FlagModel([
             Column("Invoice", lambda v: str(v.number), True), Column("Order", lambda v: v.order_number),
             Column("Customer", lambda v: v.customer), Column("Issued", lambda v: fmt.date(v.issue_date)),
             Column("Due", lambda v: fmt.date(v.due_date)), Column("Total", lambda v: fmt.money(v.gross), True),
@@ -219,7 +225,7 @@ class ShippingTab(QWidget):
         page = QWidget()
         rl = QVBoxLayout(page)
         rl.addWidget(QLabel("<b>Claims</b>"))
-        self.claims_model = FlagModel([
+        self.claims_model: FlagModel[returns.ClaimView] = FlagModel([
             Column("Claim", lambda c: c.number), Column("Customer", lambda c: c.customer),
             Column("Opened", lambda c: fmt.local_time(c.opened_at)), Column("Status", lambda c: c.status_label),
             Column("Lines", lambda c: "; ".join(f"{fmt.quantity(ln.quantity)} × {ln.sku} ({ln.order_number})"
@@ -245,7 +251,7 @@ class ShippingTab(QWidget):
         row.addWidget(self.open_claims_only)
         rl.addLayout(row)
         rl.addWidget(QLabel("<b>Refunds</b> (queued to finance; overdue against the target in red)"))
-        self.refunds_model = FlagModel([
+        self.refunds_model: FlagModel[billing.RefundView] = FlagModel([
             Column("Credit note", lambda r: str(r.credit_note_number), True),
             Column("Invoice", lambda r: str(r.invoice_number), True), Column("Customer", lambda r: r.customer),
             Column("Claim", lambda r: r.rma_number or ""), Column("Amount", lambda r: fmt.money(r.amount), True),
@@ -306,31 +312,32 @@ class ShippingTab(QWidget):
 
     # --- selection helpers ------------------------------------------------------------------------
     @staticmethod
-    def _selected(table: QTableView, model: RowsTableModel[Any]) -> list[Any]:
+    def _selected(table: QTableView, model: RowsTableModel[T]) -> list[T]:
         rows = sorted({i.row() for i in table.selectionModel().selectedRows()})
         if not rows and table.currentIndex().isValid():
             rows = [table.currentIndex().row()]
         return [model.rows[r] for r in rows if r < len(model.rows)]
 
-    def _one(self, table: QTableView, model: RowsTableModel[Any], what: str) -> Any:
+    def _one(self, table: QTableView, model: RowsTableModel[T], what: str) -> T | None:
         sel = self._selected(table, model)
         if not sel:
             self.message.setText(f"Select {what} first.")
             return None
         return sel[0]
 
-    def select_row(self, table: QTableView, model: RowsTableModel[Any], pred: Any) -> None:
+    def select_row(self, table: QTableView, model: RowsTableModel[T], pred: Callable[[T], bool]) -> None:
         for i, r in enumerate(model.rows):
             if pred(r):
                 table.selectRow(i)
                 return
         raise LookupError("no such row")
 
-    def _run(self, fn: Any, done: str | None = None, then: Any = None) -> None:
+    def _run(self, fn: Callable[[], object], done: str | None = None,
+             then: Callable[[Any], None] | None = None) -> None:
         """Call the service ``fn`` off the GUI thread (``Actions``); on success reload, say ``done``
         (formatted with the result as ``out``) and hand the result to ``then``."""
 
-        def finished(out: Any) -> None:
+        def finished(out: object) -> None:
             self.reload()
             if done:
                 self.message.setText(done.format(out=out))
