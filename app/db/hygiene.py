@@ -38,7 +38,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import JSON, Enum, String, inspect
+from sqlalchemy import JSON, Enum, String, Table, inspect
 from sqlalchemy.orm import Mapper, Session
 
 from app.errors import Problem, ValidationError
@@ -169,7 +169,8 @@ def _column_limit(qualified: str) -> int:
 
     table, _, column = qualified.partition(".")
     col = Base.metadata.tables[table].c[column]
-    return col.type.length or TEXT_LIMITS.get(qualified, TEXT_LIMIT)  # type: ignore[attr-defined]
+    length = col.type.length if isinstance(col.type, String) else None  # every column with a length is a String
+    return length or TEXT_LIMITS.get(qualified, TEXT_LIMIT)
 
 
 def cell_problem(field: str, value: str) -> str | None:
@@ -213,7 +214,9 @@ def _texts(mapper: Mapper[Any]) -> tuple[str, tuple[_Text, ...]]:
     found = _by_mapper.get(mapper)
     if found is not None:
         return found
-    table = mapper.persist_selectable.name  # type: ignore[attr-defined]
+    selectable = mapper.persist_selectable
+    assert isinstance(selectable, Table), f"{mapper.class_.__name__} is mapped to a table"
+    table = selectable.name
     out = []
     for attr in mapper.column_attrs:
         col = attr.columns[0]

@@ -51,10 +51,10 @@ def share_info(path: Path, *, mounts_text: str | None = None, platform: str = sy
         if text.startswith("\\\\") or text.startswith("//"):
             return ShareInfo(True, "UNC path", text.split("\\")[2] if text.startswith("\\\\") else "")
         drive = os.path.splitdrive(text)[0]
-        if platform == "win32" and drive:
+        if platform == "win32" and drive and sys.platform == "win32":  # (only Windows has ctypes.windll)
             import ctypes
 
-            if ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == 4:  # type: ignore[attr-defined]
+            if ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == 4:
                 return ShareInfo(True, "network drive", drive)
         return ShareInfo(False, "local disk", drive)
     if mounts_text is None:
