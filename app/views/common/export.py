@@ -9,6 +9,7 @@ off the GUI thread with progress and cancel; a cancelled export leaves no file b
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ def _lazy_plan(model: LazyTableModel) -> tuple[list[tuple[str, str]], list[int]]
     return [(c.title, kind_of(c)) for c in model.query.columns], list(model.ids)
 
 
-def export_model(model: QAbstractItemModel, target: Path, title: str, *, state: Any = None) -> int:
+def export_model(model: QAbstractItemModel, target: Path, title: str, *, state: TaskState | None = None) -> int:
     """Synchronous export (tests and the worker): returns the rows written."""
     if isinstance(model, LazyTableModel):
         columns, ids = _lazy_plan(model)
@@ -64,7 +65,7 @@ def export_model(model: QAbstractItemModel, target: Path, title: str, *, state: 
     return write_table(target, title, columns, rows, state=state, total=len(rows))
 
 
-def _lazy_rows(model: LazyTableModel, ids: list[int], state: Any) -> Any:
+def _lazy_rows(model: LazyTableModel, ids: list[int], state: TaskState | None) -> Iterator[list[Any]]:
     db, query = model.db, model.query
     for i in range(0, len(ids), BLOCK):
         block = ids[i:i + BLOCK]

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import clock
-from app.services.service_jobs import KIND_LABEL, OPPORTUNITY_LABEL, TAG_LABEL
+from app.services.service_jobs import KIND_LABEL, OPPORTUNITY_LABEL, TAG_LABEL, JobView
 from app.views.common.submit import SubmitDialog
 from app.views.common.table import cell, cell_widget
 
@@ -70,7 +70,7 @@ class NewJobDialog(SubmitDialog):
 
 
 class BookDialog(SubmitDialog):
-    def __init__(self, parent: QWidget | None, job: Any, technicians: list[tuple[int, str]], day: dt.date,
+    def __init__(self, parent: QWidget | None, job: JobView, technicians: list[tuple[int, str]], day: dt.date,
                  submit: Callable[[int, dt.datetime, dt.datetime], Any]) -> None:
         super().__init__(parent, f"Book a technician — {job.number}", "bookDialog")
         form = QFormLayout(self)
@@ -105,7 +105,7 @@ class BookDialog(SubmitDialog):
 
 
 class DoneDialog(SubmitDialog):
-    def __init__(self, parent: QWidget | None, job: Any, submit: Callable[[str, str], Any]) -> None:
+    def __init__(self, parent: QWidget | None, job: JobView, submit: Callable[[str, str], Any]) -> None:
         super().__init__(parent, f"Job done — {job.number}", "doneDialog")
         form = QFormLayout(self)
         self.minutes = QLineEdit()
@@ -123,7 +123,7 @@ class DoneDialog(SubmitDialog):
 class DebriefDialog(SubmitDialog):
     """The structured debrief: what was done, what the customer needs, feedback, opportunities."""
 
-    def __init__(self, parent: QWidget | None, job: Any, products: list[str],
+    def __init__(self, parent: QWidget | None, job: JobView, products: list[str],
                  submit: Callable[..., Any]) -> None:
         super().__init__(parent, f"Debrief — {job.number} {job.customer}", "debriefDialog")
         self.submit, self.products = submit, products

@@ -46,7 +46,7 @@ JOB_COLUMNS: list[Column[service_jobs.JobView]] = [
 _TITLE = {'jobsTable': 'Service jobs', 'feedbackTable': 'Product feedback', 'debriefsTable': 'Debriefs'}
 
 
-def _table(name: str, model: Any) -> QTableView:
+def _table(name: str, model: RowsTableModel[Any]) -> QTableView:
     return list_view(name, model, _TITLE.get(name, name))
 
 
