@@ -41,7 +41,7 @@ from app.models.base import money, utcnow
 from app.models.enums import AddressKind
 
 P, C, O, L = Product.__table__, Customer.__table__, SalesOrder.__table__, SalesOrderLine.__table__
-def _product_updates(s: Session, rows: list[Row], lk: dict[str, Any], fields: tuple[str, ...]) -> Diff:
+def _product_updates(s: Session, rows: Sequence[Row], lk: dict[str, Any], fields: tuple[str, ...]) -> Diff:
     """Changes to products that exist (stock counts, prices): ``fields`` of each row keyed by SKU;
     an unknown SKU is a problem (these imports never create products)."""
     d = Diff()
@@ -56,7 +56,7 @@ def _product_updates(s: Session, rows: list[Row], lk: dict[str, Any], fields: tu
     return d
 
 
-def _keyed(rows: list[Row], key: str, diff: Diff) -> list[Row]:
+def _keyed(rows: Sequence[Row], key: str, diff: Diff) -> list[Row]:
     """Rows whose key appears once; a duplicate key in the file is a problem on each later row."""
     seen: dict[Any, int] = {}
     out = []
@@ -106,7 +106,7 @@ class Products(Kind):
     def choice_lists(self, s: Session) -> dict[str, list[str]]:
         return {"family": sorted(self.lookups(s)["families"])}
 
-    def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
+    def diff(self, s: Session, rows: Sequence[Row], lk: dict[str, Any]) -> Diff:
         d = Diff()
         out = []
         for r in _keyed(rows, "sku", d):
@@ -183,7 +183,7 @@ class Customers(Kind):
     def choice_lists(self, s: Session) -> dict[str, list[str]]:
         return {"user": sorted(u.lower() for u in self.lookups(s)["users"])}
 
-    def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
+    def diff(self, s: Session, rows: Sequence[Row], lk: dict[str, Any]) -> Diff:
         d = Diff()
         out, addr = [], {}
         for r in _keyed(rows, "code", d):
@@ -274,7 +274,7 @@ class Stock(Kind):
     def lookups(self, s: Session) -> dict[str, Any]:
         return {"products": product_map(s)}
 
-    def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
+    def diff(self, s: Session, rows: Sequence[Row], lk: dict[str, Any]) -> Diff:
         return _product_updates(s, rows, lk, ("stock_on_hand", "location"))
 
     def apply(self, s: Session, diff: Diff, lk: dict[str, Any], user: str) -> dict[str, list[int]]:
@@ -307,7 +307,7 @@ class PriceList(Kind):
     def lookups(self, s: Session) -> dict[str, Any]:
         return {"products": product_map(s)}
 
-    def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
+    def diff(self, s: Session, rows: Sequence[Row], lk: dict[str, Any]) -> Diff:
         return _product_updates(s, rows, lk, ("list_price", "tax_rate"))
 
     def apply(self, s: Session, diff: Diff, lk: dict[str, Any], user: str) -> dict[str, list[int]]:
@@ -337,7 +337,7 @@ class SalesHistory(Kind):
                 "history": {(pid, day): {"id": i, "quantity": q, "revenue": rev} for i, pid, day, q, rev in
                             s.execute(select(t.c.id, t.c.product_id, t.c.period_start, t.c.quantity, t.c.revenue))}}
 
-    def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
+    def diff(self, s: Session, rows: Sequence[Row], lk: dict[str, Any]) -> Diff:
         d = Diff()
         seen: dict[tuple, int] = {}
         ins, upd, same = [], [], 0
@@ -398,7 +398,7 @@ class Forecasts(Kind):
                     select(t.c.product_id, t.c.period_start, t.c.marketing_qty, t.c.production_qty)
                     .where(t.c.granularity == "month"))}}
 
-    def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
+    def diff(self, s: Session, rows: Sequence[Row], lk: dict[str, Any]) -> Diff:
         d = Diff()
         seen: dict[tuple, int] = {}
         cells = []

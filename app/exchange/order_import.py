@@ -84,7 +84,7 @@ class Orders(Kind):
         return {"customers": customers, "products": product_map(s), "orders": existing, "imported": imported,
                 "settings": load_settings(s)}
 
-    def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
+    def diff(self, s: Session, rows: Sequence[Row], lk: dict[str, Any]) -> Diff:
         d = Diff()
         orders: dict[str, dict[str, Any]] = {}
         customers, products = lk["customers"], lk["products"]

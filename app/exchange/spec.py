@@ -182,7 +182,7 @@ class Kind:
     def lookups(self, s: Session) -> dict[str, Any]:
         return {}
 
-    def diff(self, s: Session, rows: list[Row], lk: dict[str, Any]) -> Diff:
+    def diff(self, s: Session, rows: Sequence[Row], lk: dict[str, Any]) -> Diff:
         raise NotImplementedError
 
     def apply(self, s: Session, diff: Diff, lk: dict[str, Any], user: str) -> dict[str, list[int]]:

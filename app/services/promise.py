@@ -95,10 +95,12 @@ class Calendars:
 
     def minutes(self, wc_id: int, day: dt.date) -> int:
         cal = self.wc_calendar.get(wc_id)
-        exc = self.exceptions.get(cal, {})  # type: ignore[arg-type]
+        if cal is None:  # not a work centre of this firm: no hours
+            return 0
+        exc = self.exceptions.get(cal, {})
         if day in exc:
             return exc[day]
-        return self.weekly.get(cal, [0] * 7)[day.weekday()]  # type: ignore[arg-type]
+        return self.weekly.get(cal, [0] * 7)[day.weekday()]
 
     def is_working_day(self, day: dt.date) -> bool:
         return day.weekday() < 5 and day not in self.holidays
