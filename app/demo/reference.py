@@ -61,31 +61,29 @@ class _Reference(_BuilderBase):
         self._priorities()
 
     def _settings(self) -> None:
+        """The demo firm's own settings; everything else is the declared default (a value equal
+        to its default is not stored), each checked by its declaration in app.services.settings."""
+        from app.services.settings import stored_rows
+
         t0 = self.setup_ts
-        values = [
-            ("firm_name", FIRM_NAME, "Name printed on documents"),
-            ("firm_address", {"line1": "Units 3-5, Canal Side Works", "line2": "Wharf Road", "city": "Rotherham",
-                              "postcode": "S60 1BW", "country": "GB"}, "Address printed on documents"),
-            ("firm_phone", "01709 496 0140", "Telephone printed on documents"),
-            ("firm_email", "orders@northbeam-steel.example", "E-mail printed on documents"),
-            ("company_number", "09876543", "Companies House registration number"),
-            ("vat_number", "GB 987 6543 21", "VAT registration number"),
-            ("bank_details", {"bank": "Yorkshire Commercial Bank", "account_name": FIRM_NAME,
-                              "sort_code": "40-12-76", "account_number": "31926819",
-                              "iban": "GB29 NWBK 6016 1331 9268 19", "bic": "NWBKGB2L"},
-             "Bank details printed on invoices"),
-            ("currency", "GBP", "Currency of all amounts"),
-            ("default_tax_rate", 0.20, "VAT rate for new products and lines"),
-            ("default_payment_terms_days", 30, "Payment terms for new customers"),
-            ("margin_floor", 0.18, "Orders below this margin need management approval"),
-            ("excess_cover_months", 6, "Stock cover above this many months of demand counts as excess"),
-            ("refund_target_business_days", 3, "Refunds are to be paid within this many business days"),
-            ("country", FIRM_COUNTRY, "The firm's country: its public holidays are the firm's"),
-            ("region", FIRM_REGION, "Region for regional public holidays"),
-            ("time_zone", FIRM_ZONE, "The firm's time zone"),
-            ("demo_company", True, "This database is the demo company (the sign-in dialog shows its users)"),
-        ]
-        for key, value, desc in values:  # keyed by name: no id column
+        values = {
+            "firm_name": FIRM_NAME,
+            "firm_address": {"line1": "Units 3-5, Canal Side Works", "line2": "Wharf Road", "city": "Rotherham",
+                             "postcode": "S60 1BW", "country": "GB"},
+            "firm_phone": "01709 496 0140",
+            "firm_email": "orders@northbeam-steel.example",
+            "company_number": "09876543",
+            "vat_number": "GB 987 6543 21",
+            "bank_details": {"bank": "Yorkshire Commercial Bank", "account_name": FIRM_NAME, "sort_code": "40-12-76",
+                             "account_number": "31926819", "iban": "GB29 NWBK 6016 1331 9268 19",
+                             "bic": "NWBKGB2L"},
+            "currency": "GBP",
+            "country": FIRM_COUNTRY,
+            "region": FIRM_REGION,
+            "time_zone": FIRM_ZONE,
+            "demo_company": True,
+        }
+        for key, value, desc in stored_rows(values):  # keyed by name: no id column
             self.rows["setting"].append({"key": key, "value": value, "description": desc, "created_at": t0,
                                          "updated_at": t0, "updated_by": "admin", "version": 1})
 

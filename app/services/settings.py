@@ -291,6 +291,24 @@ def _json(value: Any) -> Any:
     return value
 
 
+def stored_rows(values: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
+    """(key, value as stored, description) for the settings in ``values`` that differ from their
+    declared default, each checked by its declaration — for a firm written without the unit of
+    work (the demo company). An unknown key or a bad value raises ValueError naming it."""
+    out = []
+    for key, value in values.items():
+        spec = SPECS.get(key)
+        if spec is None:
+            raise ValueError(f"unknown setting '{key}'")
+        try:
+            parsed = spec.parse(value)
+        except ValueError as exc:
+            raise ValueError(f"setting '{key}': {exc}") from None
+        if _json(parsed) != _json(spec.default):
+            out.append((key, _json(parsed), spec.description))
+    return out
+
+
 def _cross_check(current: FirmSettings, changes: Mapping[str, Any]) -> None:
     """Rules that tie settings together: the region must be one of the country's."""
     if "country" not in changes and "region" not in changes:

@@ -53,6 +53,7 @@ from app.models import (
     WorkCenter,
 )
 from app.models.base import money
+from app.services.settings import load_settings
 from app.models.enums import (
     ForecastStatus,
     OrderStatus,
@@ -429,11 +430,12 @@ def test_story_data(demo_db):
         assert _scalar(s, select(func.count()).select_from(Note)) >= 2
         settings = {x.key: x.value for x in s.execute(select(Setting)).scalars()}
         assert settings["firm_name"] == "Northbeam Steelworks Ltd"
-        assert settings["margin_floor"] == 0.18
-        assert settings["excess_cover_months"] == 6
-        assert settings["refund_target_business_days"] == 3
-        assert settings["default_tax_rate"] == 0.2
         assert settings["vat_number"] and settings["bank_details"]["sort_code"]
+        # the rest are the declared defaults, not stored again (and what the rules read)
+        assert "margin_floor" not in settings and "currency" not in settings
+        firm = load_settings(s)
+        assert (firm.margin_floor, firm.excess_cover_months, firm.refund_target_business_days,
+                firm.default_tax_rate, firm.currency) == (Decimal("0.18"), 6, 3, Decimal("0.20"), "GBP")
         # story 8: the customer's whole story on one timeline
         kinds = set(s.execute(select(TimelineEvent.kind)
                               .where(TimelineEvent.customer_id == story_customer.id)).scalars())
