@@ -1,39 +1,20 @@
 """The one place threads are made: run a plain function off the GUI thread, report progress,
 support cancel, and deliver the result or the error back on the GUI thread.
 
-The function takes a ``TaskState``: it calls ``state.progress(fraction, text)`` now and then and
-stops early when ``state.cancelled`` is set (raising ``Cancelled``).
+The function takes a ``TaskState`` (``app.progress``, Qt-free, re-exported here): it calls
+``state.progress(fraction, text)`` now and then and stops early when cancel was asked (the call
+raises ``Cancelled``).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-
-class Cancelled(Exception):
-    pass
-
-
-class TaskState:
-    def __init__(self, report: Callable[[float, str], None]) -> None:
-        self._cancel = threading.Event()
-        self._report = report
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def progress(self, fraction: float, text: str = "") -> None:
-        if self._cancel.is_set():
-            raise Cancelled()
-        self._report(max(0.0, min(1.0, fraction)), text)
+from app.progress import Cancelled as Cancelled
+from app.progress import TaskState as TaskState
 
 
 class Task(QObject):

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from app.progress import TaskState
 from app.db.uow import Actor, Database
 from app.exchange.kinds import kind
 from app.exchange.writing import write_table, write_template
 from app.services.permissions import require
 
 
-def export_kind(db: Database, actor: Actor, kind_name: str, target: Path | str, *, state: Any = None) -> int:
+def export_kind(db: Database, actor: Actor, kind_name: str, target: Path | str, *,
+                state: TaskState | None = None) -> int:
     """Everything of a kind to .xlsx (streamed). Returns the rows written."""
     k = kind(kind_name)
     require(actor, k.export_permission)

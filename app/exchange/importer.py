@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.progress import TaskState
 from app import clock
 from app import gcpause
 from app.db.hygiene import cell_ok
@@ -199,7 +200,8 @@ def _shown(cell: Any) -> Any:
     return int(cell) if isinstance(cell, float) and cell.is_integer() else cell
 
 
-def _convert(k: Kind, sheet: SheetData, header: HeaderMatch, state: Any = None) -> tuple[Rows, list[Problem]]:
+def _convert(k: Kind, sheet: SheetData, header: HeaderMatch, state: TaskState | None = None
+             ) -> tuple[Rows, list[Problem]]:
     """Convert and check the data rows column by column; rows with a blank or a bad cell in a
     required place are looked at one by one (few, in a sheet worth importing). The rows are kept
     as columns (``Rows``): 100,000 rows are a few lists, not 100,000 dictionaries."""
@@ -281,7 +283,7 @@ def cell_budget(db: Database) -> int:
 
 
 def dry_run(db: Database, actor: Actor, kind_name: str, source: Path | str, *, sheet: str | None = None,
-            mapping: dict[str, str] | None = None, state: Any = None) -> Plan:
+            mapping: dict[str, str] | None = None, state: TaskState | None = None) -> Plan:
     """Read, check and compare with the database; write nothing. ``mapping``: header text →
     field for columns the synonyms do not recognise (remembered for next time)."""
     with gcpause.paused():
@@ -289,7 +291,7 @@ def dry_run(db: Database, actor: Actor, kind_name: str, source: Path | str, *, s
 
 
 def _dry_run(db: Database, actor: Actor, kind_name: str, source: Path | str, *, sheet: str | None,
-             mapping: dict[str, str] | None, state: Any) -> Plan:
+             mapping: dict[str, str] | None, state: TaskState | None) -> Plan:
     from app.exchange.kinds import kind
 
     k = kind(kind_name)
@@ -333,14 +335,14 @@ def _dry_run(db: Database, actor: Actor, kind_name: str, source: Path | str, *, 
     return plan
 
 
-def run_import(db: Database, actor: Actor, plan: Plan, *, state: Any = None) -> Plan:
+def run_import(db: Database, actor: Actor, plan: Plan, *, state: TaskState | None = None) -> Plan:
     """Write a clean plan in one unit of work. The comparison is made again inside the
     transaction (someone may have saved since the dry run), so what is written is exact."""
     with gcpause.paused():
         return _run_import(db, actor, plan, state=state)
 
 
-def _run_import(db: Database, actor: Actor, plan: Plan, *, state: Any) -> Plan:
+def _run_import(db: Database, actor: Actor, plan: Plan, *, state: TaskState | None) -> Plan:
     from app.exchange.kinds import kind
 
     if plan.problems:

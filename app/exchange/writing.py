@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from app.progress import TaskState
 from app import clock
 from app.db.hygiene import find_bidi, without_bidi
 from app.exchange.reading import column_letter
@@ -103,7 +104,7 @@ def typed_text(text: str) -> tuple[Any, str]:
 
 
 def write_table(target: Path | str, title: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]], *,
-                state: Any = None, total: int | None = None) -> int:
+                state: TaskState | None = None, total: int | None = None) -> int:
     """Stream ``rows`` into a new workbook at ``target`` (written to a temporary file first, then
     moved, so a cancelled or failed export never leaves half a file). Returns the rows written."""
     from openpyxl import Workbook

@@ -42,7 +42,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -52,6 +52,7 @@ from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import PermissionDenied
 from app.models import DemandHistory, Forecast, Product
 from app.models.enums import ForecastStatus
+from app.progress import TaskState
 from app.services.permissions import allowed, require
 from app.services.planning import add_months, horizon, month_start
 
@@ -59,10 +60,6 @@ SEASON = 12
 HOLDOUT = 6
 SBA_ALPHA = 0.1
 NAIVE = "seasonal naive"
-
-
-class Progress(Protocol):
-    def progress(self, fraction: float, text: str = "") -> None: ...
 
 
 @dataclass(frozen=True)
@@ -215,7 +212,7 @@ def _round(v: float) -> Decimal:
     return Decimal(str(v)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def compute_baselines(db: Database, actor: Actor, *, periods: int = 12, state: Progress | None = None,
+def compute_baselines(db: Database, actor: Actor, *, periods: int = 12, state: TaskState | None = None,
                       product_ids: Sequence[int] | None = None) -> BaselineResult:
     """Baselines for the board's months, from the full months of history before today's month.
     ``state.progress`` is called once per product and may raise to cancel."""

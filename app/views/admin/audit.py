@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QProgressDialog,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -30,7 +29,7 @@ from app.desk import Desk
 from app.errors import UserError
 from app.services import audit
 from app.services.audit import AuditFilter, AuditRow
-from app.tasks import Cancelled, Task, TaskState, run_task
+from app.tasks import Task, TaskState, run_task
 from app.views.common.action import Actions
 from app.views.common.export import enable_export
 from app.views.common.table import Column, RowsTableModel
@@ -232,30 +231,25 @@ class AuditDialog(QDialog):
         flt = self.current_filter()
         if flt is None:
             return
-        progress = QProgressDialog("Exporting the audit log…", "Cancel", 0, 100, self)
-        progress.setObjectName("exportProgress")
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(500)
         self.export_button.setEnabled(False)
 
         def work(state: TaskState) -> int:
             return audit.export_xlsx(self.db, self.actor, flt, target, progress=state.progress)
 
         def done(n: int) -> None:
-            progress.close()
             self.export_button.setEnabled(True)
             self.count.setText(f"Exported {n:,} changes to {target}")
 
-        def failed(exc: BaseException) -> None:
-            progress.close()
+        def cancelled() -> None:
             self.export_button.setEnabled(True)
-            if isinstance(exc, Cancelled):
-                self.count.setText("Export cancelled")
-            elif isinstance(exc, OSError):  # the chosen file: a plain message, through the one mapping
-                self.work.report(UserError(f"The file {target} cannot be written: {exc.strerror}."))
-            else:  # a known error gets its message, a bug the crash dialog
-                self.work.report(exc)
+            self.count.setText("Export cancelled")
 
-        self.export_task = run_task(work, on_success=done, on_error=failed,
-                                    on_progress=lambda f, _t: progress.setValue(int(f * 100)))
-        progress.canceled.connect(self.export_task.cancel)
+        def failed(exc: BaseException) -> bool:
+            self.export_button.setEnabled(True)
+            if isinstance(exc, OSError):  # the chosen file: a plain message, through the one mapping
+                self.work.report(UserError(f"The file {target} cannot be written: {exc.strerror}."))
+                return True
+            return False  # a known error gets its message, a bug the crash dialog
+
+        self.export_task = self.work.job(work, label="Exporting the audit log…", name="exportProgress", done=done,
+                                         cancelled=cancelled, failed=failed, show_after_ms=500)

@@ -18,6 +18,11 @@ result; the helper does the rest —
 * a write that succeeded makes the desk look for changes at once (``LiveUpdates.poll``), so the
   other panels and tabs refresh through the change feed rather than by hand.
 
+Long work (``job``): ``fn(state)`` with a progress dialog and Cancel, the same mapping of failures,
+``Cancelled`` ending quietly in the widget's own words; the widget's running job is cancelled when
+it starts another job or is closed. ``TaskState`` (``app.progress``) is the one Qt-free
+progress/cancel contract the services take.
+
 A widget keeps its helper as ``self.work`` (not ``self.actions``: that name is ``QWidget.actions()``,
 the widget's QActions, which an attribute would hide). Tests wait for ``settled()``
 (``qtbot.waitUntil(form.work.settled)``).
@@ -32,11 +37,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from app.errors import ConflictError, UserError, ValidationError
+from app.progress import Cancelled, TaskState
 from app.tasks import Task, run_task
 
 log = logging.getLogger(__name__)
@@ -71,6 +77,8 @@ class Actions(QObject):
         self._queue: deque[_Call] = deque()
         self._finishing = False  # a result's callbacks are running (a run() there queues)
         self.error: BaseException | None = None  # the last failure (tests read it)
+        self.long_task: Task | None = None  # the running ``job``
+        self._window: QWidget | None = None  # the window whose closing cancels it
 
     # --- state ------------------------------------------------------------------------------
     @property
@@ -122,6 +130,63 @@ class Actions(QObject):
         finally:
             self._finishing = False
             self._next()
+
+    # --- long work -------------------------------------------------------------------------
+    def job(self, fn: Callable[[TaskState], Any], *, label: str, name: str = "jobProgress",
+            done: Callable[[Any], None] | None = None, cancelled: Callable[[], None] | None = None,
+            failed: Callable[[BaseException], bool] | None = None, show_after_ms: int = 400) -> Task:
+        """Run ``fn(state)`` off the GUI thread with a progress dialog (``label``, Cancel; object
+        name ``name``; shown only if it takes longer than ``show_after_ms``). A job this widget is
+        already running is cancelled first. ``done(result)``; ``cancelled()`` when it stopped on
+        Cancel, on a newer job or on close (no message); any other failure goes to ``failed(exc)``
+        first — True means it was dealt with — and otherwise is mapped as in ``run``."""
+        self.cancel_job()
+        window = self.widget.window()
+        if window is not self._window:  # the widget's window closing (a dialog, the main window) cancels it
+            window.installEventFilter(self)
+            self._window = window
+        dialog = QProgressDialog(label, "Cancel", 0, 100, self.widget)
+        dialog.setObjectName(name)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(show_after_ms)
+
+        def progressed(fraction: float, text: str) -> None:
+            dialog.setValue(int(fraction * 100))
+            if text:
+                dialog.setLabelText(f"{label} {text}")
+
+        def ended(result: Any, exc: BaseException | None) -> None:
+            if self.long_task is task:
+                self.long_task = None
+            dialog.close()
+            dialog.deleteLater()
+            if exc is None:
+                if done is not None:
+                    done(result)
+            elif isinstance(exc, Cancelled):
+                if cancelled is not None:
+                    cancelled()
+            elif failed is None or not failed(exc):
+                self.report(exc)
+
+        task = run_task(fn, on_success=lambda result: ended(result, None), on_error=lambda exc: ended(None, exc),
+                        on_progress=progressed)
+        dialog.canceled.connect(task.cancel)
+        self.long_task = task
+        return task
+
+    def cancel_job(self) -> None:
+        """Ask the running ``job`` to stop (it ends at its next progress report)."""
+        if self.long_task is not None and not self.long_task.done:
+            self.long_task.cancel()
+
+    def job_running(self) -> bool:
+        return self.long_task is not None and not self.long_task.done
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self._window and event.type() == QEvent.Type.Close:
+            self.cancel_job()
+        return False
 
     # --- the one mapping of failures --------------------------------------------------------
     def report(self, exc: BaseException, *, conflict: Callable[[ConflictError], None] | None = None) -> None:

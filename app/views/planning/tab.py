@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QProgressDialog,
     QPushButton,
     QSplitter,
     QTableView,
@@ -33,7 +32,7 @@ from app.errors import ConflictError, UserError
 from app.services import planning, plans, queries
 from app.services.changes import Changes
 from app.services.permissions import allowed
-from app.tasks import Cancelled, Task, TaskState, run_task
+from app.tasks import Task, TaskState
 from app.views.common.action import Actions
 from app.views.common.export import enable_export
 from app.views.common.messages import ERROR_COLOUR
@@ -358,10 +357,6 @@ class PlanningTab(QWidget):
     def compute_baselines(self, *, on_done: Callable[[BaselineResult], object] | None = None) -> None:
         from app.services import baseline
 
-        progress = QProgressDialog("Computing statistical baselines…", "Cancel", 0, 100, self)
-        progress.setObjectName("baselineProgress")
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(500)
         self._baselines_running = True
         self._show_buttons()
 
@@ -370,7 +365,6 @@ class PlanningTab(QWidget):
             return result, baseline.save_baselines(self.db, self.actor, result)
 
         def done(out: tuple[BaselineResult, int]) -> None:
-            progress.close()
             self._baselines_running = False
             self._show_buttons()
             result, saved = out
@@ -382,18 +376,18 @@ class PlanningTab(QWidget):
             if on_done:
                 on_done(result)
 
-        def failed(exc: BaseException) -> None:
-            progress.close()
+        def cancelled() -> None:
             self._baselines_running = False
             self._show_buttons()
-            if isinstance(exc, Cancelled):
-                self.message.setText("Baselines cancelled; nothing was saved.")
-            else:
-                self.work.report(exc)  # a known refusal gets its message, a bug the crash dialog
+            self.message.setText("Baselines cancelled; nothing was saved.")
 
-        self.baseline_task = run_task(work, on_success=done, on_error=failed,
-                                      on_progress=lambda f, _t: progress.setValue(int(f * 100)))
-        progress.canceled.connect(self.baseline_task.cancel)
+        def failed(_exc: BaseException) -> bool:
+            self._baselines_running = False
+            self._show_buttons()
+            return False  # the helper says it: a known refusal its message, a bug the crash dialog
+
+        self.baseline_task = self.work.job(work, label="Computing statistical baselines…", name="baselineProgress",
+                                           done=done, cancelled=cancelled, failed=failed, show_after_ms=500)
 
     # --- Excel -----------------------------------------------------------------------------
     def export_board(self, target: Path | None = None) -> Path | None:

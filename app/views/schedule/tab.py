@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QHBoxLayout,
     QLabel,
-    QProgressDialog,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -31,7 +30,7 @@ from app.desk import Desk
 from app.services import scheduling
 from app.services.changes import Changes
 from app.services.permissions import allowed
-from app.tasks import Cancelled, Task, TaskState, run_task
+from app.tasks import Task, TaskState
 from app.views.common.action import Actions
 from app.views.common.export import enable_export
 from app.views.common.table import Column, RowsTableModel
@@ -230,10 +229,6 @@ class ScheduleTab(QWidget):
     def improve(self, *, on_done: Callable[[Solution], object] | None = None) -> None:
         """CP-SAT in a background process, seeded with the rules' plan; progress and cancel."""
         seconds = self.seconds.value()
-        progress = QProgressDialog("Improving the schedule…", "Cancel", 0, 100, self)
-        progress.setObjectName("improveProgress")
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
         self._improving = True
         self._hold_buttons()
 
@@ -244,13 +239,11 @@ class ScheduleTab(QWidget):
             built = scheduling.problem_for(self.db, self.actor)  # the problem as it stands, read off the GUI thread
             seed = fast_plan(built.problem)
             sol = improve_in_process(
-                built.problem, seed, seconds=seconds, cancel=state._cancel,
-                progress=lambda wt, _cm, s: state._report(min(1.0, s / seconds),
-                                                          f"weighted lateness {wt / 600:,.0f} h"))
+                built.problem, seed, seconds=seconds, cancel=state.cancel_event,
+                progress=lambda wt, _cm, s: state.report(min(1.0, s / seconds), f"weighted lateness {wt / 600:,.0f} h"))
             return built, seed, sol
 
         def done(out: tuple[scheduling.Built, Solution, Solution]) -> None:
-            progress.close()
             built, seed, sol = out
 
             def saved(plan: scheduling.ScheduleView) -> None:
@@ -269,21 +262,18 @@ class ScheduleTab(QWidget):
             self._improving = False
             self._hold_buttons()
 
-        def failed(exc: BaseException) -> None:
-            progress.close()
+        def cancelled() -> None:
             self._improving = False
             self._hold_buttons()
-            if isinstance(exc, Cancelled):
-                self.message.setText("Improve cancelled; the plan is unchanged.")
-            else:
-                self.work.report(exc)  # a known refusal gets its message, a bug the crash dialog
+            self.message.setText("Improve cancelled; the plan is unchanged.")
 
-        def report(fraction: float, text: str) -> None:
-            progress.setValue(int(fraction * 100))
-            progress.setLabelText(f"Improving the schedule… {text}")
+        def failed(_exc: BaseException) -> bool:
+            self._improving = False
+            self._hold_buttons()
+            return False  # the helper says it: a known refusal its message, a bug the crash dialog
 
-        self.improve_task = run_task(work, on_success=done, on_error=failed, on_progress=report)
-        progress.canceled.connect(self.improve_task.cancel)
+        self.improve_task = self.work.job(work, label="Improving the schedule…", name="improveProgress",
+                                          done=done, cancelled=cancelled, failed=failed, show_after_ms=300)
 
     def on_selected(self, op_id: int) -> None:
         self.selected_op = op_id
