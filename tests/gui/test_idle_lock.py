@@ -23,6 +23,7 @@ def test_idle_session_locks_and_needs_the_password(qtbot, sqlite_db: Database, a
     def unlock(dlg: LockDialog) -> None:
         qtbot.keyClicks(dlg.password, "not my password")
         dlg.unlock_button.click()
+        qtbot.waitUntil(dlg.work.settled)  # the password is checked off the GUI thread
         steps.append(dlg.error.text())
         qtbot.keyClicks(dlg.password, "correct horse")
         dlg.unlock_button.click()

@@ -49,6 +49,7 @@ def test_sign_in_dialog_refuses_a_wrong_password_then_signs_in(qtbot, sqlite_db:
     dlg.show()
     qtbot.keyClicks(dlg.password, "wrong password")
     qtbot.keyClick(dlg.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(dlg.work.settled)  # the password is checked off the GUI thread
     assert dlg.error.isVisible() and "not right" in dlg.error.text()
     assert dlg.password.text() == "" and dlg.result() == 0
     qtbot.keyClicks(dlg.password, "correct horse")

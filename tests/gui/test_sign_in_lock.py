@@ -42,6 +42,12 @@ def sam(sqlite_db: Database, admin: Actor) -> Iterator[Actor]:
 def type_and_enter(qtbot, dlg: SignInDialog, password: str) -> None:  # type: ignore[no-untyped-def]
     qtbot.keyClicks(dlg.password, password)
     qtbot.keyClick(dlg.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(dlg.work.settled)  # the check runs off the GUI thread
+
+
+def click_unlock(qtbot, dlg: LockDialog) -> None:  # type: ignore[no-untyped-def]
+    dlg.unlock_button.click()
+    qtbot.waitUntil(dlg.work.settled)
 
 
 def test_the_sign_in_dialog_refuses_even_the_right_password_and_says_until_when(
@@ -68,18 +74,18 @@ def test_the_idle_lock_obeys_the_same_lock(qtbot, sqlite_db: Database, sam: Acto
     qtbot.addWidget(dlg)
     dlg.show()
     qtbot.keyClicks(dlg.password, "not my password")
-    dlg.unlock_button.click()
+    click_unlock(qtbot, dlg)
     assert dlg.error.text() == "That is not your password."
     qtbot.keyClicks(dlg.password, "still not it")
-    dlg.unlock_button.click()
+    click_unlock(qtbot, dlg)
     assert dlg.error.text() == f"That is not your password. {LOCKED}"
     qtbot.keyClicks(dlg.password, "sales-pass-1")
-    dlg.unlock_button.click()
+    click_unlock(qtbot, dlg)
     assert dlg.error.text() == LOCKED and dlg.result() == 0 and dlg.password.text() == ""
     clock.pin(T0 + dt.timedelta(minutes=31))
     qtbot.keyClicks(dlg.password, "sales-pass-1")
     with qtbot.waitSignal(dlg.accepted, timeout=5000):
-        dlg.unlock_button.click()
+        click_unlock(qtbot, dlg)
 
 
 def test_the_administrator_sees_the_lock_unlocks_and_reads_the_audit(qtbot, sqlite_db: Database, admin: Actor,
@@ -96,7 +102,7 @@ def test_the_administrator_sees_the_lock_unlocks_and_reads_the_audit(qtbot, sqli
     assert not dlg.unlock_button.isEnabled()  # nothing selected
     assert dlg.select_user(sam.user_id)
     assert dlg.unlock_button.isEnabled()
-    dlg.unlock_button.click()
+    click_unlock(qtbot, dlg)
     qtbot.waitUntil(dlg.settled)  # unlocked off the GUI thread
     assert dlg.model.index(1, col).data() == "" and not dlg.unlock_button.isEnabled()
     assert auth.sign_in(sqlite_db, "sam", "sales-pass-1").username == "sam"

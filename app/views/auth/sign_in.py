@@ -14,6 +14,7 @@ from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.errors import UserError, ValidationError
+from app.views.common.action import Actions
 from app.views.common.messages import error_label
 
 if TYPE_CHECKING:
@@ -69,6 +70,10 @@ class SignInDialog(QDialog):
         for field in (self.username, self.password):
             field.returnPressed.connect(self._return_while_opening)
         (self.password if username else self.username).setFocus()
+        # the password check (scrypt, a database write) runs off the GUI thread; a refusal is said
+        # in the dialog's own error line
+        self.work = Actions(self, show_error=self._refused)
+        self.work.busy_changed.connect(lambda busy: self.sign_in_button.setEnabled(not busy and self.db is not None))
         if db is not None:
             self.set_database(db)
 
@@ -122,19 +127,26 @@ class SignInDialog(QDialog):
             self.status.setText("Opening the database… you are signed in as soon as it is open.")
 
     def try_sign_in(self) -> None:
-        if self.db is None:
+        if self.db is None or not self.work.settled():
             return
-        from app.services import auth
+        db, username, password = self.db, self.username.text(), self.password.text()
 
-        try:
-            self.actor = auth.sign_in(self.db, self.username.text(), self.password.text())
-        except UserError as exc:
-            self.error.setText(exc.message)
-            self.error.show()
-            self.password.clear()
-            self.password.setFocus()
-            return
+        def check() -> Actor:
+            from app.services import auth
+
+            return auth.sign_in(db, username, password)
+
+        self.work.run(check, done=self._signed_in, write=False)
+
+    def _signed_in(self, actor: Actor) -> None:
+        self.actor = actor
         self.accept()
+
+    def _refused(self, exc: UserError) -> None:
+        self.error.setText(exc.message)
+        self.error.show()
+        self.password.clear()
+        self.password.setFocus()
 
 
 class FirstAdminDialog(QDialog):
@@ -174,6 +186,7 @@ class FirstAdminDialog(QDialog):
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
         self.full_name.setFocus()
+        self.work = Actions(self, show_error=self._refused)
 
     # OK creates the account (tests call it too); the name hides QWidget.create() (the native window),
     # which nothing calls on this dialog
@@ -184,15 +197,20 @@ class FirstAdminDialog(QDialog):
             self.error.setText("The two passwords differ.")
             self.error.show()
             return
-        try:
-            auth.create_first_admin(self.db, self.username.text(), self.full_name.text(), self.password.text())
-            self.actor = auth.sign_in(self.db, self.username.text(), self.password.text())
-        except ValidationError as exc:
-            self.error.setText(exc.message)
-            self.error.show()
+        if not self.work.settled():
             return
-        except UserError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
-            return
+        db, username, full_name, password = self.db, self.username.text(), self.full_name.text(), self.password.text()
+
+        def create_and_sign_in() -> Actor:
+            auth.create_first_admin(db, username, full_name, password)
+            return auth.sign_in(db, username, password)
+
+        self.work.run(create_and_sign_in, done=self._created)
+
+    def _created(self, actor: Actor) -> None:
+        self.actor = actor
         self.accept()
+
+    def _refused(self, exc: UserError) -> None:
+        self.error.setText(exc.message if isinstance(exc, ValidationError) else str(exc))
+        self.error.show()

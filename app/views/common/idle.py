@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, Q
 from app.desk import Desk
 from app.errors import UserError
 from app.services import auth
+from app.views.common.action import Actions
 from app.views.common.messages import error_label
 
 ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel}
@@ -39,11 +40,18 @@ class LockDialog(QDialog):
         buttons.accepted.connect(self.try_unlock)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
+        self.work = Actions(self, show_error=self._refused)  # the password check runs off the GUI thread
+        self.work.busy_changed.connect(lambda busy: self.unlock_button.setEnabled(not busy))
 
     def try_unlock(self) -> None:
-        try:
-            auth.sign_in(self.db, self.actor.username, self.password.text(), workstation=self.actor.workstation)
-        except auth.SignInFailed as exc:
+        if not self.work.settled():
+            return
+        db, actor, password = self.db, self.actor, self.password.text()
+        self.work.run(lambda: auth.sign_in(db, actor.username, password, workstation=actor.workstation),
+                      done=lambda _actor: self.accept(), write=False)
+
+    def _refused(self, exc: UserError) -> None:
+        if isinstance(exc, auth.SignInFailed):
             # the idle lock obeys the same delay and lock as the sign-in dialog (the service decides)
             if not exc.wrong:
                 text = exc.message  # refused without checking: too many wrong passwords
@@ -52,12 +60,9 @@ class LockDialog(QDialog):
                                                                               locked=True)
             else:
                 text = "That is not your password."
-            self.show_error(text)
-            return
-        except UserError as exc:  # the database cannot be reached, and the like
-            self.show_error(exc.message)
-            return
-        self.accept()
+        else:  # the database cannot be reached, and the like
+            text = exc.message
+        self.show_error(text)
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
