@@ -43,6 +43,7 @@ from app.services.permissions import allowed, require
 from app.services.settings import load_settings
 
 MAX_TERMS_DAYS = 365
+DEFAULT_TIER = CustomerTier.B.value  # a new customer's tier (only management sets another)
 #: the orders that keep a customer from being archived: not yet shipped, cancelled or lost
 OPEN_STATUSES = (OrderStatus.QUOTE, OrderStatus.CONFIRMED, OrderStatus.IN_PRODUCTION, OrderStatus.READY,
                  OrderStatus.PARTIALLY_SHIPPED, OrderStatus.ON_HOLD)
@@ -118,7 +119,7 @@ class CustomerForm:
     name: str
     id: int | None = None
     version: int | None = None
-    tier: str = CustomerTier.B.value
+    tier: str = DEFAULT_TIER
     strategic: bool = False
     salesperson_id: int | None = None
     payment_terms_days: int | str | None = None  # None/"" on a new customer: the firm's default
@@ -267,6 +268,12 @@ def default_terms(db: Database) -> int:
         return load_settings(s).default_payment_terms_days
 
 
+def firm_country(db: Database) -> str:
+    """The firm's country (firm setting ``country``, "" when not set): a new address's default."""
+    with db.read() as s:
+        return load_settings(s).country
+
+
 def may_set_credit(actor: Actor) -> bool:
     """Whether ``actor`` may set the credit limit and the tier (the form greys them out otherwise)."""
     return allowed(actor.role, "customers.credit")
@@ -408,7 +415,7 @@ def _credit_guard(actor: Actor, current: Customer | None, values: dict[str, obje
     if allowed(actor.role, "customers.credit"):
         return
     before_credit = current.credit_limit if current is not None else Decimal(0)
-    before_tier = current.tier if current is not None else CustomerTier.B
+    before_tier = current.tier if current is not None else CustomerTier(DEFAULT_TIER)
     for key, label, before in (("credit_limit", "the credit limit", before_credit), ("tier", "the tier", before_tier)):
         if values[key] != before:
             raise PermissionDenied(f"Your role ({actor.role}) may not change {label} of a customer.",
