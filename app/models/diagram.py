@@ -6,7 +6,7 @@ from app.models import Base
 
 GROUPS = {
     "Catalogue": ["product_family", "product", "material", "bom_line", "price_break", "promotion", "stock_movement"],
-    "Parties": ["customer", "address"],
+    "Parties": ["customer", "address", "customer_contact"],
     "Planning": ["forecast", "demand_history"],
     "Sales": ["sales_order", "sales_order_line", "note", "timeline_event"],
     "Priorities": ["priority_profile", "priority_score", "expedite_quota", "expedite_request"],
