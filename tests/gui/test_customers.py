@@ -5,6 +5,7 @@ is saved. ``ORDERCYCLE_SHOTS=docs/screenshots`` also renders the window and the 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,60 @@ def test_a_bad_vat_number_is_said_at_its_field_and_nothing_is_saved(qtbot, demo:
     _save(qtbot, dlg)
     assert dlg.result() == QDialog.DialogCode.Accepted and dlg.problem_at("vat_number") == ""
     assert [r.vat_number for r in svc.customers(demo, actor_for(demo, "management"), "rhein")] == ["DE136695976"]
+
+
+def test_someone_elses_save_meanwhile_opens_the_compare_dialog(qtbot, demo: Database, tmp_path: Path) -> None:
+    from app.views.common.conflict import ConflictDialog
+    from tests.gui.conftest import when_modal
+
+    win = _window(qtbot, demo, "sales", tmp_path)
+    qtbot.keyClicks(win.search, "HALDEN")
+    qtbot.waitUntil(lambda: win.settled() and len(win.model.rows) == 1)
+    win.table.selectRow(0)
+    qtbot.mouseClick(win.edit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.dialog is not None and win.settled())
+    dlg = win.dialog
+    assert dlg is not None
+    boss = actor_for(demo, "management")
+    theirs = svc.customer(demo, boss, win.model.rows[0].id)
+    svc.save_customer(demo, boss, replace(theirs.form(), phone="0113 000 0000"))  # the other desk, first
+    dlg.name.setText("Halden Logistics Group Ltd")
+    seen: list[ConflictDialog] = []
+
+    def answer(box: ConflictDialog) -> None:
+        seen.append(box)
+        box.take_theirs("phone")  # keep my new name, take their phone
+        box.save_button.click()
+
+    when_modal(qtbot, answer, ConflictDialog)
+    _save(qtbot, dlg)
+    assert seen and dlg.result() == QDialog.DialogCode.Accepted
+    now = svc.customer(demo, boss, theirs.id)
+    assert now.name == "Halden Logistics Group Ltd" and now.phone == "0113 000 0000"
+
+
+def test_archive_is_refused_with_open_orders_then_archive_and_restore(qtbot, demo: Database, tmp_path: Path,
+                                                                      boxes: list[str]) -> None:
+    from sqlalchemy import select
+
+    from app.models import SalesOrder
+
+    with demo.read() as s:
+        busy = s.execute(select(SalesOrder.customer_id).where(SalesOrder.status.in_(svc.OPEN_STATUSES))).scalar()
+    assert busy is not None
+    sales = actor_for(demo, "sales")
+    quiet = svc.save_customer(demo, sales, svc.CustomerForm(code="QUIET", name="Quiet Customer Ltd"))
+    win = _window(qtbot, demo, "sales", tmp_path)
+    assert win.select(busy)
+    qtbot.mouseClick(win.archive_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(win.settled)
+    assert boxes and "cannot be archived" in boxes[-1]
+    assert win.select(quiet.id)
+    qtbot.mouseClick(win.archive_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.settled() and quiet.id not in {r.id for r in win.model.rows})
+    win.show_archived.setChecked(True)
+    qtbot.waitUntil(lambda: win.settled() and quiet.id in {r.id for r in win.model.rows})
+    assert win.select(quiet.id) and win.restore_button.isEnabled()
+    qtbot.mouseClick(win.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(win.settled)
+    assert svc.customer(demo, sales, quiet.id).active and len(boxes) == 1

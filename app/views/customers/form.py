@@ -399,7 +399,12 @@ class CustomerDialog(QDialog):
             now = svc.customer(self.db, self.actor, view.id)
             return view_values(now), now.version
 
-        decision, chosen, their_version = resolve_conflict(self, exc, CUSTOMER_FIELDS, self.values(), theirs)
+        def person(ident: object) -> str:
+            index = self.salesperson.findData(ident)
+            return self.salesperson.itemText(index) if index >= 0 else f"user #{ident}"
+
+        specs = [FieldSpec(f.name, f.label, person) if f.name == "salesperson_id" else f for f in CUSTOMER_FIELDS]
+        decision, chosen, their_version = resolve_conflict(self, exc, specs, self.values(), theirs)
         if decision == "reload":
             super().reject()
             return
