@@ -291,9 +291,12 @@ def vat_problem(number: str, country: str) -> tuple[str, str | None]:
     if not typed:
         return "", None
     compact = "".join(ch for ch in typed if ch.isalnum()).upper()
-    prefix = compact[:2] if compact[:2].isalpha() else ""
     country = country.strip().upper()
-    eu = {"EL" if c == "gr" else c.upper() for c in eu_vat.MEMBER_STATES}
+    eu = {c.upper() for c in eu_vat.MEMBER_STATES} | {"EL"}  # Greece's VAT numbers say EL
+    checked = eu | {"GB"}
+    prefix = compact[:2] if compact[:2].isalpha() else ""
+    if prefix and prefix not in checked and prefix not in COUNTRIES and country in checked:
+        prefix = ""  # letters that name no country, on an EU or British customer: checked as theirs
     if not prefix and country:
         prefix = "EL" if country == "GR" else country
         if prefix in eu or prefix == "GB":
@@ -302,13 +305,19 @@ def vat_problem(number: str, country: str) -> tuple[str, str | None]:
         try:
             return "GB" + gb_vat.validate(compact), None
         except NumberError as exc:
-            return typed, f"not a valid British VAT number ({exc})"
+            return typed, f"not a valid British VAT number ({_why(exc)})"
     if prefix in eu:
         try:
             return eu_vat.validate(compact), None
         except NumberError as exc:
-            return typed, f"not a valid VAT number for {prefix} ({exc})"
+            return typed, f"not a valid VAT number for {prefix} ({_why(exc)})"
     return typed, None  # no checker for this country: kept as typed
+
+
+def _why(exc: Exception) -> str:
+    """python-stdnum's reason, as part of a sentence ("the number's checksum … is invalid")."""
+    text = str(exc).strip().rstrip(".")
+    return text[:1].lower() + text[1:]
 
 
 def _terms(value: int | str | None, default: int) -> tuple[int, str | None]:

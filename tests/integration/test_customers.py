@@ -101,6 +101,8 @@ def test_all_problems_are_named_at_their_fields(demo) -> None:
     ("136695976", "DE", "DE136695976"),  # the prefix comes from the billing country
     ("GB980780684", "GB", "GB980780684"),
     ("  CHE-116.281.710 MWST ", "CH", "CHE-116.281.710 MWST"),  # no checker: as typed, trimmed
+    ("EL094259216", "GR", "EL094259216"),
+    ("094259216", "GR", "EL094259216"),
 ])
 def test_valid_vat_numbers_are_accepted(demo, typed: str, country: str, stored: str) -> None:
     db, actor = demo
@@ -108,7 +110,8 @@ def test_valid_vat_numbers_are_accepted(demo, typed: str, country: str, stored: 
     assert made.vat_number == stored
 
 
-@pytest.mark.parametrize("typed, country", [("ATU13585628", "AT"), ("DE136695977", "DE"), ("GB980780685", "GB")])
+@pytest.mark.parametrize("typed, country", [("ATU13585628", "AT"), ("DE136695977", "DE"), ("GB980780685", "GB"),
+                                            ("QQ136695976", "DE"), ("12345", "AT")])
 def test_an_invalid_vat_number_is_refused_at_the_field(demo, typed: str, country: str) -> None:
     db, actor = demo
     with pytest.raises(ValidationError) as err:
