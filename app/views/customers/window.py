@@ -8,7 +8,7 @@ desks change in the customers shows within a second or two through the desk's ch
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -65,6 +65,7 @@ class CustomersWindow(QWidget):
         self.last_dialog: CustomerDialog | None = None  # the form closed last
         self._sized = False  # the columns were fitted to the first rows
         self.setObjectName("customersWindow")
+        self.setWindowFlag(Qt.WindowType.Window)  # its own window, also when the main window is its parent
         self.setWindowTitle("Customers")
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
