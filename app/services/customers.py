@@ -34,7 +34,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.actor import Actor
-from app.db.hygiene import email_problem
+from app.db.hygiene import email_problem, text_problem
 from app.db.uow import Database, UnitOfWork
 from app.errors import PermissionDenied, Problem, UserError, ValidationError
 from app.models import Address, Customer, CustomerContact, SalesOrder, User
@@ -348,9 +348,20 @@ def _money(value: Decimal | int | str) -> tuple[Decimal, str | None]:
     return amount.quantize(Decimal("0.01")), None
 
 
+def _length(model: type[Address] | type[CustomerContact], column: str) -> int | None:
+    """The column's ``String(n)``: a contact's or an address's text is checked here, so that its
+    problem names the form's field (the flush's hygiene check would name the table's)."""
+    length = getattr(model.__table__.c[column].type, "length", None)
+    return length if isinstance(length, int) else None
+
+
 def _check_address(name: str, a: AddressForm, problems: list[Problem]) -> None:
     if a.empty():
         return
+    for attr in ("line1", "line2", "postcode", "city", "region"):
+        why = text_problem(getattr(a, attr).strip(), _length(Address, attr))
+        if why:
+            problems.append(Problem(why, field=f"{name}.{attr}"))
     if not a.line1.strip():
         problems.append(Problem("the first address line is required", field=f"{name}.line1"))
     if not a.city.strip():
@@ -407,6 +418,9 @@ def _checked(s: Session, form: CustomerForm, default_terms_days: int,
             problems.append(Problem(f"contact {i}: the name is required", field="contacts"))
         if contact.email.strip() and (why := email_problem(contact.email.strip())):
             problems.append(Problem(f"contact {i}: {why}", field="contacts"))
+        for attr, label in (("name", "name"), ("role", "role"), ("email", "e-mail"), ("phone", "phone")):
+            if why := text_problem(getattr(contact, attr).strip(), _length(CustomerContact, attr)):
+                problems.append(Problem(f"contact {i} {label}: {why}", field="contacts"))
     if sum(1 for c in form.contacts if c.for_invoices) > 1:
         problems.append(Problem("only one contact can receive the invoices", field="contacts"))
     for part, address in (("billing", form.billing), ("delivery", form.delivery)):

@@ -95,6 +95,15 @@ def test_all_problems_are_named_at_their_fields(demo) -> None:
     assert "only one contact can receive the invoices" in str(err.value)
 
 
+def test_a_too_long_or_broken_text_in_a_contact_or_address_names_the_forms_field(demo) -> None:
+    db, actor = demo
+    with pytest.raises(ValidationError) as err:
+        _new(db, actor("sales"), contacts=[ContactForm("Eva", phone="1" * 41)],
+             billing=replace(BILLING, city="Wien\nZentrum"))
+    assert _fields(err.value) == {"contacts", "billing.city"}
+    assert "contact 1 phone: at most 40 characters" in str(err.value)
+
+
 @pytest.mark.parametrize("typed, country, stored", [
     ("ATU13585627", "AT", "ATU13585627"),
     ("DE 136 695 976", "DE", "DE136695976"),
