@@ -153,6 +153,34 @@ STORY_SETUP: dict[str, Callable[[QWidget], None]] = {
     "Priority queue": _priority_story, "Schedule": _schedule_story}
 
 
+def _customer_screens(db: Database, actor: Actor, customer_id: int, out: Path) -> list[Path]:
+    """The customers window (Customer → Customers…) and the story customer's form, as sales sees them."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.desk import Desk
+    from app.services import customers
+    from app.views.customers import CustomerDialog, CustomersWindow
+
+    desk = Desk(db, actor)
+    window = CustomersWindow(desk)
+    window.resize(1100, 640)
+    window.show()
+    _settle(window)
+    window.select(customer_id)
+    QApplication.processEvents()
+    files = [out / "customers.png"]
+    window.grab().save(str(files[0]))
+    dialog = CustomerDialog(desk, customers.customer(db, actor, customer_id), customers.salespeople(db, actor),
+                            customers.default_terms(db), customers.firm_country(db))
+    dialog.show()
+    QApplication.processEvents()
+    files.append(out / "customer-form.png")
+    dialog.grab().save(str(files[1]))
+    dialog.close()
+    window.close()
+    return files
+
+
 def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -220,7 +248,7 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     from app.views.common.timeline import CustomerTimelineDialog
 
     with db.read() as s:
-        story = s.execute(select(Customer.id).where(Customer.code == "HALDEN")).scalar()
+        story = s.execute(select(Customer.id).where(Customer.code == "HALDEN")).scalar_one()  # story customer
     sales_actor = windows[Role.SALES].actor if Role.SALES in windows else actor
     import shutil
     import tempfile
@@ -241,6 +269,7 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
             dialog.close()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    files += _customer_screens(db, sales_actor, story, out)
     for w in windows.values():
         w.close()
     db.dispose()

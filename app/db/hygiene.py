@@ -51,7 +51,7 @@ TEXT_LIMITS: dict[str, int] = {"timeline_event.summary": TEXT_LIMIT + 5_000}
 #: each string inside a JSON value (firm settings: name, address lines, bank details…)
 JSON_TEXT_LIMIT = TEXT_LIMIT
 #: columns holding an e-mail address ("table.column")
-EMAIL_COLUMNS = frozenset({"customer.email"})
+EMAIL_COLUMNS = frozenset({"customer.email", "customer_contact.email"})
 #: Excel import fields (``app.exchange.kinds``) → the columns they are written to or looked up in;
 #: a cell may be as long as the shortest of them. A field not listed gets ``IMPORT_DEFAULT_LIMIT``.
 IMPORT_FIELDS: dict[str, tuple[str, ...]] = {

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.exchange.order_import import PRICE_FROM_SHEET, Orders
 from app.exchange.shared import SKU, product_map
+from app.services.customers import DEFAULT_TIER, credit_refusal
+from app.services.settings import load_settings
 from app.exchange.spec import (
     ZERO,
     Diff,
@@ -186,6 +188,7 @@ class Customers(Kind):
     def diff(self, s: Session, rows: Sequence[Row], lk: dict[str, Any]) -> Diff:
         d = Diff()
         out, addr = [], {}
+        role = lk["actor"].role
         for r in _keyed(rows, "code", d):
             vals = r.values
             row: dict[str, Any] = {"code": vals["code"], "name": vals["name"]}
@@ -198,6 +201,14 @@ class Customers(Kind):
             for f in ("tier", "strategic", "payment_terms_days", "credit_limit", "email", "phone"):
                 if f in vals:
                     row[f] = vals[f]
+            # the credit limit and the tier: the customers screen's rule (management only)
+            cur = lk["customers"].get(vals["code"])
+            before = (cur["credit_limit"], cur["tier"]) if cur is not None else None
+            refused = credit_refusal(role, before, row.get("credit_limit", before[0] if before else ZERO),
+                                     row.get("tier", before[1] if before else DEFAULT_TIER))
+            if refused is not None:
+                d.problems.append((r.number, refused[0], f"your role ({role}) may not set {refused[1]} of a customer"))
+                continue
             out.append(row)
             if any(f in vals for f in ("line1", "postcode", "city")):
                 missing = [f for f in ("line1", "postcode", "city") if f not in vals]
@@ -223,9 +234,10 @@ class Customers(Kind):
     def apply(self, s: Session, diff: Diff, lk: dict[str, Any], user: str) -> dict[str, list[int]]:
         ins, upd, addr = diff.payload
         real = [u for u in upd if len(u) > 1]
-        touched = write_upsert(s, C, ins, real, user=user, defaults={"tier": "B", "strategic": False,
-                                                                      "payment_terms_days": 30, "credit_limit": ZERO,
-                                                                      "active": True})
+        terms = load_settings(s).default_payment_terms_days  # the firm's, for a customer without its own
+        touched = write_upsert(s, C, ins, real, user=user, defaults={"tier": DEFAULT_TIER, "strategic": False,
+                                                                      "payment_terms_days": terms,
+                                                                      "credit_limit": ZERO, "active": True})
         ids = ids_by_key(s, C, "code", list(addr) + [r["code"] for r in ins])
         a = Address.__table__
         now = utcnow()

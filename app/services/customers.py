@@ -433,16 +433,31 @@ def _checked(s: Session, form: CustomerForm, default_terms_days: int,
     return values, problems
 
 
+def credit_refusal(role: str, before: tuple[Decimal, str] | None, credit: Decimal, tier: str) -> tuple[str, str] | None:
+    """The one rule for every door (this screen, the Excel import): only a role with
+    ``customers.credit`` sets or changes a customer's credit limit and tier. ``before``: the
+    customer's (credit limit, tier value) as stored, None for a new customer (0 and the default
+    tier). Returns (field, what: "the credit limit" / "the tier") when ``role`` may not make this
+    change, else None."""
+    if allowed(role, "customers.credit"):
+        return None
+    old_credit, old_tier = before if before is not None else (Decimal(0), DEFAULT_TIER)
+    if Decimal(old_credit) != Decimal(credit):
+        return "credit_limit", "the credit limit"
+    if str(old_tier) != str(tier):
+        return "tier", "the tier"
+    return None
+
+
 def _credit_guard(actor: Actor, current: Customer | None, values: dict[str, object]) -> None:
     """Only those with ``customers.credit`` set or change the credit limit and the tier."""
-    if allowed(actor.role, "customers.credit"):
-        return
-    before_credit = current.credit_limit if current is not None else Decimal(0)
-    before_tier = current.tier if current is not None else CustomerTier(DEFAULT_TIER)
-    for key, label, before in (("credit_limit", "the credit limit", before_credit), ("tier", "the tier", before_tier)):
-        if values[key] != before:
-            raise PermissionDenied(f"Your role ({actor.role}) may not change {label} of a customer.",
-                                   hint="Ask management to set it; everything else can be saved without it.")
+    before = (current.credit_limit, current.tier.value) if current is not None else None
+    tier = values["tier"]
+    refused = credit_refusal(actor.role, before, Decimal(str(values["credit_limit"])),
+                             str(getattr(tier, "value", tier)))
+    if refused is not None:
+        raise PermissionDenied(f"Your role ({actor.role}) may not change {refused[1]} of a customer.",
+                               hint="Ask management to set it; everything else can be saved without it.")
 
 
 # --- writing --------------------------------------------------------------------------------------

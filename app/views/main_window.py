@@ -193,6 +193,8 @@ class MainWindow(QMainWindow):
                      enabled=allowed(self.actor.role, "orders.settings") or allowed(self.actor.role, "settings.edit"))
         self._action("calendar", "Firm &calendar…", self.show_calendar,
                      enabled=allowed(self.actor.role, "calendar.edit"))
+        self._action("customers", "&Customers…", self.show_customers, "Ctrl+Shift+K",
+                     enabled=allowed(self.actor.role, "orders.view"))
         self._action("timeline", "Customer &timeline…", self.show_timeline, "Ctrl+Shift+T")
         self._action("about", "&About OrderCycle", self.show_about, QKeySequence.StandardKey.HelpContents)
 
@@ -203,7 +205,9 @@ class MainWindow(QMainWindow):
             file_menu.addAction(self.actions[key])
         file_menu.addSeparator()
         file_menu.addAction(self.actions["quit"])
-        bar.addMenu("&Customer").addAction(self.actions["timeline"])
+        customer_menu = bar.addMenu("&Customer")
+        customer_menu.addAction(self.actions["customers"])
+        customer_menu.addAction(self.actions["timeline"])
         admin_items = [k for k, perm in (("users", "users.manage"), ("audit", "audit.view"),
                                          ("settings", "orders.settings"), ("settings", "settings.edit"),
                                          ("calendar", "calendar.edit"))
@@ -471,6 +475,14 @@ class MainWindow(QMainWindow):
         self.import_dialog = ImportDialog(self.desk, self)
         self.import_dialog.show()
         return self.import_dialog
+
+    def show_customers(self) -> QWidget:
+        """The customers: find, create, edit, archive (a window of its own)."""
+        from app.views.customers.window import CustomersWindow
+
+        self.customers_window = CustomersWindow(self.desk, self)
+        self.customers_window.show()
+        return self.customers_window
 
     def show_timeline(self, *, customer_id: int | None = None) -> QDialog:
         """The customer timeline, for the customer of whatever is selected in the current tab."""

@@ -199,3 +199,18 @@ def test_archive_is_refused_with_open_orders_then_archive_and_restore(qtbot, dem
     qtbot.mouseClick(win.restore_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(win.settled)
     assert svc.customer(demo, sales, quiet.id).active and len(boxes) == 1
+
+
+def test_the_customer_menu_opens_the_customers_window(qtbot, demo: Database) -> None:
+    from app.config import WorkstationSettings
+    from app.views.main_window import MainWindow
+
+    window = MainWindow(Desk(demo, actor_for(demo, "sales")), WorkstationSettings(), live=False)
+    qtbot.addWidget(window)
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Customer")
+    assert [a.text() for a in menu.actions()] == ["&Customers…", "Customer &timeline…"]
+    window.actions["customers"].trigger()
+    win = window.customers_window
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.isVisible() and win.work.settled())
+    assert win.table.model().rowCount() > 0

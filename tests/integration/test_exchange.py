@@ -223,11 +223,20 @@ def test_upsert_counts_and_permissions(demo, tmp_path) -> None:
     wb.save(path)
     with pytest.raises(PermissionDenied):
         importer.dry_run(db, actor("shipping"), "customers", path)
-    plan = importer.dry_run(db, actor("sales"), "customers", path)
+    # the tier (and the credit limit) are management's, by the customers screen's own rule
+    refused = importer.dry_run(db, actor("sales"), "customers", path)
+    assert [(p.row, p.field, p.reason) for p in refused.problems] == [
+        (ws.max_row, "Tier", "your role (sales) may not set the tier of a customer")]
+    plan = importer.dry_run(db, actor("management"), "customers", path)
     assert (plan.created, plan.updated) == (1, 1) and plan.unchanged == 24
-    importer.run_import(db, actor("sales"), plan)
+    importer.run_import(db, actor("management"), plan)
     with db.read() as s:
         assert s.scalars(select(Customer.tier).where(Customer.code == "NEWCO")).one().value == "C"
+    ws["G3"] = 99_000  # a credit limit, by sales
+    wb.save(path)
+    refused = importer.dry_run(db, actor("sales"), "customers", path)
+    assert [(p.field, p.reason) for p in refused.problems] == [
+        ("Credit limit", "your role (sales) may not set the credit limit of a customer")]
 
 
 def test_command_line_import_export_and_exit_codes(demo, tmp_path, db_url, capsys, monkeypatch) -> None:
