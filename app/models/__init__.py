@@ -2,7 +2,16 @@
 
 from app.models.base import Base
 from app.models.billing import CreditNote, Invoice, InvoiceLine, NumberSequence, Payment, Refund
-from app.models.catalog import BomLine, Material, PriceBreak, Product, ProductFamily, Promotion, StockMovement
+from app.models.catalog import (
+    BomComponent,
+    BomLine,
+    Material,
+    PriceBreak,
+    Product,
+    ProductFamily,
+    Promotion,
+    StockMovement,
+)
 from app.models.fulfilment import Package, PickList, PickListLine, Shipment, ShipmentLine
 from app.models.parties import Address, Customer, CustomerContact
 from app.models.planning import DemandHistory, Forecast
@@ -36,7 +45,8 @@ from app.models.system import (
 )
 
 __all__ = [  # the models (every class imported above)
-    "Address", "AuditLog", "Base", "BomLine", "CalendarException", "CalendarHours", "ChangeCounter", "ChangeFeed",
+    "Address", "AuditLog", "Base", "BomComponent", "BomLine", "CalendarException", "CalendarHours", "ChangeCounter",
+    "ChangeFeed",
     "CreditNote", "Customer", "CustomerContact", "DemandHistory", "DeskSession", "EditLease", "ExpediteQuota",
     "ExpediteRequest", "FirmClosingDay", "Forecast", "Invoice", "InvoiceLine", "Lead", "Material", "Note",
     "NumberSequence", "Package", "Payment", "PickList", "PickListLine", "PriceBreak", "PriorityProfile",

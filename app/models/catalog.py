@@ -49,6 +49,8 @@ class Product(IdMixin, VersionedMixin, Base):
 
     family: Mapped[ProductFamily] = relationship()
     bom: Mapped[list[BomLine]] = relationship(back_populates="product", cascade="all, delete-orphan")
+    components: Mapped[list[BomComponent]] = relationship(back_populates="product", cascade="all, delete-orphan",
+                                                          foreign_keys="BomComponent.product_id")
 
 
 class Material(IdMixin, VersionedMixin, Base):
@@ -77,6 +79,26 @@ class BomLine(IdMixin, Base):
 
     product: Mapped[Product] = relationship(back_populates="bom")
     material: Mapped[Material] = relationship()
+
+
+class BomComponent(IdMixin, Base):
+    """A made or bought product in another product's bill of materials (a sub-assembly: the
+    frames in a shelving system). The products screen refuses a BOM that contains its own product,
+    directly or deeper; the database refuses the direct case too."""
+
+    __tablename__ = "bom_component"
+    __table_args__ = (
+        UniqueConstraint("product_id", "component_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("component_id <> product_id", name="not_itself"),
+    )
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+
+    product: Mapped[Product] = relationship(back_populates="components", foreign_keys=[product_id])
+    component: Mapped[Product] = relationship(foreign_keys=[component_id])
 
 
 class PriceBreak(IdMixin, Base):

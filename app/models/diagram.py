@@ -5,7 +5,8 @@ from __future__ import annotations
 from app.models import Base
 
 GROUPS = {
-    "Catalogue": ["product_family", "product", "material", "bom_line", "price_break", "promotion", "stock_movement"],
+    "Catalogue": ["product_family", "product", "material", "bom_line", "bom_component", "price_break", "promotion",
+                  "stock_movement"],
     "Parties": ["customer", "address", "customer_contact"],
     "Planning": ["forecast", "demand_history"],
     "Sales": ["sales_order", "sales_order_line", "note", "timeline_event"],

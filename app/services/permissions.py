@@ -29,6 +29,8 @@ MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
     "customers.credit": ("Set a customer's credit limit and tier", frozenset({R.MANAGEMENT})),
     "products.edit": ("Create and edit products, stock levels, routings",
                       frozenset({R.PRODUCTION, R.MANAGEMENT})),
+    "products.prices": ("Set a product's list price, quantity breaks and standard cost", frozenset({R.MANAGEMENT})),
+    "products.routing": ("Edit a product's bill of materials and routing", frozenset({R.PRODUCTION})),
     # priority queue
     "priorities.view": ("See the priority queue and why each order is where it is", ALL),
     "priorities.profile": ("Edit strategy profiles and expedite quotas", frozenset({R.MANAGEMENT})),
