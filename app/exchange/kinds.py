@@ -129,8 +129,9 @@ class Products(Kind):
 
     def apply(self, s: Session, diff: Diff, lk: dict[str, Any], user: str) -> dict[str, list[int]]:
         ins, upd = diff.payload
+        rate = load_settings(s).default_tax_rate  # the firm's, for a product without its own
         touched = write_upsert(s, P, ins, upd, user=user, defaults={"unit": "pcs", "material_cost": ZERO,
-                                                                      "standard_cost": ZERO, "tax_rate": Decimal("0.2"),
+                                                                      "standard_cost": ZERO, "tax_rate": rate,
                                                                       "stock_on_hand": ZERO, "stock_reserved": ZERO,
                                                                       "target_stock": ZERO, "max_stock": ZERO,
                                                                       "lead_time_days": 0, "make_to_stock": True,

@@ -15,13 +15,15 @@ from typing import Any
 
 from app.progress import TaskState
 from app import clock
+from app import format as fmt
 from app.db.hygiene import find_bidi, without_bidi
 from app.exchange.reading import column_letter
 
+# money's format carries the firm's currency (format.excel_money_format(), read when a table is written)
 FORMATS = {"money": "#,##0.00", "qty": "#,##0.###", "rate": "0.0%", "date": "yyyy-mm-dd", "month": "yyyy-mm",
            "int": "0", "number": "#,##0.##"}
 WIDTH = {"date": 12, "month": 10, "money": 13, "qty": 11, "rate": 9, "int": 9, "bool": 8, "code": 14}
-_MONEY = re.compile(r"^-?[£$€]\s?-?[\d,]+(\.\d+)?$")
+_MONEY = re.compile(r"^-?(?:[£$€¥₹₩₪₦₱₫₴₺₽]|[A-Z]{3} )\s?-?[\d,]+(\.\d+)?$")  # as format.money writes it
 _NUMBER = re.compile(r"^-?[\d,]*\.?\d+$")
 _PERCENT = re.compile(r"^-?\d+(\.\d+)?\s?%$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -87,7 +89,7 @@ def typed_text(text: str) -> tuple[Any, str]:
     if not s:
         return None, "text"
     if _MONEY.match(s):
-        return float(re.sub(r"[£$€,\s]", "", s)), "money"
+        return float(re.sub(r"[^\d.-]", "", s)), "money"
     if _PERCENT.match(s):
         return float(s.rstrip("% ").strip()) / 100, "rate"
     if _DATE.match(s):
@@ -134,7 +136,7 @@ def write_table(target: Path | str, title: str, columns: Sequence[tuple[str, str
     for i, k in enumerate(kinds):
         if k in ("money", "rate", "month"):
             styled[i] = WriteOnlyCell(ws)
-            styled[i].number_format = FORMATS[k]
+            styled[i].number_format = fmt.excel_money_format() if k == "money" else FORMATS[k]
     n = 0
     risky, bidi = FORMULA_START, find_bidi
     for row in rows:

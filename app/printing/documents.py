@@ -4,13 +4,15 @@ print preview, PDF and printer (app/printing/render.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from app import clock
 from app import format as fmt
@@ -29,6 +31,26 @@ class Firm:
     company_number: str = ""
     bank: tuple[str, ...] = ()
     logo: str = ""  # path of a PNG/JPEG printed in the letterhead when the file exists
+    currency: str = "GBP"  # the firm setting: every amount on the document is in it (app.format's rule)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _in_firm_currency(fn: Callable[P, R]) -> Callable[P, R]:
+    """A document maker whose amounts are in the currency of the ``Firm`` it is given, whatever
+    this process's screens were last set to (``ordercycle print`` sets nothing)."""
+
+    @functools.wraps(fn)
+    def make(*args: P.args, **kwargs: P.kwargs) -> R:
+        firm = next((a for a in (*args, *kwargs.values()) if isinstance(a, Firm)), None)
+        if firm is None:
+            return fn(*args, **kwargs)
+        with fmt.using_currency(firm.currency):
+            return fn(*args, **kwargs)
+
+    return make
 
 
 def firm_from_settings(values: dict[str, Any]) -> Firm:
@@ -46,7 +68,7 @@ def firm_from_settings(values: dict[str, Any]) -> Firm:
                 phone=str(values.get("firm_phone") or ""), email=str(values.get("firm_email") or ""),
                 vat_number=str(values.get("vat_number") or ""),
                 company_number=str(values.get("company_number") or ""), bank=bank_lines,
-                logo=str(values.get("logo_path") or "").strip())
+                logo=str(values.get("logo_path") or "").strip(), currency=str(values.get("currency") or "GBP"))
 
 
 def _letterhead(firm: Firm, title: str, number: str, rows: list[tuple[str, str]]) -> str:
@@ -69,6 +91,7 @@ def _footer(firm: Firm) -> str:
     return f"<p class='muted' style='margin-top:18pt'>{esc(' · '.join(parts))}<br>{esc(bank)}</p>"
 
 
+@_in_firm_currency
 def order_html(order: Any, firm: Firm, *, kind: str, customer_address: tuple[str, ...] = (),
                printed_on: dt.date | None = None) -> str:
     """The quote or the order confirmation. ``order`` is an ``orders.OrderView``."""
@@ -102,6 +125,7 @@ def order_html(order: Any, firm: Firm, *, kind: str, customer_address: tuple[str
                 "<br clear='all'>" + closing + _footer(firm))
 
 
+@_in_firm_currency
 def work_list_html(firm: Firm, person: str, day: dt.date, rows: list[tuple[str, str, str, str, str, str, str]],
                    *, printed_on: dt.date | None = None) -> str:
     """A person's work for one day, in time order: (from, to, machine, order, customer, product,
@@ -209,6 +233,7 @@ def pick_rows(items: tuple[PickItem, ...] | list[PickItem]) -> list[tuple[str, s
     return rows
 
 
+@_in_firm_currency
 def pick_list_html(doc: PickListDoc, firm: Firm, *, printed_on: dt.date | None = None) -> str:
     rows = _meta_rows([("Status", doc.status.replace("_", " ").capitalize()),
                        ("Created by", doc.created_by), ("Created", fmt.local_time(doc.created_at)),
@@ -258,6 +283,7 @@ class DeliveryNoteDoc:
     note: str = ""
 
 
+@_in_firm_currency
 def delivery_note_html(doc: DeliveryNoteDoc, firm: Firm, *, printed_on: dt.date | None = None) -> str:
     rows = _meta_rows([("Order", doc.order_number), ("Your reference", doc.customer_reference),
                        ("Shipped", fmt.local_time(doc.shipped_at) or "not yet shipped"),
@@ -360,6 +386,7 @@ def _rate(rate: Decimal) -> str:
     return f"{pct:f}%"
 
 
+@_in_firm_currency
 def invoice_values(doc: InvoiceDoc, firm: Firm) -> dict[str, str]:
     """The placeholders of an invoice template, each as escaped HTML."""
     gross = doc.net + doc.tax
@@ -464,6 +491,7 @@ def render_template(path: Path, values: dict[str, str], *, what: str = "invoice"
     return html
 
 
+@_in_firm_currency
 def invoice_html(doc: InvoiceDoc, firm: Firm, *, template: str | Path | None = None) -> str:
     """The invoice, from the firm's template (``template``) or the built-in
     resources/templates/invoice.html: both are filled the same way."""
@@ -489,6 +517,7 @@ class CreditNoteDoc:
     return_lines: tuple[tuple[str, str, Decimal, str], ...] = ()  # (sku, name, qty, reason)
 
 
+@_in_firm_currency
 def credit_note_html(doc: CreditNoteDoc, firm: Firm) -> str:
     rows = _meta_rows([("Date", fmt.date(doc.issue_date)),
                        ("For invoice", f"Invoice {doc.invoice_number}"
@@ -515,6 +544,7 @@ def credit_note_html(doc: CreditNoteDoc, firm: Firm) -> str:
     return page(f"Credit note {doc.number}", "".join(body))
 
 
+@_in_firm_currency
 def service_report_html(firm: Firm, job: Any, customer_address: tuple[str, ...], debrief: Any | None, *,
                         printed_on: dt.date | None = None) -> str:
     """The report the customer signs on site: the job, the work done, time and materials, and —

@@ -32,16 +32,16 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import PermissionDenied, Problem, ValidationError
-from app.models import DemandHistory, Forecast, Product, ProductFamily, Setting
+from app.models import DemandHistory, Forecast, Product, ProductFamily
 from app.models.base import utcnow
 from app.models.enums import ForecastStatus
 from app.services.permissions import require
+from app.services.settings import load_settings
 from app.services.plans import BiasPoint, BiasRow, add_months, bias, horizon, month_start  # noqa: F401
 
 ZERO = Decimal(0)
 DEPARTMENTS = ("marketing", "production")
 EDIT_ACTION = {"marketing": "planning.edit_marketing", "production": "planning.edit_production"}
-DEFAULT_GAP_THRESHOLD = Decimal("0.15")
 MAX_QTY = Decimal("99999999999")  # Numeric(14, 3)
 
 
@@ -93,16 +93,9 @@ def weekly_history(session: Session, weeks: Sequence[dt.date],
 
 
 def gap_threshold(session: Session) -> Decimal:
-    """Setting ``planning_gap_threshold`` (a fraction, e.g. 0.15), read from the table directly."""
-    row = session.get(Setting, "planning_gap_threshold")
-    if row is not None and row.value is not None and not isinstance(row.value, bool):
-        try:
-            value = Decimal(str(row.value))
-            if value.is_finite() and value >= 0:
-                return value
-        except InvalidOperation:
-            pass
-    return DEFAULT_GAP_THRESHOLD
+    """The firm setting ``planning_gap_threshold`` (a fraction, e.g. 0.15; declared with the other
+    settings in ``services.settings``, whose default and checks apply to a bad stored value)."""
+    return load_settings(session).planning_gap_threshold
 
 
 def gap_ratio(marketing: Decimal | None, production: Decimal | None) -> Decimal | None:

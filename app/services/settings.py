@@ -144,6 +144,15 @@ def _zone(value: Any) -> str:
     return name
 
 
+def _currency(value: Any) -> str:
+    """An ISO 4217 currency code (GBP, EUR, USD, CHF…), three letters; how amounts show it is
+    ``app.format``'s rule."""
+    code = str(value or "").strip().upper()
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise ValueError("a three-letter ISO currency code is required, e.g. GBP, EUR, USD, CHF")
+    return code
+
+
 def _choice(*options: str) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         text = str(value or "").strip().lower()
@@ -162,6 +171,11 @@ class Spec:
     permission: str
     description: str
 
+    @property
+    def kind(self) -> str:
+        """What the value is (``KINDS``): how a form shows and reads it."""
+        return KINDS[self.key]
+
 
 SPECS: dict[str, Spec] = {s.key: s for s in [
     # pricing and hints (management)
@@ -176,7 +190,8 @@ SPECS: dict[str, Spec] = {s.key: s for s in [
     Spec("max_excess_discount", Decimal("0.15"), _fraction("0", "1"), PRICING,
          "Largest extra discount the hints suggest for excess stock"),
     # firm details (administration / management)
-    Spec("default_tax_rate", Decimal("0.20"), _fraction("0", "1"), FIRM, "VAT rate for new products and lines"),
+    Spec("default_tax_rate", Decimal("0.20"), _fraction("0", "1"), FIRM,
+         "VAT rate of a new product without a rate of its own (the products import)"),
     Spec("firm_name", "", _text, FIRM, "Name printed on documents"),
     Spec("firm_address", MappingProxyType({}), _mapping, FIRM, "Address printed on documents"),
     Spec("firm_phone", "", _text, FIRM, "Telephone printed on documents"),
@@ -184,7 +199,8 @@ SPECS: dict[str, Spec] = {s.key: s for s in [
     Spec("company_number", "", _text, FIRM, "Companies House registration number"),
     Spec("vat_number", "", _text, FIRM, "VAT registration number"),
     Spec("bank_details", MappingProxyType({}), _mapping, FIRM, "Bank details printed on invoices"),
-    Spec("currency", "GBP", _text, FIRM, "Currency of all amounts"),
+    Spec("currency", "GBP", _currency, FIRM,
+         "Currency of all amounts on screen, in exports and on documents (ISO code: GBP, EUR, USD, CHF…)"),
     Spec("default_payment_terms_days", 30, _whole_days, FIRM, "Payment terms for new customers"),
     Spec("payment_terms_basis", "calendar", _choice("calendar", "business"), FIRM,
          "Payment terms count 'calendar' days or 'business' days (the firm calendar's)"),
@@ -200,6 +216,10 @@ SPECS: dict[str, Spec] = {s.key: s for s in [
     Spec("logo_path", "", _text, FIRM, "Logo printed on documents: a PNG or JPEG file, e.g. on the share"),
     Spec("invoice_template", "", _text, FIRM,
          "An HTML file to print invoices with instead of the built-in layout (see the admin guide)"),
+    # planning (administration)
+    Spec("planning_gap_threshold", Decimal("0.15"), _fraction("0", "1", hi_open=False), FIRM,
+         "Planning board: marketing and production figures that differ by more than this share of the larger "
+         "are marked red"),
     # signing in (administration)
     Spec("sign_in_lock_after", 5, _whole(1, "wrong passwords"), FIRM,
          "Wrong passwords in a row after which a user's account is locked (from the 3rd, each try waits longer)"),
@@ -210,6 +230,20 @@ SPECS: dict[str, Spec] = {s.key: s for s in [
     Spec("import_cell_budget", 5_000_000, _whole(1, "cells"), FIRM,
          "Largest sheet an import reads, in cells (rows × columns from A1); bigger workbooks are refused unread"),
 ]}
+
+
+# each setting's type, for the forms and the admin guide's table: percent (a fraction shown as %),
+# number, days, count, text, choice, currency, country, region, zone, mapping (named fields), flag
+KINDS: dict[str, str] = {
+    "margin_floor": "percent", "excess_cover_months": "number", "tier_discounts": "mapping",
+    "overhead_rate": "percent", "max_excess_discount": "percent", "default_tax_rate": "percent",
+    "firm_name": "text", "firm_address": "mapping", "firm_phone": "text", "firm_email": "text",
+    "company_number": "text", "vat_number": "text", "bank_details": "mapping", "currency": "currency",
+    "default_payment_terms_days": "days", "payment_terms_basis": "choice", "country": "country", "region": "region",
+    "time_zone": "zone", "refund_target_business_days": "days", "invoice_per": "choice", "logo_path": "text",
+    "invoice_template": "text", "planning_gap_threshold": "percent", "sign_in_lock_after": "count",
+    "sign_in_lock_minutes": "count", "demo_company": "flag", "import_cell_budget": "count",
+}
 
 
 @dataclass(frozen=True)
@@ -237,6 +271,7 @@ class FirmSettings:
     invoice_per: str
     logo_path: str
     invoice_template: str
+    planning_gap_threshold: Decimal
     sign_in_lock_after: int
     sign_in_lock_minutes: int
     demo_company: bool
@@ -392,14 +427,23 @@ def set_settings(db: Database, actor: Actor, values: Mapping[str, Any], *,
     return db.write(actor, run)
 
 
-def use_firm_clock(db: Database) -> str:
-    """Set the one clock to the firm's time zone (the workstation's if the firm has set none);
-    returns the zone's name. Called once a desk or command has opened the database."""
+def use_firm_settings(db: Database) -> str:
+    """What a desk takes from the firm's settings for the whole process, once a desk or command
+    has opened the database (``views.app.open_location``) and again when the settings dialog
+    saves: the one clock's time zone (the workstation's if the firm has set none) and the currency
+    of every formatted amount (``app.format``). Returns the zone's name. Another desk's change
+    arrives here at this desk's next start."""
     from app import clock
+    from app import format as fmt
 
+    settings = get_settings(db)
+    fmt.set_currency(settings.currency)
     try:
-        zone = get_settings(db).time_zone
-        clock.set_zone(zone)
+        clock.set_zone(settings.time_zone)
     except ValueError:  # a zone this workstation's zone data does not know: its own zone applies
         clock.set_zone(None)
     return clock.zone_name()
+
+
+# the name the callers used before the currency joined the time zone
+use_firm_clock = use_firm_settings

@@ -27,7 +27,7 @@ from app.services.permissions import allowed
 from app.views.common.action import Actions
 from app.views.common.messages import error_label
 
-PERCENT_KEYS = {"margin_floor", "overhead_rate", "max_excess_discount", "default_tax_rate"}
+PERCENT_KEYS = {key for key, spec in svc.SPECS.items() if spec.kind == "percent"}
 
 
 def _show(key: str, value: Any) -> str:
@@ -160,8 +160,8 @@ class SettingsDialog(QDialog):
 
         def call() -> svc.FirmSettings:
             saved = svc.set_settings(self.db, self.actor, values, versions=versions)
-            if "time_zone" in values:
-                svc.use_firm_clock(self.db)
+            if "time_zone" in values or "currency" in values:  # this desk's clock and amounts follow at once
+                svc.use_firm_settings(self.db)
             return saved
 
         self.error.hide()

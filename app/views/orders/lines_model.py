@@ -95,7 +95,7 @@ class OrderLinesTableModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
         try:
-            number = Decimal(str(value).replace(",", "").replace("£", "").strip())
+            number = fmt.parse_money(str(value))  # the firm's currency sign and thousands commas ignored
         except InvalidOperation:
             self.problems[index.row()] = f"'{value}' is not a number"
             self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), len(COLUMNS) - 1))
