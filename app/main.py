@@ -83,6 +83,31 @@ def _parser(*, exchange: bool = True) -> argparse.ArgumentParser:
     ss.add_argument("key")
     ss.add_argument("value", help="text, a number, or JSON for settings with several fields")
 
+    nf = sub.add_parser("new-firm", help="create a new firm on a new, empty database (the new-firm wizard's minimum); "
+                                         f"the administrator's password from a prompt or {PASSWORD_ENV}")
+    nf.add_argument("--db", required=True, help="the database; a file that does not exist yet is created")
+    nf.add_argument("--name", required=True, help="the firm's name, as printed on documents")
+    nf.add_argument("--country", required=True, help="ISO code (DE, GB, AT…): public holidays, currency, time zone")
+    nf.add_argument("--admin", required=True, help="the first administrator's user name")
+    nf.add_argument("--full-name", help="the administrator's full name (default: the user name)")
+    firm_options: tuple[tuple[str, str | None], ...] = (
+        ("--vat", "VAT number, checked for the country"), ("--currency", "ISO code; default: the country's"),
+        ("--time-zone", "IANA name (Europe/Berlin); default: the country's"), ("--postcode", None), ("--city", None),
+        ("--region", "as printed in the address"), ("--holiday-region", "region code for public holidays (BY, ENG…)"),
+        ("--phone", None), ("--email", None), ("--company-number", None), ("--bank", "the bank's name"),
+        ("--iban", None), ("--bic", None), ("--logo", "a PNG or JPEG file"),
+        ("--tax-rate", "default VAT rate as a fraction, e.g. 0.19"))
+    for flag, described in firm_options:
+        nf.add_argument(flag, default="", help=described)
+    nf.add_argument("--address-line", action="append", default=[], help="an address line (give it once per line)")
+    if exchange:  # the series are declared with the models (SQLAlchemy), which the GUI's first paint must not wait for
+        from app.models.billing import SERIES
+
+        for series, prefix in SERIES.items():
+            flag, what = series.replace("_", "-"), series.replace("_", " ")
+            nf.add_argument(f"--{flag}-prefix", help=f"prefix of the {what} numbers (default '{prefix}')")
+            nf.add_argument(f"--{flag}-next", help=f"the next {what} number, to continue an old system (default 1)")
+
     pr = sub.add_parser("print", help="print a document to PDF: quote, confirmation, pick-list, delivery-note, "
                                       "invoice, credit-note, service-report, work-list (NUMBER = STAFFCODE@YYYY-MM-DD)")
     pr.add_argument("--db", required=True)
@@ -273,6 +298,69 @@ def cmd_settings(args: argparse.Namespace) -> int:
         db.dispose()
 
 
+def cmd_new_firm(args: argparse.Namespace) -> int:
+    """A new firm on a new, empty database: exit 0 with one line; 1 with each problem on a line of its own
+    (``field: reason``) and nothing saved (a database file this command created is removed again)."""
+    import getpass
+    import os
+
+    from app.db.engine import sqlite_path, to_url
+    from app.db.open import open_database
+    from app.errors import ValidationError
+    from app.models.billing import SERIES
+    from app.services import firm_setup
+
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if not sys.stdin or not sys.stdin.isatty():
+            return _fail(f"no password for {args.admin}: type it at the prompt, or set {PASSWORD_ENV} for scripts.")
+        try:
+            password = getpass.getpass(f"Password for {args.admin}: ")
+            again = getpass.getpass("The same password again: ")
+        except (EOFError, KeyboardInterrupt):
+            return _fail("no password given; nothing was created.")
+        if password != again:
+            return _fail("the two passwords differ; nothing was created.")
+    numbering = {}
+    for series in SERIES:
+        prefix, nxt = getattr(args, f"{series}_prefix"), getattr(args, f"{series}_next")
+        if prefix is not None or nxt is not None:
+            numbering[series] = firm_setup.SeriesStart(prefix, nxt)
+    setup = firm_setup.FirmSetup(
+        firm_name=args.name, country=args.country, address_lines=tuple(args.address_line), postcode=args.postcode,
+        city=args.city, region=args.region, holiday_region=args.holiday_region, phone=args.phone, email=args.email,
+        company_number=args.company_number, vat_number=args.vat, bank=args.bank, iban=args.iban, bic=args.bic,
+        logo_path=args.logo, currency=args.currency, time_zone=args.time_zone, tax_rate=args.tax_rate or None,
+        admin_username=args.admin, admin_full_name=args.full_name or args.admin, admin_password=password,
+        numbering=numbering)
+    path = sqlite_path(to_url(args.db))
+    created = path is not None and not Path(path).exists()
+    done = False
+    db = open_database(args.db)  # a missing file is created and migrated
+    try:
+        actor = firm_setup.new_firm(db, setup, workstation="command line")
+        done = True
+    except ValidationError as exc:
+        print("ordercycle: the firm was not created (nothing was saved):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"{problem.field or 'firm'}: {problem.reason}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+        if created and not done and path is not None:
+            Path(path).unlink(missing_ok=True)  # nothing of a firm that was not created stays behind
+    from app.services.settings import get_settings
+
+    db = open_database(args.db, create=False)
+    try:
+        firm = get_settings(db)
+    finally:
+        db.dispose()
+    print(f"New firm '{firm.firm_name}' ({firm.country}, {firm.currency}, time zone "
+          f"{firm.time_zone or 'of each workstation'}) created in {db.location}; administrator {actor.username}.")
+    return 0
+
+
 def cmd_share_test(args: argparse.Namespace) -> int:
     """Exit 0: safe; 3: unsafe (the failed checks are printed); 1: the test could not run."""
     from app.db.sharetest import run_share_test
@@ -368,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_db(args)
         if args.command == "settings":
             return cmd_settings(args)
+        if args.command == "new-firm":
+            return cmd_new_firm(args)
         if args.command == "print":
             return cmd_print(args)
         if args.command in ("export", "import", "template"):
