@@ -31,7 +31,7 @@ def test_a_table_exports_what_it_shows_with_real_types(qtbot, demo, tmp_path) ->
     assert first[1] == tab.model.rows[0].number
     col = {h: i for i, h in enumerate(heads)}
     assert isinstance(first[col["Net value"]], (int, float))
-    assert ws.cell(2, col["Net value"] + 1).number_format == "#,##0.00"
+    assert ws.cell(2, col["Net value"] + 1).number_format == '"£"#,##0.00'
     assert isinstance(first[col["Promise"]], dt.datetime)
     assert "rows exported" in tab.message.text()
 

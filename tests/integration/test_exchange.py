@@ -70,7 +70,7 @@ def test_exports_have_real_types_a_styled_frozen_header_and_autofilter(demo, tmp
     ws = load_workbook(tmp_path / "invoices.xlsx").active
     row = [c.value for c in ws[2]]
     assert isinstance(row[0], int) and isinstance(row[3], dt.datetime) and isinstance(row[5], (int, float))
-    assert ws.cell(2, 6).number_format == "#,##0.00" and "yy" in ws.cell(2, 4).number_format
+    assert ws.cell(2, 6).number_format == '"£"#,##0.00' and "yy" in ws.cell(2, 4).number_format
     with pytest.raises(PermissionDenied):
         api.export_kind(db, actor("shipping"), "invoices", tmp_path / "no.xlsx")
 

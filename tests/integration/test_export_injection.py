@@ -97,7 +97,7 @@ def test_the_table_writer_keeps_text_as_text_and_numbers_as_numbers(tmp_path) ->
         a, b, c = ws.cell(i, 1), ws.cell(i, 2), ws.cell(i, 3)
         assert (a.value, a.data_type) == (v, "s"), v
         assert (b.value, b.data_type, c.value, c.data_type) == (-5, "n", -2.5, "n")
-        assert ws.cell(i, 3).number_format == "#,##0.00"
+        assert ws.cell(i, 3).number_format == '"£"#,##0.00'  # the firm's currency (GBP by default)
     # calamine (the importer's reader) reads exactly the text written
     assert [r[0] for r in read_sheet(path).rows[1:]] == HOSTILE
 
