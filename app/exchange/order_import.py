@@ -18,7 +18,7 @@ from app.exchange.spec import ZERO, Diff, Field, Kind, Row, Rows
 from app.models import Customer, Product, SalesOrder, SalesOrderLine, TimelineEvent
 from app.models.base import utcnow
 from app.models.enums import OrderKind, OrderStatus, Stage
-from app.services import numbers
+from app.services import credit, numbers
 from app.services.orders import WAITS, allocate_reservations, approval_reason, promise_text, reservation_text
 from app.services.pricing import CostBook, line_amounts, load_rules_for_days, margin_of, price_line, price_lines
 from app.services.promise import Planner
@@ -37,8 +37,9 @@ class Orders(Kind):
     floor (``orders.approval_reason``: an order below it is imported confirmed but waits for
     management), free stock (``orders.allocate_reservations``), promise dates (one
     ``promise.Planner`` for the sheet, each order queued behind the ones before it, as if confirmed
-    on the order screen one after another) and numbers (a block of the order series,
-    ``numbers.next_numbers``)."""
+    on the order screen one after another), numbers (a block of the order series,
+    ``numbers.next_numbers``) and the credit limit (``credit.hold_reason_for``: a new order that
+    takes its customer above the limit is imported on credit hold for finance)."""
 
     name, title = "orders", "Open orders"
     description = ("Open orders with their lines, one row per line (e.g. from the previous system); imported orders "
@@ -212,7 +213,7 @@ class Orders(Kind):
             ids[o["db_number"]] = o["id"]
         header_layout = HEADER_LAYOUT if sqlite else HEADER_LAYOUT[:-1]  # without the id
         header_constants = {c.key: None for c in O.columns if c.key not in HEADER_LAYOUT} | {
-            "kind": OrderKind.ORDER.value, "status": OrderStatus.CONFIRMED.value, "confirmed_at": now,
+            "kind": OrderKind.ORDER.value, "confirmed_at": now,
             "created_at": now, "version": 1, "updated_at": now, "updated_by": user}
         headers_out = BulkInsert(conn, O, header_layout, header_constants | ({} if sqlite else {"id": None}))
         lines_out = BulkInsert(conn, L, LINE_LAYOUT, {
@@ -236,15 +237,31 @@ class Orders(Kind):
         driver: dict[int, tuple[Any, ...]] = {}
         texts: dict[tuple[Any, ...], str] = {}
         sequence = sorted((*new, *changed), key=lambda o: o["first_row"])
+        # the credit limit, as on the order screen: a new order that takes its customer above the
+        # limit is held for finance; each order counts for the ones after it
+        limits = {cid: Decimal(str(lim)) for cid, lim in s.execute(select(C.c.id, C.c.credit_limit)
+                                                                   .where(C.c.credit_limit > 0))}
+        exposures: dict[int, credit.Exposure] = {}
+        confirmed_status, held_status = OrderStatus.CONFIRMED.value, OrderStatus.ON_HOLD.value
         for o in sequence:
             lines = o["lines"]
             wanted = [(ln[0], ln[1]) for ln in lines]
             number = o.get("new_number") or o["db_number"]
             confirmed = o.get("status", "confirmed") == "confirmed"
+            cid = o["customer_id"]
+            held = None
+            limit = limits.get(cid) if "id" not in o else None
+            if limit is not None:
+                before = exposures.get(cid) or credit.exposure(s, cid)
+                held = credit.hold_reason_for(limit, before, o["net"] + o["tax"])
+                exposures[cid] = credit.Exposure(before.receivables, before.open_orders + o["net"] + o["tax"])
             if confirmed:
                 promised, bottleneck, dates = planner.order_dates(wanted)
                 takes = allocate_reservations(free, wanted)
-                planner.queue([(pid, q, t) for (pid, q), t in zip(wanted, takes, strict=True)])
+                if held is None:
+                    planner.queue([(pid, q, t) for (pid, q), t in zip(wanted, takes, strict=True)])
+                else:  # a held order keeps its stock but waits outside the work queues
+                    planner.hold()
                 reserved = any(takes)
                 if reserved:
                     for (pid, _q), t in zip(wanted, takes, strict=True):
@@ -261,7 +278,6 @@ class Orders(Kind):
                                              rate_(rate), money_(cost))
                 all_lines.append((oid, k, *part, day_(day), qty_(t)))
             net, tax, cost, reason = o["net"], o["tax"], o["cost"], o["approval"]
-            cid = o["customer_id"]
             when = texts.get((promised, bottleneck))
             if when is None:
                 when = texts[(promised, bottleneck)] = promise_text(promised, bottleneck)
@@ -275,10 +291,13 @@ class Orders(Kind):
                 requested = date_(o["requested_date"])
                 headers.append((number, cid, o["salesperson_id"], date_(o["order_date"]), requested,
                                 date_(promised), bottleneck, o["customer_reference"], total_(net),
-                                total_(tax), total_(cost), reason is not None, o["number"]) +
+                                total_(tax), total_(cost), reason is not None,
+                                confirmed_status if held is None else held_status, held, o["number"]) +
                                ((oid,) if sqlite else ()))
                 events.append((cid, number, "imported", (f"Order {number} imported from Excel ({o['number']} in "
                                                          f"the sheet, {len(lines)} line(s)){when}")))
+                if held is not None:
+                    events.append((cid, number, "credit_hold", f"{number} on credit hold for finance — {held}"))
             if reason is not None:  # as the screen words it (a confirmed order it changes goes back to approval)
                 what = "back_to_approval" if confirmed and "id" in o else "needs_approval"
                 events.append((cid, number, what, f"{number}: {reason}" + (f"; {WAITS}" if confirmed else "")))
@@ -436,7 +455,7 @@ def _price(s: Session, orders: list[dict[str, Any]], lk: dict[str, Any]) -> None
 # in each table's column order (the id last: SQLite only, see ``Orders.apply``)
 HEADER_LAYOUT = ("number", "customer_id", "salesperson_id", "order_date", "requested_date", "promise_date",
                  "bottleneck", "customer_reference", "total_net", "total_tax", "total_cost", "needs_approval",
-                 "import_ref", "id")
+                 "status", "hold_reason", "import_ref", "id")
 LINE_LAYOUT = ("order_id", "line_no", "product_id", "quantity", "list_price", "discount", "unit_price",
                "price_override_reason", "tax_rate", "unit_cost", "promise_date", "qty_reserved")
 EVENT_LAYOUT = ("customer_id", "order_id", "kind", "summary", "ref_id")

@@ -42,7 +42,7 @@ from app.errors import Problem, UserError, ValidationError
 from app.models import Customer, Note, Product, SalesOrder, SalesOrderLine, TimelineEvent, User
 from app.models.base import utcnow
 from app.models.enums import OrderKind, OrderStatus, Stage
-from app.services import numbers
+from app.services import credit, numbers
 from app.services.order_rules import (
     APPROVABLE,
     CANCELLABLE,
@@ -337,6 +337,11 @@ def confirm(db: Database, actor: Actor, order_id: int, version: int, *,
         _event(uow, order, "confirmed", f"Quote {quote_number} confirmed as order {order.number}"
                                         f"{promise_text(order.promise_date, order.bottleneck)}")
         _event(uow, order, "stock_reserved", "Stock reserved: " + "; ".join(reserved))
+        # above the customer's credit limit: confirmed (stock kept), but held for finance
+        held = credit.hold_reason(s, order.customer_id, order.id, order.total_net + order.total_tax)
+        if held is not None:
+            order.status, order.hold_reason = OrderStatus.ON_HOLD, held
+            _event(uow, order, "credit_hold", f"{order.number} on credit hold for finance — {held}")
         uow.flush()
         return _view(s, order, actor)
 

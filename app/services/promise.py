@@ -509,6 +509,12 @@ class Planner:
         finally:
             self.free, self.cursor = free, dict(self.load_end)
 
+    def hold(self) -> None:
+        """The order just promised (with ``order``/``order_dates``) is held (credit): it keeps the
+        stock it took but joins no work queue, so the next order queues from the open load as it
+        was, as ``open_load`` leaves held orders out."""
+        self.cursor = dict(self.load_end)
+
     def queue(self, lines: Iterable[tuple[int, Decimal, Decimal]]) -> None:
         """An order just confirmed (promised with ``order``) joins the open load: (product id,
         quantity still to ship, quantity reserved) per line, counted as ``open_load`` counts it.

@@ -92,7 +92,10 @@ def test_imported_orders_equal_the_screens_orders_for_the_same_lines(demo, tmp_p
             for sku, qty in lines]
     imported = [orders.get_order(db, sales, oid) for oid in _import(db, sales, _sheet(tmp_path / "o.xlsx", rows))]
     assert len(imported) == 3
-    assert all(v.status == "confirmed" and not v.needs_approval for v in imported)
+    assert not any(v.needs_approval for v in imported)
+    # an order that takes its customer above the credit limit is held for finance (the screen holds the same)
+    assert all((v.status, (v.hold_reason or "").startswith("Credit hold")) in (("confirmed", False), ("on_hold", True))
+               for v in imported)
     assert imported[0].lines[0].qty_reserved == free  # the free stock, the rest to make
     assert imported[0].lines[1].discount > 0 and imported[2].lines[0].unit_price > 0
     for v in imported:  # give the stock and the queues back
@@ -103,6 +106,7 @@ def test_imported_orders_equal_the_screens_orders_for_the_same_lines(demo, tmp_p
         screen.append(orders.confirm(db, sales, q.id, q.version))
     for got, want in zip(imported, screen, strict=True):
         assert _facts(got) == _facts(want)
+        assert (got.status, got.hold_reason) == (want.status, want.hold_reason)  # the credit limit, both doors
     assert screen[1].promise_date is not None and screen[1].bottleneck  # the made-to-order work queued
 
 
