@@ -78,11 +78,11 @@ def prepare_location(location: str, log_path: Path | None = None) -> None:
 
 def open_location(location: str, *, create: bool = True, username: str = "") -> Database:
     """Open the database (any thread: the GUI start runs it on a worker). Imports SQLAlchemy."""
-    from app.services.settings import use_firm_clock
+    from app.services.settings import use_firm_settings
     from app.services.workstation import open_database
 
     db = open_database(location, create=create, username=username, workstation=socket.gethostname())
-    use_firm_clock(db)
+    use_firm_settings(db)  # the firm's time zone and currency for this desk
     return db
 
 

@@ -277,7 +277,8 @@ class PlanningTab(QWidget):
             self.show_capacity()
 
     def on_changes(self, changes: Changes) -> None:
-        if changes.touches("forecast", "demand_history", "product", "staff", "routing_operation"):
+        # "setting": the gap threshold (planning_gap_threshold) another desk changed re-flags the cells
+        if changes.touches("forecast", "demand_history", "product", "staff", "routing_operation", "setting"):
             self.reload()
 
     def settled(self) -> bool:
