@@ -19,7 +19,9 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import func, select
@@ -35,8 +37,9 @@ from app.services.customers import vat_problem
 from app.services.permissions import require
 
 # The country's currency (ISO 4217) and time zone (IANA), for the wizard's suggestion. A country
-# missing here gets no suggestion: the wizard asks. Countries with several zones (US, CA, AU, RU,
-# BR, MX…) get no zone: the firm's own must be chosen.
+# missing from the currencies gets no suggestion: the wizard asks. A country missing from the zones
+# gets its zone from the zone data when it has only one; countries with several zones (US, CA, AU,
+# RU, BR, MX…) get none: the firm's own must be chosen.
 CURRENCIES: Mapping[str, str] = {
     "AT": "EUR", "BE": "EUR", "CY": "EUR", "DE": "EUR", "EE": "EUR", "ES": "EUR", "FI": "EUR", "FR": "EUR",
     "GR": "EUR", "HR": "EUR", "IE": "EUR", "IT": "EUR", "LT": "EUR", "LU": "EUR", "LV": "EUR", "MT": "EUR",
@@ -102,13 +105,44 @@ class FirmSetup:
     numbering: Mapping[str, SeriesStart] = field(default_factory=dict)  # series name (SERIES) -> start
 
 
+@lru_cache(maxsize=1)
+def _zones_by_country() -> Mapping[str, tuple[str, ...]]:
+    """Country -> its IANA zones, from the zone data's ``zone.tab`` (the tzdata package, a
+    dependency; else the system's); empty when neither is there."""
+    import importlib.resources
+
+    text = ""
+    try:
+        text = importlib.resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, OSError):
+        try:
+            text = Path("/usr/share/zoneinfo/zone.tab").read_text(encoding="utf-8")
+        except OSError:
+            pass
+    zones: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and not line.startswith("#"):
+            zones.setdefault(parts[0].strip().upper(), []).append(parts[2].strip())
+    return MappingProxyType({k: tuple(v) for k, v in zones.items()})
+
+
+def zone_for(country: str) -> str:
+    """The time zone of ``country``: the table's, else the zone data's when the country has just
+    one; empty when it has several (the firm chooses) or is unknown."""
+    code = country.strip().upper()
+    if code in TIME_ZONES:
+        return TIME_ZONES[code]
+    found = _zones_by_country().get(code, ())
+    return found[0] if len(found) == 1 else ""
+
+
 def suggest(country: str, setup: FirmSetup | None = None) -> FirmSetup:
     """``setup`` (or an empty one) for ``country``, with the country's currency and time zone where
     they are known (empty otherwise: the wizard asks)."""
     code = country.strip().upper()
     base = setup or FirmSetup()
-    return dataclasses.replace(base, country=code, currency=CURRENCIES.get(code, ""),
-                               time_zone=TIME_ZONES.get(code, ""))
+    return dataclasses.replace(base, country=code, currency=CURRENCIES.get(code, ""), time_zone=zone_for(code))
 
 
 def _settings_values(setup: FirmSetup, problems: list[Problem]) -> dict[str, Any]:
@@ -174,7 +208,7 @@ def _settings_values(setup: FirmSetup, problems: list[Problem]) -> dict[str, Any
         "firm_name": setup.firm_name, "firm_address": address, "firm_phone": setup.phone,
         "firm_email": setup.email, "company_number": setup.company_number, "vat_number": vat,
         "bank_details": bank, "currency": currency, "country": country,
-        "region": setup.holiday_region, "time_zone": setup.time_zone.strip() or TIME_ZONES.get(country, ""),
+        "region": setup.holiday_region, "time_zone": setup.time_zone.strip() or zone_for(country),
         "logo_path": logo,
     }
     if setup.tax_rate is not None and str(setup.tax_rate).strip():
@@ -292,7 +326,11 @@ def new_firm(db: Database, setup: FirmSetup, *, workstation: str | None = None) 
     # anywhere — another desk creating a firm meanwhile, the database's input hygiene — then
     # leaves nothing at all, and no database is left with an administrator but half a firm.
     def run(uow: UnitOfWork) -> None:
-        taken = _in_use(uow.session)  # again under the write lock: two wizards at once
+        # two wizards at once: the counter rows (every new database has them, app.db.migrate) are
+        # locked first (PostgreSQL; SQLite's write transaction holds the whole file already), so
+        # the second waits here and then finds the first one's administrator
+        uow.session.execute(select(NumberSequence.name).with_for_update()).all()
+        taken = _in_use(uow.session)
         if taken:
             raise _refusal(taken)
         for key in values:

@@ -54,6 +54,7 @@ def test_suggest_fills_the_countrys_currency_and_time_zone() -> None:
     assert (suggest("CH").currency, suggest("CH").time_zone) == ("CHF", "Europe/Zurich")
     assert (suggest("US").currency, suggest("US").time_zone) == ("USD", "")  # several zones: the firm chooses
     assert (suggest("ZZ").currency, suggest("ZZ").time_zone) == ("", "")
+    assert suggest("PE").time_zone == "America/Lima"  # not in the table: the zone data's only zone of Peru
     kept = suggest("AT", FirmSetup(firm_name="Kept"))
     assert kept.firm_name == "Kept" and kept.country == "AT"
 
