@@ -201,9 +201,6 @@ def _settings_values(setup: FirmSetup, problems: list[Problem]) -> dict[str, Any
     if not currency:
         problems.append(Problem(f"the firm's currency is required (no default for '{country or '?'}')",
                                 field="currency"))
-    elif len(currency) != 3 or not currency.isascii() or not currency.isalpha():
-        problems.append(Problem("a three-letter ISO currency code is required, e.g. EUR, GBP, USD, CHF",
-                                field="currency", value=setup.currency))
     values: dict[str, Any] = {
         "firm_name": setup.firm_name, "firm_address": address, "firm_phone": setup.phone,
         "firm_email": setup.email, "company_number": setup.company_number, "vat_number": vat,
@@ -270,9 +267,9 @@ def _checked(setup: FirmSetup) -> tuple[list[Problem], dict[str, Any], dict[str,
         try:
             settings.SPECS[key].parse(value)
         except ValueError as exc:
-            if key == "country" and not str(value).strip():
-                continue  # said above
             where = "holiday_region" if key == "region" else key
+            if any(p.field == where for p in problems):
+                continue  # said above (a country or currency that is missing), once is enough
             problems.append(Problem(f"{settings.SPECS[key].description}: {exc}", field=where, value=value))
     if not any(p.field in ("country", "holiday_region") for p in problems):
         try:  # the region must be one of the country's (the settings' own cross-check)
