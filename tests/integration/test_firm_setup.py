@@ -225,3 +225,22 @@ def test_db_check_accepts_a_series_continued_from_an_old_system(tmp_path: Path, 
     capsys.readouterr()
     main(["db", "check", "--db", str(target)])
     assert "Numbers:" not in capsys.readouterr().err
+
+
+def test_new_firm_command_asks_for_the_password_twice(tmp_path: Path, cli_env, monkeypatch, capsys) -> None:
+    import getpass
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("ORDERCYCLE_PASSWORD")
+    monkeypatch.setattr("sys.stdin", Terminal())
+    typed = iter([PASSWORD, PASSWORD + "!", PASSWORD, PASSWORD])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(typed))
+    target = tmp_path / "firm.db"
+    assert main(["new-firm", "--db", str(target), *CLI]) == 1
+    assert "the two passwords differ" in capsys.readouterr().err and not target.exists()
+    assert main(["new-firm", "--db", str(target), *CLI]) == 0
+    assert "New firm 'Muster Metallbau GmbH'" in capsys.readouterr().out
