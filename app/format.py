@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
@@ -41,7 +42,10 @@ def currency_for(code: str) -> Currency:
     return Currency(code, sign if sign else f"{code} ")
 
 
-_currency = currency_for("GBP")
+_currency = currency_for("GBP")  # the desk's (the process's)
+# a document's own currency while it is made (using_currency): per thread, so a document built on
+# a worker never changes what the screens show meanwhile
+_document: ContextVar[Currency | None] = ContextVar("document_currency", default=None)
 
 
 def set_currency(code: str) -> None:
@@ -51,20 +55,19 @@ def set_currency(code: str) -> None:
 
 
 def currency() -> Currency:
-    return _currency
+    """The currency amounts are formatted in here and now."""
+    return _document.get() or _currency
 
 
 @contextmanager
 def using_currency(code: str) -> Iterator[None]:
-    """Amounts formatted inside the block are in ``code`` (a printed document in the currency of
-    the settings it was made from, whichever desk or command prints it)."""
-    global _currency
-    before = _currency
-    _currency = currency_for(code or "GBP")
+    """Amounts formatted inside the block (in this thread) are in ``code``: a printed document in
+    the currency of the settings it was made from, whichever desk or command prints it."""
+    token = _document.set(currency_for(code or "GBP"))
     try:
         yield
     finally:
-        _currency = before
+        _document.reset(token)
 
 
 def money(value: Decimal | int | float | None, *, symbol: bool = True) -> str:
@@ -73,20 +76,23 @@ def money(value: Decimal | int | float | None, *, symbol: bool = True) -> str:
     text = f"{Decimal(value):,.2f}"
     if not symbol:
         return text
+    prefix = currency().prefix
     if text.startswith("-"):
-        return f"-{_currency.prefix}{text[1:]}"
-    return f"{_currency.prefix}{text}"
+        return f"-{prefix}{text[1:]}"
+    return f"{prefix}{text}"
 
 
-def excel_money_format() -> str:
-    """The number format of money cells in Excel exports, with the firm's currency: '"€"#,##0.00'."""
-    return f'"{_currency.prefix}"#,##0.00'
+def excel_money_format(code: str | None = None) -> str:
+    """The number format of money cells in Excel exports, in ``code``'s currency (the one amounts
+    are formatted in here when None): '"€"#,##0.00'."""
+    prefix = currency_for(code).prefix if code else currency().prefix
+    return f'"{prefix}"#,##0.00'
 
 
 def parse_money(text: str) -> Decimal:
     """An amount as typed or shown ('€1,234.50', '£ 12', 'CHF 3.50', '1,200') → Decimal; the
     firm's sign or code and any other currency sign are ignored. Raises InvalidOperation."""
-    s = text.strip().replace(_currency.prefix.strip(), "")
+    s = text.strip().replace(currency().prefix.strip(), "")
     s = re.sub(r"[£$€¥₹₩₪₦₱₫₴₺₽,\s]", "", s)
     if not s:
         raise InvalidOperation(text)

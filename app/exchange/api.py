@@ -9,6 +9,7 @@ from app.db.uow import Actor, Database
 from app.exchange.kinds import kind
 from app.exchange.writing import write_table, write_template
 from app.services.permissions import require
+from app.services.settings import load_settings
 
 
 def export_kind(db: Database, actor: Actor, kind_name: str, target: Path | str, *,
@@ -16,8 +17,9 @@ def export_kind(db: Database, actor: Actor, kind_name: str, target: Path | str, 
     """Everything of a kind to .xlsx (streamed). Returns the rows written."""
     k = kind(kind_name)
     require(actor, k.export_permission)
-    with db.read() as s:
-        return write_table(target, k.title, k.columns(), k.export(s, actor), state=state)
+    with db.read() as s:  # money in the firm's currency as saved, whichever desk or command exports
+        return write_table(target, k.title, k.columns(), k.export(s, actor), state=state,
+                           currency=load_settings(s).currency)
 
 
 def template(db: Database, actor: Actor, kind_name: str, target: Path | str) -> Path:

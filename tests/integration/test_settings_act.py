@@ -6,6 +6,7 @@ declared setting is left that nothing reads."""
 from __future__ import annotations
 
 import re
+import threading
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from app import clock
 from app import format as fmt
 from app.errors import ValidationError
-from app.exchange import importer
+from app.exchange import api, importer
 from app.exchange.writing import typed_text, write_table
 from app.models import Customer, Invoice, Product, Setting
 from app.services import billing, documents, planning
@@ -59,7 +60,12 @@ def test_the_currency_rule() -> None:
     fmt.set_currency("USD")
     assert fmt.money(1) == "$1.00"
     with fmt.using_currency("EUR"):
-        assert fmt.money(1) == "€1.00"
+        assert fmt.money(1) == "€1.00" and fmt.excel_money_format() == '"€"#,##0.00'
+        seen: list[str] = []
+        other = threading.Thread(target=lambda: seen.append(fmt.money(1)))  # a screen meanwhile: the desk's
+        other.start()
+        other.join()
+        assert seen == ["$1.00"]
     assert fmt.money(1) == "$1.00"
     # what is shown reads back, in any of them
     assert fmt.parse_money("$1,234.50") == D("1234.50") and fmt.parse_money("€ 12") == D("12")
@@ -104,6 +110,14 @@ def test_currency_eur_on_screen_in_exports_and_on_the_invoice(qapp, demo_db, tmp
     assert ws is not None
     assert "€" in ws.cell(2, 2).number_format and "£" not in ws.cell(2, 2).number_format
     assert ws.cell(2, 2).value == float(net)
+    # an export of a kind (the tabs' and ``ordercycle export``'s) takes the saved currency even where
+    # the process has not (a command sets none)
+    fmt.set_currency("GBP")
+    api.export_kind(demo_db, finance, "invoices", tmp_path / "invoices.xlsx")
+    ws = load_workbook(tmp_path / "invoices.xlsx").active
+    assert ws is not None
+    money = [c.number_format for c in ws[2] if "0.00" in c.number_format]
+    assert money and all(f == '"€"#,##0.00' for f in money)
 
 
 # -- default VAT rate ------------------------------------------------------------------------------
