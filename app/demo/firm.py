@@ -245,6 +245,18 @@ CUSTOMERS = [  # code, name, tier, strategic, salesperson, terms, credit, street
      "0118 496 0125"),
 ]
 CUST = {c[0]: i + 1 for i, c in enumerate(CUSTOMERS)}
+# customers abroad, new this month (no orders yet): the invoicing cases a firm meets outside its
+# country — a business in another EU country (reverse charge, its UID number) and one outside the EU
+# (export). code, name, tier, salesperson, terms, credit, VAT number, lines, postcode, city, region, country, phone
+ABROAD = [
+    ("DONAU", "Donau Anlagenbau GmbH", "B", "sales", 30, 60000, "ATU13585627", ("Industriestraße 12",), "4020",
+     "Linz", "Oberösterreich", "AT", "+43 732 908 150"),
+    ("LAKEMN", "Lakeshore Manufacturing Inc.", "C", "sales2", 45, 40000, None, ("1800 Lakeshore Drive",), "60616",
+     "Chicago", "IL", "US", "+1 312 555 0142"),
+]
+# people at each customer: (first name, last name, role) — a buyer, and accounts payable, who gets the invoices
+CONTACT_NAMES = [("Alison", "Reed"), ("Tom", "Haworth"), ("Priya", "Nair"), ("Gareth", "Lloyd"), ("Helen", "Marsh"),
+                 ("Kwame", "Mensah"), ("Laura", "Finch"), ("Sean", "Doyle"), ("Megan", "Price"), ("Imran", "Shah")]
 TIER_WEIGHT = {"A": 3.0, "B": 1.5, "C": 0.6}
 SITE_CUSTOMERS = ("HALDEN", "PENNIN", "MARLOW", "ATLAS", "KESTRL", "BRIGHT", "NORTHW", "MERSEY")
 

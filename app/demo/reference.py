@@ -14,6 +14,8 @@ from app.demo.firm import (
     AISLE,
     BOMS,
     BREAKS,
+    ABROAD,
+    CONTACT_NAMES,
     CUSTOMERS,
     FAMILIES,
     FIRM_COUNTRY,
@@ -225,6 +227,30 @@ class _Reference(_BuilderBase):
                                      "line1": f"Warehouse {rng.randint(2, 6)}, {street}",
                                      "line2": "Site contact on arrival: ask at gatehouse", "postcode": pc,
                                      "city": town, "country": "GB", **common})
+        for k, (code, name, tier, sp, terms, credit, vat, lines, pc, town, region, country, phone) in enumerate(
+                ABROAD, len(CUSTOMERS) + 1):
+            common = {"version": 1, "updated_at": t0, "updated_by": sp}
+            domain = "".join(ch for ch in name.lower().split(" gmbh")[0].split(" inc")[0] if ch.isalnum())[:18]
+            self.add("customer", {
+                "id": k, "code": code, "name": name, "tier": CustomerTier(tier), "strategic": False,
+                "salesperson_id": UID[sp], "payment_terms_days": terms, "credit_limit": money(credit),
+                "vat_number": vat, "email": f"{'einkauf' if country == 'AT' else 'purchasing'}@{domain}.example",
+                "phone": phone, "notes": "New this month: first quote requested.", "active": True, **common})
+            for kind in (AddressKind.BILLING, AddressKind.SHIPPING):
+                self.add("address", {"customer_id": k, "kind": kind, "line1": lines[0], "line2": None, "postcode": pc,
+                                     "city": town, "region": region, "country": country, **common})
+        # two people at every customer: the buyer, and accounts payable (who gets the invoices)
+        everyone = [(c[0], c[1], c[4]) for c in CUSTOMERS] + [(c[0], c[1], c[3]) for c in ABROAD]
+        for i, (code, name, sp) in enumerate(everyone, 1):
+            domain = "".join(ch for ch in name.lower().split(" ltd")[0].split(" plc")[0].split(" gmbh")[0]
+                             .split(" inc")[0] if ch.isalnum())[:18]
+            common = {"version": 1, "updated_at": t0, "updated_by": sp}
+            for j, (role, invoices) in enumerate((("Buyer", False), ("Accounts payable", True))):
+                first, last = CONTACT_NAMES[(2 * i + j) % len(CONTACT_NAMES)]
+                self.add("customer_contact", {
+                    "customer_id": i, "name": f"{first} {last}", "role": role,
+                    "email": f"{first[0].lower()}.{last.lower()}@{domain}.example", "phone": None,
+                    "for_invoices": invoices, **common})
         self.c_terms = [c[5] for c in CUSTOMERS]
         self.c_sp = [UID[c[4]] for c in CUSTOMERS]
         self.c_spname = [c[4] for c in CUSTOMERS]

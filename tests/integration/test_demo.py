@@ -20,6 +20,7 @@ from app.models import (
     Base,
     CreditNote,
     Customer,
+    CustomerContact,
     DemandHistory,
     ExpediteQuota,
     ExpediteRequest,
@@ -101,7 +102,14 @@ def test_counts_and_summary(demo_db):
         n_products = _scalar(s, select(func.count()).select_from(Product))
         assert 35 <= n_products <= 45
         assert summary.products == n_products
-        assert _scalar(s, select(func.count()).select_from(Customer)) == 25 == summary.customers
+        assert _scalar(s, select(func.count()).select_from(Customer)) == 27 == summary.customers  # 2 abroad
+        # every customer has a buyer and accounts payable, who gets the invoices
+        assert _scalar(s, select(func.count()).select_from(CustomerContact)) == 54
+        assert _scalar(s, select(func.count()).select_from(CustomerContact)
+                       .where(CustomerContact.for_invoices.is_(True))) == 27
+        abroad = {c.code: (c.vat_number, [a.country for a in c.addresses]) for c in s.scalars(
+            select(Customer).where(Customer.code.in_(["DONAU", "LAKEMN"])))}
+        assert abroad == {"DONAU": ("ATU13585627", ["AT", "AT"]), "LAKEMN": (None, ["US", "US"])}
         assert _scalar(s, select(func.count()).select_from(WorkCenter)) == 6
         assert _scalar(s, select(func.count()).select_from(Staff)) == 12
         assert _scalar(s, select(func.count()).select_from(ProductFamily)) >= 4
