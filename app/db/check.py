@@ -104,7 +104,8 @@ def audit_problems(conn: Connection, result: CheckResult | None = None) -> list[
 # --- money invariants -----------------------------------------------------------------------------
 CENT = Decimal("0.01")
 TOLERANCE = 0.005  # SQLite keeps amounts as binary floats: compare in SQL with half a cent to spare
-# Series whose every number stays on its row: gap-free from 1, unique, and the counter at the next
+# Series whose every number stays on its row: gap-free from where the series started (1, or the
+# number a firm continuing an old system's numbering started at), unique, and the counter at the next
 # one. Orders are not among them (a quote takes an order number when confirmed; imported orders keep
 # the numbers of the system they came from); their numbers are unique by constraint.
 SERIES = (("invoice", "invoice", "Invoice"), ("credit_note", "credit note", "CreditNote"),
@@ -123,7 +124,8 @@ def _amount(value: Decimal) -> str:
 def money_problems(conn: Connection) -> list[str]:
     """The first break of each money rule, naming the row: per invoice credited ≤ invoiced, paid
     equal to its payments, paid + credited − invoiced (when positive) exactly what is recorded as
-    refunds; every document series gap-free from 1, unique, with its counter at the next number."""
+    refunds; every document series gap-free from where it started, unique, with its counter at the
+    next number."""
     return _invoice_problems(conn) + _series_problems(conn)
 
 
@@ -175,6 +177,7 @@ def _series_problems(conn: Connection) -> list[str]:
 
     out: list[str] = []
     counters = dict(conn.execute(select(NumberSequence.name, NumberSequence.next_value)).all())
+    starts = dict(conn.execute(select(NumberSequence.name, NumberSequence.start_value)).all())
     for name, label, model in SERIES:
         cls = getattr(models, model)
         table = cls.__tablename__
@@ -191,15 +194,20 @@ def _series_problems(conn: Connection) -> list[str]:
                 problem = f"{label} number {raw} is used twice ({table} ids {by_number[n]} and {ident})"
                 break
             by_number[n] = ident
+        start = int(starts.get(name) or 1)
+        if problem is None and by_number and min(by_number) < start:
+            low = min(by_number)
+            problem = (f"{label} number {low} ({table} id {by_number[low]}) is below {start}, where the series "
+                       "started")
         if problem is None and by_number:
             top = max(by_number)
-            missing = next((n for n in range(1, top + 1) if n not in by_number), None)
+            missing = next((n for n in range(start, top + 1) if n not in by_number), None)
             if missing is not None:
                 after = next(n for n in range(missing + 1, top + 1) if n in by_number)
                 problem = (f"{label} numbers are not gap-free: {missing} is missing "
                            f"(the next is {after}, {table} id {by_number[after]})")
         if problem is None:
-            top = max(by_number, default=0)
+            top = max(by_number, default=start - 1)
             counter = counters.get(name)
             if counter is None and top:
                 problem = f"the {label} counter is missing, yet {label} numbers go up to {top}"

@@ -27,6 +27,9 @@ class NumberSequence(Base):
     name: Mapped[str] = mapped_column(String(24), primary_key=True)  # invoice, credit_note, order…
     prefix: Mapped[str] = mapped_column(String(8))
     next_value: Mapped[int] = mapped_column(Integer, default=1)
+    # the series' first number in OrderCycle: 1, or where a firm continuing an old system's numbering
+    # started (its documents are gap-free from here; ``db check`` counts from it)
+    start_value: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Invoice(IdMixin, CreatedMixin, VersionedMixin, Base):

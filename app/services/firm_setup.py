@@ -342,9 +342,9 @@ def new_firm(db: Database, setup: FirmSetup, *, workstation: str | None = None) 
         for name, (prefix, nxt) in series.items():
             counter = uow.session.get(NumberSequence, name)
             if counter is None:
-                uow.add(NumberSequence(name=name, prefix=prefix, next_value=nxt))
+                uow.add(NumberSequence(name=name, prefix=prefix, next_value=nxt, start_value=nxt))
             else:  # no document exists yet (the database is new), so no number was drawn that matters
-                counter.prefix, counter.next_value = prefix, nxt
+                counter.prefix, counter.next_value, counter.start_value = prefix, nxt, nxt
         uow.add(User(username=username, full_name=full_name, role=Role.ADMIN, password_hash=password_hash))
         uow.flush()
         uow.pending_audit.append({
