@@ -187,3 +187,32 @@ def test_archive_is_refused_with_open_orders_then_archive_and_restore(qtbot, dem
     qtbot.mouseClick(win.restore_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(win.settled)
     assert svc.product(demo, prod, quiet.id).active and len(boxes) == 1
+
+
+def test_someone_elses_routing_change_meanwhile_opens_the_compare_dialog(qtbot, demo: Database,
+                                                                         tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from app.views.common.conflict import ConflictDialog
+    from tests.gui.conftest import when_modal
+
+    boss, prod = actor_for(demo, "management"), actor_for(demo, "production")
+    sku = svc.products(demo, boss, "SH-900-4")[0]
+    win = _window(qtbot, demo, "management", tmp_path)
+    assert win.select(sku.id)
+    dlg = _open(qtbot, win, win.edit_button)
+    theirs = svc.product(demo, prod, sku.id)
+    svc.save_product(demo, prod, replace(theirs.form(), routing=theirs.form().routing[:-1]))  # production, first
+    dlg.list_price.setText("199.00")
+    seen: list[ConflictDialog] = []
+
+    def answer(box: ConflictDialog) -> None:
+        seen.append(box)
+        box.take_theirs("routing")  # keep my new price, take their routing
+        box.save_button.click()
+
+    when_modal(qtbot, answer, ConflictDialog)
+    _save(qtbot, dlg)
+    assert seen and dlg.result() == QDialog.DialogCode.Accepted, dlg.error.text()
+    now = svc.product(demo, boss, sku.id)
+    assert now.list_price == D("199.00") and len(now.routing) == len(theirs.routing) - 1
