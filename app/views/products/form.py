@@ -323,7 +323,10 @@ class ProductDialog(QDialog):
                 units[f"product:{p.id}"] = p.unit
         key = f"{line.kind}:{line.item_id}" if line.item_id is not None else None
         if key is not None and pick.findData(key) < 0:  # an archived product still in the BOM
-            pick.addItem(f"{line.kind} #{line.item_id}", key)
+            known = next((b for b in (self.view.bom if self.view is not None else ())
+                          if b.kind == line.kind and b.item_id == line.item_id), None)
+            pick.addItem(f"{known.code} — {known.name} (archived)" if known else f"{line.kind} #{line.item_id}", key)
+            units[key] = known.unit if known else ""
         self.bom.setCellWidget(row, ITEM, pick)
         self.bom.setItem(row, QUANTITY, _item(str(line.quantity)))
         self.bom.setItem(row, UNIT, _item(units.get(key or "", ""), editable=False))
