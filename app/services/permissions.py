@@ -27,6 +27,8 @@ MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
     "notes.add": ("Add notes to orders and customers", ALL - {R.ADMIN}),
     "customers.edit": ("Create and edit customers", frozenset({R.SALES, R.MANAGEMENT})),
     "customers.credit": ("Set a customer's credit limit and tier", frozenset({R.MANAGEMENT})),
+    "customers.merge": ("Merge two records of the same customer (orders, invoices, history move over)",
+                        frozenset({R.MANAGEMENT})),
     "products.edit": ("Create and edit products, stock levels, routings",
                       frozenset({R.PRODUCTION, R.MANAGEMENT})),
     "products.prices": ("Set a product's list price, quantity breaks and standard cost", frozenset({R.MANAGEMENT})),

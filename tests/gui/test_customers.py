@@ -214,3 +214,22 @@ def test_the_customer_menu_opens_the_customers_window(qtbot, demo: Database) -> 
     qtbot.addWidget(win)
     qtbot.waitUntil(lambda: win.isVisible() and win.work.settled())
     assert win.table.model().rowCount() > 0
+
+
+def test_management_merges_a_duplicate_from_the_list(qtbot, demo: Database, tmp_path: Path) -> None:
+    win = _window(qtbot, demo, "management", tmp_path)
+    with demo.read() as s:
+        from sqlalchemy import select
+
+        from app.models import Customer
+
+        keep, dup = (s.scalar(select(Customer.id).where(Customer.code == c)) for c in ("HALDEN", "OAKWD"))
+    assert win.select(dup) and win.merge_button.isVisible() and win.merge_button.isEnabled()
+    asked: list[str] = []
+    win.merge_selected(keep, confirm=lambda text: asked.append(text) or True)
+    qtbot.waitUntil(win.settled, timeout=10000)
+    assert asked and asked[0].startswith("Move every order, invoice, claim, note and contact of OAKWD")
+    assert win.message.text().startswith("Merged into HALDEN:") and "sales orders" in win.message.text()
+    assert not svc.customer(demo, actor_for(demo, "management"), dup).active
+    sales = _window(qtbot, demo, "sales", tmp_path)
+    assert not sales.merge_button.isVisible()  # management's

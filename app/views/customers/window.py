@@ -8,14 +8,18 @@ desks change in the customers shows within a second or two through the desk's ch
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -23,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app import format as fmt
 from app.desk import Desk
+from app.services import customer_merge
 from app.services import customers as svc
 from app.services.changes import Changes
 from app.services.customers import CustomerRow, CustomerView, Salesperson
@@ -99,8 +104,17 @@ class CustomersWindow(QWidget):
         self.restore_button = QPushButton("&Restore")
         self.restore_button.setObjectName("restoreCustomer")
         self.restore_button.clicked.connect(self.restore_selected)
-        for b in (self.new_button, self.edit_button, self.archive_button, self.restore_button):
+        self.merge_button = QPushButton("&Merge into…")
+        self.merge_button.setObjectName("mergeCustomer")
+        self.merge_button.setToolTip("The selected customer is the same firm as another: move its orders, invoices, "
+                                     "claims, notes and contacts there and archive it")
+        self.merge_button.clicked.connect(lambda: self.merge_selected())
+        self.merge_button.setVisible(allowed(self.actor.role, "customers.merge"))
+        for b in (self.new_button, self.edit_button, self.archive_button, self.restore_button, self.merge_button):
             buttons.addWidget(b)
+        self.message = QLabel()  # what the last merge did
+        self.message.setObjectName("customersMessage")
+        buttons.addWidget(self.message)
         buttons.addStretch(1)
         self.count = QLabel()
         buttons.addWidget(self.count)
@@ -171,6 +185,7 @@ class CustomersWindow(QWidget):
         self.restore_button.setEnabled(idle and self.may_edit and row is not None and not row.active)
         self.archive_button.setVisible(row is None or row.active)
         self.restore_button.setVisible(row is not None and not row.active)
+        self.merge_button.setEnabled(idle and row is not None and row.active)
 
     # --- the form -------------------------------------------------------------------------------
     def new_customer(self) -> None:
@@ -225,3 +240,39 @@ class CustomersWindow(QWidget):
             return
         db, actor = self.db, self.actor
         self.work.run(lambda: svc.restore_customer(db, actor, row.id), done=lambda _v: self.reload(row.id))
+
+    # --- merge ------------------------------------------------------------------------------------
+    def merge_selected(self, keep_id: int | None = None, *, confirm: Callable[[str], bool] | None = None) -> None:
+        """Merge the selected customer (the duplicate) into another: chosen from the list unless
+        ``keep_id`` is given; ``confirm(text)`` asks before anything moves (a question box by default)."""
+        row = self.selected()
+        if row is None or not self.work.settled():
+            return
+        if keep_id is None:
+            others = [r for r in self.model.rows if r.active and r.id != row.id]
+            labels = [f"{r.code} — {r.name}" for r in others]
+            choice, ok = QInputDialog.getItem(self, "Merge customers", f"{row.code} ({row.name}) is the same firm as:",
+                                              labels, 0, False)
+            if not ok or choice not in labels:
+                return
+            keep_id = others[labels.index(choice)].id
+        db, actor, dup_id, target = self.db, self.actor, row.id, keep_id
+        ask = confirm or (lambda text: QMessageBox.question(self, "Merge customers", text)
+                          == QMessageBox.StandardButton.Yes)
+
+        def load() -> tuple[CustomerView, CustomerView]:
+            return svc.customer(db, actor, target), svc.customer(db, actor, dup_id)
+
+        def merge(views: tuple[CustomerView, CustomerView]) -> None:
+            keep, dup = views
+            if not ask(f"Move every order, invoice, claim, note and contact of {dup.code} ({dup.name}) to "
+                       f"{keep.code} ({keep.name}), and archive {dup.code}? This cannot be undone."):
+                return
+            self.work.run(lambda: customer_merge.merge_customers(db, actor, keep.id, keep.version, dup.id,
+                                                                 dup.version), done=merged)
+
+        def merged(result: customer_merge.MergeResult) -> None:
+            self.message.setText(f"Merged into {result.kept.code}: {result.summary()} moved.")
+            self.reload(result.kept.id)
+
+        self.work.run(load, done=merge, write=False)
