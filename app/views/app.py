@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # SQLAlchemy and the models load on the worker that opens the
     from app.desk import Database
     from app.tasks import Task
     from app.views.auth.sign_in import FirstAdminDialog, SignInDialog
+    from app.views.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class Opened(NamedTuple):
     db: Database
     first_admin: bool
     hint: str | None
+    new_firm: bool = False  # no users and nothing else either: the new-firm wizard sets the firm up
 
 
 def open_for_sign_in(location: str, *, create: bool = True, username: str = "") -> Opened:
@@ -103,10 +105,21 @@ def open_for_sign_in(location: str, *, create: bool = True, username: str = "") 
         from app.views.auth.sign_in import SignInDialog
 
         first_admin = auth.needs_first_admin(db)
-        return Opened(db, first_admin, None if first_admin else SignInDialog.read_hint(db))
+        return Opened(db, first_admin, None if first_admin else SignInDialog.read_hint(db),
+                      first_admin and is_new_firm(db))
     except BaseException:
         db.dispose()
         raise
+
+
+def is_new_firm(db: Database) -> bool:
+    """Whether ``db`` is new and empty — no users, products, customers or orders — so that the
+    new-firm wizard can set the firm up (``firm_setup.new_firm`` refuses anything else; a database
+    with data but no users still gets only its first administrator)."""
+    from app.services import firm_setup
+
+    with db.read() as s:
+        return firm_setup._in_use(s) is None  # the service's own test of "new", not a copy of it
 
 
 @dataclass
@@ -197,19 +210,24 @@ def _build_first_demo(location: str, log_path: Path | None) -> None:
 
 
 def sign_in_flow(db: Database, settings: WorkstationSettings, dialog: SignInDialog | None = None,
-                 opened: Opened | None = None) -> Actor | None:
+                 opened: Opened | None = None, start: list[str] | None = None) -> Actor | None:
     """Sign in on the open ``db``: in ``dialog`` (already on screen while it opened) or a new one;
-    the first administrator is created instead on a database without users."""
+    on a new, empty database the new-firm wizard sets the firm up instead (its start choice —
+    ``new_firm.START_*`` — is appended to ``start``), on one with data but no users the first
+    administrator is created."""
+    from app.views.auth.new_firm import NewFirmWizard
     from app.views.auth.sign_in import FirstAdminDialog, SignInDialog
 
     if opened is None:
         from app.services import auth
 
-        opened = Opened(db, auth.needs_first_admin(db), None)
+        first_admin = auth.needs_first_admin(db)
+        opened = Opened(db, first_admin, None, first_admin and is_new_firm(db))
     if opened.first_admin:
         if dialog is not None:
             dialog.close()
-        dlg: FirstAdminDialog | SignInDialog = FirstAdminDialog(db)
+        dlg: NewFirmWizard | FirstAdminDialog | SignInDialog = (NewFirmWizard(db) if opened.new_firm
+                                                                 else FirstAdminDialog(db))
     elif dialog is not None:
         dialog.set_database(db, opened.hint)
         dlg = dialog
@@ -219,10 +237,23 @@ def sign_in_flow(db: Database, settings: WorkstationSettings, dialog: SignInDial
         if dlg.exec() != QDialog.DialogCode.Accepted or dlg.actor is None:
             return None
         actor = dlg.actor
+        if isinstance(dlg, NewFirmWizard) and start is not None:
+            start.append(dlg.start)
     finally:
         dlg.close()
     settings.last_username = actor.username
     return actor
+
+
+def begin_new_firm(window: MainWindow, start: str) -> None:
+    """After the new-firm wizard, once the main window shows: the import dialog or the customers
+    window, as chosen on its last page (``start_empty``: nothing more)."""
+    from app.views.auth.new_firm import START_IMPORT, START_TYPE
+
+    if start == START_IMPORT:
+        window.show_import()
+    elif start == START_TYPE:
+        window.show_customers()
 
 
 def choose_database(parent: QDialog | None) -> str:
@@ -268,7 +299,8 @@ def run_gui(db_arg: str | None, *, log_path: Path | None = None) -> int:
             dialog.close()
             return 0
         db = opened.db
-        actor = sign_in_flow(db, settings, dialog, opened)
+        start: list[str] = []  # the new-firm wizard's "how to begin"
+        actor = sign_in_flow(db, settings, dialog, opened, start)
         if actor is None:
             dialog.close()
             db.dispose()
@@ -287,6 +319,8 @@ def run_gui(db_arg: str | None, *, log_path: Path | None = None) -> int:
         window.database_requested.connect(on_request, Qt.ConnectionType.QueuedConnection)
         window.show()
         QTimer.singleShot(0, window.offer_drafts)
+        if start:
+            QTimer.singleShot(0, lambda window=window, begin=start[0]: begin_new_firm(window, begin))
         app.exec()
         db.dispose()
         if not switch:

@@ -68,9 +68,13 @@ def test_a_database_that_cannot_be_opened_is_said_in_the_dialog_and_then_as_befo
     assert "not an OrderCycle database" in message and in_place.startswith(message)
 
 
-def test_an_empty_database_still_asks_for_the_first_administrator(qtbot, tmp_path: Path) -> None:
+def test_a_database_with_data_but_no_users_still_asks_for_the_first_administrator(
+        qtbot, tmp_path: Path, monkeypatch) -> None:
     from app.views import app as gui
 
+    # a new, empty one gets the new-firm wizard (tests/gui/test_new_firm.py); one that holds data
+    # but no users (not new: firm_setup.new_firm would refuse it) only its first administrator
+    monkeypatch.setattr(gui, "is_new_firm", lambda _db: False)
     shown: list[str] = []
     when_modal(qtbot, lambda d: (shown.append(d.objectName()), d.reject()), FirstAdminDialog)
     assert gui.run_gui(str(tmp_path / "new.db")) == 0

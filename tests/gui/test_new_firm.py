@@ -1,0 +1,98 @@
+"""The new-firm wizard (issue 20 item 1): a new, empty database is set up page by page, checked in
+place, and saved only on Finish."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.db.uow import Database
+from app.services import auth
+from app.services.settings import load_settings
+from app.views.auth.new_firm import START_TYPE, NewFirmWizard
+from tests.gui.conftest import when_modal
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _fill_german_firm(qtbot, wizard: NewFirmWizard, *, vat: str = "DE136695976") -> None:
+    qtbot.keyClicks(wizard.firm_name, "Kessler Feinmechanik GmbH")
+    qtbot.keyClicks(wizard.line1, "Industriestraße 12")
+    qtbot.keyClicks(wizard.postcode, "70565")
+    qtbot.keyClicks(wizard.city, "Stuttgart")
+    wizard.country.setCurrentIndex(wizard.country.findData("DE"))
+    qtbot.keyClicks(wizard.vat_number, vat)
+    qtbot.keyClicks(wizard.bank, "Commerzbank")
+    qtbot.keyClicks(wizard.iban, "DE89370400440532013000")
+    qtbot.keyClicks(wizard.admin_full_name, "Karin Kessler")
+    qtbot.keyClicks(wizard.admin_password, "correct horse")
+    qtbot.keyClicks(wizard.admin_repeat, "correct horse")
+    wizard.prefixes["invoice"].setText("RE-2027-")
+    wizard.nexts["invoice"].setText("412")
+
+
+def _count(db: Database, table: str) -> int:
+    from sqlalchemy import text
+
+    with db.read() as s:
+        return int(s.execute(text(f"select count(*) from {table}")).scalar() or 0)
+
+
+def test_a_german_firm_is_set_up_and_its_administrator_signs_in(qtbot, sqlite_db: Database) -> None:
+    wizard = NewFirmWizard(sqlite_db)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    _fill_german_firm(qtbot, wizard)
+    # the country suggests its currency and time zone (changeable)
+    assert wizard.currency.currentText() == "EUR" and wizard.time_zone.currentText() == "Europe/Berlin"
+    wizard.findChild(type(wizard.start_group.buttons()[0]), f"start_{START_TYPE}").setChecked(True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for i, name in enumerate(("firm", "currency", "admin", "numbering", "start")):
+        if i:
+            wizard.next()
+        assert wizard.grab().save(str(SHOTS / f"wizard-{i + 1}-{name}.png"))
+    assert auth.needs_first_admin(sqlite_db)  # nothing saved before Finish
+    wizard.accept()
+    qtbot.waitUntil(lambda: wizard.actor is not None, timeout=15000)
+    assert wizard.actor.username == "admin" and wizard.start == START_TYPE
+    with sqlite_db.read() as s:
+        firm = load_settings(s)
+    assert firm.firm_name == "Kessler Feinmechanik GmbH" and firm.country == "DE"
+    assert firm.currency == "EUR" and firm.time_zone == "Europe/Berlin"
+    assert firm.vat_number.replace(" ", "") == "DE136695976"
+    assert "DE89" in str(firm.bank_details["iban"])
+    from sqlalchemy import text
+
+    with sqlite_db.read() as s:
+        row = s.execute(text("select prefix, next_value from number_sequence where name = 'invoice'")).one()
+    assert tuple(row) == ("RE-2027-", 412)
+    assert auth.sign_in(sqlite_db, "admin", "correct horse").username == "admin"
+    assert _count(sqlite_db, "customer") == 0 and _count(sqlite_db, "product") == 0  # no demo data
+    assert _count(sqlite_db, "sales_order") == 0
+
+
+def test_a_bad_vat_number_keeps_the_wizard_on_the_firm_page_and_saves_nothing(qtbot, sqlite_db: Database) -> None:
+    settings_before = _count(sqlite_db, "setting")
+    wizard = NewFirmWizard(sqlite_db)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    _fill_german_firm(qtbot, wizard, vat="DE123")
+    for _ in range(4):
+        wizard.next()
+    wizard.accept()
+    qtbot.waitUntil(wizard.work.settled, timeout=15000)
+    assert wizard.isVisible() and wizard.actor is None
+    assert wizard.currentId() == wizard.pageIds()[0]
+    error = wizard.errors["vat_number"]
+    assert error.isVisible() and error.text()
+    assert not wizard.errors["iban"].isVisible()
+    assert wizard.grab().save(str(SHOTS / "wizard-error-vat.png"))
+    assert auth.needs_first_admin(sqlite_db) and _count(sqlite_db, "setting") == settings_before
+
+
+def test_the_start_of_an_empty_database_shows_the_wizard(qtbot, tmp_path: Path) -> None:
+    from app.views import app as gui
+
+    shown: list[str] = []
+    when_modal(qtbot, lambda d: (shown.append(d.objectName()), d.reject()), NewFirmWizard)
+    assert gui.run_gui(str(tmp_path / "new.db")) == 0
+    assert shown == ["newFirmWizard"]
