@@ -181,6 +181,38 @@ def _customer_screens(db: Database, actor: Actor, customer_id: int, out: Path) -
     return files
 
 
+def _product_screens(db: Database, actor: Actor, out: Path) -> list[Path]:
+    """The products window (Products → Products…) and a made-to-order product's form with its bill of
+    materials and routing, as production sees them."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.desk import Desk
+    from app.models import Product
+    from app.services import products
+    from app.views.products.form import ProductDialog
+    from app.views.products.window import ProductsWindow
+
+    with db.read() as s:
+        pid = s.execute(select(Product.id).where(Product.sku == "WB-1500-STD")).scalar_one()
+    desk = Desk(db, actor)
+    window = ProductsWindow(desk)
+    window.resize(1100, 640)
+    window.show()
+    _settle(window)
+    window.select(pid)
+    QApplication.processEvents()
+    files = [out / "products.png"]
+    window.grab().save(str(files[0]))
+    dialog = ProductDialog(desk, products.product(db, actor, pid), products.choices(db, actor))
+    dialog.show()
+    QApplication.processEvents()
+    files.append(out / "product-form.png")
+    dialog.grab().save(str(files[1]))
+    dialog.close()
+    window.close()
+    return files
+
+
 def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -270,6 +302,7 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     files += _customer_screens(db, sales_actor, story, out)
+    files += _product_screens(db, windows[Role.PRODUCTION].actor if Role.PRODUCTION in windows else actor, out)
     for w in windows.values():
         w.close()
     db.dispose()

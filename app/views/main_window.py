@@ -195,6 +195,8 @@ class MainWindow(QMainWindow):
                      enabled=allowed(self.actor.role, "calendar.edit"))
         self._action("customers", "&Customers…", self.show_customers, "Ctrl+Shift+K",
                      enabled=allowed(self.actor.role, "orders.view"))
+        self._action("products", "&Products…", self.show_products, "Ctrl+Shift+P",
+                     enabled=allowed(self.actor.role, "orders.view"))
         self._action("timeline", "Customer &timeline…", self.show_timeline, "Ctrl+Shift+T")
         self._action("about", "&About OrderCycle", self.show_about, QKeySequence.StandardKey.HelpContents)
 
@@ -208,6 +210,7 @@ class MainWindow(QMainWindow):
         customer_menu = bar.addMenu("&Customer")
         customer_menu.addAction(self.actions["customers"])
         customer_menu.addAction(self.actions["timeline"])
+        bar.addMenu("&Products").addAction(self.actions["products"])
         admin_items = [k for k, perm in (("users", "users.manage"), ("audit", "audit.view"),
                                          ("settings", "orders.settings"), ("settings", "settings.edit"),
                                          ("calendar", "calendar.edit"))
@@ -483,6 +486,14 @@ class MainWindow(QMainWindow):
         self.customers_window = CustomersWindow(self.desk, self)
         self.customers_window.show()
         return self.customers_window
+
+    def show_products(self) -> QWidget:
+        """The products: find, create, edit (BOM, routing, prices), archive (a window of its own)."""
+        from app.views.products.window import ProductsWindow
+
+        self.products_window = ProductsWindow(self.desk, self)
+        self.products_window.show()
+        return self.products_window
 
     def show_timeline(self, *, customer_id: int | None = None) -> QDialog:
         """The customer timeline, for the customer of whatever is selected in the current tab."""

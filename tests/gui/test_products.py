@@ -216,3 +216,20 @@ def test_someone_elses_routing_change_meanwhile_opens_the_compare_dialog(qtbot, 
     assert seen and dlg.result() == QDialog.DialogCode.Accepted, dlg.error.text()
     now = svc.product(demo, boss, sku.id)
     assert now.list_price == D("199.00") and len(now.routing) == len(theirs.routing) - 1
+
+
+def test_the_products_menu_opens_the_products_window(qtbot, demo) -> None:  # noqa: ANN001
+    from app.config import WorkstationSettings
+    from app.desk import Desk
+    from app.views.main_window import MainWindow
+    from tests.support import actor_for
+
+    window = MainWindow(Desk(demo, actor_for(demo, "production")), WorkstationSettings(), live=False)
+    qtbot.addWidget(window)
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Products")
+    assert [a.text() for a in menu.actions()] == ["&Products…"]
+    window.actions["products"].trigger()
+    win = window.products_window
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.isVisible() and win.settled())
+    assert win.table.model().rowCount() > 0

@@ -70,7 +70,7 @@ def test_main_window_shows_stages_status_bar_and_admin_menu(qtbot, sqlite_db: Da
     assert sqlite_db.location in window.db_label.text()
     assert window.user_label.text() == "Ruth Admin (admin) at desk-1"
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&Customer", "&Admin", "&Help"]
+    assert menus == ["&File", "&Customer", "&Products", "&Admin", "&Help"]
     model = window.tab_widgets["Overview"].model
     quotes = next(r for r in model.rows if r.status == "quote")
     assert quotes.orders == 1 and model.index(0, 2).data() == "1"
@@ -79,7 +79,7 @@ def test_main_window_shows_stages_status_bar_and_admin_menu(qtbot, sqlite_db: Da
 def test_a_salesperson_sees_no_admin_menu_and_no_backup(qtbot, sqlite_db: Database) -> None:
     window = MainWindow(Desk(sqlite_db, Actor("sam", "sales", "Sam Seller")), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
-    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Customer", "&Help"]
+    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Customer", "&Products", "&Help"]
     assert not window.actions["backup"].isEnabled()
     assert not window.actions["users"].isEnabled()
 
