@@ -96,3 +96,56 @@ def test_the_start_of_an_empty_database_shows_the_wizard(qtbot, tmp_path: Path) 
     when_modal(qtbot, lambda d: (shown.append(d.objectName()), d.reject()), NewFirmWizard)
     assert gui.run_gui(str(tmp_path / "new.db")) == 0
     assert shown == ["newFirmWizard"]
+
+
+def test_after_the_wizard_the_main_window_opens_what_was_chosen(qtbot, tmp_path: Path) -> None:
+    # the real start on a new file: the wizard is filled in, "Type the first records" chosen, and
+    # once the main window shows the customers window opens
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.views import app as gui
+    from app.views.main_window import MainWindow
+
+    seen: list[str] = []
+
+    def fill(wizard: NewFirmWizard) -> None:
+        _fill_german_firm(qtbot, wizard)
+        wizard.findChild(type(wizard.start_group.buttons()[0]), f"start_{START_TYPE}").setChecked(True)
+        wizard.accept()
+
+    def look() -> None:
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if not windows:
+            QTimer.singleShot(50, look)
+            return
+        window = windows[0]
+        if getattr(window, "customers_window", None) is None:
+            QTimer.singleShot(50, look)
+            return
+        seen.append(type(window.customers_window).__name__)
+        window.customers_window.close()
+        window.close()
+
+    when_modal(qtbot, fill, NewFirmWizard, seconds=30)
+    QTimer.singleShot(50, look)
+    assert gui.run_gui(str(tmp_path / "new.db")) == 0
+    assert seen == ["CustomersWindow"]
+
+
+def test_every_problem_is_shown_on_its_page_and_the_wizard_goes_to_the_first(qtbot, sqlite_db: Database) -> None:
+    wizard = NewFirmWizard(sqlite_db)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    _fill_german_firm(qtbot, wizard)
+    qtbot.keyClicks(wizard.admin_repeat, "!")  # the two passwords differ
+    wizard.nexts["invoice"].setText("zero")
+    for _ in range(4):
+        wizard.next()
+    wizard.accept()
+    qtbot.waitUntil(wizard.work.settled, timeout=15000)
+    assert wizard.actor is None and wizard.currentId() == wizard.pageIds()[2]  # the administrator's page
+    assert "differ" in wizard.errors["admin_repeat"].text()
+    assert "whole number" in wizard.errors["numbering.invoice.next"].text()
+    assert not wizard.errors["vat_number"].text()
+    assert auth.needs_first_admin(sqlite_db)

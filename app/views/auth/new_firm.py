@@ -199,6 +199,13 @@ class NewFirmWizard(QWizard):
             hint.setContentsMargins(24, 0, 0, 8)
             begin.lay.addWidget(hint)
             radio.setChecked(key == START_EMPTY)
+        roles = QLabel("The administrator manages the firm but enters no business data: to import or type "
+                       "customers and products, add a Sales or Management user under Admin → Users and sign in "
+                       "as them.")
+        roles.setObjectName("rolesNote")
+        roles.setWordWrap(True)
+        roles.setContentsMargins(0, 12, 0, 0)
+        begin.lay.addWidget(roles)
         self.error = error_label()  # what belongs to no field (a database that is not new)
         self.error.setWordWrap(True)
         begin.lay.addStretch(1)
