@@ -149,3 +149,25 @@ def test_every_problem_is_shown_on_its_page_and_the_wizard_goes_to_the_first(qtb
     assert "whole number" in wizard.errors["numbering.invoice.next"].text()
     assert not wizard.errors["vat_number"].text()
     assert auth.needs_first_admin(sqlite_db)
+
+
+def test_import_chosen_opens_the_import_dialog_over_the_main_window(qtbot, sqlite_db: Database) -> None:
+    from app.config import WorkstationSettings
+    from app.desk import Desk
+    from app.views.app import begin_new_firm
+    from app.views.auth.new_firm import START_IMPORT
+    from app.views.main_window import MainWindow
+
+    wizard = NewFirmWizard(sqlite_db)
+    qtbot.addWidget(wizard)
+    _fill_german_firm(qtbot, wizard)
+    wizard.findChild(type(wizard.start_group.buttons()[0]), f"start_{START_IMPORT}").setChecked(True)
+    wizard.accept()
+    qtbot.waitUntil(lambda: wizard.actor is not None, timeout=15000)
+    assert wizard.start == START_IMPORT
+    window = MainWindow(Desk(sqlite_db, wizard.actor), WorkstationSettings(), live=False)
+    qtbot.addWidget(window)
+    window.show()
+    begin_new_firm(window, wizard.start)
+    assert window.import_dialog.isVisible()
+    window.import_dialog.close()
