@@ -362,7 +362,9 @@ def _run_import(db: Database, actor: Actor, plan: Plan, *, state: TaskState | No
         # other save out until the import commits — two desks importing the same sheet at once
         # write it once, the second comparing after the first
         seq = s.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1).with_for_update())
-        if plan.diff is not None and plan.lookups is not None and seq == plan.seq:
+        # (and the same person: the comparison holds what their role may do)
+        same = plan.lookups is not None and plan.lookups.get("actor") == actor
+        if plan.diff is not None and plan.lookups is not None and seq == plan.seq and same:
             lk, diff = plan.lookups, plan.diff
         else:
             lk = k.lookups(s)

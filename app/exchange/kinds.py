@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.exchange.order_import import PRICE_FROM_SHEET, Orders
 from app.exchange.shared import SKU, product_map
 from app.services.customers import DEFAULT_TIER, credit_refusal
+from app.services.product_checks import price_refusal
 from app.services.settings import load_settings
 from app.exchange.spec import (
     ZERO,
@@ -111,6 +112,7 @@ class Products(Kind):
     def diff(self, s: Session, rows: Sequence[Row], lk: dict[str, Any]) -> Diff:
         d = Diff()
         out = []
+        role = lk["actor"].role
         for r in _keyed(rows, "sku", d):
             vals = r.values
             fam = lk["families"].get(vals["family"])
@@ -122,6 +124,11 @@ class Products(Kind):
                       "make_to_stock", "target_stock", "max_stock", "needs_installation"):
                 if f in vals:
                     row[f] = vals[f]
+            # prices are management's, as on the product form
+            refused = price_refusal(role, lk["products"].get(vals["sku"]), row)
+            if refused is not None:
+                d.problems.append((r.number, refused[0], f"your role ({role}) may not set {refused[1]} of a product"))
+                continue
             out.append(row)
         ins, upd, same = upsert(s, P, "sku", out, lk["products"], user="")
         d.created, d.updated, d.unchanged, d.payload = len(ins), len(upd), same, (ins, upd)

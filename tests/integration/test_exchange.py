@@ -192,7 +192,11 @@ def test_bad_sheets_empty_headers_only_merged_hidden(demo, tmp_path) -> None:
 def test_an_import_that_fails_while_writing_leaves_nothing_half_written(demo, tmp_path, monkeypatch) -> None:
     db, actor = demo
     rows = [["SKU", "Name", "Family", "List price"]] + [[f"NEW-{i}", f"New {i}", "SHU", 10 + i] for i in range(50)]
-    plan = importer.dry_run(db, actor("production"), "products", _book(tmp_path / "new.xlsx", rows))
+    # new products with prices: management's (production's import of them is refused, as on the form)
+    refused = importer.dry_run(db, actor("production"), "products", _book(tmp_path / "new.xlsx", rows))
+    assert len(refused.problems) == 50 and refused.problems[0].reason == (
+        "your role (production) may not set the list price of a product")
+    plan = importer.dry_run(db, actor("management"), "products", _book(tmp_path / "new.xlsx", rows))
     assert plan.ok and plan.created == 50
     before = _fingerprint(db)
     k = KINDS["products"]
@@ -204,10 +208,12 @@ def test_an_import_that_fails_while_writing_leaves_nothing_half_written(demo, tm
 
     monkeypatch.setattr(type(k), "apply", boom)
     with pytest.raises(UserError, match="share went away"):
-        importer.run_import(db, actor("production"), plan)
+        importer.run_import(db, actor("management"), plan)
     assert _fingerprint(db) == before
     monkeypatch.setattr(type(k), "apply", real)
-    importer.run_import(db, actor("production"), plan)
+    with pytest.raises(ValidationError, match="may not set the list price"):  # another's plan is checked again
+        importer.run_import(db, actor("production"), plan)
+    importer.run_import(db, actor("management"), plan)
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Product).where(Product.sku.like("NEW-%"))) == 50
 
