@@ -18,7 +18,7 @@ greyed out is a courtesy, not the protection. This page is generated from that m
 | finance | invoices, payments, credit notes, refunds, credit holds |
 | service | service jobs and debriefs |
 | management | strategy: margin floor, priority profiles, quotas, approvals; audit log |
-| admin | users, backups, database upgrades; sees everything, changes no business data |
+| admin | sets the firm up (wizard, settings, users), keeps its master data (customers, products); backups |
 
 ## The matrix
 

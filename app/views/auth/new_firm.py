@@ -199,9 +199,8 @@ class NewFirmWizard(QWizard):
             hint.setContentsMargins(24, 0, 0, 8)
             begin.lay.addWidget(hint)
             radio.setChecked(key == START_EMPTY)
-        roles = QLabel("The administrator manages the firm but enters no business data: to import or type "
-                       "customers and products, add a Sales or Management user under Admin → Users and sign in "
-                       "as them.")
+        roles = QLabel("The administrator keeps the firm's customers and products (imported or typed); quotes, "
+                       "orders, shipping and billing are for the people you add under Admin → Users.")
         roles.setObjectName("rolesNote")
         roles.setWordWrap(True)
         roles.setContentsMargins(0, 12, 0, 0)
