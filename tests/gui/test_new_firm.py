@@ -3,6 +3,7 @@ place, and saved only on Finish."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from app.db.uow import Database
@@ -11,7 +12,12 @@ from app.services.settings import load_settings
 from app.views.auth.new_firm import START_TYPE, NewFirmWizard
 from tests.gui.conftest import when_modal
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _shots(tmp_path: Path) -> Path:
+    """Where the pages are rendered: the test's folder (a test does not write into the repository);
+    ``ORDERCYCLE_SHOTS=docs/screenshots`` renders them for the guide."""
+    return Path(os.environ.get("ORDERCYCLE_SHOTS") or tmp_path)
 
 
 def _fill_german_firm(qtbot, wizard: NewFirmWizard, *, vat: str = "DE136695976") -> None:
@@ -37,7 +43,8 @@ def _count(db: Database, table: str) -> int:
         return int(s.execute(text(f"select count(*) from {table}")).scalar() or 0)
 
 
-def test_a_german_firm_is_set_up_and_its_administrator_signs_in(qtbot, sqlite_db: Database) -> None:
+def test_a_german_firm_is_set_up_and_its_administrator_signs_in(qtbot, sqlite_db: Database,
+                                                                tmp_path: Path) -> None:
     wizard = NewFirmWizard(sqlite_db)
     qtbot.addWidget(wizard)
     wizard.show()
@@ -45,11 +52,12 @@ def test_a_german_firm_is_set_up_and_its_administrator_signs_in(qtbot, sqlite_db
     # the country suggests its currency and time zone (changeable)
     assert wizard.currency.currentText() == "EUR" and wizard.time_zone.currentText() == "Europe/Berlin"
     wizard.findChild(type(wizard.start_group.buttons()[0]), f"start_{START_TYPE}").setChecked(True)
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    shots = _shots(tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
     for i, name in enumerate(("firm", "currency", "admin", "numbering", "start")):
         if i:
             wizard.next()
-        assert wizard.grab().save(str(SHOTS / f"wizard-{i + 1}-{name}.png"))
+        assert wizard.grab().save(str(shots / f"wizard-{i + 1}-{name}.png"))
     assert auth.needs_first_admin(sqlite_db)  # nothing saved before Finish
     wizard.accept()
     qtbot.waitUntil(lambda: wizard.actor is not None, timeout=15000)
@@ -70,7 +78,8 @@ def test_a_german_firm_is_set_up_and_its_administrator_signs_in(qtbot, sqlite_db
     assert _count(sqlite_db, "sales_order") == 0
 
 
-def test_a_bad_vat_number_keeps_the_wizard_on_the_firm_page_and_saves_nothing(qtbot, sqlite_db: Database) -> None:
+def test_a_bad_vat_number_keeps_the_wizard_on_the_firm_page_and_saves_nothing(qtbot, sqlite_db: Database,
+                                                                              tmp_path: Path) -> None:
     settings_before = _count(sqlite_db, "setting")
     wizard = NewFirmWizard(sqlite_db)
     qtbot.addWidget(wizard)
@@ -85,7 +94,7 @@ def test_a_bad_vat_number_keeps_the_wizard_on_the_firm_page_and_saves_nothing(qt
     error = wizard.errors["vat_number"]
     assert error.isVisible() and error.text()
     assert not wizard.errors["iban"].isVisible()
-    assert wizard.grab().save(str(SHOTS / "wizard-error-vat.png"))
+    assert wizard.grab().save(str(_shots(tmp_path) / "wizard-error-vat.png"))
     assert auth.needs_first_admin(sqlite_db) and _count(sqlite_db, "setting") == settings_before
 
 
