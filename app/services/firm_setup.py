@@ -293,6 +293,13 @@ def _in_use(uow_or_session: Any) -> str | None:
     return None
 
 
+def is_new(db: Database) -> bool:
+    """Whether ``db`` is new and empty — no users, products, customers or orders — so that
+    ``new_firm`` (and the wizard in front of it) may set a firm up on it."""
+    with db.read() as s:
+        return _in_use(s) is None
+
+
 def _refusal(what: str) -> UserError:
     return UserError(f"This database already holds a firm (it has {what}); a new firm needs a new, empty database. "
                      "Nothing was changed.")

@@ -118,8 +118,7 @@ def is_new_firm(db: Database) -> bool:
     with data but no users still gets only its first administrator)."""
     from app.services import firm_setup
 
-    with db.read() as s:
-        return firm_setup._in_use(s) is None  # the service's own test of "new", not a copy of it
+    return firm_setup.is_new(db)
 
 
 @dataclass
