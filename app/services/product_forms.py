@@ -170,3 +170,4 @@ class ProductChoices:
     skills: tuple[Choice, ...]
     materials: tuple[Choice, ...]
     products: tuple[Choice, ...]  # the active ones, for sub-assemblies
+    default_tax_percent: Decimal = Decimal(20)  # the firm's default VAT rate, for a new product

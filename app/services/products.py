@@ -50,6 +50,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services.customers import OPEN_STATUSES
 from app.services.permissions import require
+from app.services.settings import load_settings
 from app.services.product_checks import _Checked, _checked, _guard, _Op
 from app.services.product_checks import may_edit_routing as may_edit_routing
 from app.services.product_checks import may_set_prices as may_set_prices
@@ -149,7 +150,8 @@ def choices(db: Database, actor: Actor) -> ProductChoices:
         items = tuple(Choice(i, c, n, u) for i, c, n, u in s.execute(
             select(Product.id, Product.sku, Product.name, Product.unit).where(Product.active.is_(True))
             .order_by(Product.sku)))
-    return ProductChoices(families, UNITS, centres, skills, materials, items)
+        default_tax = _percent(load_settings(s).default_tax_rate)
+    return ProductChoices(families, UNITS, centres, skills, materials, items, default_tax)
 
 
 # --- writing --------------------------------------------------------------------------------------

@@ -9,13 +9,24 @@ from typing import Protocol
 
 from PySide6.QtCore import QByteArray, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app import clock
 from app.config import WorkstationSettings
 from app.drafts import Draft, DraftStore
 from app.desk import Desk
 from app.errors import UserError
+from app.services import settings as settings_service
 from app.services import workstation
 from app.services.permissions import allowed
 from app.tasks import run_task
@@ -142,11 +153,20 @@ class MainWindow(QMainWindow):
         return widget
 
     def on_changes(self, changes: Changes) -> None:
-        """Another desk saved something: each tab reloads what concerns it."""
+        """Another desk saved something: each tab reloads what concerns it; a change of the firm's
+        settings (currency, time zone) is taken at once and every table repaints in it."""
         for widget in self.tab_widgets.values():
             handler = getattr(widget, "on_changes", None)
             if handler is not None:
                 handler(changes)
+        if changes.touches("setting"):
+            db = self.db
+
+            def repaint(_zone: str) -> None:
+                for view in self.findChildren(QAbstractItemView):
+                    view.viewport().update()
+
+            self.work.run(lambda: settings_service.use_firm_settings(db), done=repaint, write=False)
 
     def show_desks(self, desks: list[DeskInfo]) -> None:
         others = [d for d in desks if d.session_id != (self.live.session_id if self.live else None)]

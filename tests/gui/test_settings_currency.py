@@ -34,3 +34,17 @@ def test_the_administrator_sets_euros_and_the_gap_threshold(qtbot, demo: Databas
     now = svc.get_settings(demo)
     assert now.currency == "EUR" and now.planning_gap_threshold == Decimal("0.05")
     assert fmt.money(Decimal("12.5")) == "€12.50"  # this desk's screens from now on
+
+
+def test_another_desks_currency_change_is_taken_at_once(qtbot, demo: Database) -> None:
+    from app.config import WorkstationSettings
+    from app.services.changes import Changes
+    from app.views.main_window import MainWindow
+
+    window = MainWindow(Desk(demo, actor_for(demo, "sales")), WorkstationSettings(), live=False)
+    qtbot.addWidget(window)
+    assert fmt.money(Decimal("5")) == "£5.00"
+    svc.set_setting(demo, actor_for(demo, "admin"), "currency", "EUR")  # on another desk
+    window.on_changes(Changes(seq=99, tables=frozenset({"setting"})))  # what the change feed hands over
+    qtbot.waitUntil(window.work.settled)
+    assert fmt.money(Decimal("5")) == "€5.00"

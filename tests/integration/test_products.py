@@ -159,3 +159,12 @@ def test_archive_is_refused_naming_the_open_orders_then_allowed_and_restored(dem
     assert made.id in {r.id for r in svc.products(db, boss, "BR-100", include_archived=True)}
     assert made.id not in {x.id for x in svc.choices(db, boss).products}
     assert svc.restore_product(db, boss, made.id).active
+
+
+def test_a_new_product_starts_at_the_firms_default_vat_rate(demo) -> None:
+    from app.services.settings import set_setting
+
+    db, actor = demo
+    assert svc.choices(db, actor("production")).default_tax_percent == D(20)
+    set_setting(db, actor("admin"), "default_tax_rate", "0.19")
+    assert svc.choices(db, actor("production")).default_tax_percent == D(19)

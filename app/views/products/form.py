@@ -168,7 +168,7 @@ class ProductDialog(QDialog):
         self.unit.setToolTip("The unit the product is sold in; it is printed on quotes, orders and invoices.")
         self.list_price = QLineEdit("0.00")
         self.standard_cost = QLineEdit("0.00")
-        self.tax_rate = QLineEdit("20")
+        self.tax_rate = QLineEdit(_canon(choices.default_tax_percent))  # the firm's default for a new product
         for w in (self.list_price, self.standard_cost, self.tax_rate):
             w.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.make_to_stock = QCheckBox("Stock item (made to stock); off: made to order")
