@@ -150,7 +150,7 @@ def test_a_formula_without_a_saved_value_is_named_at_its_cell(demo, tmp_path) ->
     ws.append(["NEW-3", "New three", "SHU", 7])
     src = tmp_path / "products.xlsx"
     wb.save(src)
-    plan = importer.dry_run(db, actor("production"), "products", src)
+    plan = importer.dry_run(db, actor("management"), "products", src)  # new products with prices: management's
     where = sorted((p.row, p.column, p.reason) for p in plan.problems)
     reason = "a formula with no saved value (open and save the file in Excel, or type the value)"
     assert where == [(2, "D", reason), (3, "B", reason)]
@@ -166,7 +166,7 @@ def test_a_formula_without_a_saved_value_is_named_at_its_cell(demo, tmp_path) ->
     with zipfile.ZipFile(saved, "w", zipfile.ZIP_DEFLATED) as z:
         for n, raw in parts.items():
             z.writestr(n, sheet if n == "xl/worksheets/sheet1.xml" else raw)
-    plan = importer.dry_run(db, actor("production"), "products", saved)
+    plan = importer.dry_run(db, actor("management"), "products", saved)
     assert plan.ok and plan.created == 3, [str(p) for p in plan.problems]
 
 

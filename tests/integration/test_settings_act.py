@@ -127,15 +127,15 @@ def test_default_tax_rate_for_imported_products_without_a_rate(demo_db, tmp_path
     rows = [["SKU", "Name", "Family", "List price", "VAT rate"],
             ["NEW-1", "New one", "SHU", 10, None],
             ["NEW-2", "New two", "SHU", 12, "7 %"]]
-    production = actor_for(demo_db, "production")
-    plan = importer.dry_run(demo_db, production, "products", _book(tmp_path / "p.xlsx", rows))
+    manager = actor_for(demo_db, "management")  # new products with prices: management's import
+    plan = importer.dry_run(demo_db, manager, "products", _book(tmp_path / "p.xlsx", rows))
     assert plan.ok, [str(p) for p in plan.problems]
-    importer.run_import(demo_db, production, plan)
+    importer.run_import(demo_db, manager, plan)
     # a workbook without the column at all
-    plan = importer.dry_run(demo_db, production, "products",
+    plan = importer.dry_run(demo_db, manager, "products",
                             _book(tmp_path / "q.xlsx", [["SKU", "Name", "Family", "List price"],
                                                         ["NEW-3", "New three", "SHU", 9]]))
-    importer.run_import(demo_db, production, plan)
+    importer.run_import(demo_db, manager, plan)
     with demo_db.read() as s:
         rates = dict(s.execute(select(Product.sku, Product.tax_rate).where(Product.sku.like("NEW-%"))).all())
     assert rates == {"NEW-1": D("0.19"), "NEW-2": D("0.07"), "NEW-3": D("0.19")}
