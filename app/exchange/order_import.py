@@ -204,7 +204,7 @@ class Orders(Kind):
         # on SQLite this transaction holds the database's write lock, so the new headers take the
         # next ids, given explicitly; elsewhere they are read back after the insert
         conn = s.connection()
-        before = s.scalar(select(func.max(O.c.id))) or 0
+        before: int = s.scalar(select(func.max(O.c.id))) or 0  # the highest order id before this import
         sqlite = conn.dialect.name == "sqlite"
         ids: dict[str, int] = {n: before + i for i, n in enumerate(new_numbers, 1)} if sqlite else {}
         for o, n in zip(new, new_numbers, strict=True):
@@ -252,9 +252,9 @@ class Orders(Kind):
             held = None
             limit = limits.get(cid) if "id" not in o else None
             if limit is not None:
-                before = exposures.get(cid) or credit.exposure(s, cid)
-                held = credit.hold_reason_for(limit, before, o["net"] + o["tax"])
-                exposures[cid] = credit.Exposure(before.receivables, before.open_orders + o["net"] + o["tax"])
+                owed = exposures.get(cid) or credit.exposure(s, cid)
+                held = credit.hold_reason_for(limit, owed, o["net"] + o["tax"])
+                exposures[cid] = credit.Exposure(owed.receivables, owed.open_orders + o["net"] + o["tax"])
             if confirmed:
                 promised, bottleneck, dates = planner.order_dates(wanted)
                 takes = allocate_reservations(free, wanted)
