@@ -68,6 +68,8 @@ def quick_check(path: Path, *, full: bool = False) -> list[str]:
         con = sqlite3.connect(sqlite_ro_uri(path), uri=True, timeout=10)
     except sqlite3.Error as exc:
         return [f"cannot open: {exc}"]
+    # the report quotes what it found, damaged bytes too: decoded with replacement, never an error
+    con.text_factory = lambda raw: raw.decode("utf-8", "replace")
     try:
         rows = con.execute("PRAGMA integrity_check" if full else "PRAGMA quick_check").fetchall()
     except sqlite3.DatabaseError as exc:

@@ -38,6 +38,8 @@ def _quick_check_or_refuse(engine: Engine, path: Path, backup_dir: Path | None) 
         with engine.connect() as conn:
             rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
             conn.rollback()
+    except UnicodeDecodeError as exc:  # the report quoted damaged bytes: damaged
+        rows = [f"the integrity report holds bytes that are not text ({exc.reason})"]
     except DBAPIError as exc:
         low = str(exc.orig).lower()
         if "locked" in low or "busy" in low or "unable to open" in low or "readonly" in low:
