@@ -35,6 +35,8 @@ MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
     "products.prices": ("Set a product's list price, quantity breaks and standard cost",
                         frozenset({R.MANAGEMENT, R.ADMIN})),
     "products.routing": ("Edit a product's bill of materials and routing", frozenset({R.PRODUCTION, R.ADMIN})),
+    "production.master": ("Create and edit work centres, staff, skills, shifts and production calendars",
+                          frozenset({R.PRODUCTION, R.MANAGEMENT, R.ADMIN})),
     # priority queue
     "priorities.view": ("See the priority queue and why each order is where it is", ALL),
     "priorities.profile": ("Edit strategy profiles and expedite quotas", frozenset({R.MANAGEMENT})),
