@@ -39,6 +39,7 @@ from app.db.uow import Database, UnitOfWork
 from app.errors import PermissionDenied, Problem, UserError, ValidationError
 from app.models import Address, Customer, CustomerContact, SalesOrder, User
 from app.models.enums import AddressKind, CustomerTier, OrderStatus, Role
+from app.services.master_data import like, listed, set_active
 from app.services.permissions import allowed, require
 from app.services.settings import load_settings
 
@@ -183,15 +184,11 @@ class Salesperson:
 
 
 # --- reading ------------------------------------------------------------------------------------------
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def customers(db: Database, actor: Actor, search: str = "", include_archived: bool = False,
               limit: int = 2000) -> list[CustomerRow]:
     """The customers whose code, name, e-mail, VAT number or city contains ``search``, by name."""
     require(actor, "orders.view")
-    text = _like(search.strip().lower())
+    text = like(search.strip().lower())
     with db.read() as s:
         q = (select(Customer, User.full_name).outerjoin(User, User.id == Customer.salesperson_id)
              .order_by(func.lower(Customer.name), Customer.id).limit(limit))
@@ -526,37 +523,24 @@ def open_orders(s: Session, customer_id: int) -> list[str]:
         .scalars())
 
 
+def _blocker(s: Session, c: Customer) -> UserError | None:
+    numbers = open_orders(s, c.id)
+    if not numbers:
+        return None
+    many = len(numbers) != 1
+    return UserError(f"{c.name} ({c.code}) cannot be archived: it has {len(numbers)} open "
+                     f"quote{'s' if many else ''} or order{'s' if many else ''}: {listed(numbers)}.",
+                     hint="Ship, cancel or mark them lost first, then archive the customer.")
+
+
 def archive_customer(db: Database, actor: Actor, id: int, *, version: int | None = None) -> CustomerView:
     """Archive a customer with no open orders: it leaves the order-entry pickers and the list
     (unless archived ones are shown); its history stays."""
-    require(actor, "customers.edit")
-
-    def run(uow: UnitOfWork) -> CustomerView:
-        c = uow.get(Customer, id, expected_version=version)
-        numbers = open_orders(uow.session, c.id)
-        if numbers:
-            shown = ", ".join(numbers[:10]) + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
-            raise UserError(f"{c.name} ({c.code}) cannot be archived: it has {len(numbers)} open "
-                            f"quote{'s' if len(numbers) != 1 else ''} or order{'s' if len(numbers) != 1 else ''}: "
-                            f"{shown}.",
-                            hint="Ship, cancel or mark them lost first, then archive the customer.")
-        if c.active:
-            c.active = False
-            uow.flush()
-        return _view(c)
-
-    return db.write(actor, run)
+    return set_active(db, actor, Customer, id, version, active=False, permission="customers.edit",
+                      view=lambda _s, c: _view(c), blocker=_blocker)
 
 
 def restore_customer(db: Database, actor: Actor, id: int, *, version: int | None = None) -> CustomerView:
     """Bring an archived customer back into order entry."""
-    require(actor, "customers.edit")
-
-    def run(uow: UnitOfWork) -> CustomerView:
-        c = uow.get(Customer, id, expected_version=version)
-        if not c.active:
-            c.active = True
-            uow.flush()
-        return _view(c)
-
-    return db.write(actor, run)
+    return set_active(db, actor, Customer, id, version, active=True, permission="customers.edit",
+                      view=lambda _s, c: _view(c))

@@ -49,6 +49,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.customers import OPEN_STATUSES
+from app.services.master_data import like, listed, set_active
 from app.services.permissions import require
 from app.services.settings import load_settings
 from app.services.product_checks import _Checked, _checked, _guard, _Op
@@ -77,15 +78,11 @@ __all__ = ["UNITS", "BomLineForm", "BomLineView", "Choice", "OperationForm", "Op
            "restore_product"]
 
 # --- reading ------------------------------------------------------------------------------------------
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def products(db: Database, actor: Actor, search: str = "", include_archived: bool = False,
              limit: int = 2000) -> list[ProductRow]:
     """The products whose SKU, name, family or bin location contains ``search``, by SKU."""
     require(actor, "orders.view")
-    text = _like(search.strip().lower())
+    text = like(search.strip().lower())
     with db.read() as s:
         q = (select(Product, ProductFamily.name).join(ProductFamily, ProductFamily.id == Product.family_id)
              .order_by(Product.sku).limit(limit))
@@ -271,37 +268,23 @@ def open_orders(s: Session, product_id: int) -> list[str]:
                           .order_by(SalesOrder.number)).scalars())
 
 
+def _blocker(s: Session, p: Product) -> UserError | None:
+    numbers = open_orders(s, p.id)
+    if not numbers:
+        return None
+    many = len(numbers) != 1
+    return UserError(f"{p.sku} ({p.name}) cannot be archived: it is on {len(numbers)} open "
+                     f"quote{'s' if many else ''} or order{'s' if many else ''}: {listed(numbers)}.",
+                     hint="Ship, cancel or mark them lost first, then archive the product.")
+
+
 def archive_product(db: Database, actor: Actor, id: int, *, version: int | None = None) -> ProductView:
     """Archive a product on no open quote or order: it leaves order entry's pickers and the list
     (unless archived ones are shown); its history stays."""
-    require(actor, "products.edit")
-
-    def run(uow: UnitOfWork) -> ProductView:
-        p = uow.get(Product, id, expected_version=version)
-        numbers = open_orders(uow.session, p.id)
-        if numbers:
-            shown = ", ".join(numbers[:10]) + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
-            many = len(numbers) != 1
-            raise UserError(f"{p.sku} ({p.name}) cannot be archived: it is on {len(numbers)} open "
-                            f"quote{'s' if many else ''} or order{'s' if many else ''}: {shown}.",
-                            hint="Ship, cancel or mark them lost first, then archive the product.")
-        if p.active:
-            p.active = False
-            uow.flush()
-        return _view(uow.session, p)
-
-    return db.write(actor, run)
+    return set_active(db, actor, Product, id, version, active=False, permission="products.edit", view=_view,
+                      blocker=_blocker)
 
 
 def restore_product(db: Database, actor: Actor, id: int, *, version: int | None = None) -> ProductView:
     """Bring an archived product back into order entry."""
-    require(actor, "products.edit")
-
-    def run(uow: UnitOfWork) -> ProductView:
-        p = uow.get(Product, id, expected_version=version)
-        if not p.active:
-            p.active = True
-            uow.flush()
-        return _view(uow.session, p)
-
-    return db.write(actor, run)
+    return set_active(db, actor, Product, id, version, active=True, permission="products.edit", view=_view)
