@@ -37,6 +37,7 @@ from app.views.common.action import Actions
 from app.views.common.idle import IdleLock
 from app.views.common.live import LiveUpdates
 from app.views.common.messages import error_label
+from app.views.common.master import MasterWindow
 from app.views.tabs import home_tab, tab_registry
 
 
@@ -99,6 +100,8 @@ class MainWindow(QMainWindow):
         self.actions: dict[str, QAction] = {}  # type: ignore[assignment]
         self.draft_handlers: dict[str, Callable[[Draft, DraftStore], None]] = {
             "user": self._reopen_user_draft, "order": self._reopen_order_draft}
+        for kind, show in self.master_windows().items():  # every master-data form keeps drafts the same way
+            self.draft_handlers[kind] = self._reopen_master_draft(show)
         self._build_actions()
         self._build_menus()
         self._build_status_bar()
@@ -361,6 +364,13 @@ class MainWindow(QMainWindow):
                 reopened += 1
         return reopened
 
+    @staticmethod
+    def _reopen_master_draft(show: Callable[[], MasterWindow]) -> Callable[[Draft, DraftStore], None]:
+        def reopen(draft: Draft, _store: DraftStore) -> None:
+            show().open_record(draft.record_id, draft.values)
+
+        return reopen
+
     def _reopen_user_draft(self, draft: Draft, store: DraftStore) -> None:
         from app.views.auth.users import UsersDialog
 
@@ -499,7 +509,11 @@ class MainWindow(QMainWindow):
         self.import_dialog.show()
         return self.import_dialog
 
-    def show_customers(self) -> QWidget:
+    def master_windows(self) -> dict[str, Callable[[], MasterWindow]]:
+        """Each master-data form's kind (its drafts' name) -> what opens its list window."""
+        return {"customer": self.show_customers, "product": self.show_products}
+
+    def show_customers(self) -> MasterWindow:
         """The customers: find, create, edit, archive (a window of its own)."""
         from app.views.customers.window import CustomersWindow
 
@@ -507,7 +521,7 @@ class MainWindow(QMainWindow):
         self.customers_window.show()
         return self.customers_window
 
-    def show_products(self) -> QWidget:
+    def show_products(self) -> MasterWindow:
         """The products: find, create, edit (BOM, routing, prices), archive (a window of its own)."""
         from app.views.products.window import ProductsWindow
 

@@ -11,7 +11,6 @@ opens the compare dialog (``resolve_conflict``) field by field.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -20,8 +19,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -39,12 +36,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.desk import Desk
-from app.errors import ConflictError, UserError, ValidationError
 from app.services import customers as svc
 from app.services.customers import AddressForm, ContactForm, CustomerForm, CustomerView, Salesperson
-from app.views.common.action import Actions
-from app.views.common.conflict import FieldSpec, resolve_conflict
-from app.views.common.messages import error_label
+from app.actor import Actor
+from app.db.uow import Database
+from app.views.common.conflict import FieldSpec
+from app.views.common.master import MasterDialog
 from app.views.common.table import cell
 
 CONTACT_COLUMNS = ("Name", "Role", "E-mail", "Phone", "Gets invoices")
@@ -147,21 +144,19 @@ class AddressBox(QGroupBox):
         self.country.setText(a.country)
 
 
-class CustomerDialog(QDialog):
+class CustomerDialog(MasterDialog):
     """Create (``view`` None) or edit a customer; ``saved`` holds the customer once saved."""
+
+    kind = "customer"
+    fields = CUSTOMER_FIELDS
+    draft_types = (ContactForm, AddressForm)
+    view: CustomerView | None
+    saved: CustomerView | None
 
     def __init__(self, desk: Desk, view: CustomerView | None, salespeople: list[Salesperson], default_terms: int,
                  default_country: str = "GB", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.desk = desk
-        self.db, self.actor = desk.db, desk.actor
-        self.view = view
-        self.version = view.version if view is not None else None
-        self.saved: CustomerView | None = None
-        self.setObjectName("customerDialog")
-        self.setWindowTitle("New customer" if view is None else f"Customer {view.code} — {view.name}")
+        super().__init__(desk, view, parent)
         outer = QVBoxLayout(self)
-        self.error = error_label()
         columns = QHBoxLayout()
         outer.addLayout(columns)
 
@@ -247,27 +242,19 @@ class CustomerDialog(QDialog):
         outer.addWidget(people)
 
         outer.addWidget(self.error)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
         outer.addWidget(self.buttons)
 
-        self.field_widgets: dict[str, QWidget] = {
+        fields: dict[str, QWidget] = {
             "code": self.code, "name": self.name, "tier": self.tier, "strategic": self.strategic,
             "salesperson_id": self.salesperson, "payment_terms_days": self.terms, "credit_limit": self.credit,
             "vat_number": self.vat_number, "email": self.email, "phone": self.phone, "notes": self.notes,
             "contacts": self.contacts}
         for box in (self.billing, self.delivery):
             for part in ("line1", "line2", "postcode", "city", "region", "country"):
-                self.field_widgets[f"{box.objectName().removesuffix('Address')}.{part}"] = getattr(box, part)
-        self.tooltips = {name: w.toolTip() for name, w in self.field_widgets.items()}  # put back once fixed
-        self.work = Actions(self, fields=self.field_widgets, show_error=self._show_problems, inline=ValidationError)
-        self.work.busy_changed.connect(lambda busy: self.buttons.setEnabled(not busy))
-        self.on_conflict: Callable[[ConflictError], None] = self._conflict
-        if view is not None:
-            self.set_values(view_values(view))
-        elif self.actor.user_id is not None and self.salesperson.findData(self.actor.user_id) >= 0:
+                fields[f"{box.objectName().removesuffix('Address')}.{part}"] = getattr(box, part)
+        if view is None and self.actor.user_id is not None and self.salesperson.findData(self.actor.user_id) >= 0:
             self.salesperson.setCurrentIndex(self.salesperson.findData(self.actor.user_id))  # who types it
+        self.finish(fields)
         self.resize(980, 640)
 
     # --- the contacts table ---------------------------------------------------------------------
@@ -366,74 +353,22 @@ class CustomerDialog(QDialog):
             email=v["email"], phone=v["phone"], notes=v["notes"], contacts=v["contacts"], billing=v["billing"],
             delivery=v["delivery"])
 
-    # --- saving ---------------------------------------------------------------------------------
-    def settled(self) -> bool:
-        """No save of this dialog is pending (tests wait for it)."""
-        return self.work.settled()
+    # --- the service -------------------------------------------------------------------------------
+    def save_call(self, db: Database, actor: Actor, form: CustomerForm) -> CustomerView:
+        return svc.save_customer(db, actor, form)
 
-    def save(self) -> None:
-        if self.work.settled():
-            self.submit()
+    def reread(self, db: Database, actor: Actor, id: int) -> CustomerView:
+        return svc.customer(db, actor, id)
 
-    def submit(self) -> None:
-        """Send what is typed now (read here, on the GUI thread)."""
-        self._clear_problems()
-        form, db, actor = self.form(), self.db, self.actor
-        self.work.run(lambda: svc.save_customer(db, actor, form), done=self._saved, conflict=self.on_conflict)
+    def view_values(self, view: CustomerView) -> dict[str, Any]:
+        return view_values(view)
 
-    def _saved(self, view: CustomerView) -> None:
-        self.saved = view
-        self.accept()
+    def title_for(self, view: CustomerView | None) -> str:
+        return "New customer" if view is None else f"Customer {view.code} — {view.name}"
 
-    def reject(self) -> None:
-        if self.work.settled():  # not while a save runs
-            super().reject()
-
-    def _conflict(self, exc: ConflictError) -> None:
-        """Someone saved this customer first: compare, then keep editing, save the chosen mix on
-        top of theirs, or close and show theirs."""
-        view = self.view
-        assert view is not None, "a new customer cannot conflict with an earlier save"
-
-        def theirs() -> tuple[dict[str, Any], int]:
-            now = svc.customer(self.db, self.actor, view.id)
-            return view_values(now), now.version
-
+    def conflict_fields(self) -> list[FieldSpec]:
         def person(ident: object) -> str:
             index = self.salesperson.findData(ident)
             return self.salesperson.itemText(index) if index >= 0 else f"user #{ident}"
 
-        specs = [FieldSpec(f.name, f.label, person) if f.name == "salesperson_id" else f for f in CUSTOMER_FIELDS]
-        decision, chosen, their_version = resolve_conflict(self, exc, specs, self.values(), theirs)
-        if decision == "reload":
-            super().reject()
-            return
-        self.set_values(chosen)
-        if decision == "save":
-            self.version = their_version
-            self.submit()
-
-    # --- problems at their fields ---------------------------------------------------------------
-    def _show_problems(self, exc: UserError) -> None:
-        problems = exc.problems if isinstance(exc, ValidationError) else []
-        self.error.setText("\n".join(p.reason for p in problems) if problems else str(exc))
-        self.error.show()
-        for p in problems:
-            widget = self.field_widgets.get(p.field or "")
-            if widget is not None:
-                widget.setProperty("problem", p.reason)
-                widget.setToolTip(p.reason)
-                widget.setStyleSheet(INVALID_STYLE)
-
-    def _clear_problems(self) -> None:
-        self.error.hide()
-        for name, widget in self.field_widgets.items():
-            if widget.property("problem"):
-                widget.setProperty("problem", None)
-                widget.setToolTip(self.tooltips.get(name, ""))
-                widget.setStyleSheet("")
-
-    def problem_at(self, field: str) -> str:
-        """The reason shown at a field ("" when none; tests read it)."""
-        value = self.field_widgets[field].property("problem")
-        return value if isinstance(value, str) else ""
+        return [FieldSpec(f.name, f.label, person) if f.name == "salesperson_id" else f for f in CUSTOMER_FIELDS]

@@ -1,43 +1,24 @@
 """Customers (issue 20): find a customer (search box, "Show archived"), create one, edit one
-(double-click or Edit…), archive one with no open orders and restore it.
-
-Every service call goes through the action helper (``self.work``): the list is read off the GUI
-thread, a refusal (open orders when archiving, not allowed) is said in a message, and what other
-desks change in the customers shows within a second or two through the desk's change feed.
-"""
+(double-click or Edit…), archive one with no open orders and restore it, merge a duplicate into
+the record it duplicates. The list, its search, archive and restore, the change feed and drafts
+are ``MasterWindow``'s (app/views/common/master.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QDialog,
-    QDialogButtonBox,
-    QHBoxLayout,
-    QInputDialog,
-    QLabel,
-    QLineEdit,
-    QMessageBox,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QPushButton, QWidget
 
 from app import format as fmt
 from app.desk import Desk
 from app.services import customer_merge
 from app.services import customers as svc
-from app.services.changes import Changes
 from app.services.customers import CustomerRow, CustomerView, Salesperson
 from app.services.permissions import allowed
-from app.views.common.action import Actions
-from app.views.common.live import LiveUpdates
-from app.views.common.table import Column, RowsTableModel, list_view
+from app.views.common.master import MasterWindow
+from app.views.common.table import Column, RowsTableModel
 from app.views.customers.form import CustomerDialog
 
-SEARCH_DELAY_MS = 250  # typing pauses this long before the list is searched
 TABLES = ("customer", "address", "customer_contact")
 
 
@@ -58,188 +39,56 @@ class CustomersTableModel(RowsTableModel[CustomerRow]):
         ], parent, key=lambda c: c.id)
 
 
-class CustomersWindow(QWidget):
+class CustomersWindow(MasterWindow):
     """The customers list with its search box; opens ``CustomerDialog`` to create or edit one."""
 
+    object_name = "customersWindow"
+    title = "Customers"
+    noun, nouns = "customer", "customers"
+    search_hint = "Find: code, name, e-mail, VAT number or town"
+    tables = TABLES
+    edit_permission = "customers.edit"
+    edit_denied = "Sales and management create, edit and archive customers."
+    new_label = "&New customer…"
+    archive_tip = "Take the customer out of order entry (only without open orders)"
+
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.desk = desk
-        self.db, self.actor = desk.db, desk.actor
-        self.may_edit = allowed(self.actor.role, "customers.edit")
-        self.dialog: CustomerDialog | None = None  # the form open now
-        self.last_dialog: CustomerDialog | None = None  # the form closed last
-        self._sized = False  # the columns were fitted to the first rows
-        self.setObjectName("customersWindow")
-        self.setWindowFlag(Qt.WindowType.Window)  # its own window, also when the main window is its parent
-        self.setWindowTitle("Customers")
-        lay = QVBoxLayout(self)
-        top = QHBoxLayout()
-        self.search = QLineEdit()
-        self.search.setObjectName("customerSearch")
-        self.search.setPlaceholderText("Find: code, name, e-mail, VAT number or town")
-        self.search.setClearButtonEnabled(True)
-        self.show_archived = QCheckBox("Show &archived")
-        self.show_archived.setObjectName("showArchived")
-        find = QLabel("&Find")
-        find.setBuddy(self.search)
-        top.addWidget(find)
-        top.addWidget(self.search, 1)
-        top.addWidget(self.show_archived)
-        lay.addLayout(top)
-        self.model = CustomersTableModel(self)
-        self.table = list_view("customersTable", self.model, "Customers", compact=True)
-        self.table.doubleClicked.connect(lambda _i: self.edit_selected())
-        lay.addWidget(self.table, 1)
-        buttons = QHBoxLayout()
-        self.new_button = QPushButton("&New customer…")
-        self.new_button.setObjectName("newCustomer")
-        self.new_button.clicked.connect(self.new_customer)
-        self.edit_button = QPushButton("&Edit…")
-        self.edit_button.setObjectName("editCustomer")
-        self.edit_button.clicked.connect(self.edit_selected)
-        self.archive_button = QPushButton("Ar&chive")
-        self.archive_button.setObjectName("archiveCustomer")
-        self.archive_button.setToolTip("Take the customer out of order entry (only without open orders)")
-        self.archive_button.clicked.connect(self.archive_selected)
-        self.restore_button = QPushButton("&Restore")
-        self.restore_button.setObjectName("restoreCustomer")
-        self.restore_button.clicked.connect(self.restore_selected)
-        self.merge_button = QPushButton("&Merge into…")
+        super().__init__(desk, parent)
+        self.merge_button = self.add_button(QPushButton("&Merge into…"))
         self.merge_button.setObjectName("mergeCustomer")
         self.merge_button.setToolTip("The selected customer is the same firm as another: move its orders, invoices, "
                                      "claims, notes and contacts there and archive it")
         self.merge_button.clicked.connect(lambda: self.merge_selected())
         self.merge_button.setVisible(allowed(self.actor.role, "customers.merge"))
-        for b in (self.new_button, self.edit_button, self.archive_button, self.restore_button, self.merge_button):
-            buttons.addWidget(b)
-        self.message = QLabel()  # what the last merge did
-        self.message.setObjectName("customersMessage")
-        buttons.addWidget(self.message)
-        buttons.addStretch(1)
-        self.count = QLabel()
-        buttons.addWidget(self.count)
-        lay.addLayout(buttons)
-        if not self.may_edit:
-            for b in (self.new_button, self.archive_button, self.restore_button):
-                b.setToolTip("Sales and management create, edit and archive customers.")
+        self.update_buttons()
 
-        self.work = Actions(self)
-        self.work.busy_changed.connect(lambda _busy: self.update_buttons())
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(SEARCH_DELAY_MS)
-        self.search_timer.timeout.connect(self.reload)
-        self.search.textChanged.connect(lambda _t: self.search_timer.start())
-        self.show_archived.toggled.connect(lambda _on: self.reload())
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self.update_buttons())
-        live = LiveUpdates.current
-        if live is not None:
-            live.changed.connect(self._changed)
-        self.resize(1100, 560)
-        self.reload()
+    def make_model(self) -> CustomersTableModel:
+        return CustomersTableModel(self)
 
-    # --- the list -------------------------------------------------------------------------------
-    def settled(self) -> bool:
-        """No service call of this window is pending (tests wait for it)."""
-        return self.work.settled() and not self.search_timer.isActive()
+    def fetch(self, text: str, archived: bool) -> list[CustomerRow]:
+        return svc.customers(self.db, self.actor, text, archived)
 
-    def reload(self, select_id: int | None = None) -> None:
-        self.search_timer.stop()
-        text, archived, db, actor = self.search.text(), self.show_archived.isChecked(), self.db, self.actor
-        current = self.selected()
-        keep = select_id if select_id is not None else (current.id if current is not None else None)
+    def load_form(self, record_id: int | None) -> tuple[CustomerView | None, list[Salesperson], int, str]:
+        """The customer, the salespeople, the firm's default terms and country."""
+        db, actor = self.db, self.actor
+        view = svc.customer(db, actor, record_id) if record_id is not None else None
+        return view, svc.salespeople(db, actor), svc.default_terms(db), svc.firm_country(db)
 
-        def show(rows: list[CustomerRow]) -> None:
-            self.model.set_rows(rows)
-            if not self._sized and rows:  # once, from the first rows: later loads keep the user's widths
-                self.table.resizeColumnsToContents()
-                self._sized = True
-            self.count.setText(f"{len(rows)} customer{'s' if len(rows) != 1 else ''}")
-            if keep is not None:
-                self.select(keep)
-            self.update_buttons()
+    def make_dialog(self, loaded: tuple[CustomerView | None, list[Salesperson], int, str]) -> CustomerDialog:
+        view, people, terms, country = loaded
+        return CustomerDialog(self.desk, view, people, terms, country or "GB", self)
 
-        self.work.run(lambda: svc.customers(db, actor, text, archived), done=show, write=False)
+    def archive(self, row: CustomerRow) -> CustomerView:
+        return svc.archive_customer(self.db, self.actor, row.id)
 
-    def _changed(self, changes: Changes) -> None:
-        if changes.touches(*TABLES) and self.work.settled():
-            self.reload()
-
-    def selected(self) -> CustomerRow | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
-
-    def select(self, customer_id: int) -> bool:
-        for i, row in enumerate(self.model.rows):
-            if row.id == customer_id:
-                self.table.selectRow(i)
-                return True
-        return False
+    def restore(self, row: CustomerRow) -> CustomerView:
+        return svc.restore_customer(self.db, self.actor, row.id)
 
     def update_buttons(self) -> None:
+        super().update_buttons()
         row = self.selected()
-        idle = self.work.settled()
-        self.new_button.setEnabled(idle and self.may_edit)
-        self.edit_button.setEnabled(idle and row is not None)
-        self.archive_button.setEnabled(idle and self.may_edit and row is not None and row.active)
-        self.restore_button.setEnabled(idle and self.may_edit and row is not None and not row.active)
-        self.archive_button.setVisible(row is None or row.active)
-        self.restore_button.setVisible(row is not None and not row.active)
-        self.merge_button.setEnabled(idle and row is not None and row.active)
-
-    # --- the form -------------------------------------------------------------------------------
-    def new_customer(self) -> None:
-        self._open(None)
-
-    def edit_selected(self) -> None:
-        row = self.selected()
-        if row is not None:
-            self._open(row.id)
-
-    def _open(self, customer_id: int | None) -> None:
-        """Read what the form needs (the customer, the salespeople, the firm's default terms)
-        off the GUI thread, then open the form (window-modal, not blocking)."""
-        if not self.work.settled():
-            return
-        db, actor = self.db, self.actor
-
-        def load() -> tuple[CustomerView | None, list[Salesperson], int, str]:
-            view = svc.customer(db, actor, customer_id) if customer_id is not None else None
-            return view, svc.salespeople(db, actor), svc.default_terms(db), svc.firm_country(db)
-
-        def show(loaded: tuple[CustomerView | None, list[Salesperson], int, str]) -> None:
-            view, people, terms, country = loaded
-            dlg = CustomerDialog(self.desk, view, people, terms, country or "GB", self)
-            if not self.may_edit:
-                dlg.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
-            dlg.finished.connect(lambda result: self._closed(dlg, result))
-            self.dialog = dlg
-            dlg.open()
-
-        self.work.run(load, done=show, write=False)
-
-    def _closed(self, dlg: CustomerDialog, result: int) -> None:
-        saved = dlg.saved if result == QDialog.DialogCode.Accepted else None
-        self.dialog = None
-        if self.last_dialog is not None:  # the one before; the last stays readable (tests, a reopen)
-            self.last_dialog.deleteLater()
-        self.last_dialog = dlg
-        self.reload(saved.id if saved is not None else None)
-
-    # --- archive and restore --------------------------------------------------------------------
-    def archive_selected(self) -> None:
-        row = self.selected()
-        if row is None or not self.work.settled():
-            return
-        db, actor = self.db, self.actor
-        self.work.run(lambda: svc.archive_customer(db, actor, row.id), done=lambda _v: self.reload(row.id))
-
-    def restore_selected(self) -> None:
-        row = self.selected()
-        if row is None or not self.work.settled():
-            return
-        db, actor = self.db, self.actor
-        self.work.run(lambda: svc.restore_customer(db, actor, row.id), done=lambda _v: self.reload(row.id))
+        if hasattr(self, "merge_button"):  # not yet while the base class builds the window
+            self.merge_button.setEnabled(self.work.settled() and row is not None and row.active)
 
     # --- merge ------------------------------------------------------------------------------------
     def merge_selected(self, keep_id: int | None = None, *, confirm: Callable[[str], bool] | None = None) -> None:

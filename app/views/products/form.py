@@ -14,7 +14,6 @@ production) is greyed out, and the service refuses it anyway.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,8 +22,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -39,7 +36,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.desk import Desk
-from app.errors import ConflictError, UserError, ValidationError
 from app.services import products as svc
 from app.services.products import (
     BomLineForm,
@@ -49,9 +45,10 @@ from app.services.products import (
     ProductForm,
     ProductView,
 )
-from app.views.common.action import Actions
-from app.views.common.conflict import FieldSpec, resolve_conflict
-from app.views.common.messages import error_label
+from app.actor import Actor
+from app.db.uow import Database
+from app.views.common.conflict import FieldSpec
+from app.views.common.master import MasterDialog
 from app.views.common.table import cell, cell_widget
 
 INVALID_STYLE = "border: 1px solid #c62828"
@@ -136,22 +133,20 @@ def _grid(name: str, columns: tuple[str, ...]) -> QTableWidget:
     return t
 
 
-class ProductDialog(QDialog):
+class ProductDialog(MasterDialog):
     """Create (``view`` None) or edit a product; ``saved`` holds the product once saved."""
+
+    kind = "product"
+    fields = PRODUCT_FIELDS
+    draft_types = (PriceBreakForm, BomLineForm, OperationForm)
+    view: ProductView | None
+    saved: ProductView | None
 
     def __init__(self, desk: Desk, view: ProductView | None, choices: ProductChoices,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.desk = desk
-        self.db, self.actor = desk.db, desk.actor
-        self.view = view
+        super().__init__(desk, view, parent)
         self.choices = choices
-        self.version = view.version if view is not None else None
-        self.saved: ProductView | None = None
-        self.setObjectName("productDialog")
-        self.setWindowTitle("New product" if view is None else f"Product {view.sku} — {view.name}")
         outer = QVBoxLayout(self)
-        self.error = error_label()
         top = QHBoxLayout()
         outer.addLayout(top)
 
@@ -252,9 +247,6 @@ class ProductDialog(QDialog):
         outer.addLayout(making, 1)
 
         outer.addWidget(self.error)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
         outer.addWidget(self.buttons)
 
         if not svc.may_set_prices(self.actor):
@@ -269,16 +261,11 @@ class ProductDialog(QDialog):
             self._lock(self.routing, (self.add_op_button, self.remove_op_button, self.up_button, self.down_button),
                        why)
 
-        self.field_widgets: dict[str, QWidget] = {
+        fields: dict[str, QWidget] = {
             "sku": self.sku, "name": self.name, "family_id": self.family, "unit": self.unit,
             "list_price": self.list_price, "standard_cost": self.standard_cost, "tax_rate": self.tax_rate,
             "location": self.location, "price_breaks": self.breaks, "bom": self.bom, "routing": self.routing}
-        self.tooltips = {name: w.toolTip() for name, w in self.field_widgets.items()}  # put back once fixed
-        self.work = Actions(self, fields=self.field_widgets, show_error=self._show_problems, inline=ValidationError)
-        self.work.busy_changed.connect(lambda busy: self.buttons.setEnabled(not busy))
-        self.on_conflict: Callable[[ConflictError], None] = self._conflict
-        if view is not None:
-            self.set_values(view_values(view))
+        self.finish(fields)
         self.resize(1320, 720)
 
     @staticmethod
@@ -489,74 +476,22 @@ class ProductDialog(QDialog):
             price_breaks=v["price_breaks"], bom=v["bom"], routing=v["routing"],
             id=self.view.id if self.view is not None else None, version=self.version)
 
-    # --- saving ---------------------------------------------------------------------------------
-    def settled(self) -> bool:
-        """No save of this dialog is pending (tests wait for it)."""
-        return self.work.settled()
+    # --- the service -------------------------------------------------------------------------------
+    def save_call(self, db: Database, actor: Actor, form: ProductForm) -> ProductView:
+        return svc.save_product(db, actor, form)
 
-    def save(self) -> None:
-        if self.work.settled():
-            self.submit()
+    def reread(self, db: Database, actor: Actor, id: int) -> ProductView:
+        return svc.product(db, actor, id)
 
-    def submit(self) -> None:
-        """Send what is typed now (read here, on the GUI thread)."""
-        self._clear_problems()
-        form, db, actor = self.form(), self.db, self.actor
-        self.work.run(lambda: svc.save_product(db, actor, form), done=self._saved, conflict=self.on_conflict)
+    def view_values(self, view: ProductView) -> dict[str, Any]:
+        return view_values(view)
 
-    def _saved(self, view: ProductView) -> None:
-        self.saved = view
-        self.accept()
+    def title_for(self, view: ProductView | None) -> str:
+        return "New product" if view is None else f"Product {view.sku} — {view.name}"
 
-    def reject(self) -> None:
-        if self.work.settled():  # not while a save runs
-            super().reject()
-
-    def _conflict(self, exc: ConflictError) -> None:
-        """Someone saved this product first: compare, then keep editing, save the chosen mix on top
-        of theirs, or close and show theirs."""
-        view = self.view
-        assert view is not None, "a new product cannot conflict with an earlier save"
-
-        def theirs() -> tuple[dict[str, Any], int]:
-            now = svc.product(self.db, self.actor, view.id)
-            return view_values(now), now.version
-
+    def conflict_fields(self) -> list[FieldSpec]:
         def family(ident: object) -> str:
             index = self.family.findData(ident)
             return self.family.itemText(index) if index >= 0 else f"family #{ident}"
 
-        specs = [FieldSpec(f.name, f.label, family) if f.name == "family_id" else f for f in PRODUCT_FIELDS]
-        decision, chosen, their_version = resolve_conflict(self, exc, specs, self.values(), theirs)
-        if decision == "reload":
-            super().reject()
-            return
-        self.set_values(chosen)
-        if decision == "save":
-            self.version = their_version
-            self.submit()
-
-    # --- problems at their fields ---------------------------------------------------------------
-    def _show_problems(self, exc: UserError) -> None:
-        problems = exc.problems if isinstance(exc, ValidationError) else []
-        self.error.setText("\n".join(p.reason for p in problems) if problems else str(exc))
-        self.error.show()
-        for p in problems:
-            widget = self.field_widgets.get(p.field or "")
-            if widget is not None:
-                widget.setProperty("problem", p.reason)
-                widget.setToolTip(p.reason)
-                widget.setStyleSheet(INVALID_STYLE)
-
-    def _clear_problems(self) -> None:
-        self.error.hide()
-        for name, widget in self.field_widgets.items():
-            if widget.property("problem"):
-                widget.setProperty("problem", None)
-                widget.setToolTip(self.tooltips.get(name, ""))
-                widget.setStyleSheet("")
-
-    def problem_at(self, field: str) -> str:
-        """The reason shown at a field ("" when none; tests read it)."""
-        value = self.field_widgets[field].property("problem")
-        return value if isinstance(value, str) else ""
+        return [FieldSpec(f.name, f.label, family) if f.name == "family_id" else f for f in PRODUCT_FIELDS]
