@@ -53,7 +53,7 @@ from app.services import work_calendars as svc
 from app.services.work_calendars import CalendarForm, CalendarRow, CalendarView, ExceptionForm, HoursForm
 from app.views.common.action import Actions
 from app.views.common.conflict import FieldSpec
-from app.views.common.master import MasterDialog, MasterWindow
+from app.views.common.master import INVALID_STYLE, MasterDialog, MasterWindow
 from app.views.common.messages import error_label
 from app.views.common.table import Column, RowsTableModel, cell, cell_widget
 
@@ -331,10 +331,14 @@ class CalendarDialog(MasterDialog):
         super()._show_problems(exc)
         if not isinstance(exc, ValidationError):
             return
+        for table in (self.hours, self.exceptions):
+            if table.property("problem"):  # the frame on the table only, not on every date and weekday picker in it
+                table.setStyleSheet(f"QTableWidget#{table.objectName()} {{ {INVALID_STYLE} }}")
         for p in exc.problems:
             table = {"hours": self.hours, "exceptions": self.exceptions}.get(p.field or "")
             if table is None or p.row is None or not 1 <= p.row <= table.rowCount():
                 continue
+            table.clearSelection()  # the row's colour shows, not the selection's
             for col in range(table.columnCount()):
                 item = table.item(p.row - 1, col)
                 if item is not None:
@@ -434,7 +438,7 @@ class AddDayDialog(QDialog):
         self.work = Actions(self, fields={"day": self.day, "working": self.working, "note": self.note},
                             show_error=self._refused, inline=UserError)
         self.work.busy_changed.connect(lambda busy: self.buttons.setEnabled(not busy))
-        self.resize(460, 170)
+        self.resize(460, 150)
 
     def entered(self) -> tuple[dt.date, str, str]:
         return _pydate(self.day.date()), self.working.text(), self.note.text()
@@ -465,10 +469,10 @@ class CalendarsTableModel(RowsTableModel[CalendarRow]):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__([
             Column("Name", lambda c: c.name),
-            Column("Weekly hours", lambda c: c.hours),
             Column("Hours a week", lambda c: f"{c.weekly_minutes / 60:g}", align_right=True),
             Column("Exceptions ahead", lambda c: str(c.future_exceptions), align_right=True),
             Column("Work centres", lambda c: str(c.work_centres), align_right=True),
+            Column("Weekly hours", lambda c: c.hours),
         ], parent, key=lambda c: c.id)
 
 
