@@ -331,9 +331,9 @@ class CalendarDialog(MasterDialog):
         super()._show_problems(exc)
         if not isinstance(exc, ValidationError):
             return
-        for table in (self.hours, self.exceptions):
-            if table.property("problem"):  # the frame on the table only, not on every date and weekday picker in it
-                table.setStyleSheet(f"QTableWidget#{table.objectName()} {{ {INVALID_STYLE} }}")
+        for framed in (self.hours, self.exceptions):
+            if framed.property("problem"):  # the frame on the table only, not on every date and weekday picker in it
+                framed.setStyleSheet(f"QTableWidget#{framed.objectName()} {{ {INVALID_STYLE} }}")
         for p in exc.problems:
             table = {"hours": self.hours, "exceptions": self.exceptions}.get(p.field or "")
             if table is None or p.row is None or not 1 <= p.row <= table.rowCount():
