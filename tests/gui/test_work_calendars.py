@@ -198,3 +198,52 @@ def test_sales_may_look_but_not_save(qtbot, demo: Database, tmp_path: Path) -> N
     assert dlg.hours.item(0, END) is not None and dlg.exceptions.rowCount() == 1  # the demo's Saturday overtime
     _shot(dlg, "calendar-form-read-only.png", tmp_path)
     dlg.reject()
+
+
+def test_a_day_added_meanwhile_opens_the_compare_dialog_and_is_kept(qtbot, demo: Database, tmp_path: Path) -> None:
+    from app.views.common.conflict import ConflictDialog
+    from tests.gui.conftest import when_modal
+
+    win = _window(qtbot, demo, "production", tmp_path)
+    _select(qtbot, win, "Two shifts (Mon-Fri 06:00-22:00)")
+    dlg = _open(qtbot, win, win.edit_button)
+    assert dlg.view is not None
+    svc.add_exception(demo, actor_for(demo, "management"), dlg.view.id, "2026-12-24", 0, "Christmas Eve")
+    dlg.name.setText("Two shifts")
+    seen: list[ConflictDialog] = []
+
+    def answer(box: ConflictDialog) -> None:
+        seen.append(box)
+        _shot(box, "calendar-conflict.png", tmp_path)
+        box.take_theirs("exceptions")  # keep my new name, take their day off
+        box.save_button.click()
+
+    when_modal(qtbot, answer, ConflictDialog)
+    _save(qtbot, dlg)
+    assert seen and dlg.result() == QDialog.DialogCode.Accepted, dlg.error.text()
+    now = svc.calendar(demo, actor_for(demo, "production"), dlg.view.id)
+    assert now.name == "Two shifts" and [(e.day, e.note) for e in now.exceptions] == [
+        (dt.date(2026, 12, 24), "Christmas Eve")]
+
+
+def test_a_draft_comes_back_as_typed(qtbot, demo: Database, tmp_path: Path) -> None:
+    from app.views.common.master import to_draft
+
+    win = _window(qtbot, demo, "production", tmp_path)
+    dlg = _open(qtbot, win, win.new_button)
+    qtbot.keyClicks(dlg.name, "Weekend crew")
+    qtbot.mouseClick(dlg.add_hours_button, Qt.MouseButton.LeftButton)
+    dlg.set_hours(0, WEEKDAY, 5)
+    dlg.set_hours(0, END, "25:00")  # kept as typed, wrong or not
+    qtbot.mouseClick(dlg.add_exception_button, Qt.MouseButton.LeftButton)
+    dlg.set_exception(0, DAY, dt.date(2026, 12, 26))
+    dlg.set_exception(0, WORKING, "7:30")
+    typed = dlg.values()
+    draft = to_draft(typed)
+    dlg.reject()
+    qtbot.waitUntil(lambda: win.dialog is None and win.settled())
+    again = CalendarDialog(win.desk, None, win)
+    qtbot.addWidget(again)
+    again.restore(draft)
+    assert again.values() == typed
+    assert again.hours_values()[0].weekday == 5 and again.exception_values()[0].day == "2026-12-26"

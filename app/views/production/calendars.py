@@ -71,8 +71,16 @@ EXCEPTIONS_HINT = ("A day that differs from the weekly hours, for these machines
 
 
 def _hours_text(hours: tuple[HoursForm, ...]) -> str:
-    return "; ".join(f"{svc.WEEKDAYS[w] if isinstance(w := svc.parse_weekday(h.weekday), int) else h.weekday} "
-                     f"{h.start}–{h.end}" for h in hours) or "—"
+    """The weekly hours in words ("Mon–Fri 06:00–22:00"); rows not yet valid as typed."""
+    valid: list[tuple[int, int, int]] = []
+    typed: list[str] = []
+    for h in hours:
+        wd, start, end = svc.parse_weekday(h.weekday), svc.parse_time(str(h.start)), svc.parse_time(str(h.end))
+        if wd is not None and start is not None and end is not None:
+            valid.append((wd, start, end))
+        else:
+            typed.append(f"{h.weekday} {h.start}–{h.end}")
+    return "; ".join(([svc.summary(valid)] if valid else []) + typed) or "—"
 
 
 def _exceptions_text(rows: tuple[ExceptionForm, ...]) -> str:
