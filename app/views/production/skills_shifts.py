@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -238,8 +239,10 @@ class SkillsShiftsWindow(QWidget):
         lay.addWidget(self._side("S&hifts — when people work (the schedule's hours for them)", self.shifts_table,
                                  (self.new_shift_button, self.edit_shift_button, self.delete_shift_button)), 1)
 
-        for table in (self.skills_table, self.shifts_table):
+        for table, wide in ((self.skills_table, 1), (self.shifts_table, 3)):  # the name, the days take the room
             table.selectionModel().selectionChanged.connect(lambda *_: self.update_buttons())
+            table.horizontalHeader().setStretchLastSection(False)
+            table.horizontalHeader().setSectionResizeMode(wide, QHeaderView.ResizeMode.Stretch)
         live = LiveUpdates.current
         if live is not None:
             live.changed.connect(self._changed)

@@ -61,8 +61,8 @@ class StaffTableModel(RowsTableModel[StaffRow]):
             Column("Skills (level)", lambda p: p.skills_text),
             Column("Hours / week", lambda p: hours_text(p.hours_per_week), align_right=True),
             Column("Rate / hour", lambda p: fmt.money(p.hourly_rate), align_right=True),
-            Column("User", lambda p: p.user),
             Column("Status", lambda p: "active" if p.active else "archived"),
+            Column("Signs in as", lambda p: p.user),  # last: stretched, so a name linked later is not cut
         ], parent, key=lambda p: p.id)
 
 
@@ -93,6 +93,8 @@ class StaffDialog(MasterDialog):
         self.rate.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.hours = QLineEdit("40")
         self.hours.setAlignment(Qt.AlignmentFlag.AlignRight)
+        for edit in (self.rate, self.hours):
+            edit.setMaximumWidth(120)
         self.hours.setToolTip("Contracted hours per week, 0 to 80 (the headcount plan counts them)")
         self.user = QComboBox()
         self.user.addItem("(none)", None)
@@ -117,7 +119,8 @@ class StaffDialog(MasterDialog):
         self.skills.verticalHeader().hide()
         self.skills.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.skills.horizontalHeader().setSectionResizeMode(SKILL, QHeaderView.ResizeMode.Stretch)
-        self.skills.horizontalHeader().setSectionResizeMode(LEVEL, QHeaderView.ResizeMode.ResizeToContents)
+        self.skills.horizontalHeader().setSectionResizeMode(LEVEL, QHeaderView.ResizeMode.Fixed)
+        self.skills.setColumnWidth(LEVEL, 130)  # "2 able", "3 expert" in full (a cell widget is not measured)
         self.skills.setMinimumHeight(130)
         self.add_skill_button = QPushButton("&Add skill")
         self.add_skill_button.setObjectName("addSkill")
@@ -139,6 +142,7 @@ class StaffDialog(MasterDialog):
     def add_skill(self, skill_id: int | None, level: int = 2, *, user: bool = False) -> int:
         """A row with a skill picker and a level picker; ``user``: added by the Add button (the draft
         keeps it)."""
+        taken = {k.skill_id for k in self.skill_rows()} if user else set()
         row = self.skills.rowCount()
         self.skills.insertRow(row)
         pick = QComboBox()
@@ -151,8 +155,7 @@ class StaffDialog(MasterDialog):
                 pick.addItem(f"skill #{skill_id}", skill_id)
                 index = pick.count() - 1
             pick.setCurrentIndex(index)
-        elif user:
-            taken = {self.skill_rows()[i].skill_id for i in range(row)}
+        elif user:  # the first skill the person does not have yet
             free = next((i for i in range(pick.count()) if pick.itemData(i) not in taken), 0)
             pick.setCurrentIndex(free)
         grade = QComboBox()

@@ -77,6 +77,7 @@ class WorkCentreDialog(MasterDialog):
         self.calendar.setToolTip("The hours the work centre runs: the schedule books it only then")
         self.rate = QLineEdit("0.00")
         self.rate.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.rate.setMaximumWidth(120)
         self.rate.setToolTip("The machine's cost per hour, for cost estimates")
         for attr in ("code", "name", "calendar", "rate"):
             getattr(self, attr).setObjectName(attr)
