@@ -17,6 +17,7 @@ from app.exchange.shared import SKU, product_map
 from app.services.customers import DEFAULT_TIER, credit_refusal
 from app.services.product_checks import price_refusal
 from app.services.settings import load_settings
+from app.services.stock import count_movement, counted_problem
 from app.exchange.spec import (
     ZERO,
     Diff,
@@ -295,14 +296,25 @@ class Stock(Kind):
         return {"products": product_map(s)}
 
     def diff(self, s: Session, rows: Sequence[Row], lk: dict[str, Any]) -> Diff:
-        return _product_updates(s, rows, lk, ("stock_on_hand", "location"))
+        counted, refused = [], []  # the count rule of the products window's Count stock… (services/stock)
+        for r in rows:
+            p = lk["products"].get(r.values.get("sku"))
+            why = None
+            if p is not None and r.values.get("stock_on_hand") is not None:
+                _qty, why = counted_problem(r.values["stock_on_hand"], p["unit"] or "")
+            if why:
+                refused.append((r.number, "stock_on_hand", why))
+            else:
+                counted.append(r)
+        d = _product_updates(s, counted, lk, ("stock_on_hand", "location"))
+        d.problems = sorted([*d.problems, *refused], key=lambda p: p[0])
+        return d
 
     def apply(self, s: Session, diff: Diff, lk: dict[str, Any], user: str) -> dict[str, list[int]]:
         by_id = {p["id"]: p for p in lk["products"].values()}
-        now = utcnow()
-        moves = [{"product_id": u["_id"], "at": now, "quantity": u["stock_on_hand"] - by_id[u["_id"]]["stock_on_hand"],
-                  "reason": "count", "reference": "Excel import", "user": user}
-                 for u in diff.payload if "stock_on_hand" in u]
+        moves = [m for u in diff.payload if "stock_on_hand" in u
+                 if (m := count_movement(u["_id"], by_id[u["_id"]]["stock_on_hand"], u["stock_on_hand"], user,
+                                         "Excel import")) is not None]
         touched = write_upsert(s, P, [], diff.payload, user=user)
         if moves:
             s.execute(StockMovement.__table__.insert(), moves)

@@ -233,3 +233,33 @@ def test_the_products_menu_opens_the_products_window(qtbot, demo) -> None:  # no
     qtbot.addWidget(win)
     qtbot.waitUntil(lambda: win.isVisible() and win.settled())
     assert win.table.model().rowCount() > 0
+
+
+def test_production_counts_stock_a_bad_count_is_said_at_the_field(qtbot, demo: Database, tmp_path: Path) -> None:
+    from app.views.products.count import CountStockDialog
+
+    win = _window(qtbot, demo, "production", tmp_path)
+    row = next(r for r in win.model.rows if r.make_to_stock and r.unit == "pcs")
+    win.select(row.id)
+    assert win.count_button.isEnabled()
+    qtbot.mouseClick(win.count_button, Qt.MouseButton.LeftButton)
+    dlg = win.count_dialog
+    assert isinstance(dlg, CountStockDialog) and dlg.isVisible()
+    dlg.counted.setText("2.5")
+    qtbot.mouseClick(dlg.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dlg.settled)
+    assert dlg.isVisible() and "whole" in dlg.error.text() and "whole" in dlg.counted.toolTip()
+    assert [r.stock_on_hand for r in svc.products(demo, win.actor, row.sku) if r.id == row.id] == \
+        [row.stock_on_hand]  # nothing saved
+    dlg.counted.setText(str(int(row.stock_on_hand) + 5))
+    qtbot.keyClicks(dlg.note, "annual count")
+    _shot(dlg, "count-stock.png", tmp_path)
+    qtbot.mouseClick(dlg.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dlg.settled() and not dlg.isVisible() and win.settled())
+    assert f"{row.sku} counted: " in win.message.text() and "(+5)" in win.message.text()
+    assert win.selected() is not None and win.selected().stock_on_hand == row.stock_on_hand + 5
+
+
+def test_sales_sees_no_count_button(qtbot, demo: Database, tmp_path: Path) -> None:
+    win = _window(qtbot, demo, "sales", tmp_path)
+    assert not win.count_button.isVisibleTo(win)

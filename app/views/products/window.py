@@ -1,6 +1,6 @@
 """Products (issue 20): find a product (search box, "Show archived"), create one, edit one
-(double-click or Edit…) with its quantity breaks, bill of materials and routing, archive one that
-is on no open quote or order and restore it.
+(double-click or Edit…) with its quantity breaks, bill of materials and routing, count a stock
+item's stock (Count stock…), archive one that is on no open quote or order and restore it.
 
 The list, its search, archive and restore, the change feed and drafts are ``MasterWindow``'s
 (app/views/common/master.py).
@@ -8,13 +8,15 @@ The list, its search, archive and restore, the change feed and drafts are ``Mast
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
 from app import format as fmt
+from app.desk import Desk
 from app.services import products as svc
 from app.services.products import ProductChoices, ProductRow, ProductView
 from app.views.common.master import MasterWindow
 from app.views.common.table import Column, RowsTableModel
+from app.views.products.count import CountStockDialog, counted_text
 from app.views.products.form import ProductDialog
 
 TABLES = ("product", "product_family", "price_break", "bom_line", "bom_component", "routing_operation")
@@ -48,6 +50,39 @@ class ProductsWindow(MasterWindow):
     edit_denied = "Production and management create, edit and archive products."
     new_label = "&New product…"
     archive_tip = "Take the product out of order entry (only when no open order has it)"
+
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
+        super().__init__(desk, parent)
+        self.count_dialog: CountStockDialog | None = None
+        self.count_button = self.add_button(QPushButton("Count &stock…"))
+        self.count_button.setObjectName("countStock")
+        self.count_button.setToolTip("Set the stock on hand to what was counted on the shelf (the difference is "
+                                     "booked as a stock count)")
+        self.count_button.clicked.connect(self.count_selected)
+        self.count_button.setVisible(self.may_edit)
+        self.update_buttons()
+
+    def update_buttons(self) -> None:
+        super().update_buttons()
+        row = self.selected()
+        if hasattr(self, "count_button"):  # not yet while the base class builds the window
+            self.count_button.setEnabled(self.work.settled() and row is not None and row.active and row.make_to_stock)
+
+    def count_selected(self) -> None:
+        """Open Count stock… for the selected stock item (window-modal); the list shows the count."""
+        row = self.selected()
+        if row is None or not self.work.settled():
+            return
+        dlg = CountStockDialog(self.desk, row, self)
+
+        def closed(result: int) -> None:
+            if result == QDialog.DialogCode.Accepted and dlg.result_count is not None:
+                self.message.setText(counted_text(dlg.result_count, row.unit))
+                self.reload(row.id)
+
+        dlg.finished.connect(closed)
+        self.count_dialog = dlg
+        dlg.open()
 
     def make_model(self) -> ProductsTableModel:
         return ProductsTableModel(self)
