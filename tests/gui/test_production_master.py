@@ -221,3 +221,38 @@ def test_sales_sees_skills_and_shifts_read_only(qtbot, demo: Database, tmp_path:
     qtbot.mouseClick(win.edit_shift_button, Qt.MouseButton.LeftButton)
     assert win.dialog is not None and not win.dialog.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
     win.dialog.reject()
+
+
+def test_drafts_come_back_as_typed(qtbot, demo: Database, tmp_path: Path) -> None:
+    """What the main window does after a crash: a staff form's draft (skills table included) and a
+    shift's draft are put back into their forms."""
+    from app.views.common.master import to_draft
+
+    desk = _desk(demo, "production", tmp_path)
+    win = _show(qtbot, StaffWindow(desk))
+    dlg = _open_new(qtbot, win)
+    assert isinstance(dlg, StaffDialog)
+    qtbot.keyClicks(dlg.code, "st14")
+    qtbot.keyClicks(dlg.name, "Piotr Zielinski")
+    qtbot.mouseClick(dlg.add_skill_button, Qt.MouseButton.LeftButton)
+    weld = next(c.id for c in dlg.choices.skills if c.code == "welding")
+    dlg.set_skill(0, weld, 1)
+    typed = to_draft(dlg.values())
+    dlg.reject()
+    qtbot.waitUntil(lambda: win.dialog is None and win.settled())
+    win.open_record(None, typed)
+    qtbot.waitUntil(lambda: win.dialog is not None and win.settled())
+    again = win.dialog
+    assert isinstance(again, StaffDialog) and again.code.text() == "ST14"
+    assert [(k.skill_id, k.level) for k in again.skill_rows()] == [(weld, 1)]
+    again.reject()
+
+    shifts = _show(qtbot, SkillsShiftsWindow(desk))
+    night = next(s for s in sk_svc.shifts(demo, desk.actor) if s.name == "Late")
+    shifts.open_shift(night.id, {"name": "Late (summer)", "start": "13:00", "end": "21:00", "weekdays": [0, 1, 2]})
+    qtbot.waitUntil(lambda: shifts.dialog is not None and shifts.settled())
+    form = shifts.dialog
+    assert form is not None and form.name.text() == "Late (summer)" and form.start.text() == "13:00"
+    assert [b.isChecked() for b in form.day_boxes] == [True, True, True, False, False, False, False]
+    assert form.view is not None and form.view.id == night.id
+    form.reject()

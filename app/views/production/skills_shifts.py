@@ -356,6 +356,32 @@ class SkillsShiftsWindow(QWidget):
         if row is not None and self.work.settled():
             self._open(ShiftDialog(self.desk, row, self))
 
+    def open_skill(self, record_id: int | None, values: dict[str, Any] | None = None) -> None:
+        """Open the skill form (``record_id`` None: a new skill) with a draft's ``values`` put back
+        (the main window's "You have unsaved work…"); the skill is read off the GUI thread."""
+        self._reopen(lambda view: SkillDialog(self.desk, view, self),
+                     (lambda: next((k for k in svc.skills(self.db, self.actor) if k.id == record_id), None))
+                     if record_id is not None else None, values)
+
+    def open_shift(self, record_id: int | None, values: dict[str, Any] | None = None) -> None:
+        """As ``open_skill``, for a shift."""
+        db, actor = self.db, self.actor
+        self._reopen(lambda view: ShiftDialog(self.desk, view, self),
+                     (lambda: svc.shift(db, actor, record_id)) if record_id is not None else None, values)
+
+    def _reopen(self, make: Callable[[Any], MasterDialog], read: Callable[[], Any] | None,
+                values: dict[str, Any] | None) -> None:
+        def show(view: Any) -> None:
+            dlg = make(view)
+            if values is not None:
+                dlg.restore(values)
+            self._open(dlg)
+
+        if read is None:
+            show(None)
+        else:
+            self.work.run(read, done=show, write=False)
+
     # --- deleting -------------------------------------------------------------------------------
     def delete_skill(self) -> None:
         row = self.selected_skill()
