@@ -18,8 +18,9 @@ production calendar on top of this, unless the calendar has its own exception th
   (``name``, ``hours``, ``exceptions``; a row's problem also its ``row``, 1-based as the table
   shows it): a name missing or taken; a time not typed as HH:MM or outside 00:00–24:00; a range
   that does not end after it starts; two ranges of one weekday that overlap (naming the weekday
-  and both rows); an exception's working time outside 0–24 hours; two exceptions on one day
-  (naming the date); a hostile note (``hygiene.text_problem``).
+  and both rows); an exception's working time outside 0–24 hours, or longer than fits between
+  the weekday's usual start and midnight (the scheduler would cut it there); two exceptions on
+  one day (naming the date); a hostile note (``hygiene.text_problem``).
 - ``add_exception`` adds one day without the whole form ("close the machines on 24 Dec");
   refused, naming the date and what is there already, when the day has an exception. It holds the
   calendar row while it looks (``uow.lock``), so two desks adding the same day at the same moment
@@ -55,6 +56,7 @@ from app.services.permissions import require
 EDIT = "production.master"
 VIEW = "schedule.view"
 DAY_MINUTES = 1440
+DEFAULT_START = 420  # 07:00: where the scheduler starts an extra day on a weekday without hours
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -236,6 +238,24 @@ def parse_day(value: dt.date | str) -> dt.date | None:
         return None
 
 
+def usual_start(hours: Sequence[tuple[int, int, int]], weekday: int) -> int:
+    """Where a shortened or extra day starts, as the scheduler places it: the weekday's first
+    start, 07:00 when the weekday has no hours. ``hours``: (weekday, start, end)."""
+    return min((s for w, s, _e in hours if w == weekday), default=DEFAULT_START)
+
+
+def longest_day(hours: Sequence[tuple[int, int, int]], day: dt.date, minutes: int) -> str | None:
+    """Why ``minutes`` of work do not fit on ``day`` (None: they do): the scheduler opens the
+    machines from the weekday's usual start for that long, and not past midnight."""
+    start = usual_start(hours, day.weekday())
+    if minutes > DAY_MINUTES - start:
+        why = (f"{WEEKDAY_NAMES[day.weekday()]}'s hours start at {clock_text(start)}"
+               if any(w == day.weekday() for w, _s, _e in hours)
+               else f"{WEEKDAY_NAMES[day.weekday()]} has no weekly hours, so the day starts at {clock_text(start)}")
+        return f"{day_text(day)}: at most {hours_text(DAY_MINUTES - start)} hours ({why}; a day ends at 24:00)"
+    return None
+
+
 def summary(hours: Sequence[tuple[int, int, int]]) -> str:
     """Weekly hours in words: consecutive weekdays with the same ranges are one group —
     "Mon–Fri 07:00–16:00; Sat 07:00–12:00". ``hours``: (weekday, start, end)."""
@@ -395,6 +415,12 @@ def check(s: Session, form: CalendarForm) -> _Checked:
     out = _Checked(_check_name(s, form.name, form.id, problems))
     _check_hours(list(form.hours), problems, out)
     _check_exceptions(list(form.exceptions), problems, out)
+    if not any(p.field == "hours" for p in problems):
+        weekly = [(wd, start, end) for _f, wd, start, end in out.hours]
+        number = {id(row): i for i, row in enumerate(form.exceptions, start=1)}
+        for row, day, minutes, _note in out.exceptions:
+            if why := longest_day(weekly, day, minutes):
+                problems.append(Problem(f"row {number[id(row)]}: {why}", field="exceptions", row=number[id(row)]))
     if problems:
         raise ValidationError(problems)
     return out
@@ -515,6 +541,8 @@ def add_exception(db: Database, actor: Actor, calendar_id: int, day: dt.date | s
                 field="day", value=parsed.isoformat()))
         if version is not None and c.version != version:
             raise ConflictError("work_calendar", calendar_id, c.updated_by, c.updated_at)
+        if why := longest_day([(h.weekday, h.start_minute, h.end_minute) for h in c.hours], parsed, minutes):
+            raise ValidationError(Problem(why, field="working", value=working))
         c.exceptions.append(CalendarException(day=parsed, working_minutes=minutes, note=text or None))
         c.updated_at = utcnow()
         uow.flush()

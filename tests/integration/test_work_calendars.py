@@ -374,3 +374,24 @@ def test_a_saved_exception_and_new_weekly_hours_change_the_machines_windows(demo
     other = next(d for d in (day + dt.timedelta(days=k) for k in range(1, 7)) if d.weekday() < 5
                  and _windows_on(db, wc, d))
     assert _windows_on(db, wc, other) == [(360, 1320)]
+
+
+def test_a_long_day_must_fit_between_the_usual_start_and_midnight(demo) -> None:
+    """The scheduler opens the machines on a shortened or extra day from the weekday's usual start
+    (07:00 without hours) for the exception's time, never past midnight: more is refused, not cut."""
+    db, actor = demo
+    prod = actor("production")
+    thursday, saturday = dt.date(2026, 12, 24), dt.date(2026, 12, 26)
+    assert thursday.weekday() == 3 and saturday.weekday() == 5
+    with pytest.raises(ValidationError) as err:
+        _new(db, prod, exceptions=[ExceptionForm(thursday, "18", "long"), ExceptionForm(saturday, "17.5", "extra")])
+    assert [(p.field, p.row) for p in err.value.problems] == [("exceptions", 2)]
+    assert ("26 Dec 2026: at most 17:00 hours (Saturday has no weekly hours, so the day starts at 07:00; "
+            "a day ends at 24:00)") in str(err.value)
+    made = _new(db, prod, exceptions=[ExceptionForm(thursday, "18"), ExceptionForm(saturday, "17")])
+    assert [e.minutes for e in made.exceptions] == [1080, 1020]
+    _wc, cal = _laser(db)  # two shifts: from 06:00
+    with pytest.raises(ValidationError) as err:
+        svc.add_exception(db, prod, cal, "2026-12-29", "18:30", "")
+    assert _fields(err.value) == {"working"}
+    assert "29 Dec 2026: at most 18:00 hours (Tuesday's hours start at 06:00; a day ends at 24:00)" in str(err.value)
