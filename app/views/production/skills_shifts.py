@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.actor import Actor
-from app.db.uow import Database
 from app.desk import Desk
 from app.errors import ConflictError, UserError
 from app.services import skills_shifts as svc
@@ -113,10 +112,10 @@ class SkillDialog(MasterDialog):
             return SkillForm(v["code"], v["name"])
         return SkillForm(v["code"], v["name"], view.id, view.code, view.name)
 
-    def save_call(self, db: Database, actor: Actor, form: SkillForm) -> SkillRow:
+    def save_call(self, db: Any, actor: Actor, form: SkillForm) -> SkillRow:
         return svc.save_skill(db, actor, form)
 
-    def reread(self, db: Database, actor: Actor, id: int) -> SkillRow:
+    def reread(self, db: Any, actor: Actor, id: int) -> SkillRow:
         return next(k for k in svc.skills(db, actor) if k.id == id)
 
     def view_values(self, view: SkillRow) -> dict[str, Any]:
@@ -189,10 +188,10 @@ class ShiftDialog(MasterDialog):
         return ShiftForm(v["name"], v["start"], v["end"], frozenset(v["weekdays"]),
                          self.view.id if self.view is not None else None, self.version)
 
-    def save_call(self, db: Database, actor: Actor, form: ShiftForm) -> ShiftView:
+    def save_call(self, db: Any, actor: Actor, form: ShiftForm) -> ShiftView:
         return svc.save_shift(db, actor, form)
 
-    def reread(self, db: Database, actor: Actor, id: int) -> ShiftView:
+    def reread(self, db: Any, actor: Actor, id: int) -> ShiftView:
         return svc.shift(db, actor, id)
 
     def view_values(self, view: ShiftView) -> dict[str, Any]:

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 
 from app import format as fmt
 from app.actor import Actor
-from app.db.uow import Database
 from app.desk import Desk
 from app.services import staff as svc
 from app.services.staff import LEVELS, SkillLevel, StaffChoices, StaffForm, StaffRow, StaffView
@@ -222,10 +221,10 @@ class StaffDialog(MasterDialog):
                          v["skills"], self.view.id if self.view is not None else None, self.version)
 
     # --- the service -------------------------------------------------------------------------------
-    def save_call(self, db: Database, actor: Actor, form: StaffForm) -> StaffView:
+    def save_call(self, db: Any, actor: Actor, form: StaffForm) -> StaffView:
         return svc.save_person(db, actor, form)
 
-    def reread(self, db: Database, actor: Actor, id: int) -> StaffView:
+    def reread(self, db: Any, actor: Actor, id: int) -> StaffView:
         return svc.person(db, actor, id)
 
     def view_values(self, view: StaffView) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLa
 
 from app import format as fmt
 from app.actor import Actor
-from app.db.uow import Database
 from app.desk import Desk
 from app.services import work_centres as svc
 from app.services.work_centres import CalendarChoice, WorkCentreForm, WorkCentreRow, WorkCentreView
@@ -113,10 +112,10 @@ class WorkCentreDialog(MasterDialog):
         return WorkCentreForm(v["code"], v["name"], v["calendar_id"], v["hourly_rate"],
                               self.view.id if self.view is not None else None, self.version)
 
-    def save_call(self, db: Database, actor: Actor, form: WorkCentreForm) -> WorkCentreView:
+    def save_call(self, db: Any, actor: Actor, form: WorkCentreForm) -> WorkCentreView:
         return svc.save_work_centre(db, actor, form)
 
-    def reread(self, db: Database, actor: Actor, id: int) -> WorkCentreView:
+    def reread(self, db: Any, actor: Actor, id: int) -> WorkCentreView:
         return svc.work_centre(db, actor, id)
 
     def view_values(self, view: WorkCentreView) -> dict[str, Any]:
