@@ -299,6 +299,10 @@ def save_person(db: Database, actor: Actor, form: StaffForm) -> StaffView:
     def run(uow: UnitOfWork) -> StaffView:
         s = uow.session
         current = None if form.id is None else uow.get(Staff, form.id, expected_version=form.version)
+        if form.user_id is not None and s.get(User, form.user_id) is not None:
+            # two desks linking one user at once: the second waits here (PostgreSQL; SQLite's write
+            # transaction excludes it anyway) and then finds the first's link
+            uow.lock(User, form.user_id)
         values, levels, problems = _checked(s, form, current)
         if problems:
             raise ValidationError(problems)

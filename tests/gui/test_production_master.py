@@ -256,3 +256,16 @@ def test_drafts_come_back_as_typed(qtbot, demo: Database, tmp_path: Path) -> Non
     assert [b.isChecked() for b in form.day_boxes] == [True, True, True, False, False, False, False]
     assert form.view is not None and form.view.id == night.id
     form.reject()
+
+
+def test_sales_sees_staff_read_only(qtbot, demo: Database, tmp_path: Path) -> None:
+    win = _show(qtbot, StaffWindow(_desk(demo, "sales", tmp_path)))
+    assert not win.new_button.isEnabled()
+    win.table.selectRow(0)
+    qtbot.mouseClick(win.edit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.dialog is not None and win.settled())
+    dlg = win.dialog
+    assert isinstance(dlg, StaffDialog) and dlg.skills.rowCount() == 2
+    assert not dlg.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
+    assert not dlg.add_skill_button.isEnabled() and not dlg.remove_skill_button.isEnabled()
+    dlg.reject()

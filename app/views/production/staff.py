@@ -31,6 +31,7 @@ from app import format as fmt
 from app.actor import Actor
 from app.desk import Desk
 from app.services import staff as svc
+from app.services.permissions import allowed
 from app.services.staff import LEVELS, SkillLevel, StaffChoices, StaffForm, StaffRow, StaffView
 from app.views.common.conflict import FieldSpec
 from app.views.common.master import MasterDialog, MasterWindow
@@ -127,6 +128,10 @@ class StaffDialog(MasterDialog):
         self.remove_skill_button = QPushButton("Re&move skill")
         self.remove_skill_button.setObjectName("removeSkill")
         self.remove_skill_button.clicked.connect(self.remove_skill)
+        if not allowed(self.actor.role, "production.master"):
+            for b in (self.add_skill_button, self.remove_skill_button):
+                b.setEnabled(False)
+                b.setToolTip(EDIT_DENIED)
         grid.addWidget(self.skills, 0, 0, 3, 1)
         grid.addWidget(self.add_skill_button, 0, 1)
         grid.addWidget(self.remove_skill_button, 1, 1)
