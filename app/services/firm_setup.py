@@ -40,6 +40,17 @@ from app.services.permissions import require
 # missing from the currencies gets no suggestion: the wizard asks. A country missing from the zones
 # gets its zone from the zone data when it has only one; countries with several zones (US, CA, AU,
 # RU, BR, MX…) get none: the firm's own must be chosen.
+# The standard VAT rate of a country, as in force in December 2026 (EU: the European Commission's
+# "VAT rates applied in the Member States"; GB HMRC; CH ESTV; NO, IS their tax offices) — a
+# suggestion for the new firm's default VAT rate, which the wizard shows and the firm may change.
+# Reduced rates, zero rates and rate changes by date are the tax categories' (invoicing, issue 21).
+STANDARD_VAT: Mapping[str, Decimal] = {code: Decimal(rate) / 100 for code, rate in {
+    "AT": "20", "BE": "21", "BG": "20", "HR": "25", "CY": "19", "CZ": "21", "DK": "25", "EE": "24", "FI": "25.5",
+    "FR": "20", "DE": "19", "GR": "24", "HU": "27", "IE": "23", "IT": "22", "LV": "21", "LT": "21", "LU": "17",
+    "MT": "18", "NL": "21", "PL": "23", "PT": "23", "RO": "21", "SK": "23", "SI": "22", "ES": "21", "SE": "25",
+    "GB": "20", "CH": "8.1", "LI": "8.1", "NO": "25", "IS": "24",
+}.items()}
+
 CURRENCIES: Mapping[str, str] = {
     "AT": "EUR", "BE": "EUR", "CY": "EUR", "DE": "EUR", "EE": "EUR", "ES": "EUR", "FI": "EUR", "FR": "EUR",
     "GR": "EUR", "HR": "EUR", "IE": "EUR", "IT": "EUR", "LT": "EUR", "LU": "EUR", "LV": "EUR", "MT": "EUR",
@@ -138,11 +149,14 @@ def zone_for(country: str) -> str:
 
 
 def suggest(country: str, setup: FirmSetup | None = None) -> FirmSetup:
-    """``setup`` (or an empty one) for ``country``, with the country's currency and time zone where
-    they are known (empty otherwise: the wizard asks)."""
+    """``setup`` (or an empty one) for ``country``, with the country's currency, time zone and
+    standard VAT rate where they are known (empty otherwise: the wizard asks; the VAT rate then
+    stays the declared default unless typed)."""
     code = country.strip().upper()
     base = setup or FirmSetup()
-    return dataclasses.replace(base, country=code, currency=CURRENCIES.get(code, ""), time_zone=zone_for(code))
+    rate = base.tax_rate if base.tax_rate is not None else STANDARD_VAT.get(code)
+    return dataclasses.replace(base, country=code, currency=CURRENCIES.get(code, ""), time_zone=zone_for(code),
+                               tax_rate=rate)
 
 
 def _settings_values(setup: FirmSetup, problems: list[Problem]) -> dict[str, Any]:

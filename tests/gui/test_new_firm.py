@@ -51,6 +51,7 @@ def test_a_german_firm_is_set_up_and_its_administrator_signs_in(qtbot, sqlite_db
     _fill_german_firm(qtbot, wizard)
     # the country suggests its currency and time zone (changeable)
     assert wizard.currency.currentText() == "EUR" and wizard.time_zone.currentText() == "Europe/Berlin"
+    assert wizard.tax_rate.text() == "19"  # the country's standard VAT rate, per cent
     wizard.findChild(type(wizard.start_group.buttons()[0]), f"start_{START_TYPE}").setChecked(True)
     shots = _shots(tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
@@ -149,14 +150,16 @@ def test_every_problem_is_shown_on_its_page_and_the_wizard_goes_to_the_first(qtb
     _fill_german_firm(qtbot, wizard)
     qtbot.keyClicks(wizard.admin_repeat, "!")  # the two passwords differ
     wizard.nexts["invoice"].setText("zero")
+    wizard.tax_rate.setText("nineteen")
     for _ in range(4):
         wizard.next()
     wizard.accept()
     qtbot.waitUntil(wizard.work.settled, timeout=15000)
-    assert wizard.actor is None and wizard.currentId() == wizard.pageIds()[2]  # the administrator's page
+    assert wizard.actor is None and wizard.currentId() == wizard.pageIds()[1]  # the first with a problem: the VAT rate
     assert "differ" in wizard.errors["admin_repeat"].text()
     assert "whole number" in wizard.errors["numbering.invoice.next"].text()
     assert not wizard.errors["vat_number"].text()
+    assert wizard.errors["default_tax_rate"].text()  # said on the currency page too
     assert auth.needs_first_admin(sqlite_db)
 
 

@@ -5,6 +5,8 @@ ORDERCYCLE_TEST_PG_URL is set); the command-line tests on SQLite files."""
 
 from __future__ import annotations
 
+from decimal import Decimal as D
+
 import dataclasses
 import datetime as dt
 from pathlib import Path
@@ -57,6 +59,15 @@ def test_suggest_fills_the_countrys_currency_and_time_zone() -> None:
     assert suggest("PE").time_zone == "America/Lima"  # not in the table: the zone data's only zone of Peru
     kept = suggest("AT", FirmSetup(firm_name="Kept"))
     assert kept.firm_name == "Kept" and kept.country == "AT"
+
+
+def test_suggest_fills_the_countrys_standard_vat_rate_and_the_firm_gets_it(db) -> None:
+    assert (suggest("DE").tax_rate, suggest("AT").tax_rate, suggest("GB").tax_rate) == (D("0.19"), D("0.2"), D("0.2"))
+    assert suggest("FI").tax_rate == D("0.255") and suggest("ZZ").tax_rate is None
+    assert suggest("DE", FirmSetup(tax_rate=D("0.07"))).tax_rate == D("0.07")  # typed: kept
+    new_firm(db, german_firm())
+    with db.read() as s:
+        assert load_settings(s).default_tax_rate == D("0.19")  # a German firm's products get 19 %, not 20 %
 
 
 def test_a_german_firm_is_created_in_one_go(db) -> None:

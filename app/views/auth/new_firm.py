@@ -11,6 +11,7 @@ when the wizard is built, not with this module (the sign-in dialog paints before
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
@@ -67,6 +68,18 @@ class _Page(QWizardPage):
     def row(self, label: str, field: str, widget: W) -> W:
         self.form.addRow(label, self.owner.with_error(self, field, widget))
         return widget
+
+
+def _fraction(percent: str) -> Decimal | str | None:
+    """The VAT rate as typed in per cent → the fraction the service takes ("19" → 0.19); empty:
+    None (the declared default); not a number: as typed (the service names the problem)."""
+    text = percent.strip().rstrip("%").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        return Decimal(text) / 100
+    except InvalidOperation:
+        return percent
 
 
 class NewFirmWizard(QWizard):
@@ -144,6 +157,11 @@ class NewFirmWizard(QWizard):
         self.holiday_region = QComboBox()
         self.holiday_region.setObjectName("holiday_region")
         money.row("Public holidays of", "holiday_region", self.holiday_region)
+        self.tax_rate = QLineEdit()
+        self.tax_rate.setObjectName("default_tax_rate")
+        self.tax_rate.setToolTip("The VAT rate a new product gets unless another is chosen (per cent)")
+        self.tax_rate.setPlaceholderText("per cent, e.g. 19")
+        money.row("Standard &VAT rate (%)", "default_tax_rate", self.tax_rate)
         self.country.currentIndexChanged.connect(self._country_changed)
 
         # 3. the first administrator
@@ -253,6 +271,8 @@ class NewFirmWizard(QWizard):
         suggested = firm_setup.suggest(code)
         self.currency.setCurrentText(suggested.currency)
         self.time_zone.setCurrentText(suggested.time_zone)
+        rate = suggested.tax_rate
+        self.tax_rate.setText("" if rate is None else f"{(Decimal(rate) * 100).normalize():f}")
         self.holiday_region.clear()
         self.holiday_region.addItem("the whole country", "")
         for region in firm_calendar.supported_countries().get(code, []):
@@ -271,6 +291,7 @@ class NewFirmWizard(QWizard):
             email=self.email.text(), company_number=self.company_number.text(), vat_number=self.vat_number.text(),
             bank=self.bank.text(), iban=self.iban.text(), bic=self.bic.text(), logo_path=self.logo_path.text(),
             currency=self.currency.currentText(), time_zone=self.time_zone.currentText(),
+            tax_rate=_fraction(self.tax_rate.text()),
             admin_username=self.admin_username.text(), admin_full_name=self.admin_full_name.text(),
             admin_password=self.admin_password.text(),
             numbering={name: SeriesStart(self.prefixes[name].text(), self.nexts[name].text())
