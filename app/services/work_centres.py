@@ -25,12 +25,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app import format as fmt
 from app.actor import Actor
 from app.db.hygiene import text_problem
 from app.db.uow import Database, UnitOfWork
@@ -149,10 +150,9 @@ def calendars(db: Database, actor: Actor) -> list[CalendarChoice]:
 def money_problem(value: Decimal | int | str, what: str) -> tuple[Decimal, str | None]:
     """An amount of money typed or given (``what`` names it in the reason), 0 or more, to the cent."""
     if isinstance(value, str):
-        text = value.strip().replace(",", "").replace(" ", "") or "0"
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
+        try:  # as typed or shown: "1,250.00", "£55", "55.5"; empty: 0
+            amount = fmt.parse_money(value) if value.strip() else Decimal(0)
+        except (InvalidOperation, ValueError):
             return Decimal(0), f"'{value.strip()[:40]}' is not an amount"
     else:
         try:
@@ -165,7 +165,7 @@ def money_problem(value: Decimal | int | str, what: str) -> tuple[Decimal, str |
         return amount, f"{what} cannot be negative"
     if amount >= Decimal("1e12"):
         return amount, f"{what} is too large"
-    return amount.quantize(CENT), None
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP), None
 
 
 def code_problem(code: str, what: str, limit: int = 32) -> str | None:
