@@ -81,6 +81,14 @@ def isolated_workstation(tmp_path, monkeypatch):
     monkeypatch.setenv("ORDERCYCLE_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("ORDERCYCLE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ORDERCYCLE_LOG_DIR", str(tmp_path / "logs"))
+    # what opening a firm's database sets for the whole process (its currency, its time zone) is
+    # put back after the test: a German firm's test leaves no euros or Berlin time to the next
+    from app import clock
+    from app import format as fmt
+
+    monkeypatch.setattr(fmt, "_currency", fmt._currency)
+    monkeypatch.setattr(clock, "_zone", clock._zone)
+    monkeypatch.setattr(clock, "_zone_name", clock._zone_name)
 
 
 @pytest.fixture
