@@ -46,7 +46,6 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app.actor import Actor
-from app.db.uow import Database
 from app.desk import Desk
 from app.errors import UserError, ValidationError
 from app.services import work_calendars as svc
@@ -395,10 +394,10 @@ class CalendarDialog(MasterDialog):
                             id=self.view.id if self.view is not None else None, version=self.version)
 
     # --- the service -------------------------------------------------------------------------------
-    def save_call(self, db: Database, actor: Actor, form: CalendarForm) -> CalendarView:
+    def save_call(self, db: Any, actor: Actor, form: CalendarForm) -> CalendarView:
         return svc.save_calendar(db, actor, form)
 
-    def reread(self, db: Database, actor: Actor, id: int) -> CalendarView:
+    def reread(self, db: Any, actor: Actor, id: int) -> CalendarView:
         return svc.calendar(db, actor, id)
 
     def view_values(self, view: CalendarView) -> dict[str, Any]:
