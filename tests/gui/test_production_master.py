@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QRadioButton
 
 from app.db.uow import Database
 from app.desk import Desk
@@ -269,3 +269,38 @@ def test_sales_sees_staff_read_only(qtbot, demo: Database, tmp_path: Path) -> No
     assert not dlg.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
     assert not dlg.add_skill_button.isEnabled() and not dlg.remove_skill_button.isEnabled()
     dlg.reject()
+
+
+def test_someone_elses_save_of_a_person_opens_the_compare_dialog_with_skills(qtbot, demo: Database,
+                                                                              tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from app.views.common.conflict import ConflictDialog
+    from tests.gui.conftest import when_modal
+
+    desk = _desk(demo, "production", tmp_path)
+    win = _show(qtbot, StaffWindow(desk))
+    dave = next(r for r in win.model.rows if r.code == "ST01")
+    win.select(dave.id)
+    qtbot.mouseClick(win.edit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.dialog is not None and win.settled())
+    dlg = win.dialog
+    assert isinstance(dlg, StaffDialog)
+    boss = actor_for(demo, "management")
+    theirs = staff_svc.person(demo, boss, dave.id)
+    weld = next(c.id for c in dlg.choices.skills if c.code == "welding")
+    staff_svc.save_person(demo, boss, replace(theirs.form(), skills=(*theirs.skills, staff_svc.SkillLevel(weld, 1))))
+    dlg.hours.setText("35")  # mine: fewer hours; theirs: welding added
+    seen: list[str] = []
+
+    def answer(box: ConflictDialog) -> None:
+        seen.append(box.findChild(QRadioButton, "theirs_skills").text())
+        box.take_theirs("skills")
+        box.save_button.click()
+
+    when_modal(qtbot, answer, ConflictDialog)
+    _save(qtbot, dlg)
+    assert seen == ["bending (able), laser (expert), welding (learning)"]
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    now = staff_svc.person(demo, boss, dave.id)
+    assert str(now.hours_per_week) == "35.00" and [k.code for k in now.skills] == ["bending", "laser", "welding"]
