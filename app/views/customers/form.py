@@ -39,7 +39,6 @@ from app.desk import Desk
 from app.services import customers as svc
 from app.services.customers import AddressForm, ContactForm, CustomerForm, CustomerView, Salesperson
 from app.actor import Actor
-from app.db.uow import Database
 from app.views.common.conflict import FieldSpec
 from app.views.common.master import MasterDialog
 from app.views.common.table import cell
@@ -354,10 +353,10 @@ class CustomerDialog(MasterDialog):
             delivery=v["delivery"])
 
     # --- the service -------------------------------------------------------------------------------
-    def save_call(self, db: Database, actor: Actor, form: CustomerForm) -> CustomerView:
+    def save_call(self, db: Any, actor: Actor, form: CustomerForm) -> CustomerView:
         return svc.save_customer(db, actor, form)
 
-    def reread(self, db: Database, actor: Actor, id: int) -> CustomerView:
+    def reread(self, db: Any, actor: Actor, id: int) -> CustomerView:
         return svc.customer(db, actor, id)
 
     def view_values(self, view: CustomerView) -> dict[str, Any]:

@@ -46,7 +46,6 @@ from app.services.products import (
     ProductView,
 )
 from app.actor import Actor
-from app.db.uow import Database
 from app.views.common.conflict import FieldSpec
 from app.views.common.master import MasterDialog
 from app.views.common.table import cell, cell_widget
@@ -477,10 +476,10 @@ class ProductDialog(MasterDialog):
             id=self.view.id if self.view is not None else None, version=self.version)
 
     # --- the service -------------------------------------------------------------------------------
-    def save_call(self, db: Database, actor: Actor, form: ProductForm) -> ProductView:
+    def save_call(self, db: Any, actor: Actor, form: ProductForm) -> ProductView:
         return svc.save_product(db, actor, form)
 
-    def reread(self, db: Database, actor: Actor, id: int) -> ProductView:
+    def reread(self, db: Any, actor: Actor, id: int) -> ProductView:
         return svc.product(db, actor, id)
 
     def view_values(self, view: ProductView) -> dict[str, Any]:
