@@ -112,7 +112,10 @@ def _counts(s: Session, ids: list[int] | None = None) -> dict[int, tuple[int, in
         .group_by(Product.family_id)
     if ids is not None:
         q = q.where(Product.family_id.in_(ids))
-    return {fid: (int(n), int(archived or 0)) for fid, n, archived in s.execute(q).all()}
+    counts: dict[int, tuple[int, int]] = {}
+    for fid, n, archived in s.execute(q).tuples():
+        counts[int(fid)] = (int(n), int(archived or 0))
+    return counts
 
 
 def families(db: Database, actor: Actor, search: str = "", limit: int = 2000) -> list[FamilyRow]:
