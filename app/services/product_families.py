@@ -113,7 +113,8 @@ def _counts(s: Session, ids: list[int] | None = None) -> dict[int, tuple[int, in
     if ids is not None:
         q = q.where(Product.family_id.in_(ids))
     counts: dict[int, tuple[int, int]] = {}
-    for fid, n, archived in s.execute(q).tuples():
+    for row in s.execute(q).all():
+        fid, n, archived = row[0], row[1], row[2]
         counts[int(fid)] = (int(n), int(archived or 0))
     return counts
 
