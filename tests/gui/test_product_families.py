@@ -164,3 +164,30 @@ def test_a_draft_comes_back_as_typed(qtbot, demo: Database, tmp_path: Path) -> N
     assert (dlg.code.text(), dlg.name.text(), dlg.needs_installation.isChecked()) == ("HALF", "Half typed", True)
     assert dlg.draft_title() == "New product family: Half typed"
     dlg.reject()
+
+
+def test_someone_elses_save_meanwhile_opens_the_compare_dialog(qtbot, demo: Database, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from app.views.common.conflict import ConflictDialog
+    from tests.gui.conftest import when_modal
+
+    win = _window(qtbot, demo, "production", tmp_path)
+    sp = _row(win, "SP")
+    assert win.select(sp.id)
+    dlg = _open(qtbot, win, win.edit_button)
+    boss = actor_for(demo, "management")
+    svc.save_family(demo, boss, replace(svc.family(demo, boss, sp.id).form(), name="Spares"))  # management, first
+    qtbot.mouseClick(dlg.needs_installation, Qt.MouseButton.LeftButton)
+    seen: list[ConflictDialog] = []
+
+    def answer(box: ConflictDialog) -> None:
+        seen.append(box)
+        box.take_theirs("name")  # keep my flag, take their name
+        box.save_button.click()
+
+    when_modal(qtbot, answer, ConflictDialog)
+    _save(qtbot, dlg)
+    assert seen and dlg.result() == QDialog.DialogCode.Accepted, dlg.error.text()
+    now = svc.family(demo, boss, sp.id)
+    assert now.name == "Spares" and now.needs_installation
