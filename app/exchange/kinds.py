@@ -118,7 +118,8 @@ class Products(Kind):
             vals = r.values
             fam = lk["families"].get(vals["family"])
             if fam is None:
-                d.problems.append((r.number, "family", f"no product family '{vals['family']}'"))
+                d.problems.append((r.number, "family", f"no product family '{vals['family']}' (the firm's families "
+                                   "and their codes: Products → Product families…)"))
                 continue
             row = {"sku": vals["sku"], "name": vals["name"], "family_id": fam, "list_price": vals["list_price"]}
             for f in ("unit", "material_cost", "standard_cost", "tax_rate", "location", "lead_time_days",

@@ -32,7 +32,7 @@ from app.errors import Problem, UserError, ValidationError
 from app.models import Customer, NumberSequence, Product, SalesOrder, Setting, User
 from app.models.billing import SERIES
 from app.models.enums import Role
-from app.services import auth, settings
+from app.services import auth, product_families, settings
 from app.services.customers import vat_problem
 from app.services.permissions import require
 
@@ -368,6 +368,7 @@ def new_firm(db: Database, setup: FirmSetup, *, workstation: str | None = None) 
                 counter.prefix, counter.next_value, counter.start_value = prefix, nxt, nxt
         uow.add(User(username=username, full_name=full_name, role=Role.ADMIN, password_hash=password_hash))
         uow.flush()
+        product_families.ensure_default(uow.session)  # the first product (typed or imported) needs a family
         uow.pending_audit.append({
             "at": _now(), "username": username[:80], "workstation": actor.workstation, "action": "new_firm",
             "entity": "setting", "entity_id": None, "field": None, "old_value": None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QByteArray, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -38,6 +38,9 @@ from app.views.common.idle import IdleLock
 from app.views.common.live import LiveUpdates
 from app.views.common.messages import error_label
 from app.views.common.master import MasterWindow
+
+if TYPE_CHECKING:
+    from app.views.production.skills_shifts import SkillsShiftsWindow
 from app.views.tabs import home_tab, tab_registry
 
 
@@ -102,6 +105,10 @@ class MainWindow(QMainWindow):
             "user": self._reopen_user_draft, "order": self._reopen_order_draft}
         for kind, show in self.master_windows().items():  # every master-data form keeps drafts the same way
             self.draft_handlers[kind] = self._reopen_master_draft(show)
+        self.draft_handlers["skill"] = lambda draft, _store: self.show_skills_shifts().open_skill(draft.record_id,
+                                                                                                 draft.values)
+        self.draft_handlers["shift"] = lambda draft, _store: self.show_skills_shifts().open_shift(draft.record_id,
+                                                                                                 draft.values)
         self._build_actions()
         self._build_menus()
         self._build_status_bar()
@@ -220,6 +227,13 @@ class MainWindow(QMainWindow):
                      enabled=allowed(self.actor.role, "orders.view"))
         self._action("products", "&Products…", self.show_products, "Ctrl+Shift+P",
                      enabled=allowed(self.actor.role, "orders.view"))
+        self._action("families", "Product &families…", self.show_families,
+                     enabled=allowed(self.actor.role, "orders.view"))
+        for key, label, show in (("work_centres", "&Work centres…", self.show_work_centres),
+                                 ("staff", "&Staff…", self.show_staff),
+                                 ("skills_shifts", "S&kills and shifts…", self.show_skills_shifts),
+                                 ("work_calendars", "Production &calendars…", self.show_work_calendars)):
+            self._action(key, label, show, enabled=allowed(self.actor.role, "schedule.view"))
         self._action("timeline", "Customer &timeline…", self.show_timeline, "Ctrl+Shift+T")
         self._action("about", "&About OrderCycle", self.show_about, QKeySequence.StandardKey.HelpContents)
 
@@ -233,7 +247,12 @@ class MainWindow(QMainWindow):
         customer_menu = bar.addMenu("&Customer")
         customer_menu.addAction(self.actions["customers"])
         customer_menu.addAction(self.actions["timeline"])
-        bar.addMenu("&Products").addAction(self.actions["products"])
+        products_menu = bar.addMenu("&Products")
+        products_menu.addAction(self.actions["products"])
+        products_menu.addAction(self.actions["families"])
+        production_menu = bar.addMenu("P&roduction")
+        for key in ("work_centres", "staff", "skills_shifts", "work_calendars"):
+            production_menu.addAction(self.actions[key])
         admin_items = [k for k, perm in (("users", "users.manage"), ("audit", "audit.view"),
                                          ("settings", "orders.settings"), ("settings", "settings.edit"),
                                          ("calendar", "calendar.edit"))
@@ -511,7 +530,9 @@ class MainWindow(QMainWindow):
 
     def master_windows(self) -> dict[str, Callable[[], MasterWindow]]:
         """Each master-data form's kind (its drafts' name) -> what opens its list window."""
-        return {"customer": self.show_customers, "product": self.show_products}
+        return {"customer": self.show_customers, "product": self.show_products, "product_family": self.show_families,
+                "work_centre": self.show_work_centres, "staff": self.show_staff,
+                "work_calendar": self.show_work_calendars}
 
     def show_customers(self) -> MasterWindow:
         """The customers: find, create, edit, archive (a window of its own)."""
@@ -528,6 +549,46 @@ class MainWindow(QMainWindow):
         self.products_window = ProductsWindow(self.desk, self)
         self.products_window.show()
         return self.products_window
+
+    def show_families(self) -> MasterWindow:
+        """The product families: the groups products belong to (a window of its own)."""
+        from app.views.products.families import ProductFamiliesWindow
+
+        self.families_window = ProductFamiliesWindow(self.desk, self)
+        self.families_window.show()
+        return self.families_window
+
+    def show_work_centres(self) -> MasterWindow:
+        """The machines and stations the schedule plans on, each with its calendar and rate."""
+        from app.views.production.work_centres import WorkCentresWindow
+
+        self.work_centres_window = WorkCentresWindow(self.desk, self)
+        self.work_centres_window.show()
+        return self.work_centres_window
+
+    def show_staff(self) -> MasterWindow:
+        """The people the schedule plans with: shift, skills and levels, rate."""
+        from app.views.production.staff import StaffWindow
+
+        self.staff_window = StaffWindow(self.desk, self)
+        self.staff_window.show()
+        return self.staff_window
+
+    def show_skills_shifts(self) -> SkillsShiftsWindow:
+        """The skills operations need and the shifts people work, side by side."""
+        from app.views.production.skills_shifts import SkillsShiftsWindow
+
+        self.skills_shifts_window = SkillsShiftsWindow(self.desk, self)
+        self.skills_shifts_window.show()
+        return self.skills_shifts_window
+
+    def show_work_calendars(self) -> MasterWindow:
+        """The production calendars: weekly hours and exceptions of the work centres."""
+        from app.views.production.calendars import CalendarsWindow
+
+        self.work_calendars_window = CalendarsWindow(self.desk, self)
+        self.work_calendars_window.show()
+        return self.work_calendars_window
 
     def show_timeline(self, *, customer_id: int | None = None) -> QDialog:
         """The customer timeline, for the customer of whatever is selected in the current tab."""

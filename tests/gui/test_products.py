@@ -227,7 +227,7 @@ def test_the_products_menu_opens_the_products_window(qtbot, demo) -> None:  # no
     window = MainWindow(Desk(demo, actor_for(demo, "production")), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
     menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Products")
-    assert [a.text() for a in menu.actions()] == ["&Products…"]
+    assert [a.text() for a in menu.actions()] == ["&Products…", "Product &families…"]
     window.actions["products"].trigger()
     win = window.products_window
     qtbot.addWidget(win)
