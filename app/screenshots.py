@@ -213,6 +213,64 @@ def _product_screens(db: Database, actor: Actor, out: Path) -> list[Path]:
     return files
 
 
+def _master_screens(db: Database, actor: Actor, out: Path) -> list[Path]:
+    """The product families and the production master-data windows (Production menu), each with
+    its first record's form, as production sees them; the count-stock dialog of a stock item."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.desk import Desk
+    from app.views.common.master import MasterWindow
+    from app.views.production.calendars import CalendarsWindow
+    from app.views.production.skills_shifts import SkillsShiftsWindow
+    from app.views.production.staff import StaffWindow
+    from app.views.production.work_centres import WorkCentresWindow
+    from app.views.products.count import CountStockDialog
+    from app.views.products.families import ProductFamiliesWindow
+    from app.views.products.window import ProductsWindow
+
+    desk = Desk(db, actor)
+    files: list[Path] = []
+    kinds: tuple[tuple[str, type[MasterWindow]], ...] = (
+        ("product-families", ProductFamiliesWindow), ("work-centres", WorkCentresWindow), ("staff", StaffWindow),
+        ("production-calendars", CalendarsWindow))
+    for name, kind in kinds:
+        window = kind(desk)
+        window.show()
+        _settle(window)
+        if window.model.rows:
+            first = window.model.rows[0]
+            window.select(first.id)
+            QApplication.processEvents()
+            dialog = window.make_dialog(window.load_form(first.id))
+            dialog.show()
+            QApplication.processEvents()
+            files.append(out / f"{name}-form.png")
+            dialog.grab().save(str(files[-1]))
+            dialog.close()
+        files.append(out / f"{name}.png")
+        window.grab().save(str(files[-1]))
+        window.close()
+    both = SkillsShiftsWindow(desk)
+    both.show()
+    _settle(both)
+    files.append(out / "skills-and-shifts.png")
+    both.grab().save(str(files[-1]))
+    both.close()
+    products = ProductsWindow(desk)
+    products.show()
+    _settle(products)
+    row = next((r for r in products.model.rows if r.make_to_stock), None)
+    if row is not None:
+        count = CountStockDialog(desk, row)
+        count.show()
+        QApplication.processEvents()
+        files.append(out / "count-stock.png")
+        count.grab().save(str(files[-1]))
+        count.close()
+    products.close()
+    return files
+
+
 def render_screenshots(db_arg: str, out: Path) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -303,6 +361,7 @@ def render_screenshots(db_arg: str, out: Path) -> list[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
     files += _customer_screens(db, sales_actor, story, out)
     files += _product_screens(db, windows[Role.PRODUCTION].actor if Role.PRODUCTION in windows else actor, out)
+    files += _master_screens(db, windows[Role.PRODUCTION].actor if Role.PRODUCTION in windows else actor, out)
     for w in windows.values():
         w.close()
     db.dispose()
