@@ -18,8 +18,9 @@ def export_kind(db: Database, actor: Actor, kind_name: str, target: Path | str, 
     k = kind(kind_name)
     require(actor, k.export_permission)
     with db.read() as s:  # money in the firm's currency as saved, whichever desk or command exports
-        return write_table(target, k.title, k.columns(), k.export(s, actor), state=state,
-                           currency=load_settings(s).currency)
+        firm = load_settings(s)
+        return write_table(target, k.title, k.columns(), k.export(s, actor), state=state, currency=firm.currency,
+                           locale=firm.locale)
 
 
 def template(db: Database, actor: Actor, kind_name: str, target: Path | str) -> Path:

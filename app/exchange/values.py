@@ -9,6 +9,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from app import format as fmt
+
 # what Excel shows for a formula that failed; calamine hands them over as text
 FORMULA_ERRORS = frozenset({"#REF!", "#VALUE!", "#DIV/0!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
                             "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
@@ -60,21 +62,8 @@ def number(value: Any) -> Decimal:
     s = re.sub(r"[£$€%\s']", "", s.strip("()"))
     if not s:
         raise ValueError("empty")
-    if "," in s and "." in s:
-        if s.rfind(",") > s.rfind("."):  # 1.234,50: dot thousands, comma decimal
-            s = s.replace(".", "").replace(",", ".")
-        else:  # 1,234.50
-            s = s.replace(",", "")
-    elif "," in s:
-        head, _, tail = s.rpartition(",")
-        if s.count(",") == 1 and len(tail) != 3:  # 12,5 or 0,25: a decimal comma
-            s = f"{head}.{tail}"
-        elif s.count(",") >= 1 and all(len(p) == 3 for p in s.split(",")[1:]):  # 1,234 or 1,234,567
-            s = s.replace(",", "")
-        else:
-            raise ValueError(f"'{value}' is not a number")
-    try:
-        d = Decimal(s)
+    try:  # the one reading of typed numbers (app.format): 1,234.50 and 1.234,50 alike
+        d = fmt.parse_decimal(s)
     except InvalidOperation:
         raise ValueError(f"'{value}' is not a number") from None
     if not d.is_finite():

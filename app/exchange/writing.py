@@ -106,10 +106,12 @@ def typed_text(text: str) -> tuple[Any, str]:
 
 
 def write_table(target: Path | str, title: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]], *,
-                state: TaskState | None = None, total: int | None = None, currency: str | None = None) -> int:
+                state: TaskState | None = None, total: int | None = None, currency: str | None = None,
+                locale: str | None = None) -> int:
     """Stream ``rows`` into a new workbook at ``target`` (written to a temporary file first, then
     moved, so a cancelled or failed export never leaves half a file). Returns the rows written.
-    Money columns carry ``currency`` (an ISO code; the one amounts are shown in here when None)."""
+    Money columns carry ``currency`` (an ISO code; the one amounts are shown in here when None),
+    its sign where ``locale`` writes it."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -137,7 +139,7 @@ def write_table(target: Path | str, title: str, columns: Sequence[tuple[str, str
     for i, k in enumerate(kinds):
         if k in ("money", "rate", "month"):
             styled[i] = WriteOnlyCell(ws)
-            styled[i].number_format = fmt.excel_money_format(currency) if k == "money" else FORMATS[k]
+            styled[i].number_format = fmt.excel_money_format(currency, locale) if k == "money" else FORMATS[k]
     n = 0
     risky, bidi = FORMULA_START, find_bidi
     for row in rows:

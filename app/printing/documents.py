@@ -32,6 +32,7 @@ class Firm:
     bank: tuple[str, ...] = ()
     logo: str = ""  # path of a PNG/JPEG printed in the letterhead when the file exists
     currency: str = "GBP"  # the firm setting: every amount on the document is in it (app.format's rule)
+    locale: str = "en_GB"  # the firm setting: how its numbers and amounts are written
 
 
 P = ParamSpec("P")
@@ -47,7 +48,7 @@ def _in_firm_currency(fn: Callable[P, R]) -> Callable[P, R]:
         firm = next((a for a in (*args, *kwargs.values()) if isinstance(a, Firm)), None)
         if firm is None:
             return fn(*args, **kwargs)
-        with fmt.using_currency(firm.currency):
+        with fmt.using_currency(firm.currency, firm.locale):
             return fn(*args, **kwargs)
 
     return make
@@ -68,7 +69,8 @@ def firm_from_settings(values: dict[str, Any]) -> Firm:
                 phone=str(values.get("firm_phone") or ""), email=str(values.get("firm_email") or ""),
                 vat_number=str(values.get("vat_number") or ""),
                 company_number=str(values.get("company_number") or ""), bank=bank_lines,
-                logo=str(values.get("logo_path") or "").strip(), currency=str(values.get("currency") or "GBP"))
+                logo=str(values.get("logo_path") or "").strip(), currency=str(values.get("currency") or "GBP"),
+                locale=str(values.get("locale") or "en_GB"))
 
 
 def _letterhead(firm: Firm, title: str, number: str, rows: list[tuple[str, str]]) -> str:

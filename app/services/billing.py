@@ -108,7 +108,7 @@ class RefundView:
 
 def _amount(value: Any, field: str) -> Decimal:
     try:
-        d = Decimal(str(value).strip().replace(",", ""))
+        d = fmt.decimal_of(value)
     except (InvalidOperation, ValueError):
         raise ValidationError(Problem(f"'{value}' is not an amount", field=field)) from None
     if not d.is_finite():

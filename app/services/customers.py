@@ -33,6 +33,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from app import format as fmt
 from app.actor import Actor
 from app.db.hygiene import email_problem, text_problem
 from app.db.uow import Database, UnitOfWork
@@ -331,9 +332,8 @@ def _terms(value: int | str | None, default: int) -> tuple[int, str | None]:
 
 def _money(value: Decimal | int | str) -> tuple[Decimal, str | None]:
     if isinstance(value, str):
-        text = value.strip().replace(",", "").replace(" ", "") or "0"
         try:
-            amount = Decimal(text)
+            amount = fmt.decimal_of(value) if value.strip() else Decimal(0)
         except InvalidOperation:
             return Decimal(0), f"'{value}' is not an amount"
     else:

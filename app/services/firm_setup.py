@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.actor import Actor
+from app import format as fmt
 from app.db.uow import Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
 from app.models import Customer, NumberSequence, Product, SalesOrder, Setting, User
@@ -109,6 +110,7 @@ class FirmSetup:
     logo_path: str = ""  # a PNG or JPEG file that exists (e.g. on the share)
     currency: str = ""  # ISO 4217
     time_zone: str = ""  # IANA, e.g. Europe/Berlin
+    locale: str = ""  # how numbers and amounts are written (de_DE: 1.234,50 €); empty: the country's
     tax_rate: Decimal | str | None = None  # the default VAT rate as a fraction (0.19); None: the declared default
     admin_username: str = ""
     admin_full_name: str = ""
@@ -149,14 +151,14 @@ def zone_for(country: str) -> str:
 
 
 def suggest(country: str, setup: FirmSetup | None = None) -> FirmSetup:
-    """``setup`` (or an empty one) for ``country``, with the country's currency, time zone and
-    standard VAT rate where they are known (empty otherwise: the wizard asks; the VAT rate then
+    """``setup`` (or an empty one) for ``country``, with the country's currency, time zone, locale
+    and standard VAT rate where they are known (empty otherwise: the wizard asks; the VAT rate then
     stays the declared default unless typed)."""
     code = country.strip().upper()
     base = setup or FirmSetup()
     rate = base.tax_rate if base.tax_rate is not None else STANDARD_VAT.get(code)
     return dataclasses.replace(base, country=code, currency=CURRENCIES.get(code, ""), time_zone=zone_for(code),
-                               tax_rate=rate)
+                               tax_rate=rate, locale=base.locale or fmt.locale_for_country(code))
 
 
 def _settings_values(setup: FirmSetup, problems: list[Problem]) -> dict[str, Any]:
@@ -224,6 +226,9 @@ def _settings_values(setup: FirmSetup, problems: list[Problem]) -> dict[str, Any
     }
     if setup.tax_rate is not None and str(setup.tax_rate).strip():
         values["default_tax_rate"] = setup.tax_rate
+    locale = setup.locale.strip() or fmt.locale_for_country(country)
+    if locale:
+        values["locale"] = locale
     return values
 
 

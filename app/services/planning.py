@@ -29,6 +29,7 @@ from typing import Any, Literal, overload
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import format as fmt
 from app import clock
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import PermissionDenied, Problem, ValidationError
@@ -219,7 +220,7 @@ def parse_qty(value: Any, field: str, *, allow_none: bool = True,
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, (None if allow_none else Problem("a quantity is required", field=field, **where))
     try:
-        d = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", "."))
+        d = fmt.decimal_of(value)
     except (InvalidOperation, ValueError):
         d = Decimal("NaN")
     if isinstance(value, bool) or not d.is_finite():

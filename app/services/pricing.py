@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from app import format as fmt
 from app.errors import Problem
 from app.models import (BomLine, Customer, Material, PriceBreak, Product, Promotion, RoutingOperation, Staff,
                         StaffSkill, WorkCenter)
@@ -436,7 +437,7 @@ def to_decimal(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     try:
-        d = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", "."))
+        d = fmt.decimal_of(value)
     except (InvalidOperation, ValueError):
         return None
     return d if d.is_finite() else None

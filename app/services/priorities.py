@@ -206,7 +206,7 @@ def _weights(raw: dict[str, Any]) -> dict[str, Decimal]:
     for key in PART_KEYS:
         value = raw.get(key, 0)
         try:
-            d = Decimal(str(value).strip().replace(",", ".") or "0")
+            d = fmt.decimal_of(value) if str(value).strip() else Decimal(0)
         except (InvalidOperation, ValueError):
             problems.append(Problem(f"'{value}' is not a number", field=PART_LABEL[key]))
             continue

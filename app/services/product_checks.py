@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import format as fmt
 from app.actor import Actor
 from app.db.hygiene import text_problem
 from app.errors import PermissionDenied, Problem
@@ -57,9 +58,8 @@ def may_edit_routing(actor: Actor) -> bool:
 # --- checking what was typed ----------------------------------------------------------------------
 def _number(value: Decimal | int | str, what: str, places: Decimal) -> tuple[Decimal, str | None]:
     if isinstance(value, str):
-        text = value.strip().replace(",", "").replace(" ", "") or "0"
         try:
-            amount = Decimal(text)
+            amount = fmt.decimal_of(value) if value.strip() else Decimal(0)
         except InvalidOperation:
             return Decimal(0), f"'{value}' is not {what}"
     else:

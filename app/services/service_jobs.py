@@ -395,7 +395,7 @@ def file_debrief(db: Database, actor: Actor, job_id: int, version: int, *, minut
         v = None
         if value not in (None, ""):
             try:
-                v = Decimal(str(value).replace(",", "").strip())
+                v = fmt.decimal_of(value)
                 if v < 0 or not v.is_finite():
                     raise InvalidOperation
             except (InvalidOperation, ValueError):

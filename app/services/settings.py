@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import format as fmt
 from app.db.hygiene import email_address
 from app.db.uow import Actor, Database, UnitOfWork
 from app.errors import Problem, ValidationError
@@ -36,7 +37,7 @@ def _dec(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise ValueError("a number is required")
     try:
-        d = Decimal(str(value).strip().replace(",", ".")) if not isinstance(value, Decimal) else value
+        d = fmt.decimal_of(value)
     except (InvalidOperation, ValueError):
         raise ValueError("a number is required") from None
     if not d.is_finite():
@@ -153,6 +154,17 @@ def _currency(value: Any) -> str:
     return code
 
 
+def _locale(value: Any) -> str:
+    """A locale CLDR knows (en_GB, de_DE, fr_FR, de_CH…), as CLDR spells it; how numbers and
+    amounts look in it is ``app.format``'s rule."""
+    from app import format as fmt
+
+    text = str(value or "").strip()
+    if not text:
+        raise ValueError("a locale is required, e.g. en_GB, de_DE, fr_FR")
+    return fmt.style_for(text).locale  # ValueError names what was typed
+
+
 def _choice(*options: str) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         text = str(value or "").strip().lower()
@@ -201,6 +213,9 @@ SPECS: dict[str, Spec] = {s.key: s for s in [
     Spec("bank_details", MappingProxyType({}), _mapping, FIRM, "Bank details printed on invoices"),
     Spec("currency", "GBP", _currency, FIRM,
          "Currency of all amounts on screen, in exports and on documents (ISO code: GBP, EUR, USD, CHF…)"),
+    Spec("locale", "en_GB", _locale, FIRM,
+         "How numbers and amounts are written on screen and on documents, and read when typed (en_GB 1,234.50; "
+         "de_DE 1.234,50 €; fr_FR 1 234,50 €)"),
     Spec("default_payment_terms_days", 30, _whole_days, FIRM, "Payment terms for new customers"),
     Spec("payment_terms_basis", "calendar", _choice("calendar", "business"), FIRM,
          "Payment terms count 'calendar' days or 'business' days (the firm calendar's)"),
@@ -233,12 +248,13 @@ SPECS: dict[str, Spec] = {s.key: s for s in [
 
 
 # each setting's type, for the forms and the admin guide's table: percent (a fraction shown as %),
-# number, days, count, text, choice, currency, country, region, zone, mapping (named fields), flag
+# number, days, count, text, choice, currency, locale, country, region, zone, mapping (named fields), flag
 KINDS: dict[str, str] = {
     "margin_floor": "percent", "excess_cover_months": "number", "tier_discounts": "mapping",
     "overhead_rate": "percent", "max_excess_discount": "percent", "default_tax_rate": "percent",
     "firm_name": "text", "firm_address": "mapping", "firm_phone": "text", "firm_email": "text",
     "company_number": "text", "vat_number": "text", "bank_details": "mapping", "currency": "currency",
+    "locale": "locale",
     "default_payment_terms_days": "days", "payment_terms_basis": "choice", "country": "country", "region": "region",
     "time_zone": "zone", "refund_target_business_days": "days", "invoice_per": "choice", "logo_path": "text",
     "invoice_template": "text", "planning_gap_threshold": "percent", "sign_in_lock_after": "count",
@@ -262,6 +278,7 @@ class FirmSettings:
     vat_number: str
     bank_details: Mapping[str, Any]
     currency: str
+    locale: str
     default_payment_terms_days: int
     payment_terms_basis: str
     country: str
@@ -438,6 +455,7 @@ def use_firm_settings(db: Database) -> str:
 
     settings = get_settings(db)
     fmt.set_currency(settings.currency)
+    fmt.set_locale(settings.locale)
     try:
         clock.set_zone(settings.time_zone)
     except ValueError:  # a zone this workstation's zone data does not know: its own zone applies

@@ -149,9 +149,10 @@ def location_key(location: str | None) -> tuple:
 
 
 def parse_quantity(value: Any, where: str) -> Decimal:
-    """A typed quantity (decimal comma allowed), or a ValidationError naming the field."""
+    """A typed quantity (read as every typed number is: ``app.format.parse_decimal``), or a
+    ValidationError naming the field."""
     try:
-        d = Decimal(str(value).strip().replace(",", "."))
+        d = fmt.decimal_of(value)
     except (InvalidOperation, ValueError):
         raise ValidationError(Problem(f"'{value}' is not a quantity", field=where)) from None
     if not d.is_finite():

@@ -32,6 +32,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from app import format as fmt
 from app.actor import Actor
 from app.db.hygiene import text_problem
 from app.db.uow import Database, UnitOfWork
@@ -208,7 +209,7 @@ def choices(db: Database, actor: Actor) -> StaffChoices:
 # --- checking what was typed ----------------------------------------------------------------------
 def _hours(value: Decimal | int | str) -> tuple[Decimal, str | None]:
     try:
-        hours = Decimal(value.strip().replace(",", ".") or "0") if isinstance(value, str) else Decimal(value)
+        hours = (fmt.decimal_of(value) if value.strip() else Decimal(0)) if isinstance(value, str) else Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return Decimal(0), f"'{str(value).strip()[:20]}' is not a number of hours"
     if not hours.is_finite():

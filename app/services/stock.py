@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from app import format as fmt
 from app.actor import Actor
 from app.clock import utcnow
 from app.db.hygiene import text_problem
@@ -52,9 +53,8 @@ class CountResult:
 
 def counted_problem(value: Decimal | int | str, unit: str) -> tuple[Decimal, str | None]:
     """The counted quantity as typed → (quantity, why it is refused or None)."""
-    text = str(value).strip().replace(",", "") if isinstance(value, str) else value
     try:
-        qty = Decimal(text)
+        qty = fmt.decimal_of(value)
     except (InvalidOperation, ValueError):
         return Decimal(0), f"'{value}' is not a quantity"
     if not qty.is_finite():

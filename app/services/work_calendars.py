@@ -38,11 +38,12 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import format as fmt
 from app import clock
 from app.actor import Actor
 from app.db.hygiene import text_problem
@@ -206,7 +207,7 @@ def parse_working(value: int | str) -> tuple[int, str | None]:
             minutes = int(m.group(1)) * 60 + int(m.group(2))
         else:
             try:
-                hours = Decimal(text.replace(",", "."))
+                hours = fmt.parse_decimal(text)
             except InvalidOperation:
                 return 0, f"'{value}' is not a working time: type hours (7.5) or H:MM (7:30)"
             if not hours.is_finite():

@@ -52,6 +52,7 @@ def test_a_german_firm_is_set_up_and_its_administrator_signs_in(qtbot, sqlite_db
     # the country suggests its currency and time zone (changeable)
     assert wizard.currency.currentText() == "EUR" and wizard.time_zone.currentText() == "Europe/Berlin"
     assert wizard.tax_rate.text() == "19"  # the country's standard VAT rate, per cent
+    assert wizard.number_locale.currentText() == "de_DE" and "-1.234,50 €" in wizard.locale_example.text()
     wizard.findChild(type(wizard.start_group.buttons()[0]), f"start_{START_TYPE}").setChecked(True)
     shots = _shots(tmp_path)
     shots.mkdir(parents=True, exist_ok=True)

@@ -74,7 +74,7 @@ def test_a_new_firm_types_its_first_records_and_invoices_its_first_order(qtbot, 
     qtbot.waitUntil(lambda: wizard.actor is not None, timeout=15000)
     admin = wizard.actor
     assert use_firm_settings(db) == "Europe/Berlin"  # what the desk does once the firm's database is open
-    assert fmt.money(D("1")) == "€1.00"
+    assert fmt.money(D("1234.5")) == "1.234,50 €"  # German amounts (the locale suggested from the country)
     for username, role in (("sven", "sales"), ("lena", "shipping"), ("fritz", "finance")):
         auth.create_user(db, admin, username, username.title() + " Muster", role, PASSWORD)
     desks = {u: Desk(db, auth.sign_in(db, u, PASSWORD), DraftStore(tmp_path / "drafts"))
@@ -94,8 +94,8 @@ def test_a_new_firm_types_its_first_records_and_invoices_its_first_order(qtbot, 
     assert dlg.tax_rate.text().strip().rstrip("%").strip() in ("19", "19.0", "19.00")  # the German rate
     qtbot.keyClicks(dlg.sku, "WB-100")
     qtbot.keyClicks(dlg.name, "Wall bracket 100")
-    dlg.list_price.setText("12.50")
-    dlg.standard_cost.setText("6.00")
+    dlg.list_price.setText("12,50")  # typed the German way
+    dlg.standard_cost.setText("6,00")
     dlg.make_to_stock.setChecked(True)
     qtbot.keyClicks(dlg.location, "A-01-1")
     _save(qtbot, dlg)
@@ -110,7 +110,7 @@ def test_a_new_firm_types_its_first_records_and_invoices_its_first_order(qtbot, 
     _save(qtbot, count)
     qtbot.waitUntil(lambda: not count.isVisible() and products.settled())
     assert products.selected().stock_on_hand == 100
-    assert products.model.data(products.model.index(0, 4)) == "€12.50"  # the list price, in euros
+    assert products.model.data(products.model.index(0, 4)) == "12,50 €"  # the list price, in euros
     products.grab().save(str(shots / "new-firm-products.png"))
 
     # --- sales types the Austrian customer (UID checked) ...
@@ -196,7 +196,7 @@ def test_a_new_firm_types_its_first_records_and_invoices_its_first_order(qtbot, 
     qtbot.waitUntil(fin.settled)
     text = _pdf_text(fin.printed)
     assert "Kessler Feinmechanik GmbH" in text and "Donau Maschinenbau GmbH" in text
-    assert f"€{gross:,.2f}" in text and "£" not in text
+    assert f"{gross:.2f}".replace(".", ",") + " €" in text and "£" not in text
     assert "DE136695976" in text and "DE89" in text.replace(" ", "")
     assert shown == []
     with db.read() as s:

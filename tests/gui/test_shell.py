@@ -70,7 +70,7 @@ def test_main_window_shows_stages_status_bar_and_admin_menu(qtbot, sqlite_db: Da
     assert sqlite_db.location in window.db_label.text()
     assert window.user_label.text() == "Ruth Admin (admin) at desk-1"
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&Customer", "&Products", "&Admin", "&Help"]
+    assert menus == ["&File", "&Customer", "&Products", "P&roduction", "&Admin", "&Help"]
     model = window.tab_widgets["Overview"].model
     quotes = next(r for r in model.rows if r.status == "quote")
     assert quotes.orders == 1 and model.index(0, 2).data() == "1"

@@ -64,10 +64,13 @@ def test_suggest_fills_the_countrys_currency_and_time_zone() -> None:
 def test_suggest_fills_the_countrys_standard_vat_rate_and_the_firm_gets_it(db) -> None:
     assert (suggest("DE").tax_rate, suggest("AT").tax_rate, suggest("GB").tax_rate) == (D("0.19"), D("0.2"), D("0.2"))
     assert suggest("FI").tax_rate == D("0.255") and suggest("ZZ").tax_rate is None
+    assert (suggest("DE").locale, suggest("CH").locale, suggest("ZZ").locale) == ("de_DE", "de_CH", "")
     assert suggest("DE", FirmSetup(tax_rate=D("0.07"))).tax_rate == D("0.07")  # typed: kept
     new_firm(db, german_firm())
     with db.read() as s:
-        assert load_settings(s).default_tax_rate == D("0.19")  # a German firm's products get 19 %, not 20 %
+        firm = load_settings(s)
+    assert firm.default_tax_rate == D("0.19")  # a German firm's products get 19 %, not 20 %
+    assert firm.locale == "de_DE"  # and its amounts read 1.234,50 €
 
 
 def test_a_german_firm_is_created_in_one_go(db) -> None:

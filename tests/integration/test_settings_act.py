@@ -32,9 +32,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def pounds_again():
-    """The currency is the process's (a desk's): put it back for the tests that follow."""
+    """The currency and locale are the process's (a desk's): put them back for the tests that follow."""
     yield
     fmt.set_currency("GBP")
+    fmt.set_locale("en_GB")
 
 
 def _book(path: Path, rows: list[list]) -> Path:
@@ -118,6 +119,36 @@ def test_currency_eur_on_screen_in_exports_and_on_the_invoice(qapp, demo_db, tmp
     assert ws is not None
     money = [c.number_format for c in ws[2] if "0.00" in c.number_format]
     assert money and all(f == '"€"#,##0.00' for f in money)
+
+
+# -- locale ---------------------------------------------------------------------------------------
+def test_locale_de_on_screen_on_the_invoice_in_exports_and_in_what_finance_types(qapp, demo_db, tmp_path) -> None:
+    admin, finance = actor_for(demo_db, "admin"), actor_for(demo_db, "finance")
+    with pytest.raises(ValidationError, match="not a locale"):
+        set_setting(demo_db, admin, "locale", "klingon_QQ")
+    svc.set_settings(demo_db, admin, {"currency": "EUR", "locale": "de-DE"})
+    assert svc.get_settings(demo_db).locale == "de_DE"
+    with demo_db.read() as s:
+        inv = s.execute(select(Invoice).where(Invoice.status == "issued").order_by(Invoice.net.desc())).scalars() \
+            .first()
+        assert inv is not None and inv.net + inv.tax >= 1000
+        number, gross = inv.number, inv.net + inv.tax
+    from app.printing.render import to_pdf
+
+    html = documents.kinds()["invoice"](demo_db, finance, str(number))  # a process whose desk is British
+    to_pdf(html, tmp_path / "invoice.pdf")
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() or "" for p in PdfReader(str(tmp_path / "invoice.pdf")).pages))
+    german = f"{gross:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".") + " €"
+    assert german in text and "£" not in text
+    svc.use_firm_settings(demo_db)  # the desk follows
+    assert fmt.money(D("1234.5")) == "1.234,50 €"
+    api.export_kind(demo_db, finance, "invoices", tmp_path / "invoices.xlsx")
+    ws = load_workbook(tmp_path / "invoices.xlsx").active
+    assert ws is not None
+    assert {c.number_format for c in ws[2] if "0.00" in c.number_format} == {'#,##0.00 "€"'}
+    # finance types a payment the German way: 1.000,00 is a thousand (it was read as 1.00000 before)
+    paid = billing.record_payment(demo_db, finance, inv.id, "1.000,00 €")
+    assert paid.paid == D("1000.00")
 
 
 # -- default VAT rate ------------------------------------------------------------------------------

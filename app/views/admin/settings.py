@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import format as fmt
 from app.desk import Desk
 from app.errors import UserError, ValidationError
 from app.services import settings as svc
@@ -160,7 +161,7 @@ class SettingsDialog(QDialog):
 
         def call() -> svc.FirmSettings:
             saved = svc.set_settings(self.db, self.actor, values, versions=versions)
-            if "time_zone" in values or "currency" in values:  # this desk's clock and amounts follow at once
+            if {"time_zone", "currency", "locale"} & set(values):  # this desk's clock and amounts follow at once
                 svc.use_firm_settings(self.db)
             return saved
 
@@ -176,6 +177,6 @@ def _percent(text: str) -> Decimal | str:
     """'18' (per cent, as typed in the form) -> Decimal('0.18'); anything else is passed on for
     the service to name the problem."""
     try:
-        return Decimal(text.replace("%", "").replace(",", ".").strip()) / 100
+        return fmt.parse_decimal(text.replace("%", "").strip()) / 100
     except Exception:
         return text

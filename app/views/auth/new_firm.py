@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget, QWizard, QWizardPage)
 
+from app import format as fmt
 from app.errors import Problem, UserError, ValidationError
 from app.views.common.action import Actions
 from app.views.common.messages import error_label
@@ -70,14 +71,19 @@ class _Page(QWizardPage):
         return widget
 
 
+#: the locales the wizard lists (any other CLDR locale may be typed)
+LOCALES = ("en_GB", "en_IE", "en_US", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_BE", "fr_CH", "it_IT", "it_CH",
+           "es_ES", "nl_NL", "nl_BE", "pl_PL", "cs_CZ", "da_DK", "sv_SE", "nb_NO", "fi_FI", "pt_PT")
+
+
 def _fraction(percent: str) -> Decimal | str | None:
     """The VAT rate as typed in per cent → the fraction the service takes ("19" → 0.19); empty:
     None (the declared default); not a number: as typed (the service names the problem)."""
-    text = percent.strip().rstrip("%").strip().replace(",", ".")
+    text = percent.strip().rstrip("%").strip()
     if not text:
         return None
     try:
-        return Decimal(text) / 100
+        return fmt.parse_decimal(text) / 100
     except InvalidOperation:
         return percent
 
@@ -157,6 +163,19 @@ class NewFirmWizard(QWizard):
         self.holiday_region = QComboBox()
         self.holiday_region.setObjectName("holiday_region")
         money.row("Public holidays of", "holiday_region", self.holiday_region)
+        self.number_locale = QComboBox()
+        self.number_locale.setObjectName("locale")
+        self.number_locale.setEditable(True)
+        self.number_locale.addItems(LOCALES)
+        self.number_locale.setCurrentText("")
+        self.number_locale.setToolTip("How numbers and amounts are written on screen and on documents, and read "
+                                      "when typed")
+        money.row("&Numbers and amounts", "locale", self.number_locale)
+        self.locale_example = QLabel()
+        self.locale_example.setObjectName("localeExample")
+        money.form.addRow("", self.locale_example)
+        self.number_locale.currentTextChanged.connect(lambda _t: self._show_example())
+        self.currency.currentTextChanged.connect(lambda _t: self._show_example())
         self.tax_rate = QLineEdit()
         self.tax_rate.setObjectName("default_tax_rate")
         self.tax_rate.setToolTip("The VAT rate a new product gets unless another is chosen (per cent)")
@@ -271,12 +290,25 @@ class NewFirmWizard(QWizard):
         suggested = firm_setup.suggest(code)
         self.currency.setCurrentText(suggested.currency)
         self.time_zone.setCurrentText(suggested.time_zone)
+        self.number_locale.setCurrentText(suggested.locale)
         rate = suggested.tax_rate
         self.tax_rate.setText("" if rate is None else f"{(Decimal(rate) * 100).normalize():f}")
         self.holiday_region.clear()
         self.holiday_region.addItem("the whole country", "")
         for region in firm_calendar.supported_countries().get(code, []):
             self.holiday_region.addItem(region, region)
+
+    def _show_example(self) -> None:
+        """What an amount and a quantity will look like in the locale and currency chosen."""
+
+        try:
+            style = fmt.style_for(self.number_locale.currentText() or fmt.DEFAULT_LOCALE)
+        except ValueError:
+            self.locale_example.setText("(not a locale: e.g. en_GB, de_DE, fr_FR)")
+            return
+        with fmt.using_currency(self.currency.currentText() or "GBP", style.locale):
+            self.locale_example.setText(f"e.g. {fmt.money(Decimal('-1234.5'))}, {fmt.quantity(Decimal('2.5'))} "
+                                        f"kg, {fmt.percent(Decimal('0.19'))}")
 
     # --- reading --------------------------------------------------------------------------------
     def setup(self) -> FirmSetup:
@@ -291,7 +323,7 @@ class NewFirmWizard(QWizard):
             email=self.email.text(), company_number=self.company_number.text(), vat_number=self.vat_number.text(),
             bank=self.bank.text(), iban=self.iban.text(), bic=self.bic.text(), logo_path=self.logo_path.text(),
             currency=self.currency.currentText(), time_zone=self.time_zone.currentText(),
-            tax_rate=_fraction(self.tax_rate.text()),
+            tax_rate=_fraction(self.tax_rate.text()), locale=self.number_locale.currentText(),
             admin_username=self.admin_username.text(), admin_full_name=self.admin_full_name.text(),
             admin_password=self.admin_password.text(),
             numbering={name: SeriesStart(self.prefixes[name].text(), self.nexts[name].text())

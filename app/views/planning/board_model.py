@@ -188,10 +188,10 @@ class BoardTableModel(QAbstractTableModel):
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
-        text = str(value).strip().replace(",", "")
+        text = str(value).strip()
         qty: Decimal | str | None
         try:
-            qty = None if text == "" else Decimal(text)
+            qty = None if text == "" else fmt.parse_decimal(text)
         except InvalidOperation:
             qty = text  # the service names the problem ("not a number") at the field
         product = self.product_index(index.row())

@@ -14,7 +14,7 @@ production) is greyed out, and the service refuses it anyway.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import format as fmt
 from app.desk import Desk
 from app.services import products as svc
 from app.services.products import (
@@ -62,7 +63,7 @@ STEP, OP_NAME, CENTRE, SKILL, SETUP, RUN = range(len(ROUTING_COLUMNS))
 def _canon(value: object) -> str:
     """A number as the compare dialog and the change check see it ("2.50" and "2.5" are one)."""
     try:
-        number = Decimal(str(value).strip().replace(",", ""))
+        number = fmt.decimal_of(value)
     except InvalidOperation:
         return str(value).strip()
     if not number.is_finite():
