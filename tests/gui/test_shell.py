@@ -79,7 +79,7 @@ def test_main_window_shows_stages_status_bar_and_admin_menu(qtbot, sqlite_db: Da
 def test_a_salesperson_sees_no_admin_menu_and_no_backup(qtbot, sqlite_db: Database) -> None:
     window = MainWindow(Desk(sqlite_db, Actor("sam", "sales", "Sam Seller")), WorkstationSettings(), live=False)
     qtbot.addWidget(window)
-    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Customer", "&Products", "&Help"]
+    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&Customer", "&Products", "P&roduction", "&Help"]
     assert not window.actions["backup"].isEnabled()
     assert not window.actions["users"].isEnabled()
 
