@@ -9,6 +9,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,6 @@ from app.exchange.reading import column_letter
 FORMATS = {"money": "#,##0.00", "qty": "#,##0.###", "rate": "0.0%", "date": "yyyy-mm-dd", "month": "yyyy-mm",
            "int": "0", "number": "#,##0.##"}
 WIDTH = {"date": 12, "month": 10, "money": 13, "qty": 11, "rate": 9, "int": 9, "bool": 8, "code": 14}
-_MONEY = re.compile(r"^-?(?:[£$€¥₹₩₪₦₱₫₴₺₽]|[A-Z]{3} )\s?-?[\d,]+(\.\d+)?$")  # as format.money writes it
-_NUMBER = re.compile(r"^-?[\d,]*\.?\d+$")
-_PERCENT = re.compile(r"^-?\d+(\.\d+)?\s?%$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _AS_IS = frozenset({str, int, float, dt.date, type(None)})  # what cell_value() returns unchanged
 # text starting with these is a formula (=), or becomes one when retyped or pasted (+ - @, and a tab
@@ -82,26 +80,46 @@ def cell_value(value: Any, kind: str) -> Any:
     return value
 
 
+@lru_cache(maxsize=16)
+def _patterns(style: fmt.NumberStyle) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Money, per cent and plain numbers as ``app.format`` writes them in ``style``."""
+    grp, dec = re.escape(style.group), re.escape(style.decimal)
+    num = rf"(?:\d{{1,3}}(?:{grp}\d{{3}})+|\d+)(?:{dec}\d+)?"
+    sign = "[" + "".join(sorted(set(fmt.SIGNS.values()))) + "]|[A-Z]{3}"
+    money = re.compile(rf"^-?(?:(?:{sign}) ?(?P<minus>-)?(?P<a>{num})|(?P<b>{num}) (?:{sign}))$")
+    percent = re.compile(rf"^-?(?P<n>{num}) ?%$")
+    number = re.compile(rf"^-?{num}$")
+    return money, percent, number
+
+
+def _read(text: str, style: fmt.NumberStyle) -> float:
+    """Digits in ``style`` ('1.234,5') → 1234.5."""
+    return float(text.replace(style.group, "").replace(style.decimal, "."))
+
+
 def typed_text(text: str) -> tuple[Any, str]:
-    """A displayed string back to a typed value for exports of on-screen tables:
-    '£1,234.50' → 1234.5 (money), '12 %' → 0.12 (rate), '2026-11-26' → date, '1,200' → 1200."""
-    s = text.strip()
+    """A displayed string back to a typed value for exports of on-screen tables, as
+    ``app.format`` wrote it in the firm's locale: '£1,234.50' or '1.234,50 €' → 1234.5 (money),
+    '12%' or '12 %' → 0.12 (rate), '2026-11-26' → date, '1,200' → 1200."""
+    s = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
     if not s:
         return None, "text"
-    if _MONEY.match(s):
-        return float(re.sub(r"[^\d.-]", "", s)), "money"
-    if _PERCENT.match(s):
-        return float(s.rstrip("% ").strip()) / 100, "rate"
+    style = fmt.style()
+    money, percent, number = _patterns(style)
+    negative = -1 if s.startswith("-") else 1
+    m = money.match(s)
+    if m:
+        return (-1 if m.group("minus") else negative) * _read(m.group("a") or m.group("b"), style), "money"
+    m = percent.match(s)
+    if m:
+        return negative * _read(m.group("n"), style) / 100, "rate"
     if _DATE.match(s):
         try:
             return dt.date.fromisoformat(s), "date"
         except ValueError:
             return s, "text"
-    if _NUMBER.match(s) and not (len(s) > 1 and s.startswith("0") and not s.startswith("0.")):
-        try:
-            return float(s.replace(",", "")), "number"
-        except ValueError:
-            return s, "text"
+    if number.match(s) and not (len(s) > 1 and s.startswith("0") and not s.startswith("0" + style.decimal)):
+        return negative * _read(s.lstrip("-"), style), "number"
     return s, "text"
 
 

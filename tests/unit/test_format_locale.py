@@ -98,3 +98,17 @@ def test_a_document_keeps_its_own_locale_whatever_the_screens_show(firm) -> None
     with fmt.using_currency("EUR", "de_DE"):
         assert fmt.money(D("1234.5")) == "1.234,50 €"
     assert fmt.money(D("1234.5")) == "£1,234.50"
+
+
+@pytest.mark.parametrize(("locale", "currency"), [("en_GB", "GBP"), ("de_DE", "EUR"), ("fr_FR", "EUR"),
+                                                  ("de_CH", "CHF"), ("en_US", "USD")])
+def test_an_on_screen_table_exports_what_it_shows_as_numbers_in_every_locale(firm, locale: str,
+                                                                             currency: str) -> None:
+    from app.exchange.writing import typed_text
+
+    firm(currency, locale)
+    assert typed_text(fmt.money(D("-1234.5"))) == (-1234.5, "money")
+    assert typed_text(fmt.money(D("7"))) == (7.0, "money")
+    assert typed_text(fmt.quantity(D("1234.5"))) == (1234.5, "number")
+    assert typed_text(fmt.percent(D("0.205"))) == (0.205, "rate")
+    assert typed_text("SO-000123") == ("SO-000123", "text") and typed_text("00123") == ("00123", "text")
