@@ -73,3 +73,23 @@ def test_a_work_centre_typed_before_a_crash_is_offered_back(qtbot, demo: Databas
     qtbot.addWidget(reopened)
     qtbot.waitUntil(lambda: reopened.dialog is not None and reopened.settled())
     assert reopened.dialog.values()["name"] == "Second pillar drill"
+
+
+def test_a_master_data_list_exports_what_it_shows_with_typed_values(qtbot, demo: Database, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from app.views.production.work_centres import WorkCentresWindow
+
+    win = WorkCentresWindow(Desk(demo, actor_for(demo, "production"), DraftStore(tmp_path / "drafts")))
+    qtbot.addWidget(win)
+    qtbot.waitUntil(win.settled)
+    qtbot.keyClicks(win.search, "weld")
+    qtbot.waitUntil(lambda: win.settled() and len(win.model.rows) == 2)
+    win.export(tmp_path / "centres.xlsx")
+    qtbot.waitUntil(lambda: "rows exported" in win.message.text(), timeout=15000)
+    ws = load_workbook(tmp_path / "centres.xlsx").active
+    rows = list(ws.iter_rows(values_only=True))
+    codes = [r[0] for r in rows if r and r[0] in ("WELD1", "WELD2")]
+    assert codes == ["WELD1", "WELD2"] and len([r for r in rows if r and r[0]]) <= 4  # title/header + the two
+    rate = next(r for r in rows if r and r[0] == "WELD1")[3]
+    assert rate == 55.0  # '£55.00' on screen, a number in the workbook

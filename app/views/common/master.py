@@ -24,6 +24,7 @@ import dataclasses
 import enum
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -353,6 +354,11 @@ class MasterWindow(QWidget):
         self.restore_button.clicked.connect(self.restore_selected)
         for b in (self.new_button, self.edit_button, self.archive_button, self.restore_button):
             self.buttons.addWidget(b)
+        self.export_button = QPushButton("E&xport…")
+        self.export_button.setObjectName("export")
+        self.export_button.setToolTip("The list as shown (search and archived included) to an Excel workbook (Ctrl+E)")
+        self.export_button.clicked.connect(lambda: self.export())
+        self.buttons.addWidget(self.export_button)
         self.message = QLabel()  # what the last action did, for kinds that say it
         self.message.setObjectName("message")
         self.buttons.addWidget(self.message)
@@ -405,7 +411,7 @@ class MasterWindow(QWidget):
 
     def add_button(self, button: QPushButton, *, needs_selection: bool = True) -> QPushButton:
         """A kind's own button, after Restore; enabled when idle (and a row is selected)."""
-        self.buttons.insertWidget(4 + len(self._extra), button)
+        self.buttons.insertWidget(4 + len(self._extra), button)  # after New, Edit, Archive, Restore
         button.setProperty("needsSelection", needs_selection)
         self._extra.append(button)
         return button
@@ -460,6 +466,12 @@ class MasterWindow(QWidget):
         self.restore_button.setVisible(self.archivable and row is not None and not active)
         for b in self._extra:
             b.setEnabled(idle and (row is not None or not b.property("needsSelection")))
+
+    def export(self, target: Path | None = None) -> None:
+        """The list as shown to .xlsx (asks where unless ``target``), off the GUI thread."""
+        from app.views.common.export import export_table
+
+        export_table(self, self.table, self.title, target)
 
     # --- the form -------------------------------------------------------------------------------
     def new_record(self) -> None:
