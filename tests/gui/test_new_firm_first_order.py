@@ -1,5 +1,7 @@
 """Story 9, as far as issue 20 takes it: a new German firm set up with the wizard types its first
-records and takes its first order all the way to an invoice — through the real windows and tabs,
+records — a production calendar, a work centre, a skill, a product with a bill of materials and a
+routing, stock counts, a customer with two contacts — and takes its first order all the way to an
+invoice — through the real windows and tabs,
 on a real SQLite file, with nothing of the demo company. Amounts are in euros on screen and on the
 printed invoice; the product gets the German VAT rate; the firm's and the customer's VAT numbers
 are printed.
@@ -25,7 +27,12 @@ from app.models import Product, SalesOrder
 from app.services import auth
 from app.services.settings import use_firm_settings
 from app.views.auth.new_firm import START_TYPE, NewFirmWizard
+from app.views.customers.form import EMAIL, NAME, ROLE
 from app.views.customers.window import CustomersWindow
+from app.views.production.calendars import CalendarsWindow
+from app.views.production.skills_shifts import SkillsShiftsWindow
+from app.views.production.work_centres import WorkCentresWindow
+from app.views.products.form import QUANTITY
 from app.views.products.window import ProductsWindow
 from app.views.orders.tab import OrdersTab
 from app.views.shipping.dialogs import ConfirmPickDialog, ShipDialog
@@ -51,6 +58,12 @@ def _shipping_tab(qtbot, desk: Desk) -> ShippingTab:
     tab.show()
     qtbot.waitUntil(tab.settled)
     return tab
+
+
+def _open_new(qtbot, window):
+    qtbot.mouseClick(window.new_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.dialog is not None and window.settled())
+    return window.dialog
 
 
 def _save(qtbot, dlg) -> None:
@@ -81,16 +94,50 @@ def test_a_new_firm_types_its_first_records_and_invoices_its_first_order(qtbot, 
              for u in ("sven", "lena", "fritz")}
     admin_desk = Desk(db, admin, DraftStore(tmp_path / "drafts"))
 
-    # --- the administrator types the first product and counts its stock
+    # --- the administrator sets production up: a calendar, a work centre, a skill
+    calendars = CalendarsWindow(admin_desk)
+    qtbot.addWidget(calendars)
+    calendars.show()
+    qtbot.waitUntil(calendars.settled)
+    assert calendars.model.rows == []  # nothing of the demo company
+    cal = _open_new(qtbot, calendars)
+    qtbot.keyClicks(cal.name, "Werkstatt Mo-Fr")
+    for _ in range(5):  # Monday to Friday, 07:00–16:00
+        qtbot.mouseClick(cal.add_hours_button, Qt.MouseButton.LeftButton)
+    _save(qtbot, cal)
+    assert cal.saved is not None, (cal.error.text(), shown)
+    centres = WorkCentresWindow(admin_desk)
+    qtbot.addWidget(centres)
+    centres.show()
+    qtbot.waitUntil(centres.settled)
+    wc = _open_new(qtbot, centres)
+    qtbot.keyClicks(wc.code, "weld1")
+    wc.name.insert("Schweißplatz 1")  # QTest types ASCII only
+    wc.rate.setText("55,00")
+    wc.calendar.setCurrentIndex(wc.calendar.findData(cal.saved.id))
+    _save(qtbot, wc)
+    assert wc.saved is not None, (wc.error.text(), shown)
+    both = SkillsShiftsWindow(admin_desk)
+    qtbot.addWidget(both)
+    both.show()
+    qtbot.waitUntil(both.settled)
+    qtbot.mouseClick(both.new_skill_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: both.dialog is not None)
+    skill = both.dialog
+    qtbot.keyClicks(skill.code, "welding")
+    qtbot.keyClicks(skill.name, "Welding")
+    _save(qtbot, skill)
+    assert skill.saved is not None, (skill.error.text(), shown)
+
+    # --- ... types the first products (a bracket, and a set made of two brackets with a welding
+    # step) and counts their stock
     products = ProductsWindow(admin_desk)
     qtbot.addWidget(products)
     products.show()
     qtbot.waitUntil(products.settled)
     assert products.model.rows == []  # nothing of the demo company
-    qtbot.mouseClick(products.new_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: products.dialog is not None and products.settled())
-    dlg = products.dialog
-    assert dlg is not None and dlg.family.count() >= 1  # a new firm has a family to put its products in
+    dlg = _open_new(qtbot, products)
+    assert dlg.family.count() >= 1  # a new firm has a family to put its products in
     assert dlg.tax_rate.text().strip().rstrip("%").strip() in ("19", "19.0", "19.00")  # the German rate
     qtbot.keyClicks(dlg.sku, "WB-100")
     qtbot.keyClicks(dlg.name, "Wall bracket 100")
@@ -100,17 +147,37 @@ def test_a_new_firm_types_its_first_records_and_invoices_its_first_order(qtbot, 
     qtbot.keyClicks(dlg.location, "A-01-1")
     _save(qtbot, dlg)
     assert dlg.saved is not None, (dlg.error.text(), shown)
+    bracket = dlg.saved
     qtbot.waitUntil(lambda: products.dialog is None and products.settled())
-    products.select(dlg.saved.id)
-    qtbot.mouseClick(products.count_button, Qt.MouseButton.LeftButton)
-    count = products.count_dialog
-    assert count is not None
-    count.counted.setText("100")
-    qtbot.keyClicks(count.note, "opening stock")
-    _save(qtbot, count)
-    qtbot.waitUntil(lambda: not count.isVisible() and products.settled())
-    assert products.selected().stock_on_hand == 100
-    assert products.model.data(products.model.index(0, 4)) == "12,50 €"  # the list price, in euros
+    dlg = _open_new(qtbot, products)
+    qtbot.keyClicks(dlg.sku, "WB-SET")
+    qtbot.keyClicks(dlg.name, "Wall bracket set, welded")
+    dlg.list_price.setText("39,90")
+    dlg.make_to_stock.setChecked(True)
+    qtbot.mouseClick(dlg.add_bom_button, Qt.MouseButton.LeftButton)
+    dlg.set_bom_item(0, "product", bracket.id)
+    dlg.bom.item(0, QUANTITY).setText("2")
+    qtbot.mouseClick(dlg.add_op_button, Qt.MouseButton.LeftButton)
+    dlg.set_operation(0, "Weld", wc.saved.id, skill.saved.id, "10", "2,5")
+    _save(qtbot, dlg)
+    assert dlg.saved is not None, (dlg.error.text(), shown)
+    the_set = dlg.saved
+    assert [(b.code, b.quantity) for b in the_set.bom] == [("WB-100", D(2))]
+    assert [(o.name, o.work_center, o.run_minutes) for o in the_set.routing] == [("Weld", "WELD1", D("2.5"))]
+    qtbot.waitUntil(lambda: products.dialog is None and products.settled())
+    for product, counted in ((bracket, "100"), (the_set, "40")):
+        products.select(product.id)
+        qtbot.mouseClick(products.count_button, Qt.MouseButton.LeftButton)
+        count = products.count_dialog
+        assert count is not None
+        count.counted.setText(counted)
+        qtbot.keyClicks(count.note, "opening stock")
+        _save(qtbot, count)
+        qtbot.waitUntil(lambda count=count: not count.isVisible() and products.settled())
+    assert {r.sku: r.stock_on_hand for r in products.model.rows} == {"WB-100": 100, "WB-SET": 40}
+    price = next(products.model.data(products.model.index(i, 4)) for i, r in enumerate(products.model.rows)
+                 if r.sku == "WB-SET")
+    assert price == "39,90 €"  # the list price, in euros, written the German way
     products.grab().save(str(shots / "new-firm-products.png"))
 
     # --- sales types the Austrian customer (UID checked) ...
@@ -129,12 +196,19 @@ def test_a_new_firm_types_its_first_records_and_invoices_its_first_order(qtbot, 
     qtbot.keyClicks(cdlg.billing.postcode, "4020")
     qtbot.keyClicks(cdlg.billing.city, "Linz")
     qtbot.keyClicks(cdlg.billing.country, "AT")
+    for row, (name, role, email) in enumerate((("Eva Huber", "buyer", "eva@donau.example"),
+                                               ("Karl Berger", "accounts payable", "ap@donau.example"))):
+        qtbot.mouseClick(cdlg.add_contact_button, Qt.MouseButton.LeftButton)
+        for col, text in ((NAME, name), (ROLE, role), (EMAIL, email)):
+            cdlg.set_contact(row, col, text)
+    cdlg.set_invoice_contact(1)
     _save(qtbot, cdlg)
     assert cdlg.saved is None and cdlg.problem_at("vat_number")  # said at the field, nothing saved
     cdlg.vat_number.setText("ATU13585627")
     _save(qtbot, cdlg)
     assert cdlg.saved is not None, (cdlg.error.text(), shown)
     assert cdlg.saved.payment_terms_days == 30 and cdlg.saved.vat_number == "ATU13585627"
+    assert [(c.name, c.for_invoices) for c in cdlg.saved.contacts] == [("Eva Huber", False), ("Karl Berger", True)]
 
     # --- ... quotes and confirms an order
     tab = OrdersTab(desks["sven"])
@@ -146,11 +220,11 @@ def test_a_new_firm_types_its_first_records_and_invoices_its_first_order(qtbot, 
     tab.new_button.click()
     form = tab.form
     choose_customer(qtbot, tab, "DONAU")
-    qtbot.keyClicks(form.product, "WB-100")
+    qtbot.keyClicks(form.product, "WB-SET")
     form.quantity.setValue(10)
     qtbot.keyClick(form.product, Qt.Key.Key_Return)
     settle(qtbot, form)
-    assert [(ln.sku, ln.quantity) for ln in form.view.lines] == [("WB-100", D(10))]
+    assert [(ln.sku, ln.quantity) for ln in form.view.lines] == [("WB-SET", D(10))]
     form.save_button.click()
     settle(qtbot, form)
     assert form.order is not None and form.order.status == "quote", shown
@@ -201,4 +275,4 @@ def test_a_new_firm_types_its_first_records_and_invoices_its_first_order(qtbot, 
     assert shown == []
     with db.read() as s:
         assert s.get(SalesOrder, order.id).status.value == "invoiced"
-        assert s.get(Product, dlg.saved.id).stock_on_hand == 90
+        assert s.get(Product, the_set.id).stock_on_hand == 30
