@@ -153,6 +153,7 @@ def test_a_new_firm_types_its_first_records_and_invoices_its_first_order(qtbot, 
     qtbot.keyClicks(dlg.sku, "WB-SET")
     qtbot.keyClicks(dlg.name, "Wall bracket set, welded")
     dlg.list_price.setText("39,90")
+    dlg.standard_cost.setText("21,40")
     dlg.make_to_stock.setChecked(True)
     qtbot.mouseClick(dlg.add_bom_button, Qt.MouseButton.LeftButton)
     dlg.set_bom_item(0, "product", bracket.id)
