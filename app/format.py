@@ -169,6 +169,19 @@ def number(value: Decimal | int | float | None, places: int = 2) -> str:
     return _localised(f"{Decimal(value):,.{places}f}", style())
 
 
+def plain(value: Decimal | int | float | None, places: int | None = None) -> str:
+    """A number for a field the user edits: the locale's decimal sign, no grouping, ``places``
+    decimals (None: as many as it has, trailing zeros dropped) — '1,125' in Germany, '1.125' in
+    Britain: never the ambiguous '1.125' a German reads as 1125."""
+    if value is None:
+        return ""
+    d = Decimal(value)
+    text = f"{d:.{places}f}" if places is not None else format(d.normalize(), "f")
+    if text in ("-0", ""):
+        text = "0"
+    return text.replace(".", style().decimal)
+
+
 def money(value: Decimal | int | float | None, *, symbol: bool = True) -> str:
     if value is None:
         return ""

@@ -87,6 +87,7 @@ def isolated_workstation(tmp_path, monkeypatch):
     from app import format as fmt
 
     monkeypatch.setattr(fmt, "_currency", fmt._currency)
+    monkeypatch.setattr(fmt, "_style", fmt._style)
     monkeypatch.setattr(clock, "_zone", clock._zone)
     monkeypatch.setattr(clock, "_zone_name", clock._zone_name)
 

@@ -263,3 +263,28 @@ def test_production_counts_stock_a_bad_count_is_said_at_the_field(qtbot, demo: D
 def test_sales_sees_no_count_button(qtbot, demo: Database, tmp_path: Path) -> None:
     win = _window(qtbot, demo, "sales", tmp_path)
     assert not win.count_button.isVisibleTo(win)
+
+
+def test_a_german_firm_sees_and_keeps_its_numbers_the_german_way(qtbot, demo: Database, tmp_path: Path) -> None:
+    """1.125 kg in a bill of materials is shown '1,125' in a de_DE firm (a German reads '1.125' as
+    1125) and saving the form unchanged keeps 1.125; the list price shows '…,..' and reads back."""
+    from dataclasses import replace
+
+    from app import format as fmt
+
+    prod = actor_for(demo, "production")
+    row = next(r for r in svc.products(demo, prod, "") if svc.product(demo, prod, r.id).bom)
+    view = svc.product(demo, prod, row.id)
+    first = view.form().bom[0]
+    svc.save_product(demo, prod, replace(view.form(), bom=(replace(first, quantity=D("1.125")),
+                                                           *view.form().bom[1:])))
+    fmt.set_locale("de_DE")  # what use_firm_settings does for a German firm (put back after the test)
+    win = _window(qtbot, demo, "management", tmp_path)
+    assert win.select(row.id)
+    dlg = _open(qtbot, win, win.edit_button)
+    assert dlg.bom.item(0, QUANTITY).text() == "1,125"
+    assert "," in dlg.list_price.text() and "." not in dlg.list_price.text()
+    _save(qtbot, dlg)
+    assert dlg.result() == QDialog.DialogCode.Accepted, dlg.error.text()
+    after = svc.product(demo, prod, row.id)
+    assert after.bom[0].quantity == D("1.125") and after.list_price == view.list_price

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import format as fmt
 from app.desk import Desk
 from app.services import customers as svc
 from app.services.customers import AddressForm, ContactForm, CustomerForm, CustomerView, Salesperson
@@ -84,7 +85,7 @@ def _upper(edit: QLineEdit, text: str) -> None:
 
 
 def _credit_text(value: Decimal) -> str:
-    return f"{value:.2f}"
+    return fmt.plain(value, 2)
 
 
 def view_values(view: CustomerView) -> dict[str, Any]:

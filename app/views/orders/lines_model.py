@@ -59,9 +59,9 @@ class OrderLinesTableModel(QAbstractTableModel):
         ln, col = self.lines[index.row()], index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if role == Qt.ItemDataRole.EditRole and col == QTY:
-                return str(ln.quantity.normalize())
+                return fmt.plain(ln.quantity)  # what the user edits, in the firm's locale
             if role == Qt.ItemDataRole.EditRole and col == PRICE:
-                return str(ln.unit_price)
+                return fmt.plain(ln.unit_price, 2)
             return self._text(ln, col)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             right = col in (QTY, DISC, PRICE, NET, COST, MARGIN)

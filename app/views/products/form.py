@@ -68,8 +68,7 @@ def _canon(value: object) -> str:
         return str(value).strip()
     if not number.is_finite():
         return str(value).strip()
-    text = format(number.normalize(), "f")
-    return "0" if text in ("-0", "") else text
+    return fmt.plain(number)  # the firm's decimal sign: '1,125' in Germany is read back as 1.125
 
 
 def _bom_text(lines: tuple[BomLineForm, ...]) -> str:
@@ -106,7 +105,7 @@ def view_values(view: ProductView) -> dict[str, Any]:
     """A saved product as the form's values (for the compare dialog and the form)."""
     form = view.form()
     return {"sku": form.sku, "name": form.name, "family_id": form.family_id, "unit": form.unit,
-            "list_price": f"{view.list_price:.2f}", "standard_cost": f"{view.standard_cost:.2f}",
+            "list_price": fmt.plain(view.list_price, 2), "standard_cost": fmt.plain(view.standard_cost, 2),
             "tax_rate_percent": _canon(view.tax_rate_percent), "make_to_stock": form.make_to_stock,
             "location": form.location, "needs_installation": form.needs_installation,
             "price_breaks": tuple(PriceBreakForm(_canon(b.min_quantity), _canon(b.discount_percent))
