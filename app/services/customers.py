@@ -40,7 +40,7 @@ from app.db.uow import Database, UnitOfWork
 from app.errors import PermissionDenied, Problem, UserError, ValidationError
 from app.models import Address, Customer, CustomerContact, SalesOrder, User
 from app.models.enums import AddressKind, CustomerTier, OrderStatus, Role
-from app.services.master_data import like, listed, set_active
+from app.services.master_data import like, open_orders_refusal, set_active
 from app.services.permissions import allowed, require
 from app.services.settings import load_settings
 
@@ -524,13 +524,8 @@ def open_orders(s: Session, customer_id: int) -> list[str]:
 
 
 def _blocker(s: Session, c: Customer) -> UserError | None:
-    numbers = open_orders(s, c.id)
-    if not numbers:
-        return None
-    many = len(numbers) != 1
-    return UserError(f"{c.name} ({c.code}) cannot be archived: it has {len(numbers)} open "
-                     f"quote{'s' if many else ''} or order{'s' if many else ''}: {listed(numbers)}.",
-                     hint="Ship, cancel or mark them lost first, then archive the customer.")
+    return open_orders_refusal(f"{c.name} ({c.code})", open_orders(s, c.id), has="it has",
+                               hint="Ship, cancel or mark them lost first, then archive the customer.")
 
 
 def archive_customer(db: Database, actor: Actor, id: int, *, version: int | None = None) -> CustomerView:

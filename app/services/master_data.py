@@ -10,8 +10,8 @@ shifts, production calendars). Qt-free.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,41 @@ def listed(names: Sequence[str], shown: int = SHOWN) -> str:
 def plural(n: int, word: str, many: str | None = None) -> str:
     """ "1 order", "3 orders" (``many`` for irregular plurals)."""
     return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def open_orders_refusal(subject: str, numbers: Sequence[str], *, has: str, hint: str) -> UserError | None:
+    """The refusal to archive ``subject`` while open quotes or orders need it (None when none do):
+    "ACME (Acme Ltd) cannot be archived: it has 2 open quotes or orders: SO-1, SO-2." — ``has``
+    is how the subject stands to them ("it has", "it is on")."""
+    if not numbers:
+        return None
+    many = len(numbers) != 1
+    return UserError(f"{subject} cannot be archived: {has} {len(numbers)} open quote{'s' if many else ''} or "
+                     f"order{'s' if many else ''}: {listed(numbers)}.", hint=hint)
+
+
+K = TypeVar("K")
+W = TypeVar("W")
+
+
+def sync_rows(s: Session, existing: Mapping[K, Any], wanted: Mapping[K, W], *, value: Callable[[Any], W],
+              update: Callable[[Any, W], None], make: Callable[[K, W], object]) -> bool:
+    """Make a record's child rows (a person's skills, a product's quantity breaks) what the form
+    says, by key: rows no longer wanted are deleted, changed ones updated, new ones added (each
+    audited by the unit of work). Returns whether anything changed."""
+    changed = False
+    for key, row in existing.items():
+        if key not in wanted:
+            s.delete(row)
+            changed = True
+        elif value(row) != wanted[key]:
+            update(row, wanted[key])
+            changed = True
+    for key, new in wanted.items():
+        if key not in existing:
+            s.add(make(key, new))
+            changed = True
+    return changed
 
 
 def set_active(db: Database, actor: Actor, model: type[M], id: int, version: int | None, *, active: bool,

@@ -49,7 +49,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.customers import OPEN_STATUSES
-from app.services.master_data import like, listed, set_active
+from app.services.master_data import like, open_orders_refusal, set_active, sync_rows
 from app.services.permissions import require
 from app.services.settings import load_settings
 from app.services.product_checks import _Checked, _checked, _guard, _Op
@@ -155,19 +155,8 @@ def choices(db: Database, actor: Actor) -> ProductChoices:
 def _apply_breaks(s: Session, p: Product, breaks: dict[Decimal, Decimal]) -> bool:
     existing = {b.min_quantity.quantize(QTY): b for b in s.execute(
         select(PriceBreak).where(PriceBreak.product_id == p.id)).scalars()}
-    changed = False
-    for qty, row in existing.items():
-        if qty not in breaks:
-            s.delete(row)
-            changed = True
-        elif row.discount != breaks[qty]:
-            row.discount = breaks[qty]
-            changed = True
-    for qty, discount in breaks.items():
-        if qty not in existing:
-            s.add(PriceBreak(product_id=p.id, min_quantity=qty, discount=discount))
-            changed = True
-    return changed
+    return sync_rows(s, existing, breaks, value=lambda b: b.discount, update=lambda b, d: setattr(b, "discount", d),
+                     make=lambda qty, discount: PriceBreak(product_id=p.id, min_quantity=qty, discount=discount))
 
 
 def _apply_bom(p: Product, checked: _Checked) -> bool:
@@ -269,13 +258,8 @@ def open_orders(s: Session, product_id: int) -> list[str]:
 
 
 def _blocker(s: Session, p: Product) -> UserError | None:
-    numbers = open_orders(s, p.id)
-    if not numbers:
-        return None
-    many = len(numbers) != 1
-    return UserError(f"{p.sku} ({p.name}) cannot be archived: it is on {len(numbers)} open "
-                     f"quote{'s' if many else ''} or order{'s' if many else ''}: {listed(numbers)}.",
-                     hint="Ship, cancel or mark them lost first, then archive the product.")
+    return open_orders_refusal(f"{p.sku} ({p.name})", open_orders(s, p.id), has="it is on",
+                               hint="Ship, cancel or mark them lost first, then archive the product.")
 
 
 def archive_product(db: Database, actor: Actor, id: int, *, version: int | None = None) -> ProductView:

@@ -39,7 +39,7 @@ from app.db.uow import Database, UnitOfWork
 from app.errors import Problem, UserError, ValidationError
 from app.models import Shift, Skill, Staff, StaffSkill, User
 from app.models.base import utcnow
-from app.services.master_data import like, listed, plural, set_active
+from app.services.master_data import like, listed, plural, set_active, sync_rows
 from app.services.permissions import require
 from app.services.skills_shifts import days_text, hhmm, weekdays_of
 from app.services.work_centres import EDIT, VIEW, code_problem, money_problem, planned_orders
@@ -278,19 +278,8 @@ def _checked(s: Session, form: StaffForm, current: Staff | None) -> tuple[dict[s
 # --- writing --------------------------------------------------------------------------------------
 def _apply_skills(s: Session, p: Staff, levels: dict[int, int]) -> bool:
     existing = {k.skill_id: k for k in s.execute(select(StaffSkill).where(StaffSkill.staff_id == p.id)).scalars()}
-    changed = False
-    for skill_id, k in existing.items():
-        if skill_id not in levels:
-            s.delete(k)
-            changed = True
-        elif k.level != levels[skill_id]:
-            k.level = levels[skill_id]
-            changed = True
-    for skill_id, level in levels.items():
-        if skill_id not in existing:
-            s.add(StaffSkill(staff_id=p.id, skill_id=skill_id, level=level))
-            changed = True
-    return changed
+    return sync_rows(s, existing, levels, value=lambda k: k.level, update=lambda k, level: setattr(k, "level", level),
+                     make=lambda skill_id, level: StaffSkill(staff_id=p.id, skill_id=skill_id, level=level))
 
 
 def save_person(db: Database, actor: Actor, form: StaffForm) -> StaffView:
