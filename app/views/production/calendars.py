@@ -111,6 +111,17 @@ def _pydate(day: QDate) -> dt.date:
 
 
 # --- the form -------------------------------------------------------------------------------------
+def _picker_cell(table: QTableWidget, row: int, column: int, picker: QWidget, ident: int | None) -> None:
+    """A row's first cell: the picker (weekday, date) over an item that keeps the row's id."""
+    table.setCellWidget(row, column, picker)
+    table.blockSignals(True)
+    first = QTableWidgetItem()
+    first.setData(Qt.ItemDataRole.UserRole, ident)
+    first.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    table.setItem(row, column, first)
+    table.blockSignals(False)
+
+
 class CalendarDialog(MasterDialog):
     """Create (``view`` None) or edit a production calendar; ``saved`` holds it once saved."""
 
@@ -213,12 +224,8 @@ class CalendarDialog(MasterDialog):
         day.setCurrentIndex(weekday if weekday is not None else 0)
         day.setEnabled(self.hours.editTriggers() != QAbstractItemView.EditTrigger.NoEditTriggers)
         day.currentIndexChanged.connect(self.touched)
-        self.hours.setCellWidget(row, WEEKDAY, day)
+        _picker_cell(self.hours, row, WEEKDAY, day, hours.id)
         self.hours.blockSignals(True)
-        first = QTableWidgetItem()
-        first.setData(Qt.ItemDataRole.UserRole, hours.id)
-        first.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-        self.hours.setItem(row, WEEKDAY, first)
         for col, text in ((START, hours.start), (END, hours.end)):
             item = QTableWidgetItem(str(text))
             item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -265,12 +272,8 @@ class CalendarDialog(MasterDialog):
         picker.setDate(_qdate(svc.parse_day(exception.day) or clock.today()))
         picker.setEnabled(self.exceptions.editTriggers() != QAbstractItemView.EditTrigger.NoEditTriggers)
         picker.dateChanged.connect(self.touched)
-        self.exceptions.setCellWidget(row, DAY, picker)
+        _picker_cell(self.exceptions, row, DAY, picker, exception.id)
         self.exceptions.blockSignals(True)
-        first = QTableWidgetItem()
-        first.setData(Qt.ItemDataRole.UserRole, exception.id)
-        first.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-        self.exceptions.setItem(row, DAY, first)
         working = exception.working
         text = svc.hours_text(working) if isinstance(working, int) else str(working)
         item = QTableWidgetItem(text)
